@@ -1,0 +1,95 @@
+import { publicKeyFromRaw } from '@libp2p/crypto/keys'
+import type { Ed25519PeerId, PeerId } from '@libp2p/interface'
+import { peerIdFromPublicKey, peerIdFromString } from '@libp2p/peer-id'
+import { decodeBase58, encodeBase58 } from './base58.js'
+import { InvalidPeerIdError, InvalidWalletError } from './errors.js'
+
+/** Length in bytes of an Ed25519 public key, which is a Solana wallet address. */
+export const WALLET_PUBLIC_KEY_LENGTH = 32
+
+/**
+ * A wallet public key as the Solana ecosystem passes it around: a base58 string, raw bytes, or an
+ * object with `toBytes()` / `toBase58()` (@solana/web3.js `PublicKey`, @solana/kit address helpers).
+ */
+export type WalletInput = string | Uint8Array | { toBytes(): Uint8Array } | { toBase58(): string }
+
+/** Returns the 32 bytes of a wallet public key. Throws {@link InvalidWalletError}. */
+export function walletToBytes(wallet: WalletInput): Uint8Array {
+  let bytes: Uint8Array
+  if (typeof wallet === 'string') {
+    try {
+      bytes = decodeBase58(wallet.trim())
+    } catch (cause) {
+      throw new InvalidWalletError('not valid base58', { cause })
+    }
+  } else if (wallet instanceof Uint8Array) {
+    bytes = wallet
+  } else if (
+    wallet !== null &&
+    typeof wallet === 'object' &&
+    'toBytes' in wallet &&
+    typeof wallet.toBytes === 'function'
+  ) {
+    bytes = wallet.toBytes()
+  } else if (
+    wallet !== null &&
+    typeof wallet === 'object' &&
+    'toBase58' in wallet &&
+    typeof wallet.toBase58 === 'function'
+  ) {
+    return walletToBytes(wallet.toBase58())
+  } else {
+    throw new InvalidWalletError(
+      'expected a base58 string, Uint8Array, or an object with toBytes()/toBase58()',
+    )
+  }
+  if (!(bytes instanceof Uint8Array) || bytes.length !== WALLET_PUBLIC_KEY_LENGTH) {
+    throw new InvalidWalletError(`expected ${WALLET_PUBLIC_KEY_LENGTH} bytes, got ${bytes?.length ?? 'none'}`)
+  }
+  return bytes
+}
+
+/** Normalises any {@link WalletInput} to its canonical base58 string. */
+export function walletToBase58(wallet: WalletInput): string {
+  return encodeBase58(walletToBytes(wallet))
+}
+
+/**
+ * The libp2p PeerId (`12D3KooW…`) of a wallet, identical to go-libp2p's for the same key.
+ *
+ * @example
+ * walletToPeerId('9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin').toString() // '12D3KooW…'
+ */
+export function walletToPeerId(wallet: WalletInput): Ed25519PeerId {
+  const key = publicKeyFromRaw(walletToBytes(wallet))
+  if (key.type !== 'Ed25519') throw new InvalidWalletError('not an Ed25519 public key')
+  return peerIdFromPublicKey(key)
+}
+
+/**
+ * The wallet (base58) inside an Ed25519 PeerId, read without any network call.
+ * Throws {@link InvalidPeerIdError} for unparseable or non-Ed25519 PeerIds.
+ */
+export function peerIdToWallet(peerId: PeerId | string): string {
+  return encodeBase58(peerIdToWalletBytes(peerId))
+}
+
+/** Like {@link peerIdToWallet} but returns the 32 raw bytes. */
+export function peerIdToWalletBytes(peerId: PeerId | string): Uint8Array {
+  let id: PeerId
+  if (typeof peerId === 'string') {
+    try {
+      id = peerIdFromString(peerId)
+    } catch (cause) {
+      throw new InvalidPeerIdError('not a parseable PeerId string', { cause })
+    }
+  } else {
+    id = peerId
+  }
+  if (id.type !== 'Ed25519' || id.publicKey === undefined) {
+    throw new InvalidPeerIdError(
+      `PeerId ${id.toString()} has key type ${id.type}; only Ed25519 PeerIds map to Solana wallets`,
+    )
+  }
+  return id.publicKey.raw
+}

@@ -1,0 +1,1 @@
+export { type Logger, type LogLevel, noopLogger } from './logger.js'

@@ -1,0 +1,9 @@
+export { type Controllable, type ControllableMode, createControllable } from './controllable.js'
+export { type GeneratedWallet, generateWallet, generateWallets } from './keys.js'
+export {
+  createInMemoryBootstrapList,
+  createInMemoryRegistry,
+  type InMemoryBootstrapList,
+  type InMemoryRegistry,
+} from './registry.js'
+export { type EventSource, type WaitForOptions, waitFor, waitForEvent } from './wait-for.js'

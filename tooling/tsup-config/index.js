@@ -1,0 +1,14 @@
+// @ts-check
+import { defineConfig } from 'tsup'
+
+/** ESM + .d.ts from `src/index.ts`, for Node >= 22. Each package's tsup.config.ts re-exports it. */
+export default defineConfig({
+  entry: ['src/index.ts'],
+  format: ['esm'],
+  dts: true,
+  clean: true,
+  sourcemap: true,
+  target: 'node22',
+  platform: 'node',
+  splitting: false,
+})
