@@ -7,3 +7,4 @@ export {
   type InMemoryRegistry,
 } from './registry.js'
 export { type EventSource, type WaitForOptions, waitFor, waitForEvent } from './wait-for.js'
+export { createTestLibp2p, type TestLibp2pOptions } from './libp2p-node.js'
