@@ -1,1 +1,8 @@
+export { type ConsoleLoggerOptions, createConsoleLogger, type LogStream } from './console.js'
+export type { SerializedError } from './error-value.js'
+export { withFields } from './fields.js'
+export { isLevelEnabled, logLevels, parseLogLevel } from './level.js'
+export { createLibp2pLogBridge, type Libp2pLogBridgeOptions } from './libp2p-bridge.js'
+export { createLiveKitLogger, type LiveKitLike } from './livekit.js'
 export { type Logger, type LogLevel, noopLogger } from './logger.js'
+export { createPinoLogger, type PinoLike, type PinoLogMethod } from './pino.js'

@@ -1,0 +1,43 @@
+import { toKeyValuePairs } from './key-values.js'
+import type { Logger, LogLevel } from './logger.js'
+
+/**
+ * A logger that prepends `keyValues` to every call of `logger`: a child logger with bound fields.
+ * Works over any `Logger` and nests (`withFields(withFields(l, 'a', 1), 'b', 2)` writes `a` then `b`).
+ * An odd list is normalized first (a trailing key becomes `'!BADKEY', key`), so bound fields never
+ * swallow a call's first key. Never throws.
+ *
+ * @example
+ * ```ts
+ * import { createConsoleLogger, withFields } from '@depin/logger'
+ *
+ * const log = withFields(createConsoleLogger(), 'database', 'my-depin', 'topic', 'rooms')
+ * log.info('joined')   // ... INFO  joined database=my-depin topic=rooms
+ * ```
+ */
+export function withFields(logger: Logger, ...keyValues: unknown[]): Logger {
+  const bound = toKeyValuePairs(keyValues).flat()
+  const write = (level: LogLevel, msg: string, callKeyValues: unknown[]): void => {
+    try {
+      logger[level](msg, ...bound, ...callKeyValues)
+    } catch {
+      // A logger must never throw into its caller.
+    }
+  }
+  const child: Logger = {
+    debug: (msg, ...kv) => write('debug', msg, kv),
+    info: (msg, ...kv) => write('info', msg, kv),
+    warn: (msg, ...kv) => write('warn', msg, kv),
+    error: (msg, ...kv) => write('error', msg, kv),
+  }
+  if (logger.isLevelEnabled !== undefined) {
+    child.isLevelEnabled = (level) => {
+      try {
+        return logger.isLevelEnabled?.(level) ?? true
+      } catch {
+        return true
+      }
+    }
+  }
+  return child
+}
