@@ -52,9 +52,18 @@ export function bootstrapNodeToMultiaddrs(node: BootstrapNode): Multiaddr[] {
     )
   }
   const addrs: Multiaddr[] = []
-  if (quicPort !== undefined) addrs.push(multiaddr(`${host}/udp/${quicPort}/quic-v1/p2p/${peerId}`))
-  if (tcpPort !== undefined) addrs.push(multiaddr(`${host}/tcp/${tcpPort}/p2p/${peerId}`))
+  if (quicPort !== undefined) addrs.push(toMultiaddr(`${host}/udp/${quicPort}/quic-v1/p2p/${peerId}`))
+  if (tcpPort !== undefined) addrs.push(toMultiaddr(`${host}/tcp/${tcpPort}/p2p/${peerId}`))
   return addrs
+}
+
+function toMultiaddr(text: string): Multiaddr {
+  try {
+    return multiaddr(text)
+  } catch (cause) {
+    // Every part was validated above, so only the host can be refused here.
+    throw new InvalidBootstrapNodeError('ip', `cannot be used in a multiaddr (${text})`, { cause })
+  }
 }
 
 function hostComponent(ip: unknown): string {
@@ -62,12 +71,23 @@ function hostComponent(ip: unknown): string {
     throw new InvalidBootstrapNodeError('ip', 'must be a non-empty IPv4/IPv6 address or DNS name')
   }
   const host = ip.trim()
+  // Registry records are untrusted: quote at most 64 characters of a bad value in the error.
+  const shown = host.length > 64 ? `${host.slice(0, 64)}…` : host
   if (isIPv4(host)) return `/ip4/${host}`
   const unbracketed = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host
-  if (isIPv6(unbracketed)) return `/ip6/${unbracketed}`
-  // Anything made only of digits and dots that is not IPv4 is a mistyped address, not a name.
-  if (/^[\d.]+$/.test(host) || !DNS_NAME.test(host)) {
-    throw new InvalidBootstrapNodeError('ip', `"${host}" is not an IPv4/IPv6 address or DNS name`)
+  if (isIPv6(unbracketed)) {
+    // A zone (`fe80::1%eth0`) names an interface of the host that reads the record: meaningless
+    // in a registry shared by every node, and not expressible in an `/ip6` multiaddr.
+    if (unbracketed.includes('%')) {
+      throw new InvalidBootstrapNodeError('ip', `"${shown}" has an IPv6 zone; use a global address`)
+    }
+    return `/ip6/${unbracketed}`
+  }
+  // A name whose last label is numeric (`300.1.1.1`, `1.2.3`) or hex (`0x7f.1`) is a mistyped
+  // address, not a DNS name: resolvers may read it as an IPv4 address (RFC 3696 section 2).
+  const lastLabel = host.replace(/\.$/, '').split('.').pop() ?? ''
+  if (!DNS_NAME.test(host) || /^(?:\d+|0x[\da-f]*)$/i.test(lastLabel)) {
+    throw new InvalidBootstrapNodeError('ip', `"${shown}" is not an IPv4/IPv6 address or DNS name`)
   }
   return `/dns/${host.replace(/\.$/, '')}`
 }

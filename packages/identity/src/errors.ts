@@ -58,6 +58,20 @@ export class InvalidPeerIdError extends DepinError {
   }
 }
 
+/**
+ * A solana-keygen keypair file could not be read (missing, a directory, no permission). A file
+ * that is read but holds a malformed key gives {@link InvalidSecretKeyError} instead.
+ */
+export class KeypairFileError extends DepinError {
+  override name = 'KeypairFileError'
+  /** The path that could not be read. */
+  readonly path: string
+  constructor(path: string, options: DepinErrorOptions = {}) {
+    super('KEYPAIR_FILE_UNREADABLE', `Cannot read the keypair file ${path}`, options)
+    this.path = path
+  }
+}
+
 /** A bootstrap node record is malformed; `field` names the bad field. */
 export class InvalidBootstrapNodeError extends DepinError {
   override name = 'InvalidBootstrapNodeError'

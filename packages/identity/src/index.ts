@@ -7,6 +7,7 @@ export {
   InvalidPeerIdError,
   InvalidSecretKeyError,
   InvalidWalletError,
+  KeypairFileError,
 } from './errors.js'
 export {
   type GeneratedWallet,

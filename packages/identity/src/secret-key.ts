@@ -5,11 +5,14 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { equals } from 'uint8arrays/equals'
 import { decodeBase58, encodeBase58 } from './base58.js'
-import { DepinError, InvalidSecretKeyError } from './errors.js'
+import { InvalidSecretKeyError, KeypairFileError } from './errors.js'
 import { redactSecrets } from './redact.js'
 
 /** Length in bytes of a Solana secret key: a 32-byte Ed25519 seed followed by its public key. */
 export const SECRET_KEY_LENGTH = 64
+
+// ceil(64 * log(256) / log(58)) = 88: the longest base58 text of 64 bytes.
+const MAX_BASE58_SECRET_KEY_LENGTH = 88
 
 /**
  * A Solana secret key in any of the forms the ecosystem uses: base58 of the 64 bytes, the
@@ -47,7 +50,14 @@ export function parseSecretKey(input: SecretKeyInput): WalletIdentity {
   return identityFromSecretBytes(secretKeyBytes(input))
 }
 
-/** Reads a solana-keygen keypair file (a JSON array of 64 numbers) and parses it. */
+/**
+ * Reads a solana-keygen keypair file (a JSON array of 64 numbers; base58 is accepted too) and
+ * parses it. Throws {@link KeypairFileError} when the file cannot be read and
+ * {@link InvalidSecretKeyError} (naming the path, never the key) when its content is not a key.
+ *
+ * @example
+ * const id = await readKeypairFile(`${homedir()}/.config/solana/id.json`)
+ */
 export async function readKeypairFile(
   path: string,
   options: { signal?: AbortSignal } = {},
@@ -56,7 +66,9 @@ export async function readKeypairFile(
   try {
     text = await readFile(path, { encoding: 'utf8', ...(options.signal ? { signal: options.signal } : {}) })
   } catch (cause) {
-    throw new DepinError('KEYPAIR_FILE_UNREADABLE', `Cannot read the keypair file ${path}`, { cause })
+    // An abort is the caller's own decision: let it through as the AbortError it is.
+    if (options.signal?.aborted === true) throw cause
+    throw new KeypairFileError(path, { cause })
   }
   try {
     return parseSecretKey(text)
@@ -75,7 +87,13 @@ function secretKeyBytes(input: SecretKeyInput): Uint8Array {
   if (input instanceof Uint8Array) return checkLength(input)
   if (Array.isArray(input)) return bytesFromNumberArray(input)
   if (input !== null && typeof input === 'object' && 'secretKey' in input) {
-    const { secretKey } = input as { secretKey: unknown }
+    let secretKey: unknown
+    try {
+      secretKey = (input as { secretKey: unknown }).secretKey
+    } catch {
+      // A throwing getter's error is not ours to chain: it could describe the key.
+      throw new InvalidSecretKeyError("reading the object's secretKey threw")
+    }
     if (secretKey instanceof Uint8Array) return checkLength(secretKey)
     throw new InvalidSecretKeyError('the object has a secretKey that is not a Uint8Array')
   }
@@ -97,6 +115,12 @@ function decodeSecretKeyString(text: string): Uint8Array {
     }
     if (!Array.isArray(parsed)) throw new InvalidSecretKeyError('the JSON is not an array of bytes')
     return bytesFromNumberArray(parsed)
+  }
+  // Base58 decoding is quadratic in the length; 64 bytes are at most 88 characters.
+  if (trimmed.length > MAX_BASE58_SECRET_KEY_LENGTH) {
+    throw new InvalidSecretKeyError(
+      `expected ${SECRET_KEY_LENGTH} bytes, got a ${trimmed.length}-character string (too long for base58 of ${SECRET_KEY_LENGTH} bytes)`,
+    )
   }
   let bytes: Uint8Array
   try {
@@ -124,6 +148,7 @@ function bytesFromNumberArray(values: readonly unknown[]): Uint8Array {
 }
 
 function checkLength(bytes: Uint8Array): Uint8Array {
+  if (!(bytes instanceof Uint8Array)) throw new InvalidSecretKeyError('expected a Uint8Array of 64 bytes')
   if (bytes.length !== SECRET_KEY_LENGTH) {
     throw new InvalidSecretKeyError(`expected ${SECRET_KEY_LENGTH} bytes, got ${bytes.length}`)
   }
@@ -136,7 +161,10 @@ function describeType(value: unknown): string {
   return typeof value
 }
 
-/** Derives the identity from 64 checked-length bytes; verifies the public half. */
+/**
+ * Derives the identity from the 64 bytes of a Solana secret key (seed ‖ public key), checking that
+ * the second half is the public key of the first. Throws {@link InvalidSecretKeyError}.
+ */
 export function identityFromSecretBytes(secret: Uint8Array): WalletIdentity {
   checkLength(secret)
   const seed = secret.subarray(0, 32)
@@ -163,7 +191,8 @@ function createWalletIdentity(privateKey: Ed25519PrivateKey, walletBytes: Uint8A
     privateKey: { value: privateKey, enumerable: false },
     peerId: { value: peerId, enumerable: true },
     wallet: { value: wallet, enumerable: true },
-    walletBytes: { value: walletBytes, enumerable: true },
+    // A copy per read: the identity is frozen, and a caller mutating the bytes must not change it.
+    walletBytes: { get: () => walletBytes.slice(), enumerable: true },
   })
   redactSecrets(identity, 'WalletIdentity', () => ({ wallet, peerId: peerId.toString() }))
   return Object.freeze(identity)
@@ -197,7 +226,7 @@ export function generateWallet(): GeneratedWallet {
   Object.defineProperties(generated, {
     identity: { value: identity, enumerable: true },
     wallet: { value: identity.wallet, enumerable: true },
-    secretKey: { value: secretKey, enumerable: false },
+    secretKey: { get: () => secretKey.slice(), enumerable: false },
     secretKeyBase58: { get: () => encodeBase58(secretKey), enumerable: false },
   })
   redactSecrets(generated, 'GeneratedWallet', () => ({

@@ -13,15 +13,17 @@ export const WALLET_PUBLIC_KEY_LENGTH = 32
  */
 export type WalletInput = string | Uint8Array | { toBytes(): Uint8Array } | { toBase58(): string }
 
-/** Returns the 32 bytes of a wallet public key. Throws {@link InvalidWalletError}. */
+// ceil(32 * log(256) / log(58)) = 44: the longest base58 text of 32 bytes.
+const MAX_BASE58_WALLET_LENGTH = 44
+
+/**
+ * Returns the 32 bytes of a wallet public key (a copy: never the caller's array).
+ * Throws {@link InvalidWalletError}.
+ */
 export function walletToBytes(wallet: WalletInput): Uint8Array {
-  let bytes: Uint8Array
+  let bytes: unknown
   if (typeof wallet === 'string') {
-    try {
-      bytes = decodeBase58(wallet.trim())
-    } catch (cause) {
-      throw new InvalidWalletError('not valid base58', { cause })
-    }
+    bytes = base58WalletBytes(wallet)
   } else if (wallet instanceof Uint8Array) {
     bytes = wallet
   } else if (
@@ -30,23 +32,51 @@ export function walletToBytes(wallet: WalletInput): Uint8Array {
     'toBytes' in wallet &&
     typeof wallet.toBytes === 'function'
   ) {
-    bytes = wallet.toBytes()
+    try {
+      bytes = wallet.toBytes()
+    } catch (cause) {
+      throw new InvalidWalletError('its toBytes() threw', { cause })
+    }
   } else if (
     wallet !== null &&
     typeof wallet === 'object' &&
     'toBase58' in wallet &&
     typeof wallet.toBase58 === 'function'
   ) {
-    return walletToBytes(wallet.toBase58())
+    let text: unknown
+    try {
+      text = wallet.toBase58()
+    } catch (cause) {
+      throw new InvalidWalletError('its toBase58() threw', { cause })
+    }
+    if (typeof text !== 'string') throw new InvalidWalletError('its toBase58() did not return a string')
+    bytes = base58WalletBytes(text)
   } else {
     throw new InvalidWalletError(
       'expected a base58 string, Uint8Array, or an object with toBytes()/toBase58()',
     )
   }
-  if (!(bytes instanceof Uint8Array) || bytes.length !== WALLET_PUBLIC_KEY_LENGTH) {
-    throw new InvalidWalletError(`expected ${WALLET_PUBLIC_KEY_LENGTH} bytes, got ${bytes?.length ?? 'none'}`)
+  if (!(bytes instanceof Uint8Array)) throw new InvalidWalletError('toBytes() did not return a Uint8Array')
+  if (bytes.length !== WALLET_PUBLIC_KEY_LENGTH) {
+    throw new InvalidWalletError(`expected ${WALLET_PUBLIC_KEY_LENGTH} bytes, got ${bytes.length}`)
   }
-  return bytes
+  // A plain Uint8Array copy: a Buffer or a caller's array must not end up inside a PeerId.
+  return Uint8Array.from(bytes)
+}
+
+function base58WalletBytes(text: string): Uint8Array {
+  const trimmed = text.trim()
+  // Base58 decoding is quadratic in the length; reject what cannot be 32 bytes before decoding.
+  if (trimmed.length > MAX_BASE58_WALLET_LENGTH) {
+    throw new InvalidWalletError(
+      `expected ${WALLET_PUBLIC_KEY_LENGTH} bytes, got a ${trimmed.length}-character string (too long for base58 of ${WALLET_PUBLIC_KEY_LENGTH} bytes)`,
+    )
+  }
+  try {
+    return decodeBase58(trimmed)
+  } catch (cause) {
+    throw new InvalidWalletError(`"${trimmed}" is not valid base58`, { cause })
+  }
 }
 
 /** Normalises any {@link WalletInput} to its canonical base58 string. */
@@ -83,13 +113,15 @@ export function peerIdToWalletBytes(peerId: PeerId | string): Uint8Array {
     } catch (cause) {
       throw new InvalidPeerIdError('not a parseable PeerId string', { cause })
     }
-  } else {
+  } else if (peerId !== null && typeof peerId === 'object' && typeof peerId.type === 'string') {
     id = peerId
+  } else {
+    throw new InvalidPeerIdError('expected a PeerId or a PeerId string')
   }
   if (id.type !== 'Ed25519' || id.publicKey === undefined) {
     throw new InvalidPeerIdError(
       `PeerId ${id.toString()} has key type ${id.type}; only Ed25519 PeerIds map to Solana wallets`,
     )
   }
-  return id.publicKey.raw
+  return Uint8Array.from(id.publicKey.raw)
 }

@@ -1,0 +1,28 @@
+import { expect, it } from 'vitest'
+
+it('exports exactly the public API (a change here is an API change: add a changeset)', async () => {
+  expect(Object.keys(await import('../src/index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "DepinError",
+      "InvalidBootstrapNodeError",
+      "InvalidPeerIdError",
+      "InvalidSecretKeyError",
+      "InvalidWalletError",
+      "KeypairFileError",
+      "SECRET_KEY_LENGTH",
+      "WALLET_PUBLIC_KEY_LENGTH",
+      "bootstrapNodeToMultiaddrs",
+      "decodeBase58",
+      "encodeBase58",
+      "generateWallet",
+      "identityFromSecretBytes",
+      "parseSecretKey",
+      "peerIdToWallet",
+      "peerIdToWalletBytes",
+      "readKeypairFile",
+      "walletToBase58",
+      "walletToBytes",
+      "walletToPeerId",
+    ]
+  `)
+})
