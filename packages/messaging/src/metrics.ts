@@ -1,0 +1,64 @@
+import type { IgnoreReason, RejectReason } from './validate.js'
+import { REJECT_REASONS } from './validate.js'
+
+/** Counters of one database's messaging layer, as a plain object. */
+export interface MessagingMetrics {
+  /** Topics joined (validator installed). */
+  topics: number
+  /** Live subscriptions (handlers). */
+  subscriptions: number
+  /** Events published. */
+  published: number
+  /** Events published while no peer was subscribed to the topic (sent to nobody). */
+  publishedWithoutPeers: number
+  /** Events received from the network that passed validation. */
+  accepted: number
+  /** Handler invocations that completed (one event to three handlers counts three). */
+  delivered: number
+  /** Received messages rejected by the topic validator, by reason. */
+  rejected: Record<RejectReason, number>
+  /** Sum of `rejected`. */
+  rejectedTotal: number
+  /** Received messages dropped without penalty, by reason. */
+  ignored: Record<IgnoreReason, number>
+  /** Handler invocations that threw or rejected. */
+  handlerErrors: number
+  /** Events dropped because a subscription's queue was full. */
+  dropped: number
+  /** Events signed by this node itself that arrived from the network and were not delivered. */
+  ownEventsSkipped: number
+  /** Events currently waiting in subscription queues. */
+  queued: number
+}
+
+/** Mutable counters behind {@link MessagingMetrics}. */
+export interface MessagingCounters {
+  published: number
+  publishedWithoutPeers: number
+  accepted: number
+  delivered: number
+  rejected: Record<RejectReason, number>
+  ignored: Record<IgnoreReason, number>
+  handlerErrors: number
+  dropped: number
+  ownEventsSkipped: number
+}
+
+/** Fresh zeroed counters. */
+export function createCounters(): MessagingCounters {
+  const rejected = Object.fromEntries(REJECT_REASONS.map((reason) => [reason, 0])) as Record<
+    RejectReason,
+    number
+  >
+  return {
+    published: 0,
+    publishedWithoutPeers: 0,
+    accepted: 0,
+    delivered: 0,
+    rejected,
+    ignored: { 'authorization-unavailable': 0 },
+    handlerErrors: 0,
+    dropped: 0,
+    ownEventsSkipped: 0,
+  }
+}

@@ -1,0 +1,49 @@
+import type { TopicScoreParams } from '@libp2p/gossipsub/score'
+
+/**
+ * GossipSub topic score parameters for our topics. Only invalid messages (P4) are penalised and
+ * delivering first (P2) and time in mesh (P1) earn a little; mesh delivery-rate penalties (P3)
+ * are off, because application topics are quiet for long stretches and a quiet peer is not a bad
+ * one. With the default graylist threshold (-80) a peer is graylisted after about 9 invalid
+ * messages that have not decayed yet (score -n²); 4 leave it at -16, still able to publish.
+ *
+ * @default see the values below
+ */
+export const DEFAULT_TOPIC_SCORE_PARAMS: TopicScoreParams = Object.freeze({
+  topicWeight: 1,
+  timeInMeshWeight: 0.01,
+  timeInMeshQuantum: 1_000,
+  timeInMeshCap: 300,
+  firstMessageDeliveriesWeight: 0.5,
+  firstMessageDeliveriesDecay: 0.9,
+  firstMessageDeliveriesCap: 20,
+  meshMessageDeliveriesWeight: 0,
+  meshMessageDeliveriesDecay: 0.5,
+  meshMessageDeliveriesCap: 1,
+  meshMessageDeliveriesThreshold: 1,
+  meshMessageDeliveriesWindow: 10,
+  meshMessageDeliveriesActivation: 5_000,
+  meshFailurePenaltyWeight: 0,
+  meshFailurePenaltyDecay: 0.5,
+  invalidMessageDeliveriesWeight: -1,
+  // Per decay interval (1 s by default): an offence is half forgotten after about 70 s.
+  invalidMessageDeliveriesDecay: 0.99,
+})
+
+/** The part of a GossipSub instance that holds live score parameters (not in its public type). */
+interface ScoredPubSub {
+  score?: { params?: { topics?: Record<string, TopicScoreParams> } }
+}
+
+/**
+ * Installs topic score parameters on a running GossipSub instance. `@libp2p/gossipsub` reads
+ * `score.params.topics[topic]` on every scoring event, so topics added at run time are scored
+ * from then on. Returns false when the instance exposes no score parameters.
+ * Parameters are never removed: GossipSub keeps per-peer topic stats that read them.
+ */
+export function installTopicScoreParams(pubsub: object, topic: string, params: TopicScoreParams): boolean {
+  const topics = (pubsub as ScoredPubSub).score?.params?.topics
+  if (topics === undefined) return false
+  if (topics[topic] === undefined) topics[topic] = { ...params }
+  return true
+}

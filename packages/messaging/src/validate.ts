@@ -1,0 +1,106 @@
+import type { Message } from '@libp2p/gossipsub'
+import type { PeerId } from '@libp2p/interface'
+import { decodeEvent, type EventDecodeFailure, type PubSubEvent } from './event.js'
+
+/**
+ * Why a received message was rejected: it is malformed, oversized, unsigned, its `from_peer` is
+ * not its signer, or its signer is not authorized by this database's registry. Rejected
+ * messages are not delivered nor forwarded, and lower the forwarding peer's GossipSub score.
+ */
+export type RejectReason =
+  | EventDecodeFailure
+  | 'too-large'
+  | 'unsigned'
+  | 'from-peer-mismatch'
+  | 'unauthorized'
+
+/** Why a received message was ignored (dropped without penalising anyone). */
+export type IgnoreReason = 'authorization-unavailable'
+
+/** Every reject reason, for metrics. */
+export const REJECT_REASONS: readonly RejectReason[] = Object.freeze([
+  'not-json',
+  'not-object',
+  'missing-id',
+  'invalid-from-peer',
+  'invalid-timestamp',
+  'too-large',
+  'unsigned',
+  'from-peer-mismatch',
+  'unauthorized',
+])
+
+/** Answers whether a PeerId's wallet is authorized in this database (a RegistryGater's `isAuthorized`). */
+export type Authorizer = (peerId: PeerId, options: { signal: AbortSignal }) => boolean | Promise<boolean>
+
+/** The verdict of {@link validateEventMessage}. */
+export type ValidationOutcome =
+  | { result: 'accept'; event: PubSubEvent }
+  | { result: 'reject'; reason: RejectReason }
+  | { result: 'ignore'; reason: IgnoreReason }
+
+/** What {@link validateEventMessage} checks against. */
+export interface EventValidationOptions {
+  /** Largest accepted `data`, in bytes. */
+  maxMessageBytes: number
+  /** The database's authorization check for the signer. */
+  isAuthorized: Authorizer
+  /** How long the authorization check may take before the message is ignored. */
+  authorizationTimeoutMs: number
+  /** Aborts a pending authorization check (on stop). */
+  signal?: AbortSignal
+}
+
+/**
+ * Decides whether a GossipSub message on one of our topics is a valid event: small enough,
+ * signed, well-formed JSON with an id, its `from_peer` equal to the signed sender, and that
+ * sender authorized by this database. The cheap checks run first; the registry is asked last.
+ *
+ * @example
+ * const outcome = await validateEventMessage(msg, { maxMessageBytes: 1 << 20, isAuthorized, authorizationTimeoutMs: 2000 })
+ * if (outcome.result === 'reject') metrics.rejected[outcome.reason]++
+ */
+export async function validateEventMessage(
+  message: Message,
+  options: EventValidationOptions,
+): Promise<ValidationOutcome> {
+  if (message.data.byteLength > options.maxMessageBytes) return { result: 'reject', reason: 'too-large' }
+  // StrictSign already refuses unsigned messages before validators run; this keeps the check local.
+  if (message.type !== 'signed') return { result: 'reject', reason: 'unsigned' }
+  const decoded = decodeEvent(message.data)
+  if (!decoded.ok) return { result: 'reject', reason: decoded.reason }
+  const signer = message.from
+  if (decoded.event.fromPeerId !== signer.toString())
+    return { result: 'reject', reason: 'from-peer-mismatch' }
+
+  const timeout = AbortSignal.timeout(options.authorizationTimeoutMs)
+  const signal = options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal])
+  let authorized: boolean
+  try {
+    authorized = await raceAbort(Promise.resolve(options.isAuthorized(signer, { signal })), signal)
+  } catch {
+    // A registry that is down or slow is not the sender's fault: drop without penalty.
+    return { result: 'ignore', reason: 'authorization-unavailable' }
+  }
+  if (!authorized) return { result: 'reject', reason: 'unauthorized' }
+  return { result: 'accept', event: decoded.event }
+}
+
+// An authorizer that ignores its signal must still not hold the validator past the timeout.
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason)
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(err)
+      },
+    )
+  })
+}
