@@ -1,0 +1,38 @@
+import type { Logger } from '@depin/logger'
+import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
+import { peerIdString } from './decisions.js'
+
+/** The part of a libp2p node that `attach()` uses: any js-libp2p 3 `Libp2p` fits. */
+export type AttachableNode = Pick<Libp2p, 'getConnections'>
+
+// A revoked peer gets this long to close gracefully before its connection is aborted.
+const CLOSE_TIMEOUT_MS = 2_000
+
+/**
+ * Closes every open connection of `node` whose remote peer `isAdmitted` no longer admits, and
+ * returns how many it closed. Called after each successful registry refresh.
+ */
+export function closeRevokedConnections(
+  node: AttachableNode,
+  isAdmitted: (peerId: PeerId) => boolean,
+  logger: Logger,
+): number {
+  let closed = 0
+  for (const connection of node.getConnections()) {
+    if (connection.status !== 'open' || isAdmitted(connection.remotePeer)) continue
+    closed++
+    logger.info(
+      'closing connection of a peer no longer in the registry',
+      'peer',
+      peerIdString(connection.remotePeer),
+    )
+    closeConnection(connection)
+  }
+  return closed
+}
+
+function closeConnection(connection: Connection): void {
+  connection.close({ signal: AbortSignal.timeout(CLOSE_TIMEOUT_MS) }).catch((err: unknown) => {
+    connection.abort(err instanceof Error ? err : new Error('closing a revoked peer failed'))
+  })
+}

@@ -1,0 +1,140 @@
+import { type WalletInput, walletToBytes } from '@depin/identity'
+import { type Logger, noopLogger } from '@depin/logger'
+import type { PeerId } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { InvalidGaterConfigError } from './errors.js'
+import { WalletSet } from './wallet-set.js'
+
+/** Options of {@link createRegistryGater}. Every default is written once, in {@link GATER_DEFAULTS}. */
+export interface RegistryGaterInit {
+  /**
+   * Reads the on-chain registry (supplied by the app): every authorized wallet, as base58 strings,
+   * bytes, or objects with `toBytes()`/`toBase58()`. Answers are validated: junk entries are skipped
+   * and counted. Called on every refresh and, rate-limited, on a cache miss. Should honour `signal`.
+   */
+  getAuthorizedWallets: (options: { signal: AbortSignal }) => Promise<Iterable<WalletInput>>
+  /** How often the authorized set is replaced by the registry's answer. @default 30000 */
+  refreshIntervalMs?: number
+  /** A registry call that has not answered after this long fails (and is aborted). @default 10000 */
+  registryTimeoutMs?: number
+  /** Cache misses start at most one registry call per this interval. @default 3000 */
+  missCallIntervalMs?: number
+  /** How many recently denied wallets are remembered (0 disables). @default 10000 */
+  deniedCacheSize?: number
+  /** How long a denied wallet is remembered. @default 10000 */
+  deniedCacheTtlMs?: number
+  /** PeerIds (any key type) or wallets always admitted, e.g. operator tools. @default [] */
+  allowList?: Iterable<string | PeerId>
+  /** Where warnings (registry failures) and debug lines go. @default noopLogger */
+  logger?: Logger
+}
+
+/** The defaults of {@link RegistryGaterInit}. */
+export const GATER_DEFAULTS = Object.freeze({
+  refreshIntervalMs: 30_000,
+  registryTimeoutMs: 10_000,
+  missCallIntervalMs: 3_000,
+  deniedCacheSize: 10_000,
+  deniedCacheTtlMs: 10_000,
+})
+
+/** {@link RegistryGaterInit} validated, with defaults applied and the allow-list parsed. */
+export interface GaterConfig {
+  getAuthorizedWallets: RegistryGaterInit['getAuthorizedWallets']
+  refreshIntervalMs: number
+  registryTimeoutMs: number
+  missCallIntervalMs: number
+  deniedCacheSize: number
+  deniedCacheTtlMs: number
+  logger: Logger
+  /** Allow-listed Ed25519 keys (wallets, and Ed25519 PeerIds' keys). */
+  allowedWallets: WalletSet
+  /** Allow-listed PeerIds of other key types, as strings. */
+  allowedOtherPeerIds: Set<string>
+}
+
+// setTimeout cannot wait longer than this (2^31 - 1 ms); larger values fire at once.
+const MAX_TIMER_MS = 2_147_483_647
+
+export function resolveConfig(init: RegistryGaterInit): GaterConfig {
+  if (init === null || typeof init !== 'object') {
+    throw new InvalidGaterConfigError('init', 'expected an object with getAuthorizedWallets')
+  }
+  if (typeof init.getAuthorizedWallets !== 'function') {
+    throw new InvalidGaterConfigError(
+      'getAuthorizedWallets',
+      'expected a function ({ signal }) => Promise<wallets>',
+    )
+  }
+  const allowedWallets = new WalletSet()
+  const allowedOtherPeerIds = new Set<string>()
+  let index = 0
+  for (const entry of init.allowList ?? []) {
+    addAllowed(entry, `allowList[${index++}]`, allowedWallets, allowedOtherPeerIds)
+  }
+  return {
+    getAuthorizedWallets: init.getAuthorizedWallets,
+    refreshIntervalMs: duration(init, 'refreshIntervalMs', 1),
+    registryTimeoutMs: duration(init, 'registryTimeoutMs', 1),
+    missCallIntervalMs: duration(init, 'missCallIntervalMs', 0),
+    deniedCacheSize: count(init, 'deniedCacheSize'),
+    deniedCacheTtlMs: duration(init, 'deniedCacheTtlMs', 0),
+    logger: init.logger ?? noopLogger,
+    allowedWallets,
+    allowedOtherPeerIds,
+  }
+}
+
+type NumericOption = keyof typeof GATER_DEFAULTS
+
+function duration(init: RegistryGaterInit, field: NumericOption, min: number): number {
+  const value = init[field] ?? GATER_DEFAULTS[field]
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > MAX_TIMER_MS) {
+    throw new InvalidGaterConfigError(
+      field,
+      `expected a number of milliseconds from ${min} to ${MAX_TIMER_MS}, got ${String(value)}`,
+    )
+  }
+  return value
+}
+
+function count(init: RegistryGaterInit, field: NumericOption): number {
+  const value = init[field] ?? GATER_DEFAULTS[field]
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new InvalidGaterConfigError(field, `expected a whole number >= 0, got ${String(value)}`)
+  }
+  return value
+}
+
+function addAllowed(entry: unknown, field: string, wallets: WalletSet, others: Set<string>): void {
+  let peerId: PeerId | undefined
+  if (typeof entry === 'string') {
+    try {
+      wallets.add(walletToBytes(entry).slice())
+      return
+    } catch {
+      // not a wallet: try a PeerId string below
+    }
+    try {
+      peerId = peerIdFromString(entry.trim())
+    } catch (cause) {
+      throw new InvalidGaterConfigError(field, 'expected a wallet (base58) or a PeerId string', { cause })
+    }
+  } else if (isPeerId(entry)) {
+    peerId = entry
+  } else {
+    throw new InvalidGaterConfigError(field, 'expected a wallet (base58), a PeerId string or a PeerId')
+  }
+  if (peerId.type === 'Ed25519') wallets.add(peerId.publicKey.raw.slice())
+  else others.add(peerId.toString())
+}
+
+function isPeerId(value: unknown): value is PeerId {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    'type' in value &&
+    'toMultihash' in value &&
+    typeof (value as { toString?: unknown }).toString === 'function'
+  )
+}

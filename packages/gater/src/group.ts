@@ -1,0 +1,187 @@
+import { type Logger, noopLogger } from '@depin/logger'
+import type { ConnectionGater, PeerId } from '@libp2p/interface'
+import { TypedEventEmitter, type TypedEventTarget } from 'main-event'
+import { type AttachableNode, closeRevokedConnections } from './close-connections.js'
+import { createConnectionGater, type PeerJudge } from './connection-gater.js'
+import {
+  DecisionCounter,
+  type DecisionCounts,
+  type DenyReason,
+  type GaterDecision,
+  type GaterHook,
+  type PeerDeniedDetail,
+  peerIdString,
+} from './decisions.js'
+import type { RefreshDetail, RegistryGater } from './gater.js'
+
+/** Events of a {@link GaterGroup}. */
+export interface GaterGroupEvents {
+  'peer:denied': CustomEvent<PeerDeniedDetail>
+}
+
+/** A plain-object snapshot of a group's counters (decisions at the group's own hooks). */
+export interface GaterGroupMetrics extends DecisionCounts {
+  members: number
+  /** Connections closed by `attach()` because no member admits their peer any more. */
+  connectionsClosed: number
+}
+
+/**
+ * Many databases on one host (libp2p takes one gater per node): admits a peer if ANY member gater
+ * admits it; an empty group denies every peer.
+ */
+export interface GaterGroup extends TypedEventTarget<GaterGroupEvents> {
+  /** Pass to `createLibp2p({ connectionGater })`. */
+  readonly connectionGater: ConnectionGater
+  /** Adds a member; attached nodes are then swept after each of its refreshes. */
+  add(gater: RegistryGater): void
+  /** Removes a member and closes, on attached nodes, connections no remaining member admits. */
+  delete(gater: RegistryGater): void
+  /** The current members. */
+  readonly size: number
+  /** Whether any member admits `peerId` (cache first, then the members' bounded miss paths). */
+  isAuthorized(peerId: PeerId, options?: { signal?: AbortSignal }): Promise<boolean>
+  /** Like {@link GaterGroup.isAuthorized} but says why; with several denials, `registry-unavailable` wins. */
+  decide(peerId: PeerId, options?: { signal?: AbortSignal }): Promise<GaterDecision>
+  /** Synchronous: whether any member admits `peerId` from its cache or allow-list. */
+  isAuthorizedCached(peerId: PeerId): boolean
+  /**
+   * After any member's successful refresh, closes connections of `node` whose peer no member admits
+   * (a peer revoked by one database but admitted by another stays). Returns a function that detaches.
+   */
+  attach(node: AttachableNode): () => void
+  metrics(): GaterGroupMetrics
+}
+
+/** Options of {@link createGaterGroup}. */
+export interface GaterGroupInit {
+  /** @default noopLogger */
+  logger?: Logger
+}
+
+/**
+ * Creates an empty {@link GaterGroup}.
+ *
+ * @example
+ * const group = createGaterGroup()
+ * const node = await createLibp2p({ connectionGater: group.connectionGater, ... })
+ * group.attach(node)
+ * group.add(gaterOfDatabaseA); group.add(gaterOfDatabaseB)
+ */
+export function createGaterGroup(init: GaterGroupInit = {}): GaterGroup {
+  return new DefaultGaterGroup(init.logger ?? noopLogger)
+}
+
+const DENIED_EMPTY: GaterDecision = Object.freeze({ allowed: false, reason: 'not-in-registry' })
+
+class DefaultGaterGroup extends TypedEventEmitter<GaterGroupEvents> implements GaterGroup {
+  readonly connectionGater: ConnectionGater
+  private readonly members = new Map<RegistryGater, (event: CustomEvent<RefreshDetail>) => void>()
+  private readonly sweeps = new Set<() => void>()
+  private readonly decisions = new DecisionCounter()
+  private connectionsClosed = 0
+
+  constructor(private readonly logger: Logger) {
+    super()
+    const judge: PeerJudge = {
+      deny: (peerId, hook) => this.denyAtHook(peerId, hook),
+      denyUnparseable: (value, hook) => this.recordDenial(value, hook, 'invalid-key-type'),
+    }
+    this.connectionGater = createConnectionGater(judge)
+  }
+
+  get size(): number {
+    return this.members.size
+  }
+
+  add(gater: RegistryGater): void {
+    if (this.members.has(gater)) return
+    const onRefresh = (event: CustomEvent<RefreshDetail>): void => {
+      if (event.detail.ok) this.sweepAll()
+    }
+    this.members.set(gater, onRefresh)
+    gater.addEventListener('refresh', onRefresh)
+  }
+
+  delete(gater: RegistryGater): void {
+    const onRefresh = this.members.get(gater)
+    if (onRefresh === undefined) return
+    this.members.delete(gater)
+    gater.removeEventListener('refresh', onRefresh)
+    this.sweepAll()
+  }
+
+  isAuthorizedCached(peerId: PeerId): boolean {
+    for (const member of this.members.keys()) if (member.isAuthorizedCached(peerId)) return true
+    return false
+  }
+
+  async isAuthorized(peerId: PeerId, options: { signal?: AbortSignal } = {}): Promise<boolean> {
+    return (await this.decide(peerId, options)).allowed
+  }
+
+  async decide(peerId: PeerId, options: { signal?: AbortSignal } = {}): Promise<GaterDecision> {
+    if (this.members.size === 0) return DENIED_EMPTY
+    const decisions = await Promise.all(
+      [...this.members.keys()].map((member) => member.decide(peerId, options)),
+    )
+    let denied: GaterDecision | undefined
+    for (const decision of decisions) {
+      if (decision.allowed) return decision
+      if (denied === undefined || decision.reason === 'registry-unavailable') denied = decision
+    }
+    return denied ?? DENIED_EMPTY
+  }
+
+  attach(node: AttachableNode): () => void {
+    const sweep = (): void => {
+      this.connectionsClosed += closeRevokedConnections(
+        node,
+        (peerId) => this.isAuthorizedCached(peerId),
+        this.logger,
+      )
+    }
+    this.sweeps.add(sweep)
+    return () => {
+      this.sweeps.delete(sweep)
+    }
+  }
+
+  metrics(): GaterGroupMetrics {
+    return {
+      ...this.decisions.snapshot(),
+      members: this.members.size,
+      connectionsClosed: this.connectionsClosed,
+    }
+  }
+
+  private sweepAll(): void {
+    for (const sweep of this.sweeps) sweep()
+  }
+
+  private denyAtHook(peerId: PeerId, hook: GaterHook): boolean | Promise<boolean> {
+    if (this.isAuthorizedCached(peerId)) {
+      this.decisions.allow(hook)
+      return false
+    }
+    return this.decide(peerId).then(
+      (decision) => {
+        if (decision.allowed) {
+          this.decisions.allow(hook)
+          return false
+        }
+        return this.recordDenial(peerId, hook, decision.reason)
+      },
+      () => this.recordDenial(peerId, hook, 'registry-unavailable'),
+    )
+  }
+
+  private recordDenial(peer: PeerId | string, hook: GaterHook, reason: DenyReason): true {
+    this.decisions.deny(hook, reason)
+    if (this.listenerCount('peer:denied') > 0) {
+      const peerId = typeof peer === 'string' ? peer : peerIdString(peer)
+      this.safeDispatchEvent('peer:denied', { detail: { peerId, hook, reason } })
+    }
+    return true
+  }
+}
