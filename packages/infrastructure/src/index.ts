@@ -1,1 +1,16 @@
-export {}
+export { BOOTSTRAP_TAG } from './bootstrap.js'
+export { NODE_DEFAULTS, type NodeInit } from './config.js'
+export { InvalidNodeConfigError, NodeStartError, NodeStoppedError, NotReadyError } from './errors.js'
+export { GOSSIPSUB_DEFAULTS } from './gossipsub-defaults.js'
+export { type DepinServices, DHT_PROTOCOL } from './libp2p-options.js'
+export type { NodeMetrics } from './metrics.js'
+export {
+  createNode,
+  type DatabaseMembership,
+  type DepinNode,
+  type DepinNodeEvents,
+  WAIT_UNTIL_READY_TIMEOUT_MS,
+  type WaitUntilReadyOptions,
+} from './node.js'
+export { acquireNode, type NodeLease } from './node-registry.js'
+export { RENDEZVOUS_PREFIX, rendezvousCid, rendezvousNamespace } from './rendezvous.js'

@@ -1,0 +1,262 @@
+import { isIPv4, isIPv6 } from 'node:net'
+import type { BootstrapNode, WalletIdentity } from '@depin/identity'
+import { type Logger, noopLogger } from '@depin/logger'
+import type { GossipsubOpts } from '@libp2p/gossipsub'
+import { multiaddr } from '@multiformats/multiaddr'
+import { InvalidNodeConfigError } from './errors.js'
+
+/**
+ * Everything {@link createNode} needs. Only `identity` and `getBootstrapNodes` are required; every
+ * other field has a default written once in {@link NODE_DEFAULTS}.
+ */
+export interface NodeInit {
+  /** The node's identity, from `parseSecretKey()` of @depin/identity. Its private key is never logged. */
+  identity: WalletIdentity
+  /** Reads the current bootstrap nodes (from the on-chain registry). Called on every bootstrap attempt. */
+  getBootstrapNodes: (options: { signal: AbortSignal }) => Promise<BootstrapNode[]>
+  /** Where the node logs. @default noopLogger */
+  logger?: Logger | undefined
+  /** Listen ports; 0 = any free port. @default { quic: 4001, tcp: 4002 } */
+  listenPorts?: { quic?: number | undefined; tcp?: number | undefined } | undefined
+  /** The interface to listen on. @default '0.0.0.0' */
+  listenHost?: string | undefined
+  /**
+   * Replaces the listen addresses built from `listenHost`/`listenPorts` (e.g. `['/p2p-circuit']` for a
+   * node that is reachable only through a relay). @default undefined
+   */
+  listenAddresses?: string[] | undefined
+  /** Multiaddrs to announce instead of the listen addresses (a node behind NAT with a known public IP). @default [] */
+  announceAddresses?: string[] | undefined
+  /** Which direct transports to run. @default { quic: true, tcp: true } */
+  transports?: { quic?: boolean | undefined; tcp?: boolean | undefined } | undefined
+  /** Bootstrap dialing and the retry loop. */
+  bootstrap?:
+    | {
+        /** Time allowed for each dial attempt (QUIC, then TCP). @default 30_000 */
+        dialTimeoutMs?: number | undefined
+        /** Delay before the retry loop's first attempt. @default 2_000 */
+        retryInitialDelayMs?: number | undefined
+        /** Interval between retry attempts. @default 5_000 */
+        retryIntervalMs?: number | undefined
+      }
+    | undefined
+  /** Connection manager watermarks: above `high`, connections are trimmed towards `low`. @default { low: 100, high: 400 } */
+  connectionLimits?: { low?: number | undefined; high?: number | undefined } | undefined
+  /** Kademlia DHT (`/ipfs/kad/1.0.0`). */
+  dht?:
+    | {
+        /** Keep private and loopback addresses in the DHT (datacenter and test networks). @default true */
+        allowPrivateAddresses?: boolean | undefined
+        /** Only query the DHT, never serve it. @default false (serve) */
+        clientMode?: boolean | undefined
+      }
+    | undefined
+  /** Rendezvous discovery of each database's peers. */
+  rendezvous?:
+    | {
+        /** How often to look for peers of each database. @default 10_000 */
+        findIntervalMs?: number | undefined
+        /** How often to renew the advertisement (must be well under the 24-48 h provider record TTL). @default 3_600_000 */
+        advertiseIntervalMs?: number | undefined
+      }
+    | undefined
+  /** Circuit relay v2. */
+  relay?:
+    | {
+        /** Serve as a relay (hop) for authorized peers, without data or time limits. @default true */
+        server?: boolean | undefined
+        /** How many peers may hold a reservation on this relay at once. @default 128 */
+        maxReservations?: number | undefined
+      }
+    | undefined
+  /** GossipSub options merged over {@link GOSSIPSUB_DEFAULTS}. */
+  gossipsub?: Partial<GossipsubOpts> | undefined
+}
+
+/** Every default of {@link NodeInit}, in one place. */
+export const NODE_DEFAULTS = Object.freeze({
+  listenPorts: Object.freeze({ quic: 4001, tcp: 4002 }),
+  listenHost: '0.0.0.0',
+  transports: Object.freeze({ quic: true, tcp: true }),
+  bootstrap: Object.freeze({ dialTimeoutMs: 30_000, retryInitialDelayMs: 2_000, retryIntervalMs: 5_000 }),
+  connectionLimits: Object.freeze({ low: 100, high: 400 }),
+  dht: Object.freeze({ allowPrivateAddresses: true, clientMode: false }),
+  rendezvous: Object.freeze({ findIntervalMs: 10_000, advertiseIntervalMs: 3_600_000 }),
+  relay: Object.freeze({ server: true, maxReservations: 128 }),
+})
+
+/** {@link NodeInit} with every default applied and every field checked. */
+export interface NodeConfig {
+  identity: WalletIdentity
+  getBootstrapNodes: NodeInit['getBootstrapNodes']
+  logger: Logger
+  listenAddresses: string[]
+  announceAddresses: string[]
+  transports: { quic: boolean; tcp: boolean }
+  bootstrap: { dialTimeoutMs: number; retryInitialDelayMs: number; retryIntervalMs: number }
+  connectionLimits: { low: number; high: number }
+  dht: { allowPrivateAddresses: boolean; clientMode: boolean }
+  rendezvous: { findIntervalMs: number; advertiseIntervalMs: number }
+  relay: { server: boolean; maxReservations: number }
+  gossipsub: Partial<GossipsubOpts>
+}
+
+/** Applies the defaults and validates, throwing {@link InvalidNodeConfigError} naming the bad field. */
+export function resolveNodeConfig(init: NodeInit): NodeConfig {
+  if (init === null || typeof init !== 'object') throw new InvalidNodeConfigError('init', 'must be an object')
+  const { identity } = init
+  if (
+    identity === null ||
+    typeof identity !== 'object' ||
+    identity.privateKey === undefined ||
+    identity.peerId === undefined ||
+    typeof identity.wallet !== 'string'
+  ) {
+    throw new InvalidNodeConfigError('identity', 'must be a WalletIdentity from parseSecretKey()')
+  }
+  if (typeof init.getBootstrapNodes !== 'function') {
+    throw new InvalidNodeConfigError(
+      'getBootstrapNodes',
+      'must be a function ({ signal }) => Promise<BootstrapNode[]>',
+    )
+  }
+  const transports = {
+    quic: bool(init.transports?.quic, NODE_DEFAULTS.transports.quic, 'transports.quic'),
+    tcp: bool(init.transports?.tcp, NODE_DEFAULTS.transports.tcp, 'transports.tcp'),
+  }
+  if (!transports.quic && !transports.tcp) {
+    throw new InvalidNodeConfigError('transports', 'disables both QUIC and TCP; enable at least one')
+  }
+  const quicPort = port(init.listenPorts?.quic, NODE_DEFAULTS.listenPorts.quic, 'listenPorts.quic')
+  const tcpPort = port(init.listenPorts?.tcp, NODE_DEFAULTS.listenPorts.tcp, 'listenPorts.tcp')
+  const host = init.listenHost ?? NODE_DEFAULTS.listenHost
+  let family: 'ip4' | 'ip6'
+  if (typeof host === 'string' && isIPv4(host)) family = 'ip4'
+  else if (typeof host === 'string' && isIPv6(host)) family = 'ip6'
+  else throw new InvalidNodeConfigError('listenHost', `must be an IPv4 or IPv6 address, got ${String(host)}`)
+
+  let listenAddresses: string[]
+  if (init.listenAddresses !== undefined) {
+    listenAddresses = addressList(init.listenAddresses, 'listenAddresses')
+  } else {
+    listenAddresses = []
+    if (transports.quic) listenAddresses.push(`/${family}/${host}/udp/${quicPort}/quic-v1`)
+    if (transports.tcp) listenAddresses.push(`/${family}/${host}/tcp/${tcpPort}`)
+  }
+
+  const connectionLimits = {
+    low: positiveInt(init.connectionLimits?.low, NODE_DEFAULTS.connectionLimits.low, 'connectionLimits.low'),
+    high: positiveInt(
+      init.connectionLimits?.high,
+      NODE_DEFAULTS.connectionLimits.high,
+      'connectionLimits.high',
+    ),
+  }
+  if (connectionLimits.low > connectionLimits.high) {
+    throw new InvalidNodeConfigError(
+      'connectionLimits.low',
+      `(${connectionLimits.low}) must not exceed connectionLimits.high (${connectionLimits.high})`,
+    )
+  }
+  const d = NODE_DEFAULTS
+  return {
+    identity,
+    getBootstrapNodes: init.getBootstrapNodes,
+    logger: init.logger ?? noopLogger,
+    listenAddresses,
+    announceAddresses: addressList(init.announceAddresses ?? [], 'announceAddresses'),
+    transports,
+    bootstrap: {
+      dialTimeoutMs: positiveInt(
+        init.bootstrap?.dialTimeoutMs,
+        d.bootstrap.dialTimeoutMs,
+        'bootstrap.dialTimeoutMs',
+      ),
+      retryInitialDelayMs: nonNegativeInt(
+        init.bootstrap?.retryInitialDelayMs,
+        d.bootstrap.retryInitialDelayMs,
+        'bootstrap.retryInitialDelayMs',
+      ),
+      retryIntervalMs: positiveInt(
+        init.bootstrap?.retryIntervalMs,
+        d.bootstrap.retryIntervalMs,
+        'bootstrap.retryIntervalMs',
+      ),
+    },
+    connectionLimits,
+    dht: {
+      allowPrivateAddresses: bool(
+        init.dht?.allowPrivateAddresses,
+        d.dht.allowPrivateAddresses,
+        'dht.allowPrivateAddresses',
+      ),
+      clientMode: bool(init.dht?.clientMode, d.dht.clientMode, 'dht.clientMode'),
+    },
+    rendezvous: {
+      findIntervalMs: positiveInt(
+        init.rendezvous?.findIntervalMs,
+        d.rendezvous.findIntervalMs,
+        'rendezvous.findIntervalMs',
+      ),
+      advertiseIntervalMs: positiveInt(
+        init.rendezvous?.advertiseIntervalMs,
+        d.rendezvous.advertiseIntervalMs,
+        'rendezvous.advertiseIntervalMs',
+      ),
+    },
+    relay: {
+      server: bool(init.relay?.server, d.relay.server, 'relay.server'),
+      maxReservations: positiveInt(
+        init.relay?.maxReservations,
+        d.relay.maxReservations,
+        'relay.maxReservations',
+      ),
+    },
+    gossipsub: init.gossipsub ?? {},
+  }
+}
+
+function bool(value: unknown, fallback: boolean, field: string): boolean {
+  if (value === undefined) return fallback
+  if (typeof value !== 'boolean')
+    throw new InvalidNodeConfigError(field, `must be a boolean, got ${String(value)}`)
+  return value
+}
+
+function port(value: unknown, fallback: number, field: string): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 65535) {
+    throw new InvalidNodeConfigError(
+      field,
+      `must be an integer from 0 to 65535 (0 = any free port), got ${String(value)}`,
+    )
+  }
+  return value
+}
+
+function positiveInt(value: unknown, fallback: number, field: string): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new InvalidNodeConfigError(field, `must be a positive integer, got ${String(value)}`)
+  }
+  return value
+}
+
+function nonNegativeInt(value: unknown, fallback: number, field: string): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new InvalidNodeConfigError(field, `must be a non-negative integer, got ${String(value)}`)
+  }
+  return value
+}
+
+function addressList(value: unknown, field: string): string[] {
+  if (!Array.isArray(value)) throw new InvalidNodeConfigError(field, 'must be an array of multiaddr strings')
+  return value.map((addr, i) => {
+    try {
+      return multiaddr(String(addr)).toString()
+    } catch (cause) {
+      throw new InvalidNodeConfigError(`${field}[${i}]`, `is not a multiaddr: ${String(addr)}`, { cause })
+    }
+  })
+}

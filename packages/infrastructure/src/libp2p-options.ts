@@ -1,0 +1,91 @@
+import { noise } from '@chainsafe/libp2p-noise'
+import { quic } from '@chainsafe/libp2p-quic'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { autoNAT } from '@libp2p/autonat'
+import { type CircuitRelayService, circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { dcutr } from '@libp2p/dcutr'
+import { type GossipSub, gossipsub } from '@libp2p/gossipsub'
+import { type Identify, type IdentifyPush, identify, identifyPush } from '@libp2p/identify'
+import type { ConnectionGater } from '@libp2p/interface'
+import { type KadDHT, kadDHT, passthroughMapper, removePrivateAddressesMapper } from '@libp2p/kad-dht'
+import { type Ping, ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import type { Libp2pOptions } from 'libp2p'
+import type { NodeConfig } from './config.js'
+import { gossipsubOptions } from './gossipsub-defaults.js'
+
+/** The DHT protocol of go-libp2p's (WAN) Kademlia DHT, which the Go implementation speaks. */
+export const DHT_PROTOCOL = '/ipfs/kad/1.0.0'
+
+/**
+ * The services of every node's libp2p instance. `pubsub` is the GossipSub router that
+ * @depin/messaging uses; `relay` is absent when `relay.server` is false.
+ */
+export type DepinServices = {
+  pubsub: GossipSub
+  dht: KadDHT
+  identify: Identify
+  identifyPush: IdentifyPush
+  ping: Ping
+  dcutr: unknown
+  autonat: unknown
+  relay?: CircuitRelayService
+}
+
+/** The `createLibp2p` options for a node (transports, services, limits), from a resolved config. */
+export function libp2pOptions(
+  config: NodeConfig,
+  connectionGater: ConnectionGater,
+): Libp2pOptions<DepinServices> {
+  const transports: NonNullable<Libp2pOptions['transports']> = []
+  if (config.transports.quic) transports.push(quic())
+  if (config.transports.tcp) transports.push(tcp())
+  transports.push(circuitRelayTransport())
+
+  const services = {
+    identify: identify(),
+    identifyPush: identifyPush(),
+    ping: ping(),
+    dht: kadDHT({
+      protocol: DHT_PROTOCOL,
+      peerInfoMapper: config.dht.allowPrivateAddresses ? passthroughMapper : removePrivateAddressesMapper,
+      // A node that keeps private addresses is on a datacenter or test network: it can serve
+      // there, so it must not wait for a public address to switch to server mode. Otherwise
+      // (clientMode unset) kad-dht switches to server mode once it has a public address.
+      ...(config.dht.clientMode
+        ? { clientMode: true }
+        : config.dht.allowPrivateAddresses
+          ? { clientMode: false }
+          : {}),
+    }),
+    pubsub: gossipsub(gossipsubOptions(config.gossipsub)),
+    dcutr: dcutr(),
+    autonat: autoNAT(),
+    ...(config.relay.server
+      ? {
+          relay: circuitRelayServer({
+            // Relay v2's default limits (2 min, 128 KiB per connection) starve GossipSub; only
+            // authorized peers get this far (the gater's relay hooks), so relay them unlimited.
+            reservations: { applyDefaultLimit: false, maxReservations: config.relay.maxReservations },
+          }),
+        }
+      : {}),
+  }
+
+  return {
+    privateKey: config.identity.privateKey,
+    addresses: {
+      listen: config.listenAddresses,
+      ...(config.announceAddresses.length > 0 ? { announce: config.announceAddresses } : {}),
+    },
+    transports,
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionGater,
+    connectionManager: {
+      maxConnections: config.connectionLimits.high,
+      dialTimeout: config.bootstrap.dialTimeoutMs,
+    },
+    services: services as NonNullable<Libp2pOptions<DepinServices>['services']>,
+  }
+}

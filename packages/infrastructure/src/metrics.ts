@@ -1,0 +1,72 @@
+/** The node's counters and gauges, as a plain object (Prometheus text comes in @depin/pubsub). */
+export interface NodeMetrics {
+  /** At least one peer is connected. */
+  ready: boolean
+  /** Connected peers. */
+  peers: number
+  /** Open connections (a peer may have more than one). */
+  connections: number
+  /** Databases attached with `joinDatabase`. */
+  databases: number
+  /** Dials of one bootstrap node (QUIC, then TCP) started. */
+  bootstrapAttempts: number
+  /** Bootstrap node dials that connected. */
+  bootstrapSuccesses: number
+  /** Bootstrap node dials that failed on every transport. */
+  bootstrapFailures: number
+  /** Times the retry loop was started (once per not-ready period at most). */
+  retryLoopsStarted: number
+  /** Retry loop iterations: each re-reads the bootstrap list and dials. */
+  retryAttempts: number
+  /** The retry loop is running now. */
+  retryLoopRunning: boolean
+  /** Milliseconds from `createNode` to the first `ready`; undefined until then. */
+  timeToFirstReadyMs: number | undefined
+  /** Milliseconds from the last `not-ready` to the `ready` that followed it; undefined until a recovery. */
+  lastRecoveryMs: number | undefined
+  /** Times the node went from ready to not ready. */
+  notReadyTransitions: number
+  /** `server` or `client`. */
+  dhtMode: 'server' | 'client'
+  /** Rendezvous lookups run (all databases). */
+  rendezvousFinds: number
+  /** Peers found through rendezvous lookups, excluding ourselves (counted per lookup). */
+  dhtPeersFound: number
+  /** Dials of peers found through rendezvous that connected. */
+  rendezvousDials: number
+  /** Advertisements (provider records) published. */
+  rendezvousAdvertisements: number
+}
+
+/** The mutable counters behind {@link NodeMetrics}; gauges are read from the node when asked. */
+export interface NodeCounters {
+  bootstrapAttempts: number
+  bootstrapSuccesses: number
+  bootstrapFailures: number
+  retryLoopsStarted: number
+  retryAttempts: number
+  timeToFirstReadyMs: number | undefined
+  lastRecoveryMs: number | undefined
+  notReadyTransitions: number
+  rendezvousFinds: number
+  dhtPeersFound: number
+  rendezvousDials: number
+  rendezvousAdvertisements: number
+}
+
+export function createCounters(): NodeCounters {
+  return {
+    bootstrapAttempts: 0,
+    bootstrapSuccesses: 0,
+    bootstrapFailures: 0,
+    retryLoopsStarted: 0,
+    retryAttempts: 0,
+    timeToFirstReadyMs: undefined,
+    lastRecoveryMs: undefined,
+    notReadyTransitions: 0,
+    rendezvousFinds: 0,
+    dhtPeersFound: 0,
+    rendezvousDials: 0,
+    rendezvousAdvertisements: 0,
+  }
+}

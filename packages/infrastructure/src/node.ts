@@ -1,0 +1,427 @@
+import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
+import { createLibp2p } from 'libp2p'
+import { TypedEventEmitter, type TypedEventTarget } from 'main-event'
+import { timeoutSignal } from './abort.js'
+import { type BootstrapDialerInit, bootstrapRound, isQuic } from './bootstrap.js'
+import { type NodeConfig, type NodeInit, resolveNodeConfig } from './config.js'
+import { InvalidNodeConfigError, NodeStartError, NodeStoppedError, NotReadyError } from './errors.js'
+import { createGaterGroup, type GaterGroup, type RegistryGater } from './gater-shim.js'
+import { type DepinServices, libp2pOptions } from './libp2p-options.js'
+import { createCounters, type NodeCounters, type NodeMetrics } from './metrics.js'
+import { createRendezvous, type Rendezvous, rendezvousNamespace } from './rendezvous.js'
+import { createRetryLoop, type RetryLoop } from './retry-loop.js'
+
+/** Default of `waitUntilReady`'s `timeoutMs`. */
+export const WAIT_UNTIL_READY_TIMEOUT_MS = 30_000
+
+/** Events of a {@link DepinNode}: readiness transitions, with the peer count at that moment. */
+export interface DepinNodeEvents {
+  /** The first peer connected (the node was not ready). */
+  ready: CustomEvent<{ peers: number }>
+  /** The last peer disconnected; the bootstrap retry loop starts. */
+  'not-ready': CustomEvent<{ peers: number }>
+}
+
+/** Options of {@link DepinNode.waitUntilReady}. */
+export interface WaitUntilReadyOptions {
+  signal?: AbortSignal | undefined
+  /** Give up with {@link NotReadyError} after this long. @default 30_000 */
+  timeoutMs?: number | undefined
+}
+
+/** What {@link DepinNode.joinDatabase} returns: call `leave()` when the database disconnects. */
+export interface DatabaseMembership {
+  /** Stops advertising the database and removes its gater from the host. Idempotent. */
+  leave(): Promise<void>
+}
+
+/**
+ * The shared libp2p node of one wallet in one process: transports, DHT, rendezvous, bootstrap
+ * with retry, readiness. Every database using the wallet attaches to it with `joinDatabase`.
+ */
+export interface DepinNode extends TypedEventTarget<DepinNodeEvents> {
+  /** The libp2p node; `libp2p.services.pubsub` is the GossipSub router. */
+  readonly libp2p: Libp2p<DepinServices>
+  readonly peerId: PeerId
+  /** Our wallet public key (base58). */
+  readonly wallet: string
+  /** The host's connection gater delegates to this group (a peer is admitted if any database admits it). */
+  readonly gaters: GaterGroup
+  /** At least one peer is connected. */
+  isReady(): boolean
+  /**
+   * Resolves when at least one peer is connected. Rejects with {@link NotReadyError} after
+   * `timeoutMs`, with the signal's reason on abort, and with {@link NodeStoppedError} on stop.
+   */
+  waitUntilReady(options?: WaitUntilReadyOptions): Promise<void>
+  /**
+   * Adds the database's gater to the host group and advertises/finds
+   * `p2p-database-discovery_<databaseName>`. The first database also starts the bootstrap
+   * (before it, the host admits nobody). The gater's own start/stop stay with its owner.
+   */
+  joinDatabase(databaseName: string, gater: RegistryGater): Promise<DatabaseMembership>
+  /** Readiness, peers, bootstrap and rendezvous counters, as a plain object. */
+  metrics(): NodeMetrics
+  /** Stops everything: loops, timers, listeners, sockets. Idempotent. */
+  stop(): Promise<void>
+}
+
+/**
+ * Creates, starts and returns a node; resolves as soon as it is listening (it does not wait for
+ * a peer: use `waitUntilReady()` or the `ready` event).
+ *
+ * @example
+ * const node = await createNode({ identity: parseSecretKey(key), getBootstrapNodes })
+ * const db = await node.joinDatabase('my-depin', registryGater)
+ * await node.waitUntilReady({ signal: AbortSignal.timeout(30_000) })
+ * node.libp2p.services.pubsub.subscribe('my-depin_rooms')
+ * await db.leave(); await node.stop()
+ */
+export async function createNode(init: NodeInit): Promise<DepinNode> {
+  const config = resolveNodeConfig(init)
+  const gaters = createGaterGroup()
+  let libp2p: Libp2p<DepinServices>
+  try {
+    libp2p = await createLibp2p(libp2pOptions(config, gaters.connectionGater))
+  } catch (cause) {
+    throw new NodeStartError(config.listenAddresses, { cause })
+  }
+  const node = new Node(config, libp2p, gaters)
+  node.start()
+  return node
+}
+
+interface DatabaseEntry {
+  rendezvous: Rendezvous
+  refs: number
+}
+
+class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
+  readonly libp2p: Libp2p<DepinServices>
+  readonly peerId: PeerId
+  readonly wallet: string
+  readonly gaters: GaterGroup
+  /** Called once the node has stopped (the process registry forgets it). */
+  onStopped: (() => void) | undefined
+
+  private readonly config: NodeConfig
+  private readonly counters: NodeCounters = createCounters()
+  private readonly shutdown = new AbortController()
+  private readonly retryLoop: RetryLoop
+  private readonly databases = new Map<string, DatabaseEntry>()
+  private readonly gaterRefs = new Map<RegistryGater, number>()
+  private readonly startedAt = Date.now()
+  private ready = false
+  private notReadySince: number | undefined
+  private firstConnectionLogged = new Set<string>()
+  private initialBootstrap: Promise<void> | undefined
+  private detachGaters: (() => void) | undefined
+  private stopping: Promise<void> | undefined
+
+  constructor(config: NodeConfig, libp2p: Libp2p<DepinServices>, gaters: GaterGroup) {
+    super()
+    this.config = config
+    this.libp2p = libp2p
+    this.gaters = gaters
+    this.peerId = libp2p.peerId
+    this.wallet = config.identity.wallet
+    this.retryLoop = createRetryLoop({
+      initialDelayMs: config.bootstrap.retryInitialDelayMs,
+      intervalMs: config.bootstrap.retryIntervalMs,
+      isReady: () => this.ready,
+      attempt: async (signal) => {
+        const round = await bootstrapRound(this.dialer(), signal)
+        if (round.nodes === 0)
+          this.config.logger.debug('still no reachable bootstrap node in the list, will retry')
+      },
+      onAttempt: () => {
+        this.counters.retryAttempts++
+      },
+      logger: config.logger,
+    })
+  }
+
+  start(): void {
+    const { libp2p, config } = this
+    libp2p.addEventListener('peer:connect', this.onPeerConnect)
+    libp2p.addEventListener('peer:disconnect', this.onPeerDisconnect)
+    libp2p.addEventListener('connection:open', this.onConnectionOpen)
+    this.detachGaters = this.gaters.attach(libp2p)
+    this.notReadySince = this.startedAt
+    config.logger.info(
+      'node listening',
+      'peerId',
+      this.peerId.toString(),
+      'wallet',
+      this.wallet,
+      'addrs',
+      libp2p.getMultiaddrs().map((a) => a.toString()),
+      'dhtMode',
+      libp2p.services.dht.getMode(),
+      'startMs',
+      Date.now() - this.startedAt,
+    )
+  }
+
+  isReady(): boolean {
+    return this.ready
+  }
+
+  async waitUntilReady(options: WaitUntilReadyOptions = {}): Promise<void> {
+    if (this.ready) return
+    if (this.stopping !== undefined) throw new NodeStoppedError('wait until ready')
+    options.signal?.throwIfAborted()
+    const timeoutMs = options.timeoutMs ?? WAIT_UNTIL_READY_TIMEOUT_MS
+    const wait = timeoutSignal(
+      AbortSignal.any([this.shutdown.signal, ...(options.signal ? [options.signal] : [])]),
+      timeoutMs,
+      () => new NotReadyError(`no peer connected within ${timeoutMs} ms`),
+    )
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const onReady = (): void => {
+          wait.signal.removeEventListener('abort', onAbort)
+          resolve()
+        }
+        const onAbort = (): void => {
+          this.removeEventListener('ready', onReady)
+          reject(
+            this.shutdown.signal.aborted && !options.signal?.aborted
+              ? new NodeStoppedError('wait until ready')
+              : wait.signal.reason,
+          )
+        }
+        this.addEventListener('ready', onReady, { once: true })
+        wait.signal.addEventListener('abort', onAbort, { once: true })
+      })
+    } finally {
+      wait.clear()
+    }
+  }
+
+  async joinDatabase(databaseName: string, gater: RegistryGater): Promise<DatabaseMembership> {
+    if (typeof databaseName !== 'string' || databaseName.length === 0) {
+      throw new InvalidNodeConfigError('databaseName', 'must be a non-empty string')
+    }
+    if (gater === null || typeof gater !== 'object' || gater.connectionGater === undefined) {
+      throw new InvalidNodeConfigError('gater', 'must be a RegistryGater from @depin/gater')
+    }
+    if (this.stopping !== undefined) throw new NodeStoppedError(`join database "${databaseName}"`)
+
+    this.gaterRefs.set(gater, (this.gaterRefs.get(gater) ?? 0) + 1)
+    this.gaters.add(gater)
+    let entry = this.databases.get(databaseName)
+    if (entry === undefined) {
+      entry = {
+        refs: 0,
+        rendezvous: createRendezvous({
+          libp2p: this.libp2p,
+          namespace: rendezvousNamespace(databaseName),
+          findIntervalMs: this.config.rendezvous.findIntervalMs,
+          advertiseIntervalMs: this.config.rendezvous.advertiseIntervalMs,
+          dialTimeoutMs: this.config.bootstrap.dialTimeoutMs,
+          logger: this.config.logger,
+          counters: this.counters,
+        }),
+      }
+      this.databases.set(databaseName, entry)
+      await entry.rendezvous.start()
+    }
+    entry.refs++
+    this.config.logger.info(
+      'database joined the node',
+      'database',
+      databaseName,
+      'databases',
+      this.databases.size,
+    )
+
+    if (this.initialBootstrap === undefined) {
+      this.initialBootstrap = this.runInitialBootstrap()
+    } else if (!this.ready) {
+      // A new gater may admit peers the others refused: try now rather than at the next tick.
+      this.retryLoop.wake()
+    }
+
+    let left = false
+    return {
+      leave: async () => {
+        if (left) return
+        left = true
+        const refs = (this.gaterRefs.get(gater) ?? 1) - 1
+        if (refs <= 0) {
+          this.gaterRefs.delete(gater)
+          this.gaters.delete(gater)
+        } else {
+          this.gaterRefs.set(gater, refs)
+        }
+        const current = this.databases.get(databaseName)
+        if (current === undefined) return
+        current.refs--
+        if (current.refs <= 0) {
+          this.databases.delete(databaseName)
+          await current.rendezvous.stop()
+          this.config.logger.info('database left the node', 'database', databaseName)
+        }
+      },
+    }
+  }
+
+  metrics(): NodeMetrics {
+    const c = this.counters
+    return {
+      ready: this.ready,
+      peers: this.libp2p.getPeers().length,
+      connections: this.libp2p.getConnections().length,
+      databases: this.databases.size,
+      bootstrapAttempts: c.bootstrapAttempts,
+      bootstrapSuccesses: c.bootstrapSuccesses,
+      bootstrapFailures: c.bootstrapFailures,
+      retryLoopsStarted: c.retryLoopsStarted,
+      retryAttempts: c.retryAttempts,
+      retryLoopRunning: this.retryLoop.running,
+      timeToFirstReadyMs: c.timeToFirstReadyMs,
+      lastRecoveryMs: c.lastRecoveryMs,
+      notReadyTransitions: c.notReadyTransitions,
+      dhtMode: this.libp2p.services.dht.getMode(),
+      rendezvousFinds: c.rendezvousFinds,
+      dhtPeersFound: c.dhtPeersFound,
+      rendezvousDials: c.rendezvousDials,
+      rendezvousAdvertisements: c.rendezvousAdvertisements,
+    }
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop()
+    return this.stopping
+  }
+
+  private async doStop(): Promise<void> {
+    const { libp2p, config } = this
+    config.logger.info('stopping node', 'peerId', this.peerId.toString())
+    this.shutdown.abort(new NodeStoppedError('continue'))
+    libp2p.removeEventListener('peer:connect', this.onPeerConnect)
+    libp2p.removeEventListener('peer:disconnect', this.onPeerDisconnect)
+    libp2p.removeEventListener('connection:open', this.onConnectionOpen)
+    await this.retryLoop.stop()
+    await this.initialBootstrap?.catch(() => {})
+    const databases = [...this.databases.values()]
+    this.databases.clear()
+    await Promise.allSettled(databases.map((entry) => entry.rendezvous.stop()))
+    this.detachGaters?.()
+    for (const gater of this.gaterRefs.keys()) this.gaters.delete(gater)
+    this.gaterRefs.clear()
+    try {
+      await libp2p.stop()
+    } finally {
+      this.ready = false
+      this.onStopped?.()
+      config.logger.info('node stopped', 'peerId', this.peerId.toString())
+    }
+  }
+
+  private dialer(): BootstrapDialerInit {
+    return {
+      libp2p: this.libp2p,
+      getBootstrapNodes: this.config.getBootstrapNodes,
+      transports: this.config.transports,
+      dialTimeoutMs: this.config.bootstrap.dialTimeoutMs,
+      logger: this.config.logger,
+      counters: this.counters,
+    }
+  }
+
+  private async runInitialBootstrap(): Promise<void> {
+    const { logger } = this.config
+    try {
+      const round = await bootstrapRound(this.dialer(), this.shutdown.signal)
+      if (this.shutdown.signal.aborted) return
+      if (round.nodes === 0) logger.info('no bootstrap nodes available, starting retry process')
+      else if (round.connected === 0)
+        logger.warn('initial bootstrap failed, starting retry process', 'nodes', round.nodes)
+      else logger.info('initial bootstrap successful', 'connected', round.connected, 'nodes', round.nodes)
+    } catch (err) {
+      if (this.shutdown.signal.aborted) return
+      logger.warn('initial bootstrap failed, starting retry process', 'error', err)
+    }
+    if (!this.ready) this.startRetryLoop()
+  }
+
+  private startRetryLoop(): void {
+    if (this.shutdown.signal.aborted) return
+    if (this.retryLoop.start()) this.counters.retryLoopsStarted++
+  }
+
+  private readonly onPeerConnect = (): void => {
+    this.updateReadiness()
+  }
+
+  private readonly onPeerDisconnect = (): void => {
+    this.updateReadiness()
+    if (this.shutdown.signal.aborted) return
+    // Fewer peers: look for more of each database's peers now rather than at the next tick.
+    for (const entry of this.databases.values()) entry.rendezvous.findNow()
+  }
+
+  private readonly onConnectionOpen = (event: CustomEvent<Connection>): void => {
+    const connection = event.detail
+    const transport =
+      connection.limits !== undefined || isRelayed(connection)
+        ? 'relay'
+        : isQuic(connection.remoteAddr)
+          ? 'quic'
+          : 'tcp'
+    if (this.firstConnectionLogged.has(transport)) return
+    this.firstConnectionLogged.add(transport)
+    this.config.logger.info(
+      'first peer connected',
+      'transport',
+      transport,
+      'direction',
+      connection.direction,
+      'peer',
+      connection.remotePeer.toString(),
+      'msSinceStart',
+      Date.now() - this.startedAt,
+    )
+  }
+
+  private updateReadiness(): void {
+    if (this.shutdown.signal.aborted) return
+    const peers = this.libp2p.getPeers().length
+    if (!this.ready && peers > 0) {
+      this.ready = true
+      const now = Date.now()
+      const since = this.notReadySince ?? now
+      this.notReadySince = undefined
+      if (this.counters.timeToFirstReadyMs === undefined)
+        this.counters.timeToFirstReadyMs = now - this.startedAt
+      else this.counters.lastRecoveryMs = now - since
+      this.config.logger.info('node became ready', 'peer_count', peers, 'notReadyMs', now - since)
+      this.safeDispatchEvent('ready', { detail: { peers } })
+      // End a waiting retry loop now instead of at the end of its delay.
+      this.retryLoop.wake()
+      // Advertisements made while alone reached nobody: publish them again now.
+      for (const entry of this.databases.values()) {
+        entry.rendezvous.advertiseNow()
+        entry.rendezvous.findNow()
+      }
+    } else if (this.ready && peers === 0) {
+      this.ready = false
+      this.notReadySince = Date.now()
+      this.counters.notReadyTransitions++
+      this.config.logger.info('node no longer ready', 'peer_count', peers)
+      this.safeDispatchEvent('not-ready', { detail: { peers } })
+      this.startRetryLoop()
+    }
+  }
+}
+
+function isRelayed(connection: Connection): boolean {
+  return connection.remoteAddr.getComponents().some((c) => c.name === 'p2p-circuit')
+}
+
+/** Internal: lets the process registry learn when a node it handed out has stopped. */
+export function onNodeStopped(node: DepinNode, callback: () => void): void {
+  if (node instanceof Node) node.onStopped = callback
+}

@@ -1,0 +1,207 @@
+import type { Logger } from '@depin/logger'
+import type { Libp2p, PeerInfo } from '@libp2p/interface'
+import type { KadDHT } from '@libp2p/kad-dht'
+import { CID } from 'multiformats/cid'
+import * as raw from 'multiformats/codecs/raw'
+import { sha256 } from 'multiformats/hashes/sha2'
+import { timeoutSignal } from './abort.js'
+import type { NodeCounters } from './metrics.js'
+
+/** The seed's discovery tag: each database advertises under `p2p-database-discovery_<databaseName>`. */
+export const RENDEZVOUS_PREFIX = 'p2p-database-discovery_'
+
+/** Time allowed for one advertisement or lookup. */
+const QUERY_TIMEOUT_MS = 30_000
+/** New connections opened per lookup at most (the Go implementation's limit per discovery round). */
+const MAX_DIALS_PER_LOOKUP = 5
+
+/** The rendezvous namespace of a database. */
+export function rendezvousNamespace(databaseName: string): string {
+  return `${RENDEZVOUS_PREFIX}${databaseName}`
+}
+
+/**
+ * The DHT key of a rendezvous namespace: CIDv1, raw codec, of the SHA-256 multihash of the
+ * namespace string, as go-libp2p's routing discovery (`nsToCid`) computes it.
+ *
+ * @example
+ * const cid = await rendezvousCid('p2p-database-discovery_my-depin')
+ */
+export async function rendezvousCid(namespace: string): Promise<CID> {
+  return CID.createV1(raw.code, await sha256.digest(new TextEncoder().encode(namespace)))
+}
+
+export interface RendezvousInit {
+  libp2p: Libp2p<{ dht: KadDHT }>
+  namespace: string
+  findIntervalMs: number
+  advertiseIntervalMs: number
+  dialTimeoutMs: number
+  logger: Logger
+  counters: NodeCounters
+}
+
+/** Advertising and finding one namespace; `start()` begins both loops, `stop()` ends them. */
+export interface Rendezvous {
+  start(): Promise<void>
+  stop(): Promise<void>
+  /** Looks for peers now (coalesced with a lookup in flight). */
+  findNow(): void
+  /** Advertises now (coalesced with an advertisement in flight). */
+  advertiseNow(): void
+}
+
+export function createRendezvous(init: RendezvousInit): Rendezvous {
+  const { libp2p, namespace, logger, counters } = init
+  const controller = new AbortController()
+  const timers = new Set<ReturnType<typeof setTimeout>>()
+  let cid: CID | undefined
+  let finding: Promise<void> | undefined
+  let advertising: Promise<void> | undefined
+  let findAgain = false
+  let started = false
+
+  const schedule = (fn: () => void, ms: number): void => {
+    if (controller.signal.aborted) return
+    const timer = setTimeout(() => {
+      timers.delete(timer)
+      fn()
+    }, ms)
+    timers.add(timer)
+  }
+
+  const advertise = async (key: CID): Promise<void> => {
+    const attempt = timeoutSignal(controller.signal, QUERY_TIMEOUT_MS, () => new Error('advertise timed out'))
+    try {
+      for await (const _ of libp2p.services.dht.provide(key, { signal: attempt.signal })) {
+        // drain the query events
+      }
+      counters.rendezvousAdvertisements++
+      logger.debug('advertised on rendezvous', 'rendezvous', namespace)
+    } catch (err) {
+      if (!controller.signal.aborted)
+        logger.debug('rendezvous advertisement failed', 'rendezvous', namespace, 'error', err)
+    } finally {
+      attempt.clear()
+    }
+  }
+
+  const find = async (key: CID): Promise<void> => {
+    const attempt = timeoutSignal(controller.signal, QUERY_TIMEOUT_MS, () => new Error('lookup timed out'))
+    const found = new Map<string, PeerInfo>()
+    try {
+      counters.rendezvousFinds++
+      for await (const event of libp2p.services.dht.findProviders(key, { signal: attempt.signal })) {
+        if (event.name !== 'PROVIDER') continue
+        for (const provider of event.providers) {
+          if (provider.id.equals(libp2p.peerId)) continue
+          found.set(provider.id.toString(), provider)
+        }
+      }
+    } catch (err) {
+      if (!controller.signal.aborted)
+        logger.debug('rendezvous lookup failed', 'rendezvous', namespace, 'error', err)
+    } finally {
+      attempt.clear()
+    }
+    counters.dhtPeersFound += found.size
+    const toDial = [...found.values()].filter((peer) => libp2p.getConnections(peer.id).length === 0)
+    if (toDial.length === 0) return
+    logger.debug(
+      'rendezvous found peers',
+      'rendezvous',
+      namespace,
+      'found',
+      found.size,
+      'dialing',
+      toDial.length,
+    )
+    await Promise.all(toDial.slice(0, MAX_DIALS_PER_LOOKUP).map((peer) => dial(peer)))
+  }
+
+  const dial = async (peer: PeerInfo): Promise<void> => {
+    if (controller.signal.aborted) return
+    const attempt = timeoutSignal(controller.signal, init.dialTimeoutMs, () => new Error('dial timed out'))
+    try {
+      if (peer.multiaddrs.length > 0) await libp2p.peerStore.merge(peer.id, { multiaddrs: peer.multiaddrs })
+      await libp2p.dial(peer.id, { signal: attempt.signal })
+      counters.rendezvousDials++
+      logger.info(
+        'connected to peer found through rendezvous',
+        'peer',
+        peer.id.toString(),
+        'rendezvous',
+        namespace,
+      )
+    } catch (err) {
+      // The gater may refuse the peer (another database's node): that is expected, not a warning.
+      if (!controller.signal.aborted) {
+        logger.debug('could not dial rendezvous peer', 'peer', peer.id.toString(), 'error', err)
+      }
+    } finally {
+      attempt.clear()
+    }
+  }
+
+  const advertiseLoop = (): void => {
+    if (cid === undefined || controller.signal.aborted) return
+    if (advertising === undefined) {
+      advertising = advertise(cid).finally(() => {
+        advertising = undefined
+      })
+    }
+  }
+
+  const findLoop = (): void => {
+    if (cid === undefined || controller.signal.aborted) return
+    if (finding !== undefined) {
+      findAgain = true
+      return
+    }
+    finding = find(cid).finally(() => {
+      finding = undefined
+      if (findAgain) {
+        findAgain = false
+        findLoop()
+      }
+    })
+  }
+
+  const periodic = (fn: () => void, ms: number): void => {
+    const tick = (): void => {
+      fn()
+      schedule(tick, ms)
+    }
+    schedule(tick, ms)
+  }
+
+  return {
+    async start() {
+      if (started) return
+      started = true
+      cid = await rendezvousCid(namespace)
+      logger.info('starting rendezvous discovery', 'rendezvous', namespace, 'key', cid.toString())
+      advertiseLoop()
+      findLoop()
+      periodic(advertiseLoop, init.advertiseIntervalMs)
+      periodic(findLoop, init.findIntervalMs)
+    },
+    async stop() {
+      if (controller.signal.aborted) return
+      controller.abort()
+      for (const timer of timers) clearTimeout(timer)
+      timers.clear()
+      await Promise.allSettled([finding, advertising])
+      if (cid !== undefined) {
+        try {
+          // Stop re-providing the record (the DHT renews its provider records on its own).
+          await libp2p.services.dht.cancelReprovide(cid)
+        } catch {
+          // The datastore may already be closed when the whole node is stopping.
+        }
+      }
+    },
+    findNow: findLoop,
+    advertiseNow: advertiseLoop,
+  }
+}
