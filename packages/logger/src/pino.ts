@@ -22,7 +22,8 @@ export interface PinoLike {
  * Adapts a pino logger. The key/values become pino's merge object; the first `Error` given as
  * `'err'`, `'error'` or a bare `Error` argument goes under `err`, where pino's standard serializer
  * writes its type, message and stack. Other Error values are serialized as
- * `{name,message,stack,code,cause}`. Pino's own level filter applies. Never throws.
+ * `{name,message,stack,code,cause}`; a BigInt value becomes a decimal string. Pino's own level filter
+ * applies. Never throws.
  *
  * @example
  * ```ts
@@ -71,6 +72,9 @@ function toMergeObject(keyValues: readonly unknown[]): Record<string, unknown> {
       setField(merge, key, toJsonValue(value))
     } else if (key === 'err' && errPlaced) {
       setField(merge, 'err.value', value)
+    } else if (typeof value === 'bigint') {
+      // pino would write a JSON number that most readers round past 2^53.
+      setField(merge, key, value.toString())
     } else {
       setField(merge, key, value)
     }
