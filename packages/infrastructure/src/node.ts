@@ -1,3 +1,4 @@
+import { createGaterGroup, type GaterGroup, type RegistryGater } from '@depin/gater'
 import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
 import { createLibp2p } from 'libp2p'
 import { TypedEventEmitter, type TypedEventTarget } from 'main-event'
@@ -5,7 +6,6 @@ import { timeoutSignal } from './abort.js'
 import { type BootstrapDialerInit, bootstrapRound, isQuic } from './bootstrap.js'
 import { type NodeConfig, type NodeInit, resolveNodeConfig } from './config.js'
 import { InvalidNodeConfigError, NodeStartError, NodeStoppedError, NotReadyError } from './errors.js'
-import { createGaterGroup, type GaterGroup, type RegistryGater } from './gater-shim.js'
 import { type DepinServices, libp2pOptions } from './libp2p-options.js'
 import { createCounters, type NodeCounters, type NodeMetrics } from './metrics.js'
 import { createRendezvous, type Rendezvous, rendezvousNamespace } from './rendezvous.js'
@@ -79,7 +79,7 @@ export interface DepinNode extends TypedEventTarget<DepinNodeEvents> {
  */
 export async function createNode(init: NodeInit): Promise<DepinNode> {
   const config = resolveNodeConfig(init)
-  const gaters = createGaterGroup()
+  const gaters = createGaterGroup({ logger: config.logger })
   let libp2p: Libp2p<DepinServices>
   try {
     libp2p = await createLibp2p(libp2pOptions(config, gaters.connectionGater))

@@ -1,8 +1,7 @@
-import type { BootstrapNode } from '@depin/identity'
+import { createRegistryGater, type RegistryGater } from '@depin/gater'
+import type { BootstrapNode, WalletIdentity } from '@depin/identity'
 import type { Logger } from '@depin/logger'
-import { generateWallet } from '@depin/test-utils'
-import type { ConnectionGater, PeerId } from '@libp2p/interface'
-import type { RegistryGater } from '../src/gater-shim.js'
+import { createInMemoryRegistry, generateWallet, type InMemoryRegistry } from '@depin/test-utils'
 import { createNode, type DepinNode, type NodeInit } from '../src/index.js'
 
 /** Short timings so the retry loop and rendezvous run within a test's budget. */
@@ -11,52 +10,6 @@ export const FAST: Partial<NodeInit> = {
   listenPorts: { quic: 0, tcp: 0 },
   bootstrap: { dialTimeoutMs: 3_000, retryInitialDelayMs: 200, retryIntervalMs: 400 },
   rendezvous: { findIntervalMs: 500, advertiseIntervalMs: 5_000 },
-}
-
-/** A gater member that admits everyone (or, after `deny()`, no one). */
-export interface SwitchableGater extends RegistryGater {
-  deny(): void
-  allow(): void
-}
-
-export function createSwitchableGater(): SwitchableGater {
-  let denied = false
-  const deny = (): boolean => denied
-  const connectionGater: ConnectionGater = {
-    denyDialPeer: deny,
-    denyDialMultiaddr: deny,
-    denyInboundConnection: deny,
-    denyOutboundConnection: deny,
-    denyInboundEncryptedConnection: deny,
-    denyOutboundEncryptedConnection: deny,
-    denyInboundUpgradedConnection: deny,
-    denyOutboundUpgradedConnection: deny,
-    denyInboundRelayReservation: deny,
-    denyOutboundRelayedConnection: deny,
-    denyInboundRelayedConnection: deny,
-  }
-  const gater = {
-    connectionGater,
-    start: async () => {},
-    stop: async () => {},
-    isAuthorized: async (_peerId: PeerId) => !denied,
-    isAuthorizedCached: (_peerId: PeerId) => !denied,
-    refresh: async () => {},
-    attach: () => () => {},
-    metrics: () => ({}),
-    addEventListener: () => {},
-    removeEventListener: () => {},
-    dispatchEvent: () => true,
-    safeDispatchEvent: () => true,
-    listenerCount: () => 0,
-    deny: () => {
-      denied = true
-    },
-    allow: () => {
-      denied = false
-    },
-  }
-  return gater as unknown as SwitchableGater
 }
 
 /** Log lines worth reading in the test output: readiness and first-peer timings. */
@@ -99,7 +52,8 @@ export function bootstrapEntryOf(node: DepinNode): BootstrapNode {
 }
 
 /**
- * Starts nodes for one test and stops them all in `stopAll()` (call it in afterEach).
+ * Starts nodes for one test, all authorized by one in-memory registry (pre-filled with a pool of
+ * wallets so no gater has to ask on a miss), and stops them all in `stopAll()` (call it in afterEach).
  *
  * @example
  * const net = createTestNetwork()
@@ -107,13 +61,17 @@ export function bootstrapEntryOf(node: DepinNode): BootstrapNode {
  * const a = await net.start({ name: 'a' })
  */
 export interface TestNetwork {
-  /** Creates a node (fresh wallet unless `init.identity`), joins `database` with an allow-all gater. */
+  readonly registry: InMemoryRegistry
+  /** Creates a node (next pooled wallet unless `identity`), and joins `database` with a registry gater. */
   start(options?: TestNodeOptions): Promise<TestNode>
+  /** Stops one node and its gater. */
+  stop(node: TestNode): Promise<void>
   stopAll(): Promise<void>
 }
 
 export interface TestNodeOptions {
   name?: string
+  identity?: WalletIdentity
   init?: Partial<NodeInit>
   bootstrap?: BootstrapNode[] | (() => BootstrapNode[])
   /** Database to join; `false` joins none. @default 'test-db' */
@@ -121,34 +79,57 @@ export interface TestNodeOptions {
 }
 
 export interface TestNode {
+  name: string
   node: DepinNode
-  gater: SwitchableGater
+  gater: RegistryGater
   logger: Logger & { lines: string[] }
+  identity: WalletIdentity
 }
 
-export function createTestNetwork(): TestNetwork {
-  const nodes: DepinNode[] = []
+export function createTestNetwork(options: { poolSize?: number } = {}): TestNetwork {
+  const pool = Array.from({ length: options.poolSize ?? 8 }, () => generateWallet().identity)
+  const registry = createInMemoryRegistry(pool.map((identity) => identity.wallet))
+  const running = new Set<TestNode>()
   let count = 0
+  const stop = async (test: TestNode): Promise<void> => {
+    running.delete(test)
+    await Promise.allSettled([test.node.stop(), test.gater.stop()])
+  }
   return {
-    async start(options = {}) {
-      const name = options.name ?? `node${count++}`
+    registry,
+    async start(opts = {}) {
+      const name = opts.name ?? `node${count}`
+      const identity = opts.identity ?? pool[count]
+      count++
+      if (identity === undefined) throw new Error('test network: wallet pool exhausted, raise poolSize')
+      registry.add(identity.wallet)
       const logger = createTestLogger(name)
-      const bootstrap = options.bootstrap ?? []
+      const bootstrap = opts.bootstrap ?? []
+      const gater = createRegistryGater({
+        getAuthorizedWallets: registry.getAuthorizedWallets,
+        refreshIntervalMs: 60_000,
+        missCallIntervalMs: 50,
+        deniedCacheSize: 0,
+      })
+      await gater.start()
       const node = await createNode({
-        identity: generateWallet().identity,
+        identity,
         getBootstrapNodes: async () => (typeof bootstrap === 'function' ? bootstrap() : bootstrap),
         logger,
         ...FAST,
-        ...options.init,
+        ...opts.init,
+      }).catch(async (err: unknown) => {
+        await gater.stop()
+        throw err
       })
-      nodes.push(node)
-      const gater = createSwitchableGater()
-      if (options.database !== false) await node.joinDatabase(options.database ?? 'test-db', gater)
-      return { node, gater, logger }
+      const test: TestNode = { name, node, gater, logger, identity }
+      running.add(test)
+      if (opts.database !== false) await node.joinDatabase(opts.database ?? 'test-db', gater)
+      return test
     },
+    stop,
     async stopAll() {
-      const all = nodes.splice(0)
-      await Promise.allSettled(all.map((node) => node.stop()))
+      await Promise.allSettled([...running].map(stop))
     },
   }
 }
