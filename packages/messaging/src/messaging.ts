@@ -102,7 +102,7 @@ export interface Messaging extends TypedEventTarget<MessagingEvents> {
   publish<T>(topic: string, message: T, options?: PublishOptions): Promise<PubSubEvent<T>>
   /** Unsubscribes every handler of the topic and removes its validator. Idempotent. */
   leave(topic: string): Promise<void>
-  /** Resolves with the number of peers subscribed to the topic once it reaches `min`. */
+  /** Resolves with the number of peers subscribed to the topic (and reachable: our stream to them is open) once it reaches `min`. */
   waitForTopicPeers(topic: string, options?: WaitForTopicPeersOptions): Promise<number>
   /** PeerIds of peers subscribed to the topic. */
   topicPeers(topic: string): string[]
@@ -122,6 +122,8 @@ interface TopicState {
   readonly validator: TopicValidatorFn
   readonly subscriptions: Set<SubscriptionState>
 }
+
+const TOPIC_PEERS_POLL_MS = 25
 
 // One messaging per database per GossipSub instance: validators are keyed by topic string.
 const openDatabases = new WeakMap<object, Set<string>>()
@@ -334,7 +336,7 @@ class DefaultMessaging extends TypedEventEmitter<MessagingEvents> implements Mes
     const full = gossipTopic(this.databaseName, topic)
     const min = options.min ?? 1
     const timeoutMs = options.timeoutMs ?? this.options.waitForTopicPeersTimeoutMs
-    const count = (): number => this.pubsub.getSubscribers(full).length
+    const count = (): number => this.reachableSubscribers(full)
     const found = count()
     if (found >= min) return Promise.resolve(found)
     options.signal?.throwIfAborted()
@@ -350,17 +352,17 @@ class DefaultMessaging extends TypedEventEmitter<MessagingEvents> implements Mes
         () => finish(() => reject(new TopicPeersTimeoutError(topic, min, count(), timeoutMs))),
         timeoutMs,
       )
+      // Our stream to a new subscriber opens without any event: re-check briefly until the deadline.
+      const poll = setInterval(check, TOPIC_PEERS_POLL_MS)
       const finish = (settle: () => void): void => {
         clearTimeout(timer)
+        clearInterval(poll)
         this.pubsub.removeEventListener('subscription-change', check)
-        this.pubsub.removeEventListener('gossipsub:heartbeat', check)
         options.signal?.removeEventListener('abort', onAbort)
         stopSignal.removeEventListener('abort', onStop)
         settle()
       }
       this.pubsub.addEventListener('subscription-change', check)
-      // Peers also disappear and reappear without a subscription message (reconnects): re-check each heartbeat.
-      this.pubsub.addEventListener('gossipsub:heartbeat', check)
       options.signal?.addEventListener('abort', onAbort, { once: true })
       stopSignal.addEventListener('abort', onStop, { once: true })
     })
@@ -397,6 +399,19 @@ class DefaultMessaging extends TypedEventEmitter<MessagingEvents> implements Mes
       ownEventsSkipped: c.ownEventsSkipped,
       queued,
     }
+  }
+
+  /**
+   * Subscribers we can send to right now. A peer's subscription can arrive (on its stream to us)
+   * before our own GossipSub stream to it is open, and until then a publish skips it; so count a
+   * subscriber only once that stream exists. `streamsOutbound` is not in GossipSub's public type:
+   * when it is absent we fall back to counting every subscriber.
+   */
+  private reachableSubscribers(full: string): number {
+    const subscribers = this.pubsub.getSubscribers(full)
+    const outbound = (this.pubsub as { streamsOutbound?: unknown }).streamsOutbound
+    if (!(outbound instanceof Map)) return subscribers.length
+    return subscribers.filter((peer) => outbound.has(peer.toString())).length
   }
 
   private assertRunning(): void {

@@ -1,0 +1,32 @@
+import { expect, it } from 'vitest'
+
+it('exports exactly the public API', async () => {
+  expect(Object.keys(await import('../src/index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "DEFAULT_TOPIC_SCORE_PARAMS",
+      "DatabaseInUseError",
+      "InvalidConfigError",
+      "InvalidMessageError",
+      "InvalidTopicError",
+      "MAX_DATABASE_NAME_LENGTH",
+      "MAX_TOPIC_LENGTH",
+      "MESSAGING_DEFAULTS",
+      "MessagingNotRunningError",
+      "NoPeersError",
+      "REJECT_REASONS",
+      "TopicPeersTimeoutError",
+      "createEvent",
+      "createMessaging",
+      "decodeEvent",
+      "encodeEvent",
+      "gossipTopic",
+      "validateDatabaseConfig",
+      "validateEventMessage",
+      "validateMessagingOptions",
+    ]
+  `)
+})
+
+it('runs on Node 22 or later', () => {
+  expect(Number(process.versions.node.split('.')[0])).toBeGreaterThanOrEqual(22)
+})

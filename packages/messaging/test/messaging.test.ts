@@ -1,0 +1,375 @@
+import { generateWallet, waitFor } from '@depin/test-utils'
+import type { PeerId } from '@libp2p/interface'
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  createMessaging,
+  InvalidMessageError,
+  type Messaging,
+  type MessagingInit,
+  NoPeersError,
+  type PubSubEvent,
+} from '../src/index.js'
+import { connect, createRawNode, type RawNode } from './fixtures/raw-node.js'
+
+const encoder = new TextEncoder()
+const DB = 'testdb'
+
+let nodes: RawNode[] = []
+let messagings: Messaging[] = []
+
+afterEach(async () => {
+  await Promise.allSettled(messagings.map((m) => m.stop()))
+  await Promise.allSettled(nodes.map((n) => n.stop()))
+  nodes = []
+  messagings = []
+})
+
+async function rawNode(): Promise<RawNode> {
+  const node = await createRawNode({ privateKey: generateWallet().identity.privateKey })
+  nodes.push(node)
+  return node
+}
+
+function allowList(...allowed: RawNode[]): (peer: PeerId) => boolean {
+  const ids = new Set(allowed.map((n) => n.peerId.toString()))
+  return (peer) => ids.has(peer.toString())
+}
+
+async function messagingOn(
+  node: RawNode,
+  isAuthorized: MessagingInit['isAuthorized'],
+  options: Partial<MessagingInit> = {},
+): Promise<Messaging> {
+  const messaging = createMessaging({
+    pubsub: node.services.pubsub,
+    peerId: node.peerId,
+    databaseName: DB,
+    isAuthorized,
+    ...options,
+  })
+  await messaging.start()
+  messagings.push(messaging)
+  return messaging
+}
+
+/** Raw publish of crafted bytes, once `sender` knows `receiver` subscribes to the topic. */
+async function rawPublish(
+  sender: RawNode,
+  receiver: RawNode,
+  topic: string,
+  data: Uint8Array,
+): Promise<void> {
+  const full = `${DB}_${topic}`
+  await waitFor(() => canSend(sender, receiver, full), {
+    message: 'the receiver subscription to reach the sender',
+  })
+  await sender.services.pubsub.publish(full, data)
+}
+
+// The subscription can arrive before the sender's own stream to the receiver is open.
+function canSend(sender: RawNode, receiver: RawNode, full: string): boolean {
+  const outbound = (sender.services.pubsub as unknown as { streamsOutbound: Map<string, unknown> })
+    .streamsOutbound
+  return (
+    sender.services.pubsub.getSubscribers(full).some((p) => p.equals(receiver.peerId)) &&
+    outbound.has(receiver.peerId.toString())
+  )
+}
+
+const goEvent = (from: string, message: unknown, id = crypto.randomUUID()): Uint8Array =>
+  encoder.encode(JSON.stringify({ id, from_peer: from, message, timestamp: 1764000000 }))
+
+describe('messaging over raw @libp2p/gossipsub nodes', () => {
+  it('delivers a Go-format event published by a raw node', async () => {
+    const [ours, raw] = [await rawNode(), await rawNode()]
+    await connect(raw, ours)
+    const messaging = await messagingOn(ours, allowList(raw))
+    const received: PubSubEvent[] = []
+    await messaging.subscribe('rooms', (event) => {
+      received.push(event)
+    })
+    const id = crypto.randomUUID()
+    // Unknown extra keys are ignored.
+    const data = encoder.encode(
+      `{"id":"${id}","from_peer":"${raw.peerId}","message":{"room":"r1","n":7},"timestamp":1764000000,"extra":1}`,
+    )
+    await rawPublish(raw, ours, 'rooms', data)
+    await waitFor(() => received.length === 1, { message: 'the event' })
+    expect(received[0]).toEqual({
+      id,
+      fromPeerId: raw.peerId.toString(),
+      message: { room: 'r1', n: 7 },
+      timestamp: 1764000000,
+    })
+    expect(messaging.metrics()).toMatchObject({ accepted: 1, delivered: 1, rejectedTotal: 0 })
+  })
+
+  it('publishes bytes that parse to exactly the Go keys', async () => {
+    const [ours, raw] = [await rawNode(), await rawNode()]
+    await connect(raw, ours)
+    const messaging = await messagingOn(ours, allowList(raw))
+    const rawReceived: Uint8Array[] = []
+    raw.services.pubsub.addEventListener('message', (evt) => rawReceived.push(evt.detail.data))
+    raw.services.pubsub.subscribe(`${DB}_rooms`)
+    await messaging.waitForTopicPeers('rooms', { min: 1, timeoutMs: 5_000 })
+    const sent = await messaging.publish('rooms', { hello: 'world' })
+    await waitFor(() => rawReceived.length === 1, { message: 'the raw node to receive our event' })
+    const parsed = JSON.parse(new TextDecoder().decode(rawReceived[0]))
+    expect(Object.keys(parsed).sort()).toEqual(['from_peer', 'id', 'message', 'timestamp'])
+    expect(parsed).toEqual({
+      id: sent.id,
+      from_peer: ours.peerId.toString(),
+      message: { hello: 'world' },
+      timestamp: sent.timestamp,
+    })
+    expect(Number.isInteger(parsed.timestamp)).toBe(true)
+    expect(Math.abs(parsed.timestamp - Date.now() / 1000)).toBeLessThan(5)
+  })
+
+  it('rejects non-JSON, missing id, spoofed from_peer and 2 MiB payloads, counted, and still delivers the next valid event', async () => {
+    const [ours, raw, other] = [await rawNode(), await rawNode(), await rawNode()]
+    await connect(raw, ours)
+    const messaging = await messagingOn(ours, allowList(raw, other))
+    const received: PubSubEvent[] = []
+    await messaging.subscribe('rooms', (event) => {
+      received.push(event)
+    })
+    const from = raw.peerId.toString()
+    await rawPublish(raw, ours, 'rooms', encoder.encode('this is not json'))
+    await rawPublish(
+      raw,
+      ours,
+      'rooms',
+      encoder.encode(JSON.stringify({ from_peer: from, message: 1, timestamp: 1 })),
+    )
+    await rawPublish(raw, ours, 'rooms', goEvent(other.peerId.toString(), 'spoofed'))
+    await rawPublish(raw, ours, 'rooms', goEvent(from, 'x'.repeat(2 * 1024 * 1024)))
+    await rawPublish(raw, ours, 'rooms', goEvent(from, 'valid'))
+    await waitFor(() => received.length === 1, { message: 'the valid event' })
+    await waitFor(() => messaging.metrics().rejectedTotal === 4, { message: 'four rejections' })
+    expect(received.map((e) => e.message)).toEqual(['valid'])
+    expect(messaging.metrics().rejected).toMatchObject({
+      'not-json': 1,
+      'missing-id': 1,
+      'from-peer-mismatch': 1,
+      'too-large': 1,
+    })
+  })
+
+  it('rejects events from signers the database does not authorize', async () => {
+    const [ours, raw] = [await rawNode(), await rawNode()]
+    await connect(raw, ours)
+    const messaging = await messagingOn(ours, allowList())
+    const received: PubSubEvent[] = []
+    await messaging.subscribe('rooms', (event) => {
+      received.push(event)
+    })
+    await rawPublish(raw, ours, 'rooms', goEvent(raw.peerId.toString(), 'intruder'))
+    await waitFor(() => messaging.metrics().rejected.unauthorized === 1, { message: 'the rejection' })
+    expect(received).toEqual([])
+  })
+
+  it('ignores (without penalty) events whose authorization check fails or hangs', async () => {
+    const [ours, raw] = [await rawNode(), await rawNode()]
+    await connect(raw, ours)
+    let calls = 0
+    const messaging = await messagingOn(
+      ours,
+      () => {
+        calls++
+        return calls === 1 ? Promise.reject(new Error('registry down')) : new Promise<boolean>(() => {})
+      },
+      { authorizationTimeoutMs: 100 },
+    )
+    await messaging.subscribe('rooms', () => {})
+    await rawPublish(raw, ours, 'rooms', goEvent(raw.peerId.toString(), 1))
+    await rawPublish(raw, ours, 'rooms', goEvent(raw.peerId.toString(), 2))
+    await waitFor(() => messaging.metrics().ignored['authorization-unavailable'] === 2, {
+      message: 'two ignores',
+    })
+    expect(messaging.metrics().delivered).toBe(0)
+    expect(ours.services.pubsub.getScore(raw.peerId.toString())).toBeGreaterThanOrEqual(0)
+  })
+
+  it('lowers the score of a persistent offender until it is graylisted', async () => {
+    const [ours, raw] = [await rawNode(), await rawNode()]
+    await connect(raw, ours)
+    const messaging = await messagingOn(ours, allowList(raw))
+    await messaging.subscribe('rooms', () => {})
+    for (let i = 0; i < 12; i++) await rawPublish(raw, ours, 'rooms', encoder.encode(`garbage ${i}`))
+    await waitFor(() => messaging.metrics().rejected['not-json'] === 12, { message: '12 rejections' })
+    // -n² with weight -1: 12 offences score about -144, under the default graylist threshold (-80).
+    await waitFor(() => ours.services.pubsub.getScore(raw.peerId.toString()) < -80, {
+      message: 'graylisting',
+    })
+  })
+
+  it('runs several handlers per topic; a throwing one is counted and the subscription continues', async () => {
+    const [ours, raw] = [await rawNode(), await rawNode()]
+    await connect(raw, ours)
+    const messaging = await messagingOn(ours, allowList(raw))
+    const good: unknown[] = []
+    const asyncGood: unknown[] = []
+    const errors: unknown[] = []
+    messaging.addEventListener('handler:error', (evt) => errors.push(evt.detail.error))
+    await messaging.subscribe('rooms', (event) => {
+      if (event.message === 1) throw new Error('handler bug')
+      good.push(event.message)
+    })
+    await messaging.subscribe('rooms', async (event) => {
+      await new Promise((resolve) => setImmediate(resolve))
+      asyncGood.push(event.message)
+    })
+    for (const n of [1, 2, 3]) await rawPublish(raw, ours, 'rooms', goEvent(raw.peerId.toString(), n))
+    await waitFor(() => good.length === 2 && asyncGood.length === 3, { message: 'deliveries' })
+    expect(good).toEqual([2, 3])
+    expect(asyncGood).toEqual([1, 2, 3])
+    expect(errors).toHaveLength(1)
+    expect(messaging.metrics()).toMatchObject({ handlerErrors: 1, delivered: 5 })
+  })
+
+  it('bounds the queue of a slow handler, dropping and counting the overflow', async () => {
+    const [ours, raw] = [await rawNode(), await rawNode()]
+    await connect(raw, ours)
+    const messaging = await messagingOn(ours, allowList(raw), { queueSize: 4 })
+    let release: () => void = () => {}
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const slow: unknown[] = []
+    let maxQueued = 0
+    await messaging.subscribe('rooms', async (event) => {
+      await gate
+      slow.push(event.message)
+    })
+    const fast: unknown[] = []
+    await messaging.subscribe('rooms', (event) => {
+      fast.push(event.message)
+      maxQueued = Math.max(maxQueued, messaging.metrics().queued)
+    })
+    for (let n = 0; n < 20; n++) await rawPublish(raw, ours, 'rooms', goEvent(raw.peerId.toString(), n))
+    await waitFor(() => fast.length === 20, { message: 'the fast handler to see all 20' })
+    // The slow handler holds 1 and queues 4; 15 were dropped for it alone.
+    expect(messaging.metrics().dropped).toBe(15)
+    expect(maxQueued).toBeLessThanOrEqual(4)
+    release()
+    await waitFor(() => slow.length === 5, { message: 'the slow handler to drain' })
+    expect(slow).toEqual([0, 1, 2, 3, 4])
+    // Still subscribed: the next event reaches both.
+    await rawPublish(raw, ours, 'rooms', goEvent(raw.peerId.toString(), 'after'))
+    await waitFor(() => slow.length === 6 && fast.length === 21, { message: 'the event after the overflow' })
+  })
+
+  it('does not deliver own events by default, and does with deliverOwnEvents', async () => {
+    const [ours, raw] = [await rawNode(), await rawNode()]
+    await connect(raw, ours)
+    const messaging = await messagingOn(ours, allowList(raw))
+    const plain: unknown[] = []
+    const own: unknown[] = []
+    await messaging.subscribe('rooms', (event) => {
+      plain.push(event.message)
+    })
+    await messaging.subscribe(
+      'rooms',
+      (event) => {
+        own.push(event.message)
+      },
+      { deliverOwnEvents: true },
+    )
+    await messaging.publish('rooms', 'mine')
+    await rawPublish(raw, ours, 'rooms', goEvent(raw.peerId.toString(), 'theirs'))
+    await waitFor(() => plain.length === 1 && own.length === 2, { message: 'deliveries' })
+    expect(plain).toEqual(['theirs'])
+    expect(own).toEqual(['mine', 'theirs'])
+  })
+
+  it('publishing to an empty topic is counted, or throws NoPeersError when asked', async () => {
+    const ours = await rawNode()
+    const messaging = await messagingOn(ours, allowList())
+    const event = await messaging.publish('empty', { a: 1 })
+    expect(event).toMatchObject({ fromPeerId: ours.peerId.toString(), message: { a: 1 } })
+    expect(messaging.metrics()).toMatchObject({ published: 1, publishedWithoutPeers: 1 })
+    await expect(messaging.publish('empty', 1, { throwOnNoPeers: true })).rejects.toBeInstanceOf(NoPeersError)
+    await expect(messaging.publish('empty', 'x'.repeat(2 * 1024 * 1024))).rejects.toBeInstanceOf(
+      InvalidMessageError,
+    )
+    await expect(messaging.waitForTopicPeers('empty', { timeoutMs: 100 })).rejects.toMatchObject({
+      code: 'TOPIC_PEERS_TIMEOUT',
+    })
+    const controller = new AbortController()
+    const waiting = messaging.waitForTopicPeers('empty', { signal: controller.signal })
+    controller.abort(new Error('gave up'))
+    await expect(waiting).rejects.toThrow('gave up')
+  })
+
+  it('keeps two databases on one host apart: a peer authorized only in B cannot publish into A', async () => {
+    const [host, peerB] = [await rawNode(), await rawNode()]
+    await connect(peerB, host)
+    const a = createMessaging({
+      pubsub: host.services.pubsub,
+      peerId: host.peerId,
+      databaseName: 'A',
+      isAuthorized: allowList(),
+    })
+    const b = createMessaging({
+      pubsub: host.services.pubsub,
+      peerId: host.peerId,
+      databaseName: 'B',
+      isAuthorized: allowList(peerB),
+    })
+    await a.start()
+    await b.start()
+    messagings.push(a, b)
+    const inA: unknown[] = []
+    const inB: unknown[] = []
+    await a.subscribe('rooms', (event) => {
+      inA.push(event.message)
+    })
+    await b.subscribe('rooms', (event) => {
+      inB.push(event.message)
+    })
+    const send = async (db: string, message: string): Promise<void> => {
+      const full = `${db}_rooms`
+      await waitFor(() => canSend(peerB, host, full), { message: `${full} subscription` })
+      await peerB.services.pubsub.publish(full, goEvent(peerB.peerId.toString(), message))
+    }
+    await send('A', 'into A')
+    await send('B', 'into B')
+    await waitFor(() => inB.length === 1 && a.metrics().rejected.unauthorized === 1, {
+      message: 'the verdicts',
+    })
+    expect(inA).toEqual([])
+    expect(inB).toEqual(['into B'])
+    // The same database cannot be opened twice on one node.
+    await expect(
+      createMessaging({
+        pubsub: host.services.pubsub,
+        peerId: host.peerId,
+        databaseName: 'A',
+        isAuthorized: allowList(),
+      }).start(),
+    ).rejects.toMatchObject({ code: 'DATABASE_IN_USE' })
+  })
+
+  it('leave() unsubscribes every handler; stop() is idempotent and refuses further use', async () => {
+    const [ours, raw] = [await rawNode(), await rawNode()]
+    await connect(raw, ours)
+    const messaging = await messagingOn(ours, allowList(raw))
+    const sub = await messaging.subscribe('rooms', () => {})
+    await messaging.subscribe('rooms', () => {})
+    expect(messaging.topics()).toEqual(['rooms'])
+    expect(ours.services.pubsub.getTopics()).toContain(`${DB}_rooms`)
+    await sub.unsubscribe()
+    await sub.unsubscribe()
+    expect(ours.services.pubsub.getTopics()).toContain(`${DB}_rooms`)
+    await messaging.leave('rooms')
+    expect(messaging.topics()).toEqual([])
+    expect(ours.services.pubsub.getTopics()).not.toContain(`${DB}_rooms`)
+    expect(ours.services.pubsub.topicValidators.has(`${DB}_rooms`)).toBe(false)
+    await messaging.subscribe('other', () => {})
+    await messaging.stop()
+    await messaging.stop()
+    expect(ours.services.pubsub.getTopics()).toEqual([])
+    await expect(messaging.publish('other', 1)).rejects.toMatchObject({ code: 'MESSAGING_NOT_RUNNING' })
+  })
+})

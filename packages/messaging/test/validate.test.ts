@@ -1,0 +1,76 @@
+import type { Message } from '@libp2p/gossipsub'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { describe, expect, it } from 'vitest'
+import { type EventValidationOptions, validateEventMessage } from '../src/index.js'
+
+const SIGNER = '12D3KooWJ1TsijH7H5F74hfAD5XishQz3sxrmAtVY37GtNd9CqYf'
+const encoder = new TextEncoder()
+
+function signed(body: unknown): Message {
+  const data = typeof body === 'string' ? encoder.encode(body) : encoder.encode(JSON.stringify(body))
+  return { type: 'signed', from: peerIdFromString(SIGNER), topic: 'db_t', data } as unknown as Message
+}
+
+const base: EventValidationOptions = {
+  maxMessageBytes: 1024,
+  isAuthorized: () => true,
+  authorizationTimeoutMs: 100,
+}
+const event = { id: 'x', from_peer: SIGNER, message: { a: 1 }, timestamp: 5 }
+
+describe('validateEventMessage', () => {
+  it('accepts a well-formed event from an authorized signer', async () => {
+    expect(await validateEventMessage(signed(event), base)).toEqual({
+      result: 'accept',
+      event: { id: 'x', fromPeerId: SIGNER, message: { a: 1 }, timestamp: 5 },
+    })
+  })
+
+  it.each([
+    ['too-large', signed({ ...event, message: 'y'.repeat(2000) })],
+    ['not-json', signed('{')],
+    ['missing-id', signed({ ...event, id: '' })],
+    ['from-peer-mismatch', signed({ ...event, from_peer: '12D3KooWSomeoneElse' })],
+    ['unsigned', { type: 'unsigned', topic: 'db_t', data: encoder.encode(JSON.stringify(event)) } as Message],
+  ])('rejects %s', async (reason, message) => {
+    expect(await validateEventMessage(message, base)).toEqual({ result: 'reject', reason })
+  })
+
+  it('rejects an unauthorized signer, after the cheap checks only', async () => {
+    let calls = 0
+    const isAuthorized = (): boolean => {
+      calls++
+      return false
+    }
+    expect(await validateEventMessage(signed(event), { ...base, isAuthorized })).toEqual({
+      result: 'reject',
+      reason: 'unauthorized',
+    })
+    await validateEventMessage(signed('junk'), { ...base, isAuthorized })
+    expect(calls).toBe(1)
+  })
+
+  it('ignores when the authorization check throws, hangs past its timeout, or is aborted', async () => {
+    const ignore = { result: 'ignore', reason: 'authorization-unavailable' }
+    expect(
+      await validateEventMessage(signed(event), {
+        ...base,
+        isAuthorized: () => Promise.reject(new Error('down')),
+      }),
+    ).toEqual(ignore)
+    expect(
+      await validateEventMessage(signed(event), {
+        ...base,
+        authorizationTimeoutMs: 20,
+        isAuthorized: () => new Promise(() => {}),
+      }),
+    ).toEqual(ignore)
+    expect(
+      await validateEventMessage(signed(event), {
+        ...base,
+        signal: AbortSignal.abort(),
+        isAuthorized: () => new Promise(() => {}),
+      }),
+    ).toEqual(ignore)
+  })
+})
