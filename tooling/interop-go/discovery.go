@@ -135,6 +135,7 @@ func (n *node) startRendezvous() {
 	n.wg.Add(1)
 	go func() {
 		defer n.wg.Done()
+		reported := map[peer.ID]struct{}{}
 		for {
 			fctx, cancel := context.WithTimeout(n.ctx, 10*time.Second)
 			found, err := dutil.FindPeers(fctx, disc, ns)
@@ -144,14 +145,19 @@ func (n *node) startRendezvous() {
 					if ai.ID == n.host.ID() || len(ai.Addrs) == 0 {
 						continue
 					}
-					if n.host.Network().Connectedness(ai.ID) == network.Connected {
+					connected := n.host.Network().Connectedness(ai.ID) == network.Connected
+					if _, seen := reported[ai.ID]; !seen {
+						// Once per peer: a provider record found at the rendezvous.
+						reported[ai.ID] = struct{}{}
+						addrs := make([]string, 0, len(ai.Addrs))
+						for _, a := range ai.Addrs {
+							addrs = append(addrs, a.String())
+						}
+						n.out.line(map[string]any{"type": "discovered", "peer": ai.ID.String(), "addrs": addrs, "connected": connected})
+					}
+					if connected {
 						continue
 					}
-					addrs := make([]string, 0, len(ai.Addrs))
-					for _, a := range ai.Addrs {
-						addrs = append(addrs, a.String())
-					}
-					n.out.line(map[string]any{"type": "discovered", "peer": ai.ID.String(), "addrs": addrs})
 					cctx, cancel := context.WithTimeout(n.ctx, n.cfg.dialTimeout)
 					if err := n.host.Connect(cctx, ai); err != nil && n.ctx.Err() == nil {
 						n.out.line(map[string]any{"type": "discovered-dial", "ok": false, "peer": ai.ID.String(), "error": err.Error()})

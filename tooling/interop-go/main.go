@@ -45,6 +45,7 @@ type config struct {
 	dialTimeout       time.Duration
 	bootstrapRetry    time.Duration
 	stdin             bool
+	identityOnly      bool
 }
 
 // stringList is a repeatable flag whose values may also be comma-separated.
@@ -86,6 +87,7 @@ func parseFlags(args []string) (*config, error) {
 	discoveryMs := fs.Int("discovery-interval-ms", 2000, "rendezvous find/advertise-retry interval in ms (seed: 2 s)")
 	dialMs := fs.Int("dial-timeout-ms", 30_000, "timeout of one dial in ms")
 	retryMs := fs.Int("bootstrap-retry-ms", 5000, "bootstrap retry interval in ms while no peer is connected")
+	fs.BoolVar(&c.identityOnly, "identity-only", false, "print {type:identity, peerId, wallet} for the key and exit (no network)")
 	fs.BoolVar(&c.stdin, "stdin", true, "read commands from stdin and exit at its end; false: run until SIGINT/SIGTERM")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -93,7 +95,7 @@ func parseFlags(args []string) (*config, error) {
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if c.db == "" {
+	if c.db == "" && !c.identityOnly {
 		return nil, errors.New("--db is required")
 	}
 	if c.publishTopic != "" && !json.Valid([]byte(c.message)) {
@@ -145,6 +147,10 @@ func run(out *output) error {
 	id, err := parseSecretKey(secret)
 	if err != nil {
 		return err
+	}
+	if cfg.identityOnly {
+		out.line(map[string]any{"type": "identity", "peerId": id.peerID.String(), "wallet": id.wallet})
+		return nil
 	}
 	var peers []peer.AddrInfo
 	for _, a := range cfg.bootstrap {
