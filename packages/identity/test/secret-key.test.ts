@@ -200,6 +200,8 @@ describe('parseSecretKey: malformed keys', () => {
     expect(() => parseSecretKey(mismatched)).toThrow('second half is not the public key of its first half')
     expect(() => parseSecretKey(withElement(5, 256) as number[])).toThrow('array element 5')
     expect(() => parseSecretKey('')).toThrow('empty')
+    // Refused before decoding: base58 decoding is quadratic (100 000 characters took ~10 s).
+    expect(() => parseSecretKey('2'.repeat(100_000))).toThrow('too long for base58 of 64 bytes')
   })
 
   it('identityFromSecretBytes rejects what is not 64 checked bytes', () => {
