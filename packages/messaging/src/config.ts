@@ -49,6 +49,7 @@ const KNOWN_FIELDS = new Set([
   'throwOnNoPeers',
   'authorizationTimeoutMs',
   'waitForTopicPeersTimeoutMs',
+  'invalidMessagesToGraylist',
   'topicScoreParams',
 ])
 

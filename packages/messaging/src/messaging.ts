@@ -21,7 +21,7 @@ import { createEvent, encodeEvent, type PubSubEvent } from './event.js'
 import { createCounters, type MessagingMetrics } from './metrics.js'
 import { MESSAGING_DEFAULTS, type MessagingOptions, type ResolvedMessagingOptions } from './options.js'
 import { createDeliveryQueue, type DeliveryQueue } from './queue.js'
-import { DEFAULT_TOPIC_SCORE_PARAMS, installTopicScoreParams } from './scoring.js'
+import { DEFAULT_TOPIC_SCORE_PARAMS, installTopicScoreParams, invalidMessageWeight } from './scoring.js'
 import { assertTopic, gossipTopic } from './topic.js'
 import { type Authorizer, type RejectReason, validateEventMessage } from './validate.js'
 
@@ -171,7 +171,14 @@ class DefaultMessaging extends TypedEventEmitter<MessagingEvents> implements Mes
     }
     let scoreParams: TopicScoreParams | undefined
     try {
-      scoreParams = createTopicScoreParams({ ...DEFAULT_TOPIC_SCORE_PARAMS, ...init.topicScoreParams })
+      scoreParams = createTopicScoreParams({
+        ...DEFAULT_TOPIC_SCORE_PARAMS,
+        invalidMessageDeliveriesWeight: invalidMessageWeight(
+          init.pubsub ?? {},
+          init.invalidMessagesToGraylist ?? MESSAGING_DEFAULTS.invalidMessagesToGraylist,
+        ),
+        ...init.topicScoreParams,
+      })
       validateTopicScoreParams(scoreParams)
     } catch (err) {
       issues.push({ field: 'topicScoreParams', message: err instanceof Error ? err.message : 'invalid' })
@@ -192,6 +199,8 @@ class DefaultMessaging extends TypedEventEmitter<MessagingEvents> implements Mes
       authorizationTimeoutMs: init.authorizationTimeoutMs ?? MESSAGING_DEFAULTS.authorizationTimeoutMs,
       waitForTopicPeersTimeoutMs:
         init.waitForTopicPeersTimeoutMs ?? MESSAGING_DEFAULTS.waitForTopicPeersTimeoutMs,
+      invalidMessagesToGraylist:
+        init.invalidMessagesToGraylist ?? MESSAGING_DEFAULTS.invalidMessagesToGraylist,
     }
   }
 

@@ -38,6 +38,12 @@ export interface MessagingOptions {
    */
   waitForTopicPeersTimeoutMs?: number
   /**
+   * Invalid messages on one topic (not yet decayed) after which GossipSub graylists the sender:
+   * the P4 weight of our topics is derived from this and the node's graylist threshold.
+   * @default 10
+   */
+  invalidMessagesToGraylist?: number
+  /**
    * Overrides of the GossipSub topic score parameters installed for our topics.
    * @default DEFAULT_TOPIC_SCORE_PARAMS
    */
@@ -55,4 +61,5 @@ export const MESSAGING_DEFAULTS: Readonly<ResolvedMessagingOptions> = Object.fre
   throwOnNoPeers: false,
   authorizationTimeoutMs: 2_000,
   waitForTopicPeersTimeoutMs: 10_000,
+  invalidMessagesToGraylist: 10,
 })

@@ -4,8 +4,8 @@ import type { TopicScoreParams } from '@libp2p/gossipsub/score'
  * GossipSub topic score parameters for our topics. Only invalid messages (P4) are penalised and
  * delivering first (P2) and time in mesh (P1) earn a little; mesh delivery-rate penalties (P3)
  * are off, because application topics are quiet for long stretches and a quiet peer is not a bad
- * one. With the default graylist threshold (-80) a peer is graylisted after about 9 invalid
- * messages that have not decayed yet (score -n²); 4 leave it at -16, still able to publish.
+ * one. `invalidMessageDeliveriesWeight` here is a placeholder: unless overridden, it is scaled to
+ * the node's graylist threshold (see {@link invalidMessageWeight}).
  *
  * @default see the values below
  */
@@ -30,9 +30,26 @@ export const DEFAULT_TOPIC_SCORE_PARAMS: TopicScoreParams = Object.freeze({
   invalidMessageDeliveriesDecay: 0.99,
 })
 
-/** The part of a GossipSub instance that holds live score parameters (not in its public type). */
+/** The parts of a GossipSub instance that hold live score settings (not in its public type). */
 interface ScoredPubSub {
   score?: { params?: { topics?: Record<string, TopicScoreParams> } }
+  opts?: { scoreThresholds?: { graylistThreshold?: number } }
+}
+
+/** GossipSub's default graylist threshold, used when the instance does not expose its own. */
+const DEFAULT_GRAYLIST_THRESHOLD = -80
+
+/**
+ * The P4 weight that graylists a peer at its `invalidMessagesToGraylist`-th invalid message on
+ * one topic (counted before decay; P4 is `weight × count²`), whatever graylist threshold the node
+ * runs with (libp2p's default is -80; @depin/infrastructure uses a much lower one so that a fresh
+ * network never graylists itself). Fewer invalid messages lower the score without graylisting.
+ */
+export function invalidMessageWeight(pubsub: object, invalidMessagesToGraylist: number): number {
+  const threshold = (pubsub as ScoredPubSub).opts?.scoreThresholds?.graylistThreshold
+  const graylist = typeof threshold === 'number' && threshold < 0 ? threshold : DEFAULT_GRAYLIST_THRESHOLD
+  // 1 % past the threshold so that exactly N offences cross it.
+  return (graylist * 1.01) / (invalidMessagesToGraylist * invalidMessagesToGraylist)
 }
 
 /**
