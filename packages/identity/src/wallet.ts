@@ -75,7 +75,7 @@ function base58WalletBytes(text: string): Uint8Array {
   try {
     return decodeBase58(trimmed)
   } catch (cause) {
-    throw new InvalidWalletError(`"${trimmed}" is not valid base58`, { cause })
+    throw new InvalidWalletError('not valid base58', { cause })
   }
 }
 

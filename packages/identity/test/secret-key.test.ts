@@ -44,6 +44,7 @@ describe('parseSecretKey: the fixed vector (seed = bytes 1..32)', () => {
       'pretty-printed JSON with a trailing newline',
       `${JSON.stringify(Array.from(VECTOR_SECRET_KEY), null, 2)}\n`,
     ],
+    ['JSON with a byte-order mark and CRLF (edited on Windows)', `\uFEFF${VECTOR_SECRET_KEY_JSON}\r\n`],
     ['number[]', Array.from(VECTOR_SECRET_KEY)],
     ['Uint8Array', Uint8Array.from(VECTOR_SECRET_KEY)],
     ['Buffer', Buffer.from(VECTOR_SECRET_KEY)],
