@@ -61,10 +61,20 @@ describe('formatLibp2pMessage matches @libp2p/logger', () => {
     ['extra string arguments appended', () => ['closing', 'stream', 'abc']],
     ['an Error as the formatter', () => [new Error('thrown')]],
     ['an unknown specifier is kept', () => ['odd %z %s', 'x']],
+    ['percent signs that are not specifiers', () => ['100% of %s, 50 % more, %- ok, trailing %', 'peers']],
+    ['adjacent specifiers and escapes', () => ['%z%s%% %d%%', 'a', 7]],
+    ['more specifiers than arguments', () => ['%s and %s then %p', 'one']],
   ]
   it.each(cases)('%s', (_name, call) => {
     const [formatter, ...args] = call()
     expect(formatLibp2pMessage(formatter, args)).toBe(libp2pOutput(formatter, ...args))
+  })
+})
+
+describe('formatLibp2pMessage, where @libp2p/logger is quirky', () => {
+  it("prints '%%' followed by a letter as a percent sign and the letter", () => {
+    // @libp2p/logger turns '%%d' into '%d' and util.format then consumes an argument for it.
+    expect(formatLibp2pMessage('%%d %s', ['x'])).toBe('%d x')
   })
 })
 
