@@ -54,5 +54,8 @@ export function createInMemoryBootstrapList(initial: BootstrapNode[] = []): InMe
     },
   })
   // A getter, so `list.nodes` is always the current list (Object.assign would copy a snapshot).
-  return Object.defineProperty(list, 'nodes', { get: () => nodes, enumerable: true }) as InMemoryBootstrapList
+  return Object.defineProperty(list as typeof list & { readonly nodes: BootstrapNode[] }, 'nodes', {
+    get: () => nodes,
+    enumerable: true,
+  })
 }
