@@ -27,6 +27,8 @@ export default class SummaryReporter {
     }
     failed += unhandledErrors.length
     // Printed after vitest's own summary (which it writes on the same hook) by deferring a tick.
-    setImmediate(() => process.stdout.write(`\nSummary: ${passed} passed, ${failed} failed, ${skipped} skipped\n`))
+    setImmediate(() =>
+      process.stdout.write(`\nSummary: ${passed} passed, ${failed} failed, ${skipped} skipped\n`),
+    )
   }
 }

@@ -36,7 +36,11 @@ export function createControllable<T>(current: () => T): Controllable<T> {
   let calls = 0
   const pending = new Set<(err: Error) => void>()
 
-  const wait = (ms: number | undefined, signal: AbortSignal | undefined, ignoreSignal: boolean): Promise<void> =>
+  const wait = (
+    ms: number | undefined,
+    signal: AbortSignal | undefined,
+    ignoreSignal: boolean,
+  ): Promise<void> =>
     new Promise<void>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined
       const done = (err?: Error): void => {

@@ -1,5 +1,6 @@
 export { type Controllable, type ControllableMode, createControllable } from './controllable.js'
 export { type GeneratedWallet, generateWallet, generateWallets } from './keys.js'
+export { createTestLibp2p, type TestLibp2pOptions } from './libp2p-node.js'
 export {
   createInMemoryBootstrapList,
   createInMemoryRegistry,
@@ -7,4 +8,3 @@ export {
   type InMemoryRegistry,
 } from './registry.js'
 export { type EventSource, type WaitForOptions, waitFor, waitForEvent } from './wait-for.js'
-export { createTestLibp2p, type TestLibp2pOptions } from './libp2p-node.js'

@@ -34,7 +34,9 @@ export async function waitFor<T>(
     if (Date.now() >= deadline) {
       throw new Error(`waitFor: timed out after ${timeoutMs} ms waiting for ${message}`, { cause: lastError })
     }
-    await new Promise((resolve) => setTimeout(resolve, Math.min(intervalMs, Math.max(0, deadline - Date.now()))))
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.min(intervalMs, Math.max(0, deadline - Date.now()))),
+    )
   }
 }
 

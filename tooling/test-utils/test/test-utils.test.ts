@@ -1,6 +1,12 @@
 import { EventEmitter } from 'node:events'
 import { describe, expect, it } from 'vitest'
-import { createInMemoryBootstrapList, createInMemoryRegistry, generateWallets, waitFor, waitForEvent } from '../src/index.js'
+import {
+  createInMemoryBootstrapList,
+  createInMemoryRegistry,
+  generateWallets,
+  waitFor,
+  waitForEvent,
+} from '../src/index.js'
 
 describe('waitFor', () => {
   it('resolves with the first truthy value', async () => {
@@ -9,7 +15,9 @@ describe('waitFor', () => {
   })
 
   it('rejects after its timeout, naming what it waited for', async () => {
-    await expect(waitFor(() => false, { timeoutMs: 30, message: 'never' })).rejects.toThrow(/30 ms waiting for never/)
+    await expect(waitFor(() => false, { timeoutMs: 30, message: 'never' })).rejects.toThrow(
+      /30 ms waiting for never/,
+    )
   })
 })
 
