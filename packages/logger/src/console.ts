@@ -14,29 +14,29 @@ export interface ConsoleLoggerOptions {
    * The lowest level written; calls below it return at once.
    * @default 'info'
    */
-  level?: LogLevel
+  level?: LogLevel | undefined
   /**
    * `pretty`: one human-readable line per call (`<time> INFO  msg key=value`, Error stacks indented
    * below). `json`: one JSON object per line (`{"time","level","msg",...fields}`), Errors as
    * `{name,message,stack,code,cause}`.
    * @default 'pretty'
    */
-  format?: 'pretty' | 'json'
+  format?: 'pretty' | 'json' | undefined
   /**
    * The destination.
    * @default process.stderr (or `console.error` where there is no `process`)
    */
-  stream?: LogStream
+  stream?: LogStream | undefined
   /**
    * Fields written on every line, before the call's own key/values.
    * @default {}
    */
-  fields?: Readonly<Record<string, unknown>>
+  fields?: Readonly<Record<string, unknown>> | undefined
   /**
    * The clock stamping each line (tests pass a fixed one).
    * @default () => new Date()
    */
-  now?: () => Date
+  now?: (() => Date) | undefined
 }
 
 /**

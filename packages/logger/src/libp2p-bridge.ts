@@ -9,24 +9,24 @@ export interface Libp2pLogBridgeOptions {
    * The level libp2p's ordinary log lines (`log(...)`, and `log.trace(...)` when traced) are written at.
    * @default 'debug'
    */
-  level?: LogLevel
+  level?: LogLevel | undefined
   /**
    * The level of libp2p's `log.error(...)` lines. Most are routine (a dial to a gone peer, a reset
    * stream), hence debug; raise it to see them in production.
    * @default 'debug'
    */
-  errorLevel?: LogLevel
+  errorLevel?: LogLevel | undefined
   /**
    * Which components are written, by the name libp2p gives them (`libp2p:tcp`,
    * `libp2p:connection-manager`, scopes as `libp2p:tcp:listener`). Asked once per component.
    * @default () => true
    */
-  enabledComponents?: (component: string) => boolean
+  enabledComponents?: ((component: string) => boolean) | undefined
   /**
    * Whether `log.trace(...)` lines are written (very verbose: every stream and frame).
    * @default false
    */
-  trace?: boolean
+  trace?: boolean | undefined
 }
 
 /**
