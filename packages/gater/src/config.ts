@@ -110,7 +110,7 @@ function addAllowed(entry: unknown, field: string, wallets: WalletSet, others: S
   let peerId: PeerId | undefined
   if (typeof entry === 'string') {
     try {
-      wallets.add(walletToBytes(entry).slice())
+      wallets.add(walletToBytes(entry))
       return
     } catch {
       // not a wallet: try a PeerId string below
@@ -125,7 +125,7 @@ function addAllowed(entry: unknown, field: string, wallets: WalletSet, others: S
   } else {
     throw new InvalidGaterConfigError(field, 'expected a wallet (base58), a PeerId string or a PeerId')
   }
-  if (peerId.type === 'Ed25519') wallets.add(peerId.publicKey.raw.slice())
+  if (peerId.type === 'Ed25519') wallets.add(peerId.publicKey.raw)
   else others.add(peerId.toString())
 }
 

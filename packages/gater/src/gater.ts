@@ -328,10 +328,12 @@ class DefaultRegistryGater extends TypedEventEmitter<RegistryGaterEvents> implem
 
   private recordDenial(peer: PeerId | string, hook: GaterHook, reason: DenyReason): true {
     this.decisions.deny(hook, reason)
-    const wantsEvent = this.listenerCount('peer:denied') > 0
-    const peerId = typeof peer === 'string' ? peer : peerIdString(peer)
-    this.config.logger.debug('peer denied', 'peer', peerId, 'hook', hook, 'reason', reason)
-    if (wantsEvent) this.safeDispatchEvent('peer:denied', { detail: { peerId, hook, reason } })
+    // The PeerId object itself goes to the logger: only an adapter that prints it pays for base58.
+    this.config.logger.debug('peer denied', 'peer', peer, 'hook', hook, 'reason', reason)
+    if (this.listenerCount('peer:denied') > 0) {
+      const peerId = typeof peer === 'string' ? peer : peerIdString(peer)
+      this.safeDispatchEvent('peer:denied', { detail: { peerId, hook, reason } })
+    }
     return true
   }
 
@@ -421,12 +423,12 @@ class DefaultRegistryGater extends TypedEventEmitter<RegistryGaterEvents> implem
   private async apply(parsed: ParsedAnswer, cause: RegistryCallCause, signal: AbortSignal): Promise<void> {
     const previous = this.authorized
     const next = parsed.wallets
-    const removed: Uint8Array[] = []
+    const removed: number[] = []
+    // The diff runs in slices so a 100k-wallet registry never blocks the event loop for long.
     const clock = createSliceClock()
-    let seen = 0
-    for (const key of previous) {
-      if (!next.has(key)) removed.push(key)
-      if ((++seen & 1023) === 0 && clock.due()) {
+    for (let slot = 0; slot < previous.size; slot += 2048) {
+      previous.slotsMissingFrom(next, slot, slot + 2048, removed)
+      if (clock.due()) {
         await clock.next()
         signal.throwIfAborted()
       }
@@ -465,7 +467,7 @@ class DefaultRegistryGater extends TypedEventEmitter<RegistryGaterEvents> implem
       logger.debug('authorized wallets unchanged', 'cause', cause, 'size', next.size)
     }
     for (let i = 0; i < removed.length; i++) {
-      const detail = revokedWalletDetail(removed[i]!)
+      const detail = revokedWalletDetail(previous.keyAt(removed[i] as number))
       logger.info('wallet left the registry', 'wallet', detail.wallet, 'peer', detail.peerId)
       this.safeDispatchEvent('wallet:revoked', { detail })
       if ((i & 255) === 255 && clock.due()) await clock.next()

@@ -1,4 +1,5 @@
 import { type WalletInput, walletToBytes } from '@depin/identity'
+import { decodeBase58WalletInto } from './base58-wallet.js'
 import { RegistryCallError } from './errors.js'
 import { WalletSet } from './wallet-set.js'
 import { createSliceClock } from './yield.js'
@@ -29,7 +30,8 @@ export async function parseRegistryAnswer(answer: unknown, signal: AbortSignal):
       `expected an iterable of wallets, got ${answer === null ? 'null' : typeof answer}`,
     )
   }
-  const wallets = new WalletSet()
+  const wallets = new WalletSet(Array.isArray(answer) ? answer.length : undefined)
+  const key = new Uint8Array(32)
   const clock = createSliceClock()
   let junk = 0
   let firstJunkError: unknown
@@ -37,9 +39,9 @@ export async function parseRegistryAnswer(answer: unknown, signal: AbortSignal):
   for (const entry of answer as Iterable<unknown>) {
     seen++
     try {
-      const bytes = walletToBytes(entry as WalletInput)
-      // Copy caller-owned bytes: the registry's array may be reused or mutated after it answered.
-      wallets.add(typeof entry === 'string' ? bytes : bytes.slice())
+      // The allocation-free decoder handles the common case; walletToBytes is the reference for the rest.
+      if (typeof entry === 'string' && decodeBase58WalletInto(entry, key)) wallets.add(key)
+      else wallets.add(walletToBytes(entry as WalletInput))
     } catch (err) {
       junk++
       firstJunkError ??= err

@@ -1,61 +1,86 @@
 import { WALLET_PUBLIC_KEY_LENGTH } from '@depin/identity'
 
-type Bucket = Uint8Array | Uint8Array[]
+const KEY = WALLET_PUBLIC_KEY_LENGTH
 
 /**
- * A set of 32-byte wallet public keys with an allocation-free `has()`: a Map keyed by 30 bits of
- * the key (Ed25519 public keys are uniformly distributed, and 30 bits stay a V8 small integer),
- * with byte comparison inside the rare colliding bucket. A hit is one Map lookup and one 32-byte
- * compare, no base58 or hex encoding (see bench/).
+ * A set of 32-byte wallet public keys built for the gater's hot path and for 100k-wallet registries:
+ * every key is copied into one contiguous byte slab, and a Map from 30 bits of the key (Ed25519 public
+ * keys are uniformly distributed; 30 bits stay a V8 small integer) to the key's slot finds it, with a
+ * byte compare. A lookup allocates nothing and encodes nothing; a set of 100k keys is a handful of
+ * heap objects, so garbage collection stays short. Built once, then only read (the gater replaces
+ * whole sets, it never edits one in use).
  */
 export class WalletSet {
-  private readonly buckets = new Map<number, Bucket>()
+  private slab: Uint8Array
   private count = 0
+  /** bucket -> slot, or -(n + 1) for `collisions[n]` (a list of slots). */
+  private readonly index = new Map<number, number>()
+  private readonly collisions: number[][] = []
+
+  constructor(capacity = 64) {
+    this.slab = new Uint8Array(Math.max(1, capacity) * KEY)
+  }
 
   get size(): number {
     return this.count
   }
 
-  has(key: Uint8Array): boolean {
-    if (key.length !== WALLET_PUBLIC_KEY_LENGTH) return false
-    const bucket = this.buckets.get(bucketOf(key))
-    if (bucket === undefined) return false
-    if (bucket instanceof Uint8Array) return equalBytes(bucket, key)
-    for (const entry of bucket) if (equalBytes(entry, key)) return true
+  /** Whether the 32 bytes of `bytes` at `offset` are in the set. */
+  has(bytes: Uint8Array, offset = 0): boolean {
+    if (bytes.length - offset < KEY) return false
+    const found = this.index.get(bucketOf(bytes, offset))
+    if (found === undefined) return false
+    if (found >= 0) return this.equalsSlot(found, bytes, offset)
+    for (const slot of this.collisions[-found - 1] ?? [])
+      if (this.equalsSlot(slot, bytes, offset)) return true
     return false
   }
 
-  /** Adds `key` (kept by reference: pass a copy you will not mutate). Returns false if present. */
-  add(key: Uint8Array): boolean {
-    if (key.length !== WALLET_PUBLIC_KEY_LENGTH) return false
-    const slot = bucketOf(key)
-    const bucket = this.buckets.get(slot)
-    if (bucket === undefined) {
-      this.buckets.set(slot, key)
-    } else if (bucket instanceof Uint8Array) {
-      if (equalBytes(bucket, key)) return false
-      this.buckets.set(slot, [bucket, key])
-    } else {
-      for (const entry of bucket) if (equalBytes(entry, key)) return false
-      bucket.push(key)
+  /** Copies the 32 bytes of `bytes` at `offset` into the set. Returns false if already present or too short. */
+  add(bytes: Uint8Array, offset = 0): boolean {
+    if (bytes.length - offset < KEY || this.has(bytes, offset)) return false
+    if ((this.count + 1) * KEY > this.slab.length) {
+      const grown = new Uint8Array(this.slab.length * 2)
+      grown.set(this.slab)
+      this.slab = grown
     }
-    this.count++
+    const slot = this.count++
+    this.slab.set(bytes.subarray(offset, offset + KEY), slot * KEY)
+    const bucket = bucketOf(bytes, offset)
+    const found = this.index.get(bucket)
+    if (found === undefined) this.index.set(bucket, slot)
+    else if (found >= 0) {
+      this.collisions.push([found, slot])
+      this.index.set(bucket, -this.collisions.length)
+    } else this.collisions[-found - 1]?.push(slot)
     return true
   }
 
-  *[Symbol.iterator](): IterableIterator<Uint8Array> {
-    for (const bucket of this.buckets.values()) {
-      if (bucket instanceof Uint8Array) yield bucket
-      else yield* bucket
-    }
+  /** The key in `slot` (0 to size - 1), as a copy. */
+  keyAt(slot: number): Uint8Array {
+    return this.slab.slice(slot * KEY, slot * KEY + KEY)
+  }
+
+  /** The slots of keys not in `other`, without allocating per key. */
+  slotsMissingFrom(other: WalletSet, from: number, to: number, into: number[]): void {
+    const end = Math.min(to, this.count)
+    for (let slot = from; slot < end; slot++) if (!other.has(this.slab, slot * KEY)) into.push(slot)
+  }
+
+  private equalsSlot(slot: number, bytes: Uint8Array, offset: number): boolean {
+    const slab = this.slab
+    const base = slot * KEY
+    for (let i = 0; i < KEY; i++) if (slab[base + i] !== bytes[offset + i]) return false
+    return true
   }
 }
 
-function bucketOf(key: Uint8Array): number {
-  return (key[0]! | (key[1]! << 8) | (key[2]! << 16) | ((key[3]! & 0x3f) << 24)) >>> 0
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  for (let i = 0; i < WALLET_PUBLIC_KEY_LENGTH; i++) if (a[i] !== b[i]) return false
-  return true
+function bucketOf(b: Uint8Array, o: number): number {
+  return (
+    ((b[o] as number) |
+      ((b[o + 1] as number) << 8) |
+      ((b[o + 2] as number) << 16) |
+      (((b[o + 3] as number) & 0x3f) << 24)) >>>
+    0
+  )
 }

@@ -1,5 +1,11 @@
 import { walletToPeerId } from '@depin/identity'
-import { createInMemoryRegistry, generateWallet, generateWallets, waitFor, waitForEvent } from '@depin/test-utils'
+import {
+  createInMemoryRegistry,
+  generateWallet,
+  generateWallets,
+  waitFor,
+  waitForEvent,
+} from '@depin/test-utils'
 import type { PeerId } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { afterEach, describe, expect, test, vi } from 'vitest'
@@ -106,7 +112,11 @@ describe('decisions', () => {
     const other = await secp256k1PeerId()
     const denied = waitForEvent<CustomEvent<PeerDeniedDetail>>(gater, 'peer:denied', { timeoutMs: 2000 })
     expect(await gater.connectionGater.denyInboundEncryptedConnection?.(other, undefined as never)).toBe(true)
-    expect((await denied).detail).toEqual({ peerId: other.toString(), hook: 'inbound-encrypted', reason: 'invalid-key-type' })
+    expect((await denied).detail).toEqual({
+      peerId: other.toString(),
+      hook: 'inbound-encrypted',
+      reason: 'invalid-key-type',
+    })
     expect(await gater.decide(other)).toEqual({ allowed: false, reason: 'invalid-key-type' })
     expect(gater.metrics().denied['inbound-encrypted']['invalid-key-type']).toBe(1)
   })
@@ -188,7 +198,9 @@ describe('cache misses', () => {
     registry.delay(20)
     const before = registry.calls
     const answers = await Promise.all(
-      Array.from({ length: 100 }, () => gater.connectionGater.denyInboundEncryptedConnection?.(newcomer.peerId, undefined as never)),
+      Array.from({ length: 100 }, () =>
+        gater.connectionGater.denyInboundEncryptedConnection?.(newcomer.peerId, undefined as never),
+      ),
     )
     expect(answers.every((denied) => denied === false)).toBe(true)
     expect(registry.calls - before).toBe(1)
@@ -205,7 +217,9 @@ describe('cache misses', () => {
     // In waves of 100, as dials arrive: some while a call is in flight, most after it.
     for (let i = 0; i < unknown.length; i += 100) {
       const wave = unknown.slice(i, i + 100)
-      const answers = await Promise.all(wave.map((p) => gater.connectionGater.denyInboundEncryptedConnection?.(p, undefined as never)))
+      const answers = await Promise.all(
+        wave.map((p) => gater.connectionGater.denyInboundEncryptedConnection?.(p, undefined as never)),
+      )
       denied += answers.filter((a) => a === true).length
     }
     const calls = registry.calls - before
@@ -275,7 +289,9 @@ describe('refresh and revocation', () => {
     const gater = gaterFor({ getAuthorizedWallets: registry.getAuthorizedWallets })
     await gater.start()
     registry.remove(b.wallet)
-    const revoked = waitForEvent<CustomEvent<WalletRevokedDetail>>(gater, 'wallet:revoked', { timeoutMs: 2000 })
+    const revoked = waitForEvent<CustomEvent<WalletRevokedDetail>>(gater, 'wallet:revoked', {
+      timeoutMs: 2000,
+    })
     await gater.refresh()
     expect((await revoked).detail).toEqual({ wallet: b.wallet, peerId: b.peerId.toString() })
     expect(gater.isAuthorizedCached(b.peerId)).toBe(false)
@@ -289,7 +305,10 @@ describe('refresh and revocation', () => {
     await gater.start()
     const w = generateWallet().identity
     registry.add(w.wallet)
-    await waitFor(() => gater.isAuthorizedCached(w.peerId), { timeoutMs: 3000, message: 'refresh to add the wallet' })
+    await waitFor(() => gater.isAuthorizedCached(w.peerId), {
+      timeoutMs: 3000,
+      message: 'refresh to add the wallet',
+    })
     expect(gater.metrics().registryCalls.refresh).toBeGreaterThanOrEqual(2)
   })
 
@@ -377,7 +396,8 @@ describe('registry failures', () => {
     if (a === undefined || b === undefined) throw new Error('wallets')
     const logger = createRecordingLogger()
     const gater = gaterFor({
-      getAuthorizedWallets: async () => [a.wallet, 'not-base58-0OIl', 12, null, new Uint8Array(5), b.walletBytes] as never,
+      getAuthorizedWallets: async () =>
+        [a.wallet, 'not-base58-0OIl', 12, null, new Uint8Array(5), b.walletBytes] as never,
       logger,
     })
     await gater.start()
@@ -407,7 +427,10 @@ describe('registry failures', () => {
     expect(gater.metrics().cacheSize).toBe(0)
     expect(await gater.decide(a.peerId)).toEqual({ allowed: false, reason: 'registry-unavailable' })
     registry.answer()
-    await waitFor(() => gater.isAuthorizedCached(a.peerId), { timeoutMs: 3000, message: 'the retry to load the set' })
+    await waitFor(() => gater.isAuthorizedCached(a.peerId), {
+      timeoutMs: 3000,
+      message: 'the retry to load the set',
+    })
     expect(gater.metrics().refreshes.failed).toBeGreaterThanOrEqual(1)
   })
 

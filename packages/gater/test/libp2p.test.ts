@@ -20,7 +20,9 @@ async function startNode(options: Parameters<typeof createTestLibp2p>[0]): Promi
 }
 
 function addrOf(node: Libp2p, transport: Transport, withPeerId = true): Multiaddr {
-  const addr = node.getMultiaddrs().find((a) => (transport === 'quic' ? a.toString().includes('/quic-v1') : a.toString().includes('/tcp/')))
+  const addr = node
+    .getMultiaddrs()
+    .find((a) => (transport === 'quic' ? a.toString().includes('/quic-v1') : a.toString().includes('/tcp/')))
   if (addr === undefined) throw new Error(`no ${transport} address`)
   return withPeerId ? addr : addr.decapsulateCode(421)
 }
@@ -43,7 +45,11 @@ async function connectedBothWays(x: Libp2p, y: Libp2p): Promise<void> {
   })
 }
 
-async function noConnection(x: Libp2p, y: Libp2p, message = 'no connection left between them'): Promise<void> {
+async function noConnection(
+  x: Libp2p,
+  y: Libp2p,
+  message = 'no connection left between them',
+): Promise<void> {
   await waitFor(() => x.getConnections(y.peerId).length === 0 && y.getConnections(x.peerId).length === 0, {
     timeoutMs: 5000,
     message,
@@ -59,8 +65,16 @@ describe.each(['tcp', 'quic'] as const)('over %s', (transport) => {
     const gaterB = createRegistryGater({ getAuthorizedWallets: registry.getAuthorizedWallets })
     gaters.push(gaterA, gaterB)
     await Promise.all([gaterA.start(), gaterB.start()])
-    const nodeA = await startNode({ privateKey: a.privateKey, connectionGater: gaterA.connectionGater, transports: [transport] })
-    const nodeB = await startNode({ privateKey: b.privateKey, connectionGater: gaterB.connectionGater, transports: [transport] })
+    const nodeA = await startNode({
+      privateKey: a.privateKey,
+      connectionGater: gaterA.connectionGater,
+      transports: [transport],
+    })
+    const nodeB = await startNode({
+      privateKey: b.privateKey,
+      connectionGater: gaterB.connectionGater,
+      transports: [transport],
+    })
 
     expect(await tryDial(nodeA, addrOf(nodeB, transport))).toBe('connected')
     await connectedBothWays(nodeA, nodeB)
@@ -80,7 +94,11 @@ describe.each(['tcp', 'quic'] as const)('over %s', (transport) => {
     const gater = createRegistryGater({ getAuthorizedWallets: registry.getAuthorizedWallets })
     gaters.push(gater)
     await gater.start()
-    const gated = await startNode({ privateKey: member.privateKey, connectionGater: gater.connectionGater, transports: [transport] })
+    const gated = await startNode({
+      privateKey: member.privateKey,
+      connectionGater: gater.connectionGater,
+      transports: [transport],
+    })
     // The stranger runs no gater: only ours stands between it and us.
     const open = await startNode({ privateKey: stranger.privateKey, transports: [transport] })
 
@@ -93,7 +111,9 @@ describe.each(['tcp', 'quic'] as const)('over %s', (transport) => {
       message: 'the inbound denial',
     })
     await noConnection(gated, open)
-    await expect(open.dialProtocol(gated.peerId, '/ipfs/id/1.0.0', { signal: AbortSignal.timeout(5000) })).rejects.toThrow()
+    await expect(
+      open.dialProtocol(gated.peerId, '/ipfs/id/1.0.0', { signal: AbortSignal.timeout(5000) }),
+    ).rejects.toThrow()
     await noConnection(gated, open)
 
     // Outbound, by PeerId: refused before any socket is opened.
@@ -102,7 +122,9 @@ describe.each(['tcp', 'quic'] as const)('over %s', (transport) => {
     expect(byPeer).not.toMatch(/Abort|Timeout/)
     // Outbound, to an address without /p2p/: judged after the handshake.
     const byAddr = await tryDial(gated, addrOf(open, transport, false))
-    console.info(`[gater ${transport}] stranger -> gated: ${inbound}, then closed; gated -> stranger: by PeerId ${byPeer}, by bare address ${byAddr}`)
+    console.info(
+      `[gater ${transport}] stranger -> gated: ${inbound}, then closed; gated -> stranger: by PeerId ${byPeer}, by bare address ${byAddr}`,
+    )
     expect(byAddr).not.toBe('connected')
     expect(byAddr).not.toMatch(/Abort|Timeout/)
     expect(gater.metrics().denied['outbound-encrypted']['not-in-registry']).toBe(1)
@@ -116,10 +138,17 @@ describe.each(['tcp', 'quic'] as const)('revocation over %s', (transport) => {
     const peer = generateWallet().identity
     const registry = createInMemoryRegistry([member.wallet, peer.wallet])
     const refreshIntervalMs = 200
-    const gater = createRegistryGater({ getAuthorizedWallets: registry.getAuthorizedWallets, refreshIntervalMs })
+    const gater = createRegistryGater({
+      getAuthorizedWallets: registry.getAuthorizedWallets,
+      refreshIntervalMs,
+    })
     gaters.push(gater)
     await gater.start()
-    const gated = await startNode({ privateKey: member.privateKey, connectionGater: gater.connectionGater, transports: [transport] })
+    const gated = await startNode({
+      privateKey: member.privateKey,
+      connectionGater: gater.connectionGater,
+      transports: [transport],
+    })
     const detach = gater.attach(gated)
     const other = await startNode({ privateKey: peer.privateKey, transports: [transport] })
 
@@ -136,10 +165,15 @@ describe.each(['tcp', 'quic'] as const)('revocation over %s', (transport) => {
     expect(gater.metrics().revocations).toBe(1)
     expect(gater.metrics().connectionsClosed).toBe(1)
     // While revoked, it cannot come back.
-    await expect(other.dialProtocol(gated.peerId, '/ipfs/id/1.0.0', { signal: AbortSignal.timeout(5000) })).rejects.toThrow()
+    await expect(
+      other.dialProtocol(gated.peerId, '/ipfs/id/1.0.0', { signal: AbortSignal.timeout(5000) }),
+    ).rejects.toThrow()
 
     registry.add(peer.wallet)
-    await waitFor(() => gater.isAuthorizedCached(peer.peerId), { timeoutMs: 5000, message: 'the next refresh' })
+    await waitFor(() => gater.isAuthorizedCached(peer.peerId), {
+      timeoutMs: 5000,
+      message: 'the next refresh',
+    })
     expect(await tryDial(other, addrOf(gated, transport))).toBe('connected')
     await connectedBothWays(gated, other)
     detach()
@@ -152,12 +186,18 @@ test('flood: 1000 decisions and 50 real dials from unknown keys cost at most 10 
   const gater = createRegistryGater({ getAuthorizedWallets: registry.getAuthorizedWallets })
   gaters.push(gater)
   await gater.start()
-  const gated = await startNode({ privateKey: member.privateKey, connectionGater: gater.connectionGater, transports: ['tcp'] })
+  const gated = await startNode({
+    privateKey: member.privateKey,
+    connectionGater: gater.connectionGater,
+    transports: ['tcp'],
+  })
   const target = addrOf(gated, 'tcp')
   const callsBefore = registry.calls
 
   const unknown = Array.from({ length: 1000 }, () => generateWallet().identity.peerId)
-  const answers = await Promise.all(unknown.map((p) => gater.connectionGater.denyInboundEncryptedConnection?.(p, undefined as never)))
+  const answers = await Promise.all(
+    unknown.map((p) => gater.connectionGater.denyInboundEncryptedConnection?.(p, undefined as never)),
+  )
   expect(answers.every((denied) => denied === true)).toBe(true)
 
   // libp2p accepts at most 5 inbound connections per second from one IP; dial from 127.0.1.1-20.

@@ -1,0 +1,160 @@
+import {
+  createInMemoryRegistry,
+  createTestLibp2p,
+  generateWallet,
+  waitFor,
+  waitForEvent,
+} from '@depin/test-utils'
+import type { Libp2p } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import { afterEach, describe, expect, test } from 'vitest'
+import { createGaterGroup, createRegistryGater, type RegistryGater } from '../src/index.js'
+import { secp256k1PeerId } from './helpers.js'
+
+const nodes: Libp2p[] = []
+const gaters: RegistryGater[] = []
+afterEach(async () => {
+  await Promise.allSettled(nodes.splice(0).map((n) => n.stop()))
+  await Promise.allSettled(gaters.splice(0).map((g) => g.stop()))
+})
+
+async function started(
+  wallets: string[],
+): Promise<{ gater: RegistryGater; registry: ReturnType<typeof createInMemoryRegistry> }> {
+  const registry = createInMemoryRegistry(wallets)
+  // A long interval: these tests refresh by hand.
+  const gater = createRegistryGater({
+    getAuthorizedWallets: registry.getAuthorizedWallets,
+    refreshIntervalMs: 600_000,
+  })
+  gaters.push(gater)
+  await gater.start()
+  return { gater, registry }
+}
+
+describe('decisions', () => {
+  test('an empty group denies every peer', async () => {
+    const group = createGaterGroup()
+    const peer = generateWallet().identity.peerId
+    expect(await group.isAuthorized(peer)).toBe(false)
+    expect(await group.connectionGater.denyDialPeer?.(peer)).toBe(true)
+    expect(group.metrics().denied['dial-peer']['not-in-registry']).toBe(1)
+  })
+
+  test('admits a peer if any member admits it; delete() removes a member', async () => {
+    const a = generateWallet().identity
+    const b = generateWallet().identity
+    const stranger = generateWallet().identity
+    const one = await started([a.wallet])
+    const two = await started([b.wallet])
+    const group = createGaterGroup()
+    group.add(one.gater)
+    group.add(two.gater)
+    group.add(two.gater) // idempotent
+    expect(group.size).toBe(2)
+    expect(await group.isAuthorized(a.peerId)).toBe(true)
+    expect(await group.isAuthorized(b.peerId)).toBe(true)
+    expect(group.isAuthorizedCached(b.peerId)).toBe(true)
+    expect(await group.connectionGater.denyInboundEncryptedConnection?.(a.peerId, undefined as never)).toBe(
+      false,
+    )
+    expect(
+      await group.connectionGater.denyInboundEncryptedConnection?.(stranger.peerId, undefined as never),
+    ).toBe(true)
+    expect(await group.decide(await secp256k1PeerId())).toEqual({
+      allowed: false,
+      reason: 'invalid-key-type',
+    })
+    group.delete(two.gater)
+    expect(group.size).toBe(1)
+    expect(await group.isAuthorized(b.peerId)).toBe(false)
+    const m = group.metrics()
+    expect(m.allowed['inbound-encrypted']).toBe(1)
+    expect(m.denied['inbound-encrypted']['not-in-registry']).toBe(1)
+  })
+
+  test('a member with a failing registry makes the denial reason registry-unavailable', async () => {
+    const one = await started([])
+    const two = await started([])
+    two.registry.throw()
+    await two.gater.refresh().catch(() => {})
+    const group = createGaterGroup()
+    group.add(one.gater)
+    group.add(two.gater)
+    expect(await group.decide(generateWallet().identity.peerId)).toEqual({
+      allowed: false,
+      reason: 'registry-unavailable',
+    })
+  })
+})
+
+test('attach: revocation by one member keeps a peer another member admits; revocation by both closes it', async () => {
+  const host = generateWallet().identity
+  const peer = generateWallet().identity
+  const dbA = await started([host.wallet, peer.wallet])
+  const dbB = await started([host.wallet, peer.wallet])
+  const group = createGaterGroup()
+  group.add(dbA.gater)
+  group.add(dbB.gater)
+  const node = await createTestLibp2p({
+    privateKey: host.privateKey,
+    connectionGater: group.connectionGater,
+    transports: ['tcp'],
+  })
+  nodes.push(node)
+  const detach = group.attach(node)
+  const other = await createTestLibp2p({ privateKey: peer.privateKey, transports: ['tcp'] })
+  nodes.push(other)
+  await other.dial(node.getMultiaddrs()[0] as Multiaddr, { signal: AbortSignal.timeout(5000) })
+  await waitFor(() => node.getConnections(peer.peerId).length > 0, {
+    timeoutMs: 5000,
+    message: 'the connection',
+  })
+
+  dbA.registry.remove(peer.wallet)
+  const revokedByA = waitForEvent(dbA.gater, 'wallet:revoked', { timeoutMs: 2000 })
+  await dbA.gater.refresh()
+  await revokedByA
+  // The sweep after a refresh is synchronous: had it closed the connection, it would be closing now.
+  expect(node.getConnections(peer.peerId).map((c) => c.status)).toEqual(['open'])
+  expect(group.metrics().connectionsClosed).toBe(0)
+  expect(await group.isAuthorized(peer.peerId)).toBe(true)
+
+  dbB.registry.remove(peer.wallet)
+  await dbB.gater.refresh()
+  await waitFor(() => node.getConnections(peer.peerId).length === 0, {
+    timeoutMs: 5000,
+    message: 'the peer to be disconnected',
+  })
+  expect(group.metrics().connectionsClosed).toBe(1)
+  detach()
+})
+
+test('attach: deleting the only member that admits a peer closes its connection', async () => {
+  const host = generateWallet().identity
+  const peer = generateWallet().identity
+  const dbA = await started([host.wallet, peer.wallet])
+  const dbB = await started([host.wallet])
+  const group = createGaterGroup()
+  group.add(dbA.gater)
+  group.add(dbB.gater)
+  const node = await createTestLibp2p({
+    privateKey: host.privateKey,
+    connectionGater: group.connectionGater,
+    transports: ['quic'],
+  })
+  nodes.push(node)
+  group.attach(node)
+  const other = await createTestLibp2p({ privateKey: peer.privateKey, transports: ['quic'] })
+  nodes.push(other)
+  await other.dial(node.getMultiaddrs()[0] as Multiaddr, { signal: AbortSignal.timeout(5000) })
+  await waitFor(() => node.getConnections(peer.peerId).length > 0, {
+    timeoutMs: 5000,
+    message: 'the connection',
+  })
+  group.delete(dbA.gater)
+  await waitFor(() => node.getConnections(peer.peerId).length === 0, {
+    timeoutMs: 5000,
+    message: 'the peer to be disconnected',
+  })
+})
