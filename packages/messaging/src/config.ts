@@ -1,9 +1,16 @@
 import { isIP } from 'node:net'
 import type { BootstrapNode, SecretKeyInput, WalletInput } from '@depin/identity'
 import { InvalidSecretKeyError, parseSecretKey } from '@depin/identity'
+import type { NodeInit } from '@depin/infrastructure'
 import type { Logger } from '@depin/logger'
 import { type ConfigIssue, InvalidConfigError } from './errors.js'
 import type { MessagingOptions } from './options.js'
+
+/** Advanced settings of the shared node (transports, bootstrap timings, DHT, relay, GossipSub), passed to @depin/infrastructure. */
+export type NodeOptions = Omit<
+  NodeInit,
+  'identity' | 'getBootstrapNodes' | 'logger' | 'listenPorts' | 'listenHost' | 'announceAddresses'
+>
 
 /**
  * The configuration of `connect()` (the `@depin/pubsub` facade): the seed's database config
@@ -28,6 +35,11 @@ export interface DatabaseConfig extends MessagingOptions {
   announceAddresses?: string[]
   /** Registry refresh interval. @default 30_000 (from @depin/gater) */
   refreshIntervalMs?: number
+  /**
+   * Advanced node settings, checked by @depin/infrastructure. They apply only when this call
+   * creates the process's node for the wallet; a node already running keeps its settings.
+   */
+  node?: NodeOptions
 }
 
 /** Longest accepted database name. */
@@ -43,6 +55,7 @@ const KNOWN_FIELDS = new Set([
   'listenHost',
   'announceAddresses',
   'refreshIntervalMs',
+  'node',
   'maxMessageBytes',
   'queueSize',
   'deliverOwnEvents',
@@ -153,6 +166,10 @@ export function validateDatabaseConfig(config: unknown): DatabaseConfig {
     issues.push({ field: 'refreshIntervalMs', message: 'must be a positive integer (milliseconds)' })
   }
 
+  if (c.node !== undefined && (c.node === null || typeof c.node !== 'object' || Array.isArray(c.node))) {
+    issues.push({ field: 'node', message: 'must be an object of node settings' })
+  }
+
   issues.push(...validateMessagingOptions(c))
   if (issues.length > 0) throw new InvalidConfigError(issues)
   return config as DatabaseConfig
@@ -190,4 +207,22 @@ export function validateMessagingOptions(options: MessagingOptions | Record<stri
 
 function isPositiveInteger(value: unknown): boolean {
   return typeof value === 'number' && Number.isSafeInteger(value) && value > 0
+}
+
+const MESSAGING_OPTION_KEYS = [
+  'maxMessageBytes',
+  'queueSize',
+  'deliverOwnEvents',
+  'throwOnNoPeers',
+  'authorizationTimeoutMs',
+  'waitForTopicPeersTimeoutMs',
+  'invalidMessagesToGraylist',
+  'topicScoreParams',
+] as const satisfies readonly (keyof MessagingOptions)[]
+
+/** The messaging options set in a database config (and nothing else: no secrets, no callbacks). */
+export function messagingOptionsOf(config: DatabaseConfig): MessagingOptions {
+  const options: Record<string, unknown> = {}
+  for (const key of MESSAGING_OPTION_KEYS) if (config[key] !== undefined) options[key] = config[key]
+  return options as MessagingOptions
 }

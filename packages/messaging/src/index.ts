@@ -1,6 +1,8 @@
 export {
   type DatabaseConfig,
   MAX_DATABASE_NAME_LENGTH,
+  messagingOptionsOf,
+  type NodeOptions,
   validateDatabaseConfig,
   validateMessagingOptions,
 } from './config.js'

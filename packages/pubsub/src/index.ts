@@ -1,1 +1,40 @@
-export {}
+// The public types and errors of the lower packages, so an application needs only @depin/pubsub.
+export type { RegistryGaterMetrics } from '@depin/gater'
+export {
+  type BootstrapNode,
+  DepinError,
+  InvalidBootstrapNodeError,
+  InvalidPeerIdError,
+  InvalidSecretKeyError,
+  InvalidWalletError,
+  type SecretKeyInput,
+  type WalletInput,
+} from '@depin/identity'
+export { type NodeMetrics, NodeStoppedError, NotReadyError } from '@depin/infrastructure'
+export type { Logger, LogLevel } from '@depin/logger'
+export type { NodeOptions } from '@depin/messaging'
+export {
+  type ConfigIssue,
+  type DatabaseConfig,
+  type EventHandler,
+  InvalidConfigError,
+  InvalidMessageError,
+  InvalidTopicError,
+  type MessagingMetrics,
+  MessagingNotRunningError,
+  NoPeersError,
+  type PublishOptions,
+  type PubSubEvent,
+  type RejectReason,
+  type SubscribeOptions,
+  type Subscription,
+  TopicPeersTimeoutError,
+  type WaitForTopicPeersOptions,
+} from '@depin/messaging'
+export { connect } from './connect.js'
+export type {
+  Database,
+  DatabaseEvents,
+  DatabaseMetrics,
+  WaitUntilReadyOptions,
+} from './database.js'

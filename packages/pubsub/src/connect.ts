@@ -1,0 +1,122 @@
+import { createRegistryGater } from '@depin/gater'
+import { parseSecretKey } from '@depin/identity'
+import { acquireNode } from '@depin/infrastructure'
+import { noopLogger } from '@depin/logger'
+import {
+  createMessaging,
+  type DatabaseConfig,
+  messagingOptionsOf,
+  validateDatabaseConfig,
+} from '@depin/messaging'
+import { TypedEventEmitter } from 'main-event'
+import type { Database, DatabaseEvents } from './database.js'
+import { toPrometheusText } from './prometheus.js'
+
+/**
+ * Joins a database: validates `config`, starts the database's registry gater, acquires the
+ * process's shared node for the wallet (one per wallet, reference counted), and returns a
+ * {@link Database}. Resolves once the node is listening, without waiting for a peer: use
+ * `waitUntilReady()` or the `ready` event for that.
+ *
+ * Throws `InvalidConfigError` naming every bad field (the secret key is never echoed).
+ *
+ * @example
+ * import { connect } from '@depin/pubsub'
+ *
+ * const db = await connect({
+ *   walletPrivateKey: process.env.WALLET_KEY!,
+ *   databaseName: 'my-depin',
+ *   getAuthorizedWallets: async ({ signal }) => registry.wallets({ signal }),
+ *   getBootstrapNodes: async ({ signal }) => registry.bootstrapNodes({ signal }),
+ * })
+ * await db.subscribe('rooms', (event) => console.log(event.fromPeerId, event.message))
+ * await db.publish('rooms', { hello: 'world' })
+ * await db.disconnect()
+ */
+export async function connect(config: DatabaseConfig): Promise<Database> {
+  const c = validateDatabaseConfig(config)
+  const logger = c.logger ?? noopLogger
+  const identity = parseSecretKey(c.walletPrivateKey)
+  const undo: Array<() => Promise<void>> = []
+  const rollback = async (): Promise<void> => {
+    for (const step of undo.reverse()) await step().catch(() => {})
+  }
+  try {
+    const gater = createRegistryGater({
+      getAuthorizedWallets: c.getAuthorizedWallets,
+      logger,
+      ...(c.refreshIntervalMs === undefined ? {} : { refreshIntervalMs: c.refreshIntervalMs }),
+    })
+    await gater.start()
+    undo.push(() => gater.stop())
+
+    const { node, release } = await acquireNode({
+      ...c.node,
+      identity,
+      getBootstrapNodes: c.getBootstrapNodes,
+      logger,
+      ...(c.listenPorts === undefined ? {} : { listenPorts: c.listenPorts }),
+      ...(c.listenHost === undefined ? {} : { listenHost: c.listenHost }),
+      ...(c.announceAddresses === undefined ? {} : { announceAddresses: c.announceAddresses }),
+    })
+    undo.push(release)
+
+    const messaging = createMessaging({
+      pubsub: node.libp2p.services.pubsub,
+      peerId: node.peerId,
+      databaseName: c.databaseName,
+      isAuthorized: (peerId, options) => gater.isAuthorized(peerId, options),
+      logger,
+      ...messagingOptionsOf(c),
+    })
+    await messaging.start()
+    undo.push(() => messaging.stop())
+
+    const membership = await node.joinDatabase(c.databaseName, gater)
+    undo.push(() => membership.leave())
+
+    const events = new TypedEventEmitter<DatabaseEvents>()
+    const forward = (event: CustomEvent<{ peers: number }>): void => {
+      events.safeDispatchEvent(event.type as keyof DatabaseEvents, { detail: event.detail })
+    }
+    node.addEventListener('ready', forward)
+    node.addEventListener('not-ready', forward)
+    undo.push(async () => {
+      node.removeEventListener('ready', forward)
+      node.removeEventListener('not-ready', forward)
+    })
+
+    let disconnecting: Promise<void> | undefined
+    const metrics = (): ReturnType<Database['metrics']> => ({
+      node: node.metrics(),
+      gater: gater.metrics(),
+      messaging: messaging.metrics(),
+    })
+    const database: Database = Object.assign(events, {
+      peerId: identity.peerId.toString(),
+      wallet: identity.wallet,
+      databaseName: c.databaseName,
+      subscribe: messaging.subscribe.bind(messaging),
+      publish: messaging.publish.bind(messaging),
+      leave: messaging.leave.bind(messaging),
+      waitForTopicPeers: messaging.waitForTopicPeers.bind(messaging),
+      isReady: () => node.isReady(),
+      waitUntilReady: (options?: Parameters<Database['waitUntilReady']>[0]) => node.waitUntilReady(options),
+      peers: () => node.libp2p.getPeers().map((peer) => peer.toString()),
+      multiaddrs: () => node.libp2p.getMultiaddrs().map((addr) => addr.toString()),
+      metrics,
+      prometheusMetrics: () => toPrometheusText(c.databaseName, metrics()),
+      disconnect: () => {
+        disconnecting ??= rollback().then(() =>
+          logger.info('database disconnected', 'database', c.databaseName),
+        )
+        return disconnecting
+      },
+    })
+    logger.info('database connected', 'database', c.databaseName, 'peerId', database.peerId)
+    return database
+  } catch (err) {
+    await rollback()
+    throw err
+  }
+}

@@ -1,0 +1,79 @@
+import type { RegistryGaterMetrics } from '@depin/gater'
+import type { NodeMetrics } from '@depin/infrastructure'
+import type {
+  EventHandler,
+  MessagingMetrics,
+  PublishOptions,
+  PubSubEvent,
+  SubscribeOptions,
+  Subscription,
+  WaitForTopicPeersOptions,
+} from '@depin/messaging'
+import type { TypedEventTarget } from 'main-event'
+
+/** Readiness transitions of the shared node, with the peer count at that moment. */
+export interface DatabaseEvents {
+  /** At least one peer is connected (it was not). */
+  ready: CustomEvent<{ peers: number }>
+  /** The last peer disconnected; the node is retrying its bootstrap nodes. */
+  'not-ready': CustomEvent<{ peers: number }>
+}
+
+/** Options of `waitUntilReady`. */
+export interface WaitUntilReadyOptions {
+  signal?: AbortSignal
+  /** @default 30_000 */
+  timeoutMs?: number
+}
+
+/** Everything `metrics()` reports, as plain objects. */
+export interface DatabaseMetrics {
+  /** The shared node: readiness, peers, bootstrap and rendezvous. */
+  node: NodeMetrics
+  /** This database's registry gater: allow/deny counts by reason, refreshes, cache. */
+  gater: RegistryGaterMetrics
+  /** This database's topics: published, delivered, rejected by reason, dropped. */
+  messaging: MessagingMetrics
+}
+
+/**
+ * One database (namespace) on the process's shared node: what `connect()` returns.
+ *
+ * @example
+ * const db = await connect(config)
+ * const sub = await db.subscribe('rooms', (event) => console.log(event.fromPeerId, event.message))
+ * await db.publish('rooms', { hello: 'world' })
+ * await db.disconnect()
+ */
+export interface Database extends TypedEventTarget<DatabaseEvents> {
+  /** Our PeerId (`12D3KooW…`). */
+  readonly peerId: string
+  /** Our wallet public key (base58). */
+  readonly wallet: string
+  readonly databaseName: string
+  /** Adds a handler to a topic; resolves once subscribed. Several handlers per topic are fine. */
+  subscribe<T = unknown>(
+    topic: string,
+    handler: EventHandler<T>,
+    options?: SubscribeOptions,
+  ): Promise<Subscription>
+  /** Publishes any JSON value; resolves to the event sent. */
+  publish<T>(topic: string, message: T, options?: PublishOptions): Promise<PubSubEvent<T>>
+  /** Unsubscribes every handler of the topic. */
+  leave(topic: string): Promise<void>
+  /** Resolves once `min` peers (default 1) subscribe to the topic, so first messages are not lost. */
+  waitForTopicPeers(topic: string, options?: WaitForTopicPeersOptions): Promise<number>
+  /** At least one peer is connected. */
+  isReady(): boolean
+  /** Resolves once at least one peer is connected. */
+  waitUntilReady(options?: WaitUntilReadyOptions): Promise<void>
+  /** PeerIds of connected peers. */
+  peers(): string[]
+  /** Our listen addresses, each ending in `/p2p/<peerId>`. */
+  multiaddrs(): string[]
+  metrics(): DatabaseMetrics
+  /** The same metrics in Prometheus text format. */
+  prometheusMetrics(): Promise<string>
+  /** Leaves every topic, detaches from the node and releases it (the last user stops it). Idempotent. */
+  disconnect(): Promise<void>
+}
