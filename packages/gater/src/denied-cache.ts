@@ -17,7 +17,7 @@ export class DeniedCache {
     return this.entries.size
   }
 
-  has(key: Uint8Array, now = Date.now()): boolean {
+  has(key: Uint8Array, now = performance.now()): boolean {
     if (this.maxSize === 0) return false
     const id = toHex(key)
     const expiresAt = this.entries.get(id)
@@ -27,7 +27,7 @@ export class DeniedCache {
     return false
   }
 
-  add(key: Uint8Array, now = Date.now()): void {
+  add(key: Uint8Array, now = performance.now()): void {
     if (this.maxSize === 0 || this.ttlMs === 0) return
     const id = toHex(key)
     this.entries.delete(id)

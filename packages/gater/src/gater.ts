@@ -271,13 +271,17 @@ class DefaultRegistryGater extends TypedEventEmitter<RegistryGaterEvents> implem
       return false
     }
     if (cached === INVALID_KEY) return this.recordDenial(peerId, hook, 'invalid-key-type')
-    return this.resolveMiss(walletKey(peerId), undefined).then((decision) => {
-      if (decision.allowed) {
-        this.decisions.allow(hook)
-        return false
-      }
-      return this.recordDenial(peerId, hook, decision.reason)
-    })
+    return this.resolveMiss(walletKey(peerId), undefined).then(
+      (decision) => {
+        if (decision.allowed) {
+          this.decisions.allow(hook)
+          return false
+        }
+        return this.recordDenial(peerId, hook, decision.reason)
+      },
+      // Not expected (the miss path has no signal here), but a gater must fail closed, never throw.
+      () => this.recordDenial(peerId, hook, 'registry-unavailable'),
+    )
   }
 
   private lookup(peerId: PeerId): number {
@@ -302,7 +306,8 @@ class DefaultRegistryGater extends TypedEventEmitter<RegistryGaterEvents> implem
     if (call === undefined) {
       // Before start() and after stop() the gater answers from its cache only.
       if (!this.started) return DENIED['registry-unavailable']
-      const now = Date.now()
+      // Monotonic: a wall-clock jump must not disable (or stall) the rate limit.
+      const now = performance.now()
       if (now - this.lastMissCallAt < this.config.missCallIntervalMs) {
         this.counters.missesRateLimited++
         return this.rememberDenial(key)

@@ -249,7 +249,7 @@ describe('cache misses', () => {
   })
 
   test('remembered denials expire', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] })
+    vi.useFakeTimers({ toFake: ['performance'] })
     const registry = createInMemoryRegistry([])
     const gater = gaterFor({
       getAuthorizedWallets: registry.getAuthorizedWallets,
