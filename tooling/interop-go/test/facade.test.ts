@@ -1,82 +1,24 @@
-import { createSocket } from 'node:dgram'
-import { createServer } from 'node:net'
+import { type BootstrapNode, connect, type Database, type PubSubEvent } from '@depin/pubsub'
 import { type GeneratedWallet, generateWallets, waitFor } from '@depin/test-utils'
-import { afterEach, beforeAll, describe, expect, test } from 'vitest'
-import { buildGoBinary, GO_BUILD_TIMEOUT_MS, GO_SKIP_REASON } from './helpers/go-binary.js'
+import { afterEach, beforeAll, describe, expect, inject, test } from 'vitest'
+import { builtGoBinary, GO_SKIP_REASON } from './helpers/go-binary.js'
 import { type GoLine, type GoNode, startGoNode } from './helpers/go-node.js'
 import type { WireEvent } from './helpers/ts-node.js'
 
 // The same scenarios as wire.test.ts, through the facade users get: connect() from @depin/pubsub.
-// The facade is imported at run time and typed here by its contract, so this file compiles and
-// skips (saying why) while @depin/pubsub is not built yet.
 
-interface FacadeEvent {
-  id: string
-  fromPeerId: string
-  message: unknown
-  timestamp: number
-}
-interface FacadeBootstrapNode {
-  publicKey: string
-  ip: string
-  quicPort: number
-  tcpPort: number
-}
-interface FacadeDatabase {
-  readonly peerId: string
-  readonly wallet: string
-  multiaddrs(): string[]
-  peers(): string[]
-  isReady(): boolean
-  subscribe(topic: string, handler: (event: FacadeEvent) => void): Promise<{ unsubscribe(): unknown }>
-  publish(topic: string, message: unknown): Promise<FacadeEvent>
-  waitForTopicPeers?(topic: string, options?: { min?: number; timeoutMs?: number }): Promise<number>
-  disconnect(): Promise<void>
-}
-type Connect = (config: {
-  walletPrivateKey: string
-  databaseName: string
-  getAuthorizedWallets: (options: { signal: AbortSignal }) => Promise<string[]>
-  getBootstrapNodes: (options: { signal: AbortSignal }) => Promise<FacadeBootstrapNode[]>
-  listenPorts: { quic: number; tcp: number }
-  listenHost: string
-  refreshIntervalMs: number
-}) => Promise<FacadeDatabase>
-
-const facade = (await import('@depin/pubsub').catch(() => undefined)) as { connect?: unknown } | undefined
-const connect = typeof facade?.connect === 'function' ? (facade.connect as Connect) : undefined
-
-const SKIP_REASON =
-  GO_SKIP_REASON ??
-  (connect === undefined ? '@depin/pubsub not built (no connect() in packages/pubsub/dist)' : undefined)
 const suite =
-  SKIP_REASON === undefined
+  GO_SKIP_REASON === undefined
     ? 'Go interop: connect() facade'
-    : `Go interop: connect() facade (skipped: ${SKIP_REASON})`
+    : `Go interop: connect() facade (skipped: ${GO_SKIP_REASON})`
 
 const TRANSPORTS = ['quic', 'tcp'] as const
 type Transport = (typeof TRANSPORTS)[number]
 const only = (t: Transport): string[] => (t === 'quic' ? ['--tcp=false'] : ['--quic=false'])
 const message = { hello: 'facade', n: [1, 2.5, -3], nested: { ok: true, none: null }, text: 'ü ✓ "quoted"' }
 
-/** A local port nobody listens on (for the transport a Go node has switched off). */
-async function unusedPort(kind: 'tcp' | 'udp'): Promise<number> {
-  if (kind === 'tcp') {
-    const server = createServer()
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const { port } = server.address() as { port: number }
-    await new Promise((resolve) => server.close(resolve))
-    return port
-  }
-  const socket = createSocket('udp4')
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve))
-  const { port } = socket.address()
-  await new Promise<void>((resolve) => socket.close(resolve))
-  return port
-}
-
 /** The seed's BootstrapNode of a Go node, from its start line. */
-async function bootstrapNodeOf(node: GoNode): Promise<FacadeBootstrapNode> {
+function bootstrapNodeOf(node: GoNode): BootstrapNode {
   const port = (re: RegExp): number | undefined => {
     for (const a of node.addrs) {
       const m = re.exec(a)
@@ -84,22 +26,23 @@ async function bootstrapNodeOf(node: GoNode): Promise<FacadeBootstrapNode> {
     }
     return undefined
   }
+  // A transport the Go node has switched off is left out, as a registry would.
   return {
     publicKey: node.wallet,
     ip: '127.0.0.1',
-    quicPort: port(/\/udp\/(\d+)\/quic-v1/) ?? (await unusedPort('udp')),
-    tcpPort: port(/\/tcp\/(\d+)/) ?? (await unusedPort('tcp')),
+    quicPort: port(/\/udp\/(\d+)\/quic-v1/),
+    tcpPort: port(/\/tcp\/(\d+)/),
   }
 }
 
-describe.skipIf(SKIP_REASON !== undefined)(suite, () => {
+describe.skipIf(GO_SKIP_REASON !== undefined)(suite, () => {
   let binary = ''
   const goNodes: GoNode[] = []
-  const dbs: FacadeDatabase[] = []
+  const dbs: Database[] = []
 
-  beforeAll(async () => {
-    binary = await buildGoBinary()
-  }, GO_BUILD_TIMEOUT_MS)
+  beforeAll(() => {
+    binary = builtGoBinary(inject('interopGo'))
+  })
 
   afterEach(async () => {
     await Promise.allSettled([
@@ -117,9 +60,9 @@ describe.skipIf(SKIP_REASON !== undefined)(suite, () => {
     wallet: GeneratedWallet,
     databaseName: string,
     authorized: string[],
-    bootstrap: FacadeBootstrapNode[] = [],
-  ): Promise<FacadeDatabase> => {
-    const db = await connect!({
+    bootstrap: BootstrapNode[] = [],
+  ): Promise<Database> => {
+    const db = await connect({
       walletPrivateKey: wallet.secretKeyBase58,
       databaseName,
       getAuthorizedWallets: async () => authorized,
@@ -131,7 +74,7 @@ describe.skipIf(SKIP_REASON !== undefined)(suite, () => {
     dbs.push(db)
     return db
   }
-  const addrOf = (db: FacadeDatabase, t: Transport): string => {
+  const addrOf = (db: Database, t: Transport): string => {
     const found = db.multiaddrs().find((a) => (t === 'quic' ? a.includes('/quic-v1/') : a.includes('/tcp/')))
     if (found === undefined)
       throw new Error(`connect() listens on no ${t} address: ${db.multiaddrs().join(' ')}`)
@@ -168,7 +111,7 @@ describe.skipIf(SKIP_REASON !== undefined)(suite, () => {
       await goNode.waitForLine(isConnected(db.peerId, transport), {
         message: `Go connected over ${transport}`,
       })
-      if (db.waitForTopicPeers !== undefined) await db.waitForTopicPeers('rooms', { timeoutMs: 10_000 })
+      await db.waitForTopicPeers('rooms', { timeoutMs: 10_000 })
 
       // Until the Go node's subscription has reached the TS node, publish may have nobody to send to.
       const sent = await waitFor(
@@ -200,7 +143,7 @@ describe.skipIf(SKIP_REASON !== undefined)(suite, () => {
       const [tw, gw] = generateWallets(2)
       const authorized = [tw!.wallet, gw!.wallet]
       const db = await open(tw!, name, authorized)
-      const received: FacadeEvent[] = []
+      const received: PubSubEvent[] = []
       await db.subscribe('rooms', (event) => {
         received.push(event)
       })
@@ -266,7 +209,7 @@ describe.skipIf(SKIP_REASON !== undefined)(suite, () => {
         authorized: [gw!.wallet],
         args: only(transport),
       })
-      const db = await open(tw!, name, [tw!.wallet, gw!.wallet], [await bootstrapNodeOf(goNode)])
+      const db = await open(tw!, name, [tw!.wallet, gw!.wallet], [bootstrapNodeOf(goNode)])
       const denied = await goNode.waitForLine((l) => l.type === 'denied' && l.peer === db.peerId, {
         timeoutMs: 15_000,
         message: 'the Go gater to deny connect()',
@@ -283,7 +226,7 @@ describe.skipIf(SKIP_REASON !== undefined)(suite, () => {
       const name = `facade-rdv-${bootstrapKind}`
       const [bw, tw, gw] = generateWallets(3)
       const authorized = [bw!.wallet, tw!.wallet, gw!.wallet]
-      let bootstrapNode: FacadeBootstrapNode
+      let bootstrapNode: BootstrapNode
       let bootstrapAddr: string
       if (bootstrapKind === 'go') {
         const b = await go({
@@ -292,7 +235,7 @@ describe.skipIf(SKIP_REASON !== undefined)(suite, () => {
           authorized,
           args: ['--rendezvous=false'],
         })
-        bootstrapNode = await bootstrapNodeOf(b)
+        bootstrapNode = bootstrapNodeOf(b)
         bootstrapAddr = b.addr('quic')
       } else {
         const b = await open(bw!, name, authorized)

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { encodeBase58, InvalidSecretKeyError, parseSecretKey, walletToPeerId } from '@depin/identity'
 import { generateWallets } from '@depin/test-utils'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { buildGoBinary, GO_BUILD_TIMEOUT_MS, GO_SKIP_REASON } from './helpers/go-binary.js'
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest'
+import { builtGoBinary, GO_SKIP_REASON } from './helpers/go-binary.js'
 import { goIdentity } from './helpers/go-identity.js'
 
 const suite =
@@ -15,9 +15,9 @@ describe.skipIf(GO_SKIP_REASON !== undefined)(suite, () => {
   let dir = ''
 
   beforeAll(async () => {
-    binary = await buildGoBinary()
+    binary = builtGoBinary(inject('interopGo'))
     dir = mkdtempSync(join(tmpdir(), 'interop-go-id-'))
-  }, GO_BUILD_TIMEOUT_MS)
+  })
 
   afterAll(() => {
     if (dir !== '') rmSync(dir, { recursive: true, force: true })

@@ -1,7 +1,7 @@
 import { generateWallets, waitFor } from '@depin/test-utils'
 import { multiaddr as multiaddrOf } from '@multiformats/multiaddr'
-import { afterEach, beforeAll, describe, expect, test } from 'vitest'
-import { buildGoBinary, GO_BUILD_TIMEOUT_MS, GO_SKIP_REASON } from './helpers/go-binary.js'
+import { afterEach, beforeAll, describe, expect, inject, test } from 'vitest'
+import { builtGoBinary, GO_SKIP_REASON } from './helpers/go-binary.js'
 import { type GoLine, type GoNode, startGoNode } from './helpers/go-node.js'
 import { rendezvousCid, startTsNode, type TsNode, type WireEvent } from './helpers/ts-node.js'
 
@@ -27,9 +27,9 @@ describe.skipIf(GO_SKIP_REASON !== undefined)(suite, () => {
   const goNodes: GoNode[] = []
   const tsNodes: TsNode[] = []
 
-  beforeAll(async () => {
-    binary = await buildGoBinary()
-  }, GO_BUILD_TIMEOUT_MS)
+  beforeAll(() => {
+    binary = builtGoBinary(inject('interopGo'))
+  })
 
   afterEach(async () => {
     await Promise.allSettled([

@@ -67,3 +67,9 @@ export async function buildGoBinary(): Promise<string> {
   renameSync(tmp, GO_BINARY)
   return GO_BINARY
 }
+
+/** The binary built by test/global-setup.ts; throws the build's error when it failed. */
+export function builtGoBinary(build: { binary?: string; error?: string }): string {
+  if (build.binary !== undefined) return build.binary
+  throw new Error(build.error ?? 'interop-go was not built (test/global-setup.ts did not run)')
+}
