@@ -29,6 +29,18 @@ export interface NodeInit {
   announceAddresses?: string[] | undefined
   /** Which direct transports to run. @default { quic: true, tcp: true } */
   transports?: { quic?: boolean | undefined; tcp?: boolean | undefined } | undefined
+  /**
+   * QUIC tuning. A silent peer is dropped after `maxIdleTimeoutMs`; a QUIC listener also waits up to
+   * that long on stop() when a peer's handshake was left half-open.
+   */
+  quic?:
+    | {
+        /** @default 10_000 */
+        maxIdleTimeoutMs?: number | undefined
+        /** Must be below `maxIdleTimeoutMs`. @default 5_000 */
+        keepAliveIntervalMs?: number | undefined
+      }
+    | undefined
   /** Bootstrap dialing and the retry loop. */
   bootstrap?:
     | {
@@ -78,6 +90,7 @@ export const NODE_DEFAULTS = Object.freeze({
   listenPorts: Object.freeze({ quic: 4001, tcp: 4002 }),
   listenHost: '0.0.0.0',
   transports: Object.freeze({ quic: true, tcp: true }),
+  quic: Object.freeze({ maxIdleTimeoutMs: 10_000, keepAliveIntervalMs: 5_000 }),
   bootstrap: Object.freeze({ dialTimeoutMs: 30_000, retryInitialDelayMs: 2_000, retryIntervalMs: 5_000 }),
   connectionLimits: Object.freeze({ low: 100, high: 400 }),
   dht: Object.freeze({ allowPrivateAddresses: true, clientMode: false }),
@@ -93,6 +106,7 @@ export interface NodeConfig {
   listenAddresses: string[]
   announceAddresses: string[]
   transports: { quic: boolean; tcp: boolean }
+  quic: { maxIdleTimeoutMs: number; keepAliveIntervalMs: number }
   bootstrap: { dialTimeoutMs: number; retryInitialDelayMs: number; retryIntervalMs: number }
   connectionLimits: { low: number; high: number }
   dht: { allowPrivateAddresses: boolean; clientMode: boolean }
@@ -159,6 +173,24 @@ export function resolveNodeConfig(init: NodeInit): NodeConfig {
     )
   }
   const d = NODE_DEFAULTS
+  const quic = {
+    maxIdleTimeoutMs: positiveInt(
+      init.quic?.maxIdleTimeoutMs,
+      d.quic.maxIdleTimeoutMs,
+      'quic.maxIdleTimeoutMs',
+    ),
+    keepAliveIntervalMs: positiveInt(
+      init.quic?.keepAliveIntervalMs,
+      d.quic.keepAliveIntervalMs,
+      'quic.keepAliveIntervalMs',
+    ),
+  }
+  if (quic.keepAliveIntervalMs >= quic.maxIdleTimeoutMs) {
+    throw new InvalidNodeConfigError(
+      'quic.keepAliveIntervalMs',
+      `(${quic.keepAliveIntervalMs}) must be below quic.maxIdleTimeoutMs (${quic.maxIdleTimeoutMs})`,
+    )
+  }
   return {
     identity,
     getBootstrapNodes: init.getBootstrapNodes,
@@ -166,6 +198,7 @@ export function resolveNodeConfig(init: NodeInit): NodeConfig {
     listenAddresses,
     announceAddresses: addressList(init.announceAddresses ?? [], 'announceAddresses'),
     transports,
+    quic,
     bootstrap: {
       dialTimeoutMs: positiveInt(
         init.bootstrap?.dialTimeoutMs,

@@ -11,6 +11,7 @@ import { type KadDHT, kadDHT, passthroughMapper, removePrivateAddressesMapper } 
 import { type Ping, ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import type { Libp2pOptions } from 'libp2p'
+import { compareAddresses } from './address-order.js'
 import type { NodeConfig } from './config.js'
 import { gossipsubOptions } from './gossipsub-defaults.js'
 
@@ -38,7 +39,14 @@ export function libp2pOptions(
   connectionGater: ConnectionGater,
 ): Libp2pOptions<DepinServices> {
   const transports: NonNullable<Libp2pOptions['transports']> = []
-  if (config.transports.quic) transports.push(quic())
+  if (config.transports.quic) {
+    transports.push(
+      quic({
+        maxIdleTimeout: config.quic.maxIdleTimeoutMs,
+        keepAliveInterval: config.quic.keepAliveIntervalMs,
+      }),
+    )
+  }
   if (config.transports.tcp) transports.push(tcp())
   transports.push(circuitRelayTransport())
 
@@ -84,7 +92,11 @@ export function libp2pOptions(
     connectionGater,
     connectionManager: {
       maxConnections: config.connectionLimits.high,
+      // The seed allows 30 s per dial attempt; libp2p's own defaults (10 s per dial, 6 s per
+      // address) would cut a slow datacenter link short.
       dialTimeout: config.bootstrap.dialTimeoutMs,
+      addressDialTimeout: config.bootstrap.dialTimeoutMs,
+      addressSorter: compareAddresses,
     },
     services: services as NonNullable<Libp2pOptions<DepinServices>['services']>,
   }

@@ -11,6 +11,9 @@ import { createCounters, type NodeCounters, type NodeMetrics } from './metrics.j
 import { createRendezvous, type Rendezvous, rendezvousNamespace } from './rendezvous.js'
 import { createRetryLoop, type RetryLoop } from './retry-loop.js'
 
+/** Time allowed to close connections gracefully on stop before they are aborted. */
+const CLOSE_TIMEOUT_MS = 1_000
+
 /** Default of `waitUntilReady`'s `timeoutMs`. */
 export const WAIT_UNTIL_READY_TIMEOUT_MS = 30_000
 
@@ -303,11 +306,16 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
     libp2p.removeEventListener('peer:connect', this.onPeerConnect)
     libp2p.removeEventListener('peer:disconnect', this.onPeerDisconnect)
     libp2p.removeEventListener('connection:open', this.onConnectionOpen)
+    const t0 = Date.now()
     await this.retryLoop.stop()
     await this.initialBootstrap?.catch(() => {})
+    config.logger.debug('stop: bootstrap stopped', 'ms', Date.now() - t0)
     const databases = [...this.databases.values()]
     this.databases.clear()
     await Promise.allSettled(databases.map((entry) => entry.rendezvous.stop()))
+    config.logger.debug('stop: rendezvous stopped', 'ms', Date.now() - t0)
+    await this.closeConnections()
+    config.logger.debug('stop: connections closed', 'ms', Date.now() - t0)
     this.detachGaters?.()
     for (const gater of this.gaterRefs.keys()) this.gaters.delete(gater)
     this.gaterRefs.clear()
@@ -317,6 +325,27 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
       this.ready = false
       this.onStopped?.()
       config.logger.info('node stopped', 'peerId', this.peerId.toString())
+    }
+  }
+
+  /**
+   * Closes every connection gracefully before libp2p stops: a QUIC listener that still holds a
+   * connection when it closes waits for that connection's idle timeout (10 s) to release its socket.
+   */
+  private async closeConnections(): Promise<void> {
+    const closing = timeoutSignal(undefined, CLOSE_TIMEOUT_MS, () => new Error('close timed out'))
+    try {
+      await Promise.allSettled(
+        this.libp2p.getConnections().map(async (connection) => {
+          try {
+            await connection.close({ signal: closing.signal })
+          } catch (err) {
+            connection.abort(err instanceof Error ? err : new Error(String(err)))
+          }
+        }),
+      )
+    } finally {
+      closing.clear()
     }
   }
 

@@ -72,17 +72,23 @@ export function createRendezvous(init: RendezvousInit): Rendezvous {
 
   const advertise = async (key: CID): Promise<void> => {
     const attempt = timeoutSignal(controller.signal, QUERY_TIMEOUT_MS, () => new Error('advertise timed out'))
+    let reached = 0
     try {
-      for await (const _ of libp2p.services.dht.provide(key, { signal: attempt.signal })) {
-        // drain the query events
+      for await (const event of libp2p.services.dht.provide(key, { signal: attempt.signal })) {
+        if (event.name === 'PEER_RESPONSE' && event.messageName === 'ADD_PROVIDER') reached++
       }
-      counters.rendezvousAdvertisements++
-      logger.debug('advertised on rendezvous', 'rendezvous', namespace)
     } catch (err) {
       if (!controller.signal.aborted)
         logger.debug('rendezvous advertisement failed', 'rendezvous', namespace, 'error', err)
     } finally {
       attempt.clear()
+    }
+    if (reached > 0) {
+      counters.rendezvousAdvertisements++
+      logger.debug('advertised on rendezvous', 'rendezvous', namespace, 'peers', reached)
+    } else {
+      // Reached nobody (the routing table was still empty): try again soon, not at the next renewal.
+      schedule(advertiseLoop, init.findIntervalMs)
     }
   }
 

@@ -30,11 +30,13 @@ export interface RetryLoop {
 }
 
 export function createRetryLoop(init: RetryLoopInit): RetryLoop {
-  let controller: AbortController | undefined
-  let loop: Promise<void> | undefined
+  // The loop now running, if any. `ending` is set synchronously when it decides to end, so a
+  // not-ready arriving between that decision and its cleanup starts a new loop instead of being lost.
+  let current: { controller: AbortController; done: Promise<void>; ending: boolean } | undefined
   let wakeDelay: (() => void) | undefined
 
-  const run = async (signal: AbortSignal): Promise<void> => {
+  const run = async (state: { controller: AbortController; ending: boolean }): Promise<void> => {
+    const { signal } = state.controller
     let delayMs = init.initialDelayMs
     init.logger.info(
       'starting bootstrap retry loop',
@@ -49,10 +51,12 @@ export function createRetryLoop(init: RetryLoopInit): RetryLoop {
       await delay.promise
       wakeDelay = undefined
       if (signal.aborted) {
+        state.ending = true
         init.logger.debug('bootstrap retry loop stopped')
         return
       }
       if (init.isReady()) {
+        state.ending = true
         init.logger.info('node is ready, stopping bootstrap retry loop')
         return
       }
@@ -60,10 +64,14 @@ export function createRetryLoop(init: RetryLoopInit): RetryLoop {
       try {
         await init.attempt(signal)
       } catch (err) {
-        if (signal.aborted) return
-        init.logger.warn('bootstrap retry attempt failed', 'error', err)
+        if (!signal.aborted) init.logger.warn('bootstrap retry attempt failed', 'error', err)
+      }
+      if (signal.aborted) {
+        state.ending = true
+        return
       }
       if (init.isReady()) {
+        state.ending = true
         init.logger.info('bootstrap retry successful, stopping retry loop')
         return
       }
@@ -73,31 +81,31 @@ export function createRetryLoop(init: RetryLoopInit): RetryLoop {
 
   return {
     start() {
-      if (controller !== undefined) {
+      if (current !== undefined && !current.ending) {
         init.logger.debug('bootstrap retry loop already running, not starting another')
         return false
       }
-      const current = new AbortController()
-      controller = current
-      loop = run(current.signal).finally(() => {
-        if (controller === current) {
-          controller = undefined
-          loop = undefined
+      const state = { controller: new AbortController(), ending: false, done: Promise.resolve() }
+      state.done = run(state).finally(() => {
+        if (current === state) {
+          current = undefined
           wakeDelay = undefined
         }
       })
+      current = state
       return true
     },
     wake() {
       wakeDelay?.()
     },
     async stop() {
-      const current = loop
-      controller?.abort()
-      await current
+      const state = current
+      if (state === undefined) return
+      state.controller.abort()
+      await state.done
     },
     get running() {
-      return controller !== undefined
+      return current !== undefined && !current.ending
     },
   }
 }

@@ -8,7 +8,10 @@ import { createNode, type DepinNode, type NodeInit } from '../src/index.js'
 export const FAST: Partial<NodeInit> = {
   listenHost: '127.0.0.1',
   listenPorts: { quic: 0, tcp: 0 },
-  bootstrap: { dialTimeoutMs: 3_000, retryInitialDelayMs: 200, retryIntervalMs: 400 },
+  // A half-open QUIC handshake (a client that dialed before the listener existed) holds the
+  // listener's stop() for the idle timeout: keep it short in tests.
+  quic: { maxIdleTimeoutMs: 2_000, keepAliveIntervalMs: 1_000 },
+  bootstrap: { dialTimeoutMs: 1_000, retryInitialDelayMs: 200, retryIntervalMs: 400 },
   rendezvous: { findIntervalMs: 500, advertiseIntervalMs: 5_000 },
 }
 
@@ -25,7 +28,8 @@ export function createTestLogger(label: string): Logger & { lines: string[] } {
       for (let i = 0; i < kv.length; i += 2) pairs.push(`${String(kv[i])}=${format(kv[i + 1])}`)
       const line = `[${label}] ${level} ${msg} ${pairs.join(' ')}`
       lines.push(line)
-      if (level !== 'debug' && SHOWN.test(msg)) console.info(line)
+      if (process.env.INFRA_TEST_LOG) console.info(new Date().toISOString().slice(17, 23), line)
+      else if (level !== 'debug' && SHOWN.test(msg)) console.info(line)
     }
   return { lines, debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') }
 }
@@ -66,6 +70,8 @@ export interface TestNetwork {
   start(options?: TestNodeOptions): Promise<TestNode>
   /** Stops one node and its gater. */
   stop(node: TestNode): Promise<void>
+  /** The next pooled (authorized) wallet, for a node started later by the test. */
+  nextIdentity(): WalletIdentity
   stopAll(): Promise<void>
 }
 
@@ -99,9 +105,9 @@ export function createTestNetwork(options: { poolSize?: number } = {}): TestNetw
     registry,
     async start(opts = {}) {
       const name = opts.name ?? `node${count}`
-      const identity = opts.identity ?? pool[count]
+      // Past the pool, a fresh wallet joins the registry; gaters learn it on their next miss.
+      const identity = opts.identity ?? pool[count] ?? generateWallet().identity
       count++
-      if (identity === undefined) throw new Error('test network: wallet pool exhausted, raise poolSize')
       registry.add(identity.wallet)
       const logger = createTestLogger(name)
       const bootstrap = opts.bootstrap ?? []
@@ -128,8 +134,40 @@ export function createTestNetwork(options: { poolSize?: number } = {}): TestNetw
       return test
     },
     stop,
+    nextIdentity() {
+      const identity = pool[count] ?? generateWallet().identity
+      count++
+      registry.add(identity.wallet)
+      return identity
+    },
     async stopAll() {
       await Promise.allSettled([...running].map(stop))
     },
   }
+}
+
+/**
+ * Two ports that were free a moment ago (one UDP for QUIC, one TCP), for a node that must start
+ * later at an address already published in a bootstrap list.
+ */
+export async function reservePorts(): Promise<{ quic: number; tcp: number }> {
+  const { createServer } = await import('node:net')
+  const { createSocket } = await import('node:dgram')
+  const tcp = await new Promise<number>((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0))
+    })
+  })
+  const quic = await new Promise<number>((resolve, reject) => {
+    const socket = createSocket('udp4')
+    socket.once('error', reject)
+    socket.bind(0, '127.0.0.1', () => {
+      const { port } = socket.address()
+      socket.close(() => resolve(port))
+    })
+  })
+  return { quic, tcp }
 }

@@ -1,0 +1,72 @@
+import { waitFor } from '@depin/test-utils'
+import { CID } from 'multiformats/cid'
+import { afterEach, describe, expect, it } from 'vitest'
+import { rendezvousCid, rendezvousNamespace } from '../src/index.js'
+import { bootstrapEntryOf, createTestNetwork, type TestNode } from './helpers.js'
+
+const net = createTestNetwork()
+afterEach(() => net.stopAll())
+
+describe('rendezvous key', () => {
+  it('is CIDv1 raw of the SHA-256 of the namespace, as go-libp2p nsToCid', async () => {
+    expect(rendezvousNamespace('my-depin')).toBe('p2p-database-discovery_my-depin')
+    const cid = await rendezvousCid('p2p-database-discovery_my-depin')
+    expect(cid.version).toBe(1)
+    expect(cid.code).toBe(0x55)
+    expect(cid.multihash.code).toBe(0x12)
+    // Independent check: SHA-256 of the namespace, wrapped by hand.
+    const digest = new Uint8Array(
+      await crypto.subtle.digest('SHA-256', new TextEncoder().encode('p2p-database-discovery_my-depin')),
+    )
+    expect(CID.parse(cid.toString()).multihash.digest).toEqual(digest)
+  })
+})
+
+describe('rendezvous discovery', () => {
+  it('five nodes that know only the bootstrap node find and connect to each other directly', async () => {
+    const boot = await net.start({ name: 'boot' })
+    const bootstrap = [bootstrapEntryOf(boot.node)]
+    const nodes: TestNode[] = []
+    for (let i = 0; i < 5; i++) nodes.push(await net.start({ name: `rdv${i}`, bootstrap }))
+
+    const directlyConnected = (a: TestNode, b: TestNode): boolean =>
+      a.node.libp2p
+        .getConnections(b.node.peerId)
+        .some((conn) => conn.status === 'open' && !conn.remoteAddr.toString().includes('/p2p-circuit'))
+
+    await waitFor(() => nodes.every((a) => nodes.every((b) => a === b || directlyConnected(a, b))), {
+      timeoutMs: 20_000,
+      message: 'every pair of the five nodes directly connected',
+    })
+    for (const { node } of nodes) {
+      expect(node.metrics()).toMatchObject({ ready: true, dhtMode: 'server' })
+    }
+    await waitFor(() => nodes.every(({ node }) => node.metrics().dhtPeersFound > 0), {
+      timeoutMs: 10_000,
+      message: 'every node found peers through the DHT',
+    })
+  })
+
+  it('each database advertises only its own namespace', async () => {
+    const boot = await net.start({ name: 'boot2' })
+    const bootstrap = [bootstrapEntryOf(boot.node)]
+    const a = await net.start({ name: 'db-a', bootstrap, database: 'alpha' })
+    const b = await net.start({ name: 'db-b', bootstrap, database: 'beta' })
+    await waitFor(() => a.node.isReady() && b.node.isReady(), { message: 'both ready' })
+    // Same registry here, so the gater would admit them; what we check is that each advertises
+    // only its own namespace: a lookup for alpha never returns b.
+    const cid = await rendezvousCid(rendezvousNamespace('alpha'))
+    await waitFor(
+      async () => {
+        const found: string[] = []
+        for await (const event of boot.node.libp2p.services.dht.findProviders(cid, {
+          signal: AbortSignal.timeout(5_000),
+        })) {
+          if (event.name === 'PROVIDER') found.push(...event.providers.map((p) => p.id.toString()))
+        }
+        return found.includes(a.node.peerId.toString()) && !found.includes(b.node.peerId.toString())
+      },
+      { timeoutMs: 10_000, message: 'alpha advertised by a only' },
+    )
+  })
+})
