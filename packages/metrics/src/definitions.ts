@@ -1,0 +1,366 @@
+import type { DecisionCounts } from '@depin/gater'
+import type { DepinMetricsSnapshot } from './snapshot.js'
+
+/** One sample: its labels and value. */
+export type Sample = [labels: Record<string, string>, value: number]
+
+/** How one Prometheus metric is read from a snapshot. */
+export interface MetricDefinition {
+  /** Name without the prefix. */
+  name: string
+  help: string
+  type: 'counter' | 'gauge'
+  labelNames: readonly string[]
+  samples(snapshot: DepinMetricsSnapshot): Sample[]
+}
+
+type Node = NonNullable<DepinMetricsSnapshot['node']>
+
+function nodeValue(
+  name: string,
+  help: string,
+  type: 'counter' | 'gauge',
+  read: (node: Node) => number | undefined,
+): MetricDefinition {
+  return {
+    name,
+    help,
+    type,
+    labelNames: [],
+    samples: (s) => {
+      if (s.node === undefined) return []
+      const value = read(s.node)
+      return value === undefined ? [] : [[{}, value]]
+    },
+  }
+}
+
+type Gater = NonNullable<NonNullable<DepinMetricsSnapshot['databases']>[number]['gater']>
+type Messaging = NonNullable<NonNullable<DepinMetricsSnapshot['databases']>[number]['messaging']>
+
+function perDatabase<T>(
+  pick: (db: NonNullable<DepinMetricsSnapshot['databases']>[number]) => T | undefined,
+  read: (value: T) => Sample[],
+): (s: DepinMetricsSnapshot) => Sample[] {
+  return (s) => {
+    const out: Sample[] = []
+    for (const db of s.databases ?? []) {
+      const value = pick(db)
+      if (value === undefined) continue
+      for (const [labels, v] of read(value)) out.push([{ database: db.name, ...labels }, v])
+    }
+    return out
+  }
+}
+
+function gaterValue(
+  name: string,
+  help: string,
+  type: 'counter' | 'gauge',
+  read: (g: Gater) => number | undefined,
+): MetricDefinition {
+  return {
+    name,
+    help,
+    type,
+    labelNames: ['database'],
+    samples: perDatabase(
+      (db) => db.gater,
+      (g) => {
+        const v = read(g)
+        return v === undefined ? [] : [[{}, v]]
+      },
+    ),
+  }
+}
+
+function gaterRecord(
+  name: string,
+  help: string,
+  label: string,
+  read: (g: Gater) => Record<string, number>,
+): MetricDefinition {
+  return {
+    name,
+    help,
+    type: 'counter',
+    labelNames: ['database', label],
+    samples: perDatabase(
+      (db) => db.gater,
+      (g) => Object.entries(read(g)).map(([key, v]): Sample => [{ [label]: key }, v]),
+    ),
+  }
+}
+
+function messagingValue(
+  name: string,
+  help: string,
+  type: 'counter' | 'gauge',
+  read: (m: Messaging) => number,
+): MetricDefinition {
+  return {
+    name,
+    help,
+    type,
+    labelNames: ['database'],
+    samples: perDatabase(
+      (db) => db.messaging,
+      (m) => [[{}, read(m)]],
+    ),
+  }
+}
+
+function messagingRecord(
+  name: string,
+  help: string,
+  read: (m: Messaging) => Record<string, number>,
+): MetricDefinition {
+  return {
+    name,
+    help,
+    type: 'counter',
+    labelNames: ['database', 'reason'],
+    samples: perDatabase(
+      (db) => db.messaging,
+      (m) => Object.entries(read(m)).map(([reason, v]): Sample => [{ reason }, v]),
+    ),
+  }
+}
+
+/** Decisions by hook: allowed ones without a reason, denied ones by reason. */
+export function decisionSamples(counts: DecisionCounts): Sample[] {
+  const out: Sample[] = []
+  for (const [hook, v] of Object.entries(counts.allowed)) out.push([{ hook, decision: 'allowed' }, v])
+  for (const [hook, reasons] of Object.entries(counts.denied)) {
+    for (const [reason, v] of Object.entries(reasons)) out.push([{ hook, decision: 'denied', reason }, v])
+  }
+  return out
+}
+
+const seconds = (ms: number | undefined): number | undefined => (ms === undefined ? undefined : ms / 1000)
+
+/** Every metric the collector exposes, read from the plain objects. */
+export const METRIC_DEFINITIONS: readonly MetricDefinition[] = Object.freeze([
+  // @depin/infrastructure: the shared node.
+  nodeValue('node_ready', '1 when at least one peer is connected, else 0.', 'gauge', (n) =>
+    n.ready ? 1 : 0,
+  ),
+  nodeValue('node_peers', 'Connected peers.', 'gauge', (n) => n.peers),
+  nodeValue('node_connections', 'Open connections (a peer may have several).', 'gauge', (n) => n.connections),
+  nodeValue('node_databases', 'Databases joined on this node.', 'gauge', (n) => n.databases),
+  nodeValue(
+    'node_bootstrap_attempts_total',
+    'Dials of one bootstrap node started.',
+    'counter',
+    (n) => n.bootstrapAttempts,
+  ),
+  nodeValue(
+    'node_bootstrap_successes_total',
+    'Bootstrap node dials that connected.',
+    'counter',
+    (n) => n.bootstrapSuccesses,
+  ),
+  nodeValue(
+    'node_bootstrap_failures_total',
+    'Bootstrap node dials that failed on every transport.',
+    'counter',
+    (n) => n.bootstrapFailures,
+  ),
+  nodeValue(
+    'node_retry_loops_started_total',
+    'Bootstrap retry loops started.',
+    'counter',
+    (n) => n.retryLoopsStarted,
+  ),
+  nodeValue(
+    'node_retry_attempts_total',
+    'Bootstrap retry loop iterations.',
+    'counter',
+    (n) => n.retryAttempts,
+  ),
+  nodeValue('node_retry_loop_running', '1 while the bootstrap retry loop runs.', 'gauge', (n) =>
+    n.retryLoopRunning ? 1 : 0,
+  ),
+  nodeValue('node_time_to_first_ready_seconds', 'Seconds from node start to the first ready.', 'gauge', (n) =>
+    seconds(n.timeToFirstReadyMs),
+  ),
+  nodeValue(
+    'node_last_recovery_seconds',
+    'Seconds from the last not-ready to the ready that followed.',
+    'gauge',
+    (n) => seconds(n.lastRecoveryMs),
+  ),
+  nodeValue(
+    'node_not_ready_transitions_total',
+    'Times the node went from ready to not ready.',
+    'counter',
+    (n) => n.notReadyTransitions,
+  ),
+  nodeValue('node_dht_server', '1 when the DHT runs in server mode, 0 in client mode.', 'gauge', (n) =>
+    n.dhtMode === 'server' ? 1 : 0,
+  ),
+  nodeValue('node_rendezvous_finds_total', 'Rendezvous lookups run.', 'counter', (n) => n.rendezvousFinds),
+  nodeValue(
+    'node_rendezvous_peers_found_total',
+    'Peers found through rendezvous lookups (per lookup).',
+    'counter',
+    (n) => n.dhtPeersFound,
+  ),
+  nodeValue(
+    'node_rendezvous_dials_total',
+    'Dials of rendezvous-found peers that connected.',
+    'counter',
+    (n) => n.rendezvousDials,
+  ),
+  nodeValue(
+    'node_rendezvous_advertisements_total',
+    'Rendezvous provider records published.',
+    'counter',
+    (n) => n.rendezvousAdvertisements,
+  ),
+
+  // @depin/gater: the host's gater group (decisions at libp2p's hooks).
+  {
+    name: 'host_gater_decisions_total',
+    help: "Connection gater decisions at libp2p's hooks on this host, by hook, decision and deny reason.",
+    type: 'counter',
+    labelNames: ['hook', 'decision', 'reason'],
+    samples: (s) => (s.hostGater === undefined ? [] : decisionSamples(s.hostGater)),
+  },
+  {
+    name: 'host_gater_members',
+    help: 'Database gaters attached to the host.',
+    type: 'gauge',
+    labelNames: [],
+    samples: (s) => (s.hostGater === undefined ? [] : [[{}, s.hostGater.members]]),
+  },
+  {
+    name: 'host_gater_connections_closed_total',
+    help: 'Connections closed because no database admits their peer any more.',
+    type: 'counter',
+    labelNames: [],
+    samples: (s) => (s.hostGater === undefined ? [] : [[{}, s.hostGater.connectionsClosed]]),
+  },
+
+  // @depin/gater: each database's registry gater.
+  {
+    name: 'gater_decisions_total',
+    help: "A database gater's decisions at libp2p's hooks, by hook, decision and deny reason.",
+    type: 'counter',
+    labelNames: ['database', 'hook', 'decision', 'reason'],
+    samples: perDatabase((db) => db.gater, decisionSamples),
+  },
+  gaterValue(
+    'gater_authorized_wallets',
+    'Wallets in the current authorized set.',
+    'gauge',
+    (g) => g.cacheSize,
+  ),
+  gaterValue(
+    'gater_denied_cache_size',
+    'Recently denied wallets remembered.',
+    'gauge',
+    (g) => g.deniedCacheSize,
+  ),
+  gaterValue('gater_allow_list_size', 'Static allow-list entries.', 'gauge', (g) => g.allowListSize),
+  gaterRecord(
+    'gater_refreshes_total',
+    'Registry refreshes, by result (ok replaced the set; failed kept the last good set).',
+    'result',
+    (g) => g.refreshes,
+  ),
+  gaterRecord(
+    'gater_registry_failures_total',
+    'Failed registry calls, by kind.',
+    'kind',
+    (g) => g.registryFailures,
+  ),
+  gaterRecord(
+    'gater_registry_calls_total',
+    'Registry calls started, by cause.',
+    'cause',
+    (g) => g.registryCalls,
+  ),
+  gaterValue(
+    'gater_last_refresh_timestamp_seconds',
+    'Unix time of the last successful registry answer.',
+    'gauge',
+    (g) => seconds(g.lastRefreshAt),
+  ),
+  gaterValue(
+    'gater_misses_rate_limited_total',
+    'Cache misses denied without a registry call (rate limit).',
+    'counter',
+    (g) => g.missesRateLimited,
+  ),
+  gaterValue(
+    'gater_junk_entries_total',
+    'Registry entries skipped because they were not wallets.',
+    'counter',
+    (g) => g.junkEntries,
+  ),
+  gaterValue('gater_revocations_total', 'Wallets that left the registry.', 'counter', (g) => g.revocations),
+  gaterValue(
+    'gater_connections_closed_total',
+    'Connections closed because their peer left the registry.',
+    'counter',
+    (g) => g.connectionsClosed,
+  ),
+
+  // @depin/messaging: each database's topics.
+  messagingValue('messaging_topics', 'Topics joined.', 'gauge', (m) => m.topics),
+  messagingValue(
+    'messaging_subscriptions',
+    'Live subscriptions (handlers).',
+    'gauge',
+    (m) => m.subscriptions,
+  ),
+  messagingValue('messaging_published_total', 'Events published.', 'counter', (m) => m.published),
+  messagingValue(
+    'messaging_published_without_peers_total',
+    'Events published while no peer was subscribed.',
+    'counter',
+    (m) => m.publishedWithoutPeers,
+  ),
+  messagingValue(
+    'messaging_accepted_total',
+    'Received events that passed validation.',
+    'counter',
+    (m) => m.accepted,
+  ),
+  messagingValue(
+    'messaging_delivered_total',
+    'Handler invocations that completed.',
+    'counter',
+    (m) => m.delivered,
+  ),
+  messagingRecord(
+    'messaging_rejected_total',
+    'Received messages rejected by the topic validator, by reason.',
+    (m) => m.rejected,
+  ),
+  messagingRecord(
+    'messaging_ignored_total',
+    'Received messages dropped without penalty, by reason.',
+    (m) => m.ignored,
+  ),
+  messagingValue(
+    'messaging_handler_errors_total',
+    'Handler invocations that threw or rejected.',
+    'counter',
+    (m) => m.handlerErrors,
+  ),
+  messagingValue(
+    'messaging_dropped_total',
+    'Events dropped because a subscription queue was full.',
+    'counter',
+    (m) => m.dropped,
+  ),
+  messagingValue(
+    'messaging_own_events_skipped_total',
+    'Own events that came back from the network and were not delivered.',
+    'counter',
+    (m) => m.ownEventsSkipped,
+  ),
+  messagingValue('messaging_queued', 'Events waiting in subscription queues.', 'gauge', (m) => m.queued),
+])
