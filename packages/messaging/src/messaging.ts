@@ -79,6 +79,8 @@ export interface MessagingInit extends MessagingOptions {
   databaseName: string
   /** Whether a signer is authorized in this database (e.g. a RegistryGater's `isAuthorized`). */
   isAuthorized: Authorizer
+  /** Optional synchronous cache check tried first (e.g. a RegistryGater's `isAuthorizedCached`). */
+  isAuthorizedCached?: (peerId: PeerId) => boolean
   logger?: Logger
 }
 
@@ -147,6 +149,7 @@ class DefaultMessaging extends TypedEventEmitter<MessagingEvents> implements Mes
   private readonly peerId: PeerId
   private readonly selfId: string
   private readonly isAuthorized: Authorizer
+  private readonly isAuthorizedCached: ((peerId: PeerId) => boolean) | undefined
   private readonly log: Logger
   private readonly options: ResolvedMessagingOptions
   private readonly scoreParams: TopicScoreParams
@@ -190,6 +193,7 @@ class DefaultMessaging extends TypedEventEmitter<MessagingEvents> implements Mes
     this.peerId = init.peerId
     this.selfId = init.peerId.toString()
     this.isAuthorized = init.isAuthorized
+    this.isAuthorizedCached = init.isAuthorizedCached
     this.log = init.logger ?? noopLogger
     this.options = {
       maxMessageBytes: init.maxMessageBytes ?? MESSAGING_DEFAULTS.maxMessageBytes,
@@ -468,6 +472,7 @@ class DefaultMessaging extends TypedEventEmitter<MessagingEvents> implements Mes
     const outcome = await validateEventMessage(message, {
       maxMessageBytes: this.options.maxMessageBytes,
       isAuthorized: this.isAuthorized,
+      ...(this.isAuthorizedCached === undefined ? {} : { isAuthorizedCached: this.isAuthorizedCached }),
       authorizationTimeoutMs: this.options.authorizationTimeoutMs,
       signal: this.controller.signal,
     })

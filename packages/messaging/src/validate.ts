@@ -45,6 +45,11 @@ export interface EventValidationOptions {
   maxMessageBytes: number
   /** The database's authorization check for the signer. */
   isAuthorized: Authorizer
+  /**
+   * Optional synchronous fast path (a RegistryGater's `isAuthorizedCached`): when it says yes,
+   * `isAuthorized` is not called, sparing a promise and a timer per message.
+   */
+  isAuthorizedCached?: (peerId: PeerId) => boolean
   /** How long the authorization check may take before the message is ignored. */
   authorizationTimeoutMs: number
   /** Aborts a pending authorization check (on stop). */
@@ -72,6 +77,8 @@ export async function validateEventMessage(
   const signer = message.from
   if (decoded.event.fromPeerId !== signer.toString())
     return { result: 'reject', reason: 'from-peer-mismatch' }
+
+  if (options.isAuthorizedCached?.(signer) === true) return { result: 'accept', event: decoded.event }
 
   const timeout = AbortSignal.timeout(options.authorizationTimeoutMs)
   const signal = options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal])

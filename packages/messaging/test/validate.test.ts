@@ -74,3 +74,27 @@ describe('validateEventMessage', () => {
     ).toEqual(ignore)
   })
 })
+
+describe('validateEventMessage with a cached fast path', () => {
+  it('skips the async check when the cache says yes, and falls back to it otherwise', async () => {
+    let asyncCalls = 0
+    const isAuthorized = (): boolean => {
+      asyncCalls++
+      return false
+    }
+    const accepted = await validateEventMessage(signed(event), {
+      ...base,
+      isAuthorized,
+      isAuthorizedCached: () => true,
+    })
+    expect(accepted.result).toBe('accept')
+    expect(asyncCalls).toBe(0)
+    const rejected = await validateEventMessage(signed(event), {
+      ...base,
+      isAuthorized,
+      isAuthorizedCached: () => false,
+    })
+    expect(rejected).toEqual({ result: 'reject', reason: 'unauthorized' })
+    expect(asyncCalls).toBe(1)
+  })
+})

@@ -10,7 +10,6 @@ import {
 } from '@depin/messaging'
 import { TypedEventEmitter } from 'main-event'
 import type { Database, DatabaseEvents } from './database.js'
-import { toPrometheusText } from './prometheus.js'
 
 /**
  * Joins a database: validates `config`, starts the database's registry gater, acquires the
@@ -66,6 +65,7 @@ export async function connect(config: DatabaseConfig): Promise<Database> {
       peerId: node.peerId,
       databaseName: c.databaseName,
       isAuthorized: (peerId, options) => gater.isAuthorized(peerId, options),
+      isAuthorizedCached: (peerId) => gater.isAuthorizedCached(peerId),
       logger,
       ...messagingOptionsOf(c),
     })
@@ -100,12 +100,12 @@ export async function connect(config: DatabaseConfig): Promise<Database> {
       publish: messaging.publish.bind(messaging),
       leave: messaging.leave.bind(messaging),
       waitForTopicPeers: messaging.waitForTopicPeers.bind(messaging),
+      topicPeers: messaging.topicPeers.bind(messaging),
       isReady: () => node.isReady(),
       waitUntilReady: (options?: Parameters<Database['waitUntilReady']>[0]) => node.waitUntilReady(options),
       peers: () => node.libp2p.getPeers().map((peer) => peer.toString()),
       multiaddrs: () => node.libp2p.getMultiaddrs().map((addr) => addr.toString()),
       metrics,
-      prometheusMetrics: () => toPrometheusText(c.databaseName, metrics()),
       disconnect: () => {
         disconnecting ??= rollback().then(() =>
           logger.info('database disconnected', 'database', c.databaseName),

@@ -26,7 +26,7 @@ export interface WaitUntilReadyOptions {
   timeoutMs?: number
 }
 
-/** Everything `metrics()` reports, as plain objects. */
+/** Everything `metrics()` reports, as plain objects (for Prometheus, see @depin/metrics' `fromFacadeMetrics`). */
 export interface DatabaseMetrics {
   /** The shared node: readiness, peers, bootstrap and rendezvous. */
   node: NodeMetrics
@@ -63,6 +63,8 @@ export interface Database extends TypedEventTarget<DatabaseEvents> {
   leave(topic: string): Promise<void>
   /** Resolves once `min` peers (default 1) subscribe to the topic, so first messages are not lost. */
   waitForTopicPeers(topic: string, options?: WaitForTopicPeersOptions): Promise<number>
+  /** PeerIds of peers subscribed to the topic, as far as we know. */
+  topicPeers(topic: string): string[]
   /** At least one peer is connected. */
   isReady(): boolean
   /** Resolves once at least one peer is connected. */
@@ -72,8 +74,6 @@ export interface Database extends TypedEventTarget<DatabaseEvents> {
   /** Our listen addresses, each ending in `/p2p/<peerId>`. */
   multiaddrs(): string[]
   metrics(): DatabaseMetrics
-  /** The same metrics in Prometheus text format. */
-  prometheusMetrics(): Promise<string>
   /** Leaves every topic, detaches from the node and releases it (the last user stops it). Idempotent. */
   disconnect(): Promise<void>
 }

@@ -1,0 +1,32 @@
+import { expect, it } from 'vitest'
+
+it('exports exactly the public API', async () => {
+  expect(Object.keys(await import('../src/index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "DepinError",
+      "InvalidBootstrapNodeError",
+      "InvalidConfigError",
+      "InvalidMessageError",
+      "InvalidPeerIdError",
+      "InvalidSecretKeyError",
+      "InvalidTopicError",
+      "InvalidWalletError",
+      "MessagingNotRunningError",
+      "NoPeersError",
+      "NodeStoppedError",
+      "NotReadyError",
+      "TopicPeersTimeoutError",
+      "connect",
+    ]
+  `)
+})
+
+it('the built entry exports connect()', async () => {
+  // Other tools import the built package; this fails if dist is stale or missing connect.
+  const built = await import('../dist/index.js').catch(() => undefined)
+  if (built !== undefined) expect(typeof built.connect).toBe('function')
+})
+
+it('runs on Node 22 or later', () => {
+  expect(Number(process.versions.node.split('.')[0])).toBeGreaterThanOrEqual(22)
+})

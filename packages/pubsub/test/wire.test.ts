@@ -1,0 +1,113 @@
+import { type GeneratedWallet, generateWallet, generateWallets, waitFor } from '@depin/test-utils'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { BootstrapNode, PubSubEvent } from '../src/index.js'
+import { createDatabaseTracker, createInMemoryRegistry, testConfig } from './fixtures/network.js'
+import { createRawNode, type RawNode } from './fixtures/raw-node.js'
+
+const dbs = createDatabaseTracker()
+let raws: RawNode[] = []
+afterEach(async () => {
+  await Promise.allSettled(raws.map((n) => n.stop()))
+  raws = []
+  await dbs.disconnectAll()
+})
+
+const encoder = new TextEncoder()
+const goEvent = (from: string, message: unknown, extra: Record<string, unknown> = {}): Uint8Array =>
+  encoder.encode(
+    JSON.stringify({ id: crypto.randomUUID(), from_peer: from, message, timestamp: 1764000000, ...extra }),
+  )
+
+/**
+ * A plain libp2p + @libp2p/gossipsub node (TCP) holding an authorized wallet's key, and its entry
+ * for a bootstrap list: the database under test dials it as its bootstrap node.
+ */
+async function rawPeer(wallet: GeneratedWallet): Promise<{ raw: RawNode; entry: BootstrapNode }> {
+  const raw = await createRawNode({ privateKey: wallet.identity.privateKey })
+  raws.push(raw)
+  const port = raw
+    .getMultiaddrs()[0]!
+    .toString()
+    .match(/\/tcp\/(\d+)/)![1]
+  return { raw, entry: { publicKey: wallet.wallet, ip: '127.0.0.1', tcpPort: Number(port) } }
+}
+
+async function rawPublish(raw: RawNode, topic: string, data: Uint8Array): Promise<void> {
+  const outbound = (raw.services.pubsub as unknown as { streamsOutbound: Map<string, unknown> })
+    .streamsOutbound
+  await waitFor(() => raw.services.pubsub.getSubscribers(topic).length > 0 && outbound.size > 0, {
+    message: `a subscriber of ${topic}`,
+  })
+  await raw.services.pubsub.publish(topic, data)
+}
+
+describe('wire compatibility through connect()', () => {
+  it('delivers Go-format events from a raw node, rejects malformed ones by reason, and keeps delivering', async () => {
+    const [ours, other] = generateWallets(2)
+    const rawWallet = generateWallet()
+    const registry = createInMemoryRegistry([ours!.wallet, other!.wallet, rawWallet.wallet])
+    const { raw, entry } = await rawPeer(rawWallet)
+    const db = await dbs.connect(testConfig(ours!, 'wire', registry, [entry]))
+    const received: PubSubEvent[] = []
+    await db.subscribe('rooms', (event) => {
+      received.push(event)
+    })
+    const from = raw.peerId.toString()
+    const topic = 'wire_rooms'
+
+    await rawPublish(raw, topic, encoder.encode('not json at all'))
+    await rawPublish(
+      raw,
+      topic,
+      encoder.encode(JSON.stringify({ from_peer: from, message: 1, timestamp: 1 })),
+    )
+    await rawPublish(raw, topic, goEvent(other!.identity.peerId.toString(), 'spoofed'))
+    await rawPublish(raw, topic, goEvent(from, 'x'.repeat(2 * 1024 * 1024)))
+    await rawPublish(
+      raw,
+      topic,
+      goEvent(from, { room: 'r1', n: 7 }, { id: '3b241101-e2bb-4255-8caf-4136c566a962', extra: true }),
+    )
+
+    await waitFor(() => received.length === 1 && db.metrics().messaging.rejectedTotal === 4, {
+      message: 'verdicts',
+    })
+    expect(received).toEqual([
+      {
+        id: '3b241101-e2bb-4255-8caf-4136c566a962',
+        fromPeerId: from,
+        message: { room: 'r1', n: 7 },
+        timestamp: 1764000000,
+      },
+    ])
+    expect(db.metrics().messaging.rejected).toMatchObject({
+      'not-json': 1,
+      'missing-id': 1,
+      'from-peer-mismatch': 1,
+      'too-large': 1,
+    })
+  })
+
+  it('publishes bytes a raw node parses to exactly the Go keys', async () => {
+    const ours = generateWallet()
+    const rawWallet = generateWallet()
+    const { raw, entry } = await rawPeer(rawWallet)
+    const db = await dbs.connect(
+      testConfig(ours, 'wire', createInMemoryRegistry([ours.wallet, rawWallet.wallet]), [entry]),
+    )
+    const got: Uint8Array[] = []
+    raw.services.pubsub.addEventListener('message', (evt) => got.push(evt.detail.data))
+    raw.services.pubsub.subscribe('wire_rooms')
+    await db.waitForTopicPeers('rooms', { timeoutMs: 10_000 })
+    const sent = await db.publish('rooms', { hello: 'go' })
+    await waitFor(() => got.length === 1, { message: 'the raw node to receive' })
+    const parsed = JSON.parse(new TextDecoder().decode(got[0]))
+    expect(Object.keys(parsed).sort()).toEqual(['from_peer', 'id', 'message', 'timestamp'])
+    expect(parsed).toEqual({
+      id: sent.id,
+      from_peer: db.peerId,
+      message: { hello: 'go' },
+      timestamp: sent.timestamp,
+    })
+  })
+})
