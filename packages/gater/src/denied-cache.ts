@@ -1,4 +1,5 @@
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
+// Reused for building keys: 16 UTF-16 code units hold the 32 bytes of a wallet.
+const codes: number[] = new Array(16).fill(0)
 
 /**
  * Remembers recently denied wallets for `ttlMs`, holding at most `maxSize` (the oldest is dropped
@@ -19,7 +20,7 @@ export class DeniedCache {
 
   has(key: Uint8Array, now = performance.now()): boolean {
     if (this.maxSize === 0) return false
-    const id = toHex(key)
+    const id = toKey(key)
     const expiresAt = this.entries.get(id)
     if (expiresAt === undefined) return false
     if (expiresAt > now) return true
@@ -29,7 +30,7 @@ export class DeniedCache {
 
   add(key: Uint8Array, now = performance.now()): void {
     if (this.maxSize === 0 || this.ttlMs === 0) return
-    const id = toHex(key)
+    const id = toKey(key)
     this.entries.delete(id)
     this.prune(now)
     while (this.entries.size >= this.maxSize) {
@@ -52,8 +53,8 @@ export class DeniedCache {
   }
 }
 
-function toHex(bytes: Uint8Array): string {
-  let out = ''
-  for (const byte of bytes) out += HEX[byte]
-  return out
+/** A 16-character string key for 32 bytes (one flat string, no per-byte concatenation). */
+function toKey(bytes: Uint8Array): string {
+  for (let i = 0; i < 16; i++) codes[i] = (bytes[2 * i] as number) | ((bytes[2 * i + 1] as number) << 8)
+  return String.fromCharCode.apply(null, codes)
 }

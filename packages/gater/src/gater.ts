@@ -271,7 +271,11 @@ class DefaultRegistryGater extends TypedEventEmitter<RegistryGaterEvents> implem
       return false
     }
     if (cached === INVALID_KEY) return this.recordDenial(peerId, hook, 'invalid-key-type')
-    return this.resolveMiss(walletKey(peerId), undefined).then(
+    const key = walletKey(peerId)
+    // A flood of unknown keys is answered here, synchronously, without a registry call.
+    const now = this.answerMissNow(key)
+    if (now !== undefined && !now.allowed) return this.recordDenial(peerId, hook, now.reason)
+    return this.waitForRegistry(key, undefined).then(
       (decision) => {
         if (decision.allowed) {
           this.decisions.allow(hook)
@@ -301,21 +305,28 @@ class DefaultRegistryGater extends TypedEventEmitter<RegistryGaterEvents> implem
    * in flight, or start one unless a miss started one less than `missCallIntervalMs` ago.
    */
   private async resolveMiss(key: Uint8Array, signal: AbortSignal | undefined): Promise<GaterDecision> {
+    return this.answerMissNow(key) ?? this.waitForRegistry(key, signal)
+  }
+
+  /** The miss answers that need no waiting (a flood of unknown keys ends here), or undefined. */
+  private answerMissNow(key: Uint8Array): GaterDecision | undefined {
     if (this.denied.has(key)) return this.denial()
-    let call = this.inflight
-    if (call === undefined) {
-      // Before start() and after stop() the gater answers from its cache only.
-      if (!this.started) return DENIED['registry-unavailable']
-      // Monotonic: a wall-clock jump must not disable (or stall) the rate limit.
-      const now = performance.now()
-      if (now - this.lastMissCallAt < this.config.missCallIntervalMs) {
-        this.counters.missesRateLimited++
-        return this.rememberDenial(key)
-      }
-      this.lastMissCallAt = now
-      call = this.callRegistry('miss')
+    if (this.inflight !== undefined) return undefined
+    // Before start() and after stop() the gater answers from its cache only.
+    if (!this.started) return DENIED['registry-unavailable']
+    // Monotonic: a wall-clock jump must not disable (or stall) the rate limit.
+    const now = performance.now()
+    if (now - this.lastMissCallAt < this.config.missCallIntervalMs) {
+      this.counters.missesRateLimited++
+      return this.rememberDenial(key)
     }
-    await raceSignal(call, signal)
+    this.lastMissCallAt = now
+    this.callRegistry('miss')
+    return undefined
+  }
+
+  private async waitForRegistry(key: Uint8Array, signal: AbortSignal | undefined): Promise<GaterDecision> {
+    await raceSignal(this.inflight ?? Promise.resolve(undefined), signal)
     if (this.authorized.has(key)) return DECISION_REGISTRY
     return this.rememberDenial(key)
   }
