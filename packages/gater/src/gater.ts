@@ -64,6 +64,8 @@ export interface RegistryGaterMetrics extends DecisionCounts {
   registryFailures: Record<RegistryFailureKind, number>
   /** Unix time (ms) of the last successful registry answer; undefined before the first. */
   lastRefreshAt: number | undefined
+  /** False before the first successful answer and after a failed call: the set may be stale. */
+  registryAvailable: boolean
   /** Registry calls started, by cause. */
   registryCalls: Record<RegistryCallCause, number>
   /** Misses denied without a registry call because a miss call ran less than `missCallIntervalMs` ago. */
@@ -253,6 +255,7 @@ class DefaultRegistryGater extends TypedEventEmitter<RegistryGaterEvents> implem
       refreshes: { ok: c.refreshesOk, failed: c.refreshesFailed },
       registryFailures: { ...c.failures },
       lastRefreshAt: c.lastRefreshAt,
+      registryAvailable: !this.registryFailing,
       registryCalls: { ...c.calls },
       missesRateLimited: c.missesRateLimited,
       junkEntries: c.junkEntries,

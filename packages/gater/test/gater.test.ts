@@ -61,6 +61,7 @@ describe('decisions', () => {
     expect(m.denied['dial-peer']['not-in-registry']).toBe(1)
     expect(m.cacheSize).toBe(1)
     expect(m.lastRefreshAt).toBeTypeOf('number')
+    expect(m.registryAvailable).toBe(true)
   })
 
   test('a cache hit is answered synchronously (no promise)', async () => {
@@ -380,6 +381,7 @@ describe('registry failures', () => {
         expect(m.refreshes.failed).toBeGreaterThanOrEqual(1)
         expect(m.registryFailures[kind as 'threw']).toBeGreaterThanOrEqual(1)
         expect(m.cacheSize).toBe(1)
+        expect(m.registryAvailable).toBe(false)
         expect(m.denied['dial-peer']['registry-unavailable']).toBe(1)
         expect(logger.warnings().some((w) => w.includes('registry call failed'))).toBe(true)
         registry.release()
