@@ -1,0 +1,26 @@
+import { expect, it } from 'vitest'
+
+it('exports exactly the public API', async () => {
+  expect(Object.keys(await import('../src/index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "BOOTSTRAP_TAG",
+      "DHT_PROTOCOL",
+      "GOSSIPSUB_DEFAULTS",
+      "InvalidNodeConfigError",
+      "NODE_DEFAULTS",
+      "NodeStartError",
+      "NodeStoppedError",
+      "NotReadyError",
+      "RENDEZVOUS_PREFIX",
+      "WAIT_UNTIL_READY_TIMEOUT_MS",
+      "acquireNode",
+      "createNode",
+      "rendezvousCid",
+      "rendezvousNamespace",
+    ]
+  `)
+})
+
+it('runs on Node 22+ (libp2p and QUIC need it)', () => {
+  expect(Number(process.versions.node.split('.')[0])).toBeGreaterThanOrEqual(22)
+})

@@ -1,0 +1,105 @@
+import { generateWallet } from '@depin/test-utils'
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  createNode,
+  type DepinNode,
+  InvalidNodeConfigError,
+  type NodeInit,
+  NodeStartError,
+  NodeStoppedError,
+  NotReadyError,
+} from '../src/index.js'
+import { createTestNetwork, FAST } from './helpers.js'
+
+const net = createTestNetwork()
+const extra: DepinNode[] = []
+afterEach(async () => {
+  await Promise.allSettled(extra.splice(0).map((node) => node.stop()))
+  await net.stopAll()
+})
+
+const identity = generateWallet().identity
+const valid: NodeInit = { identity, getBootstrapNodes: async () => [], ...FAST }
+
+describe('createNode: bad input', () => {
+  it.each([
+    ['identity', { ...valid, identity: { wallet: 'x' } as unknown as NodeInit['identity'] }],
+    [
+      'getBootstrapNodes',
+      { ...valid, getBootstrapNodes: undefined as unknown as NodeInit['getBootstrapNodes'] },
+    ],
+    ['listenPorts.quic', { ...valid, listenPorts: { quic: 70_000 } }],
+    ['listenPorts.tcp', { ...valid, listenPorts: { tcp: -1 } }],
+    ['listenHost', { ...valid, listenHost: 'localhost' }],
+    ['transports', { ...valid, transports: { quic: false, tcp: false } }],
+    ['announceAddresses[0]', { ...valid, announceAddresses: ['not a multiaddr'] }],
+    ['bootstrap.dialTimeoutMs', { ...valid, bootstrap: { dialTimeoutMs: 0 } }],
+    ['bootstrap.retryIntervalMs', { ...valid, bootstrap: { retryIntervalMs: 1.5 } }],
+    ['connectionLimits.low', { ...valid, connectionLimits: { low: 500, high: 400 } }],
+    ['quic.keepAliveIntervalMs', { ...valid, quic: { maxIdleTimeoutMs: 1_000, keepAliveIntervalMs: 1_000 } }],
+    ['rendezvous.findIntervalMs', { ...valid, rendezvous: { findIntervalMs: -5 } }],
+    ['dht.clientMode', { ...valid, dht: { clientMode: 'yes' as unknown as boolean } }],
+  ])('rejects a bad %s, naming it', async (field, init) => {
+    const error = await createNode(init).catch((err: unknown) => err)
+    expect(error).toBeInstanceOf(InvalidNodeConfigError)
+    expect(error).toMatchObject({ code: 'INVALID_NODE_CONFIG', field })
+    expect((error as Error).message).toContain(field)
+  })
+
+  it('fails with NodeStartError when its port is taken, and says which', async () => {
+    const first = await net.start({ name: 'port-owner', init: { transports: { quic: false } } })
+    const tcpPort = Number(
+      first.node.libp2p
+        .getMultiaddrs()[0]
+        ?.getComponents()
+        .find((c) => c.name === 'tcp')?.value,
+    )
+    const error = await createNode({
+      ...valid,
+      identity: generateWallet().identity,
+      transports: { quic: false },
+      listenPorts: { tcp: tcpPort },
+    }).catch((err: unknown) => err)
+    expect(error).toBeInstanceOf(NodeStartError)
+    expect((error as Error).message).toContain(`/tcp/${tcpPort}`)
+  })
+
+  it('never puts the secret key in errors or logs', async () => {
+    const wallet = generateWallet()
+    const test = await net.start({ name: 'secret', identity: wallet.identity })
+    await test.node.stop()
+    const text = test.logger.lines.join('\n')
+    expect(text).not.toContain(wallet.secretKeyBase58)
+    expect(text).toContain(wallet.wallet)
+  })
+})
+
+describe('readiness API', () => {
+  it('resolves createNode promptly with an empty bootstrap list, not ready', async () => {
+    const node = await createNode({ ...valid, identity: generateWallet().identity })
+    extra.push(node)
+    expect(node.isReady()).toBe(false)
+    expect(node.metrics()).toMatchObject({ ready: false, peers: 0, databases: 0, dhtMode: 'server' })
+  })
+
+  it('waitUntilReady rejects with NotReadyError after timeoutMs, with the reason on abort, and on stop', async () => {
+    const node = await createNode({ ...valid, identity: generateWallet().identity })
+    extra.push(node)
+    await expect(node.waitUntilReady({ timeoutMs: 50 })).rejects.toBeInstanceOf(NotReadyError)
+    const controller = new AbortController()
+    const aborted = node.waitUntilReady({ signal: controller.signal })
+    controller.abort(new Error('caller gave up'))
+    await expect(aborted).rejects.toThrow('caller gave up')
+    const stopped = expect(node.waitUntilReady()).rejects.toBeInstanceOf(NodeStoppedError)
+    await node.stop()
+    await stopped
+    await expect(node.waitUntilReady()).rejects.toBeInstanceOf(NodeStoppedError)
+    await node.stop() // idempotent
+  })
+
+  it('joinDatabase after stop fails with NodeStoppedError', async () => {
+    const test = await net.start({ name: 'stopped', database: false })
+    await test.node.stop()
+    await expect(test.node.joinDatabase('db', test.gater)).rejects.toBeInstanceOf(NodeStoppedError)
+  })
+})
