@@ -232,6 +232,23 @@ describe('cache misses', () => {
     expect(m.deniedCacheSize).toBeGreaterThan(0)
   })
 
+  test('one registry call in flight at a time, whatever started it', async () => {
+    const registry = createInMemoryRegistry([])
+    const gater = gaterFor({ getAuthorizedWallets: registry.getAuthorizedWallets })
+    await gater.start()
+    const newcomer = generateWallet().identity
+    registry.add(newcomer.wallet)
+    registry.delay(50)
+    const before = registry.calls
+    const refreshing = gater.refresh()
+    const admitted = gater.isAuthorized(newcomer.peerId) // a miss during a refresh waits for it
+    const again = gater.refresh() // so does a second refresh
+    await Promise.all([refreshing, again])
+    expect(await admitted).toBe(true)
+    expect(registry.calls - before).toBe(1)
+    expect(gater.metrics().registryCalls).toEqual({ refresh: 2, miss: 0 })
+  })
+
   test('a remembered denial answers without a registry call; the denied cache is bounded', async () => {
     const registry = createInMemoryRegistry([])
     const gater = gaterFor({
