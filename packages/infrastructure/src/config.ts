@@ -1,6 +1,6 @@
 import { isIPv4, isIPv6 } from 'node:net'
 import type { BootstrapNode, WalletIdentity } from '@depin/identity'
-import { type Logger, noopLogger } from '@depin/logger'
+import { isLevelEnabled, type Logger, noopLogger } from '@depin/logger'
 import type { GossipsubOpts } from '@libp2p/gossipsub'
 import { multiaddr } from '@multiformats/multiaddr'
 import { InvalidNodeConfigError } from './errors.js'
@@ -16,6 +16,11 @@ export interface NodeInit {
   getBootstrapNodes: (options: { signal: AbortSignal }) => Promise<BootstrapNode[]>
   /** Where the node logs. @default noopLogger */
   logger?: Logger | undefined
+  /**
+   * Route libp2p's own component logs into `logger` at debug level (the seed turns libp2p debug
+   * logging on when the logger is at debug). @default true when `logger.isLevelEnabled('debug')` is true
+   */
+  libp2pLogs?: boolean | undefined
   /** Listen ports; 0 = any free port. @default { quic: 4001, tcp: 4002 } */
   listenPorts?: { quic?: number | undefined; tcp?: number | undefined } | undefined
   /** The interface to listen on. @default '0.0.0.0' */
@@ -52,8 +57,14 @@ export interface NodeInit {
         retryIntervalMs?: number | undefined
       }
     | undefined
-  /** Connection manager watermarks: above `high`, connections are trimmed towards `low`. @default { low: 100, high: 400 } */
-  connectionLimits?: { low?: number | undefined; high?: number | undefined } | undefined
+  /**
+   * Connection manager watermarks (go-libp2p's connmgr): at `high` open connections, inbound ones are
+   * refused and the least valuable are closed until `low` remain; bootstrap and relay peers and
+   * connections younger than `gracePeriodMs` are kept. @default { low: 100, high: 400, gracePeriodMs: 60_000 }
+   */
+  connectionLimits?:
+    | { low?: number | undefined; high?: number | undefined; gracePeriodMs?: number | undefined }
+    | undefined
   /** Kademlia DHT (`/ipfs/kad/1.0.0`). */
   dht?:
     | {
@@ -92,7 +103,7 @@ export const NODE_DEFAULTS = Object.freeze({
   transports: Object.freeze({ quic: true, tcp: true }),
   quic: Object.freeze({ maxIdleTimeoutMs: 10_000, keepAliveIntervalMs: 5_000 }),
   bootstrap: Object.freeze({ dialTimeoutMs: 30_000, retryInitialDelayMs: 2_000, retryIntervalMs: 5_000 }),
-  connectionLimits: Object.freeze({ low: 100, high: 400 }),
+  connectionLimits: Object.freeze({ low: 100, high: 400, gracePeriodMs: 60_000 }),
   dht: Object.freeze({ allowPrivateAddresses: true, clientMode: false }),
   rendezvous: Object.freeze({ findIntervalMs: 10_000, advertiseIntervalMs: 3_600_000 }),
   relay: Object.freeze({ server: true, maxReservations: 128 }),
@@ -103,12 +114,13 @@ export interface NodeConfig {
   identity: WalletIdentity
   getBootstrapNodes: NodeInit['getBootstrapNodes']
   logger: Logger
+  libp2pLogs: boolean
   listenAddresses: string[]
   announceAddresses: string[]
   transports: { quic: boolean; tcp: boolean }
   quic: { maxIdleTimeoutMs: number; keepAliveIntervalMs: number }
   bootstrap: { dialTimeoutMs: number; retryInitialDelayMs: number; retryIntervalMs: number }
-  connectionLimits: { low: number; high: number }
+  connectionLimits: { low: number; high: number; gracePeriodMs: number }
   dht: { allowPrivateAddresses: boolean; clientMode: boolean }
   rendezvous: { findIntervalMs: number; advertiseIntervalMs: number }
   relay: { server: boolean; maxReservations: number }
@@ -165,6 +177,11 @@ export function resolveNodeConfig(init: NodeInit): NodeConfig {
       NODE_DEFAULTS.connectionLimits.high,
       'connectionLimits.high',
     ),
+    gracePeriodMs: nonNegativeInt(
+      init.connectionLimits?.gracePeriodMs,
+      NODE_DEFAULTS.connectionLimits.gracePeriodMs,
+      'connectionLimits.gracePeriodMs',
+    ),
   }
   if (connectionLimits.low > connectionLimits.high) {
     throw new InvalidNodeConfigError(
@@ -173,6 +190,7 @@ export function resolveNodeConfig(init: NodeInit): NodeConfig {
     )
   }
   const d = NODE_DEFAULTS
+  const logger = init.logger ?? noopLogger
   const quic = {
     maxIdleTimeoutMs: positiveInt(
       init.quic?.maxIdleTimeoutMs,
@@ -194,7 +212,12 @@ export function resolveNodeConfig(init: NodeInit): NodeConfig {
   return {
     identity,
     getBootstrapNodes: init.getBootstrapNodes,
-    logger: init.logger ?? noopLogger,
+    logger,
+    libp2pLogs: bool(
+      init.libp2pLogs,
+      logger.isLevelEnabled !== undefined && isLevelEnabled(logger, 'debug'),
+      'libp2pLogs',
+    ),
     listenAddresses,
     announceAddresses: addressList(init.announceAddresses ?? [], 'announceAddresses'),
     transports,

@@ -1,6 +1,7 @@
 import { noise } from '@chainsafe/libp2p-noise'
 import { quic } from '@chainsafe/libp2p-quic'
 import { yamux } from '@chainsafe/libp2p-yamux'
+import { createLibp2pLogBridge } from '@depin/logger'
 import { autoNAT } from '@libp2p/autonat'
 import { type CircuitRelayService, circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { dcutr } from '@libp2p/dcutr'
@@ -82,6 +83,7 @@ export function libp2pOptions(
 
   return {
     privateKey: config.identity.privateKey,
+    ...(config.libp2pLogs ? { logger: createLibp2pLogBridge(config.logger) } : {}),
     addresses: {
       listen: config.listenAddresses,
       ...(config.announceAddresses.length > 0 ? { announce: config.announceAddresses } : {}),

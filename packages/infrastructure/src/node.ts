@@ -5,6 +5,7 @@ import { TypedEventEmitter, type TypedEventTarget } from 'main-event'
 import { timeoutSignal } from './abort.js'
 import { type BootstrapDialerInit, bootstrapRound, isQuic } from './bootstrap.js'
 import { type NodeConfig, type NodeInit, resolveNodeConfig } from './config.js'
+import { type ConnectionTrimmer, createConnectionTrimmer } from './connection-trimmer.js'
 import { InvalidNodeConfigError, NodeStartError, NodeStoppedError, NotReadyError } from './errors.js'
 import { type DepinServices, libp2pOptions } from './libp2p-options.js'
 import { createCounters, type NodeCounters, type NodeMetrics } from './metrics.js'
@@ -111,6 +112,7 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
   private readonly counters: NodeCounters = createCounters()
   private readonly shutdown = new AbortController()
   private readonly retryLoop: RetryLoop
+  private readonly trimmer: ConnectionTrimmer
   private readonly databases = new Map<string, DatabaseEntry>()
   private readonly gaterRefs = new Map<RegistryGater, number>()
   private readonly startedAt = Date.now()
@@ -128,6 +130,13 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
     this.gaters = gaters
     this.peerId = libp2p.peerId
     this.wallet = config.identity.wallet
+    this.trimmer = createConnectionTrimmer({
+      libp2p,
+      low: config.connectionLimits.low,
+      high: config.connectionLimits.high,
+      gracePeriodMs: config.connectionLimits.gracePeriodMs,
+      logger: config.logger,
+    })
     this.retryLoop = createRetryLoop({
       initialDelayMs: config.bootstrap.retryInitialDelayMs,
       intervalMs: config.bootstrap.retryIntervalMs,
@@ -150,6 +159,7 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
     libp2p.addEventListener('peer:disconnect', this.onPeerDisconnect)
     libp2p.addEventListener('connection:open', this.onConnectionOpen)
     this.detachGaters = this.gaters.attach(libp2p)
+    this.trimmer.start()
     this.notReadySince = this.startedAt
     config.logger.info(
       'node listening',
@@ -306,6 +316,7 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
     libp2p.removeEventListener('peer:connect', this.onPeerConnect)
     libp2p.removeEventListener('peer:disconnect', this.onPeerDisconnect)
     libp2p.removeEventListener('connection:open', this.onConnectionOpen)
+    this.trimmer.stop()
     const t0 = Date.now()
     await this.retryLoop.stop()
     await this.initialBootstrap?.catch(() => {})

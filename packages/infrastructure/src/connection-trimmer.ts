@@ -1,0 +1,109 @@
+import type { Logger } from '@depin/logger'
+import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
+import { timeoutSignal } from './abort.js'
+import { BOOTSTRAP_TAG } from './bootstrap.js'
+
+export interface ConnectionTrimmerInit {
+  libp2p: Libp2p
+  /** Trim down to this many connections... */
+  low: number
+  /** ...once this many are open (libp2p refuses inbound connections beyond it). */
+  high: number
+  /** Connections younger than this are not trimmed (go-libp2p connmgr's grace period). */
+  gracePeriodMs: number
+  logger: Logger
+}
+
+/** Go-libp2p's connection manager watermarks, which js-libp2p lacks (it only caps at a maximum). */
+export interface ConnectionTrimmer {
+  start(): void
+  stop(): void
+}
+
+/**
+ * When `high` connections are open, closes the least valuable ones until `low` remain: never a
+ * protected peer (a bootstrap node, or a peer libp2p keeps alive such as a relay we hold a
+ * reservation on), never a connection younger than the grace period; lowest peer-tag value first,
+ * then fewest streams, then newest.
+ */
+export function createConnectionTrimmer(init: ConnectionTrimmerInit): ConnectionTrimmer {
+  const { libp2p, logger } = init
+  let trimming: Promise<void> | undefined
+  let running = false
+
+  const protectedOrValue = async (peerId: PeerId): Promise<number | 'protected'> => {
+    try {
+      const peer = await libp2p.peerStore.get(peerId)
+      let value = 0
+      for (const [name, tag] of peer.tags) {
+        if (name === BOOTSTRAP_TAG || name.startsWith('keep-alive')) return 'protected'
+        value += tag.value
+      }
+      return value
+    } catch {
+      return 0
+    }
+  }
+
+  const trim = async (): Promise<void> => {
+    const connections = libp2p.getConnections().filter((c) => c.status === 'open')
+    if (connections.length < init.high) return
+    const now = Date.now()
+    const candidates: { connection: Connection; value: number }[] = []
+    for (const connection of connections) {
+      if (now - connection.timeline.open < init.gracePeriodMs) continue
+      const value = await protectedOrValue(connection.remotePeer)
+      if (value !== 'protected') candidates.push({ connection, value })
+    }
+    candidates.sort(
+      (a, b) =>
+        a.value - b.value ||
+        a.connection.streams.length - b.connection.streams.length ||
+        b.connection.timeline.open - a.connection.timeline.open,
+    )
+    const excess = connections.length - init.low
+    const victims = candidates.slice(0, Math.max(0, excess))
+    if (victims.length === 0) return
+    logger.info(
+      'trimming connections',
+      'open',
+      connections.length,
+      'closing',
+      victims.length,
+      'low',
+      init.low,
+    )
+    await Promise.allSettled(
+      victims.map(async ({ connection }) => {
+        const closing = timeoutSignal(undefined, 1_000, () => new Error('close timed out'))
+        try {
+          await connection.close({ signal: closing.signal })
+        } catch (err) {
+          connection.abort(err instanceof Error ? err : new Error(String(err)))
+        } finally {
+          closing.clear()
+        }
+      }),
+    )
+  }
+
+  const onOpen = (): void => {
+    if (!running || trimming !== undefined) return
+    trimming = trim()
+      .catch((err: unknown) => logger.warn('connection trimming failed', 'error', err))
+      .finally(() => {
+        trimming = undefined
+      })
+  }
+
+  return {
+    start() {
+      running = true
+      libp2p.addEventListener('connection:open', onOpen)
+    },
+    stop() {
+      running = false
+      libp2p.removeEventListener('connection:open', onOpen)
+    },
+  }
+}
