@@ -20,6 +20,7 @@ it('exports exactly the public API', async () => {
       "decodeEvent",
       "encodeEvent",
       "gossipTopic",
+      "messagingOptionsOf",
       "validateDatabaseConfig",
       "validateEventMessage",
       "validateMessagingOptions",
