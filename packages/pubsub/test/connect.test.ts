@@ -52,6 +52,36 @@ describe('connect()', () => {
     expect(String((err as Error).message)).not.toContain(secret.slice(0, 16))
   })
 
+  it('refuses to open the same database twice on one wallet, leaving the first one working', async () => {
+    const [a, b] = generateWallets(2)
+    const registry = createInMemoryRegistry([a!.wallet, b!.wallet])
+    const first = await dbs.connect(testConfig(a!, 'twice', registry))
+    await expect(dbs.connect(testConfig(a!, 'twice', registry))).rejects.toMatchObject({
+      code: 'DATABASE_IN_USE',
+    })
+    const received: unknown[] = []
+    await first.subscribe('t', (event) => {
+      received.push(event.message)
+    })
+    const other = await dbs.connect(testConfig(b!, 'twice', registry, [bootstrapEntryOf(first, a!.wallet)]))
+    await other.waitForTopicPeers('t', { timeoutMs: 10_000 })
+    await other.publish('t', 'still works')
+    await waitFor(() => received.length === 1, { message: 'delivery to the first database' })
+  })
+
+  it('rejects when the node cannot listen, and releases what it started', async () => {
+    const [a, b] = generateWallets(2)
+    const registry = createInMemoryRegistry([a!.wallet, b!.wallet])
+    const first = await dbs.connect(testConfig(a!, 'ports', registry))
+    const taken = Number(/\/tcp\/(\d+)\//.exec(first.multiaddrs().find((m) => m.includes('/tcp/'))!)![1])
+    await expect(
+      dbs.connect(testConfig(b!, 'ports', registry, [], { listenPorts: { quic: 0, tcp: taken } })),
+    ).rejects.toThrow()
+    // Nothing was left running for b: a new connect with free ports works.
+    const second = await dbs.connect(testConfig(b!, 'ports', registry))
+    expect(second.peerId).toBe(b!.identity.peerId.toString())
+  })
+
   it('becomes ready when a peer connects and reports it', async () => {
     const [a, b] = generateWallets(2)
     const registry = createInMemoryRegistry([a!.wallet, b!.wallet])
