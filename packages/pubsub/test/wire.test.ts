@@ -1,3 +1,4 @@
+import { acquireNode } from '@depin/infrastructure'
 import { type GeneratedWallet, generateWallet, generateWallets, waitFor } from '@depin/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { BootstrapNode, PubSubEvent } from '../src/index.js'
@@ -86,6 +87,44 @@ describe('wire compatibility through connect()', () => {
       'from-peer-mismatch': 1,
       'too-large': 1,
     })
+  })
+
+  it('graylists a persistent offender under the node real score thresholds', async () => {
+    const ours = generateWallet()
+    const rawWallet = generateWallet()
+    const { raw, entry } = await rawPeer(rawWallet)
+    const db = await dbs.connect(
+      testConfig(ours, 'wire', createInMemoryRegistry([ours.wallet, rawWallet.wallet]), [entry]),
+    )
+    await db.subscribe('rooms', () => {})
+    // The same wallet in the same process gets the same node: look at its GossipSub scores.
+    const { node, release } = await acquireNode({
+      identity: ours.identity,
+      getBootstrapNodes: async () => [],
+    })
+    try {
+      const pubsub = node.libp2p.services.pubsub as unknown as {
+        getScore(id: string): number
+        opts: { scoreThresholds: { graylistThreshold: number } }
+      }
+      const graylist = pubsub.opts.scoreThresholds.graylistThreshold
+      for (let i = 0; i < 4; i++) await rawPublish(raw, 'wire_rooms', encoder.encode(`junk ${i}`))
+      await waitFor(() => db.metrics().messaging.rejected['not-json'] === 4, { message: '4 rejections' })
+      // Scores are cached for up to a heartbeat: wait for the penalty to show.
+      const afterFour = await waitFor(
+        () => {
+          const score = pubsub.getScore(raw.peerId.toString())
+          return score < 0 ? score : undefined
+        },
+        { message: 'a negative score' },
+      )
+      expect(afterFour).toBeGreaterThan(graylist)
+      for (let i = 4; i < 12; i++) await rawPublish(raw, 'wire_rooms', encoder.encode(`junk ${i}`))
+      await waitFor(() => db.metrics().messaging.rejected['not-json'] === 12, { message: '12 rejections' })
+      await waitFor(() => pubsub.getScore(raw.peerId.toString()) < graylist, { message: 'graylisting' })
+    } finally {
+      await release()
+    }
   })
 
   it('publishes bytes a raw node parses to exactly the Go keys', async () => {
