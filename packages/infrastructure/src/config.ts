@@ -72,6 +72,11 @@ export interface NodeInit {
         allowPrivateAddresses?: boolean | undefined
         /** Only query the DHT, never serve it. @default false (serve) */
         clientMode?: boolean | undefined
+        /**
+         * Also run the LAN DHT (`/ipfs/lan/kad/1.0.0`, private addresses only), the other half of
+         * go-libp2p's dual DHT, and advertise/find rendezvous on both. @default true
+         */
+        lan?: boolean | undefined
       }
     | undefined
   /** Rendezvous discovery of each database's peers. */
@@ -104,7 +109,7 @@ export const NODE_DEFAULTS = Object.freeze({
   quic: Object.freeze({ maxIdleTimeoutMs: 10_000, keepAliveIntervalMs: 5_000 }),
   bootstrap: Object.freeze({ dialTimeoutMs: 30_000, retryInitialDelayMs: 2_000, retryIntervalMs: 5_000 }),
   connectionLimits: Object.freeze({ low: 100, high: 400, gracePeriodMs: 60_000 }),
-  dht: Object.freeze({ allowPrivateAddresses: true, clientMode: false }),
+  dht: Object.freeze({ allowPrivateAddresses: true, clientMode: false, lan: true }),
   rendezvous: Object.freeze({ findIntervalMs: 10_000, advertiseIntervalMs: 3_600_000 }),
   relay: Object.freeze({ server: true, maxReservations: 128 }),
 })
@@ -121,7 +126,7 @@ export interface NodeConfig {
   quic: { maxIdleTimeoutMs: number; keepAliveIntervalMs: number }
   bootstrap: { dialTimeoutMs: number; retryInitialDelayMs: number; retryIntervalMs: number }
   connectionLimits: { low: number; high: number; gracePeriodMs: number }
-  dht: { allowPrivateAddresses: boolean; clientMode: boolean }
+  dht: { allowPrivateAddresses: boolean; clientMode: boolean; lan: boolean }
   rendezvous: { findIntervalMs: number; advertiseIntervalMs: number }
   relay: { server: boolean; maxReservations: number }
   gossipsub: Partial<GossipsubOpts>
@@ -247,6 +252,7 @@ export function resolveNodeConfig(init: NodeInit): NodeConfig {
         'dht.allowPrivateAddresses',
       ),
       clientMode: bool(init.dht?.clientMode, d.dht.clientMode, 'dht.clientMode'),
+      lan: bool(init.dht?.lan, d.dht.lan, 'dht.lan'),
     },
     rendezvous: {
       findIntervalMs: positiveInt(

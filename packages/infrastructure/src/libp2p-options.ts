@@ -8,7 +8,13 @@ import { dcutr } from '@libp2p/dcutr'
 import { type GossipSub, gossipsub } from '@libp2p/gossipsub'
 import { type Identify, type IdentifyPush, identify, identifyPush } from '@libp2p/identify'
 import type { ConnectionGater } from '@libp2p/interface'
-import { type KadDHT, kadDHT, passthroughMapper, removePrivateAddressesMapper } from '@libp2p/kad-dht'
+import {
+  type KadDHT,
+  kadDHT,
+  passthroughMapper,
+  removePrivateAddressesMapper,
+  removePublicAddressesMapper,
+} from '@libp2p/kad-dht'
 import { type Ping, ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import type { Libp2pOptions } from 'libp2p'
@@ -19,6 +25,9 @@ import { gossipsubOptions } from './gossipsub-defaults.js'
 /** The DHT protocol of go-libp2p's (WAN) Kademlia DHT, which the Go implementation speaks. */
 export const DHT_PROTOCOL = '/ipfs/kad/1.0.0'
 
+/** The LAN half of go-libp2p's dual DHT (private addresses only). */
+export const LAN_DHT_PROTOCOL = '/ipfs/lan/kad/1.0.0'
+
 /**
  * The services of every node's libp2p instance. `pubsub` is the GossipSub router that
  * @depin/messaging uses; `relay` is absent when `relay.server` is false.
@@ -26,6 +35,8 @@ export const DHT_PROTOCOL = '/ipfs/kad/1.0.0'
 export type DepinServices = {
   pubsub: GossipSub
   dht: KadDHT
+  /** The LAN DHT (`/ipfs/lan/kad/1.0.0`); absent when `dht.lan` is false. */
+  lanDht?: KadDHT
   identify: Identify
   identifyPush: IdentifyPush
   ping: Ping
@@ -67,6 +78,20 @@ export function libp2pOptions(
           ? { clientMode: false }
           : {}),
     }),
+    ...(config.dht.lan
+      ? {
+          // go-libp2p's dual DHT keeps private addresses only in its LAN half: on a private
+          // datacenter network, Go nodes find our records there.
+          lanDht: kadDHT({
+            protocol: LAN_DHT_PROTOCOL,
+            peerInfoMapper: removePublicAddressesMapper,
+            ...(config.dht.clientMode ? { clientMode: true } : { clientMode: false }),
+            logPrefix: 'libp2p:dht-lan',
+            datastorePrefix: '/dht-lan',
+            metricsPrefix: 'libp2p_dht_lan',
+          }),
+        }
+      : {}),
     pubsub: gossipsub(gossipsubOptions(config.gossipsub)),
     dcutr: dcutr(),
     autonat: autoNAT(),

@@ -229,6 +229,10 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
         refs: 0,
         rendezvous: createRendezvous({
           libp2p: this.libp2p,
+          dhts: [
+            this.libp2p.services.dht,
+            ...(this.libp2p.services.lanDht ? [this.libp2p.services.lanDht] : []),
+          ],
           namespace: rendezvousNamespace(databaseName),
           findIntervalMs: this.config.rendezvous.findIntervalMs,
           advertiseIntervalMs: this.config.rendezvous.advertiseIntervalMs,

@@ -32,7 +32,9 @@ export async function rendezvousCid(namespace: string): Promise<CID> {
 }
 
 export interface RendezvousInit {
-  libp2p: Libp2p<{ dht: KadDHT }>
+  libp2p: Libp2p
+  /** The DHTs to advertise on and search (WAN, and LAN when enabled), like go-libp2p's dual DHT. */
+  dhts: KadDHT[]
   namespace: string
   findIntervalMs: number
   advertiseIntervalMs: number
@@ -73,16 +75,20 @@ export function createRendezvous(init: RendezvousInit): Rendezvous {
   const advertise = async (key: CID): Promise<void> => {
     const attempt = timeoutSignal(controller.signal, QUERY_TIMEOUT_MS, () => new Error('advertise timed out'))
     let reached = 0
-    try {
-      for await (const event of libp2p.services.dht.provide(key, { signal: attempt.signal })) {
-        if (event.name === 'PEER_RESPONSE' && event.messageName === 'ADD_PROVIDER') reached++
-      }
-    } catch (err) {
-      if (!controller.signal.aborted)
-        logger.debug('rendezvous advertisement failed', 'rendezvous', namespace, 'error', err)
-    } finally {
-      attempt.clear()
-    }
+    await Promise.all(
+      init.dhts.map(async (dht) => {
+        try {
+          for await (const event of dht.provide(key, { signal: attempt.signal })) {
+            if (event.name === 'PEER_RESPONSE' && event.messageName === 'ADD_PROVIDER') reached++
+          }
+        } catch (err) {
+          if (!controller.signal.aborted) {
+            logger.debug('rendezvous advertisement failed', 'rendezvous', namespace, 'error', err)
+          }
+        }
+      }),
+    )
+    attempt.clear()
     if (reached > 0) {
       counters.rendezvousAdvertisements++
       logger.debug('advertised on rendezvous', 'rendezvous', namespace, 'peers', reached)
@@ -95,21 +101,28 @@ export function createRendezvous(init: RendezvousInit): Rendezvous {
   const find = async (key: CID): Promise<void> => {
     const attempt = timeoutSignal(controller.signal, QUERY_TIMEOUT_MS, () => new Error('lookup timed out'))
     const found = new Map<string, PeerInfo>()
-    try {
-      counters.rendezvousFinds++
-      for await (const event of libp2p.services.dht.findProviders(key, { signal: attempt.signal })) {
-        if (event.name !== 'PROVIDER') continue
-        for (const provider of event.providers) {
-          if (provider.id.equals(libp2p.peerId)) continue
-          found.set(provider.id.toString(), provider)
+    counters.rendezvousFinds++
+    await Promise.all(
+      init.dhts.map(async (dht) => {
+        try {
+          for await (const event of dht.findProviders(key, { signal: attempt.signal })) {
+            if (event.name !== 'PROVIDER') continue
+            for (const provider of event.providers) {
+              if (provider.id.equals(libp2p.peerId)) continue
+              const known = found.get(provider.id.toString())
+              found.set(provider.id.toString(), {
+                id: provider.id,
+                multiaddrs: [...(known?.multiaddrs ?? []), ...provider.multiaddrs],
+              })
+            }
+          }
+        } catch (err) {
+          if (!controller.signal.aborted)
+            logger.debug('rendezvous lookup failed', 'rendezvous', namespace, 'error', err)
         }
-      }
-    } catch (err) {
-      if (!controller.signal.aborted)
-        logger.debug('rendezvous lookup failed', 'rendezvous', namespace, 'error', err)
-    } finally {
-      attempt.clear()
-    }
+      }),
+    )
+    attempt.clear()
     counters.dhtPeersFound += found.size
     const toDial = [...found.values()].filter((peer) => libp2p.getConnections(peer.id).length === 0)
     if (toDial.length === 0) return
@@ -199,12 +212,10 @@ export function createRendezvous(init: RendezvousInit): Rendezvous {
       timers.clear()
       await Promise.allSettled([finding, advertising])
       if (cid !== undefined) {
-        try {
-          // Stop re-providing the record (the DHT renews its provider records on its own).
-          await libp2p.services.dht.cancelReprovide(cid)
-        } catch {
-          // The datastore may already be closed when the whole node is stopping.
-        }
+        const key = cid
+        // Stop re-providing the record (the DHT renews its provider records on its own).
+        // The datastore may already be closed when the whole node is stopping: ignore failures.
+        await Promise.allSettled(init.dhts.map((dht) => dht.cancelReprovide(key)))
       }
     },
     findNow: findLoop,

@@ -18,6 +18,10 @@ describe('transports', () => {
     expect(transportOf(connection?.remoteAddr.toString() ?? '')).toBe('quic')
     await waitFor(() => a.node.isReady(), { message: 'a ready' })
     await waitFor(() => b.node.metrics().bootstrapSuccesses === 1, { message: 'bootstrap success counted' })
+    // The protocols of go-libp2p's dual DHT (both halves serve: server mode).
+    expect(b.node.libp2p.getProtocols()).toEqual(
+      expect.arrayContaining(['/ipfs/kad/1.0.0', '/ipfs/lan/kad/1.0.0']),
+    )
     expect(b.node.metrics()).toMatchObject({
       ready: true,
       peers: 1,
