@@ -81,9 +81,15 @@ export async function connect(config: DatabaseConfig): Promise<Database> {
     }
     node.addEventListener('ready', forward)
     node.addEventListener('not-ready', forward)
+    const forwardMessaging = (event: Event): void => {
+      events.dispatchEvent(new CustomEvent(event.type, { detail: (event as CustomEvent).detail }))
+    }
+    const messagingEvents = ['message:rejected', 'message:dropped', 'handler:error'] as const
+    for (const type of messagingEvents) messaging.addEventListener(type, forwardMessaging)
     undo.push(async () => {
       node.removeEventListener('ready', forward)
       node.removeEventListener('not-ready', forward)
+      for (const type of messagingEvents) messaging.removeEventListener(type, forwardMessaging)
     })
 
     let disconnecting: Promise<void> | undefined

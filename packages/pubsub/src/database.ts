@@ -2,6 +2,7 @@ import type { RegistryGaterMetrics } from '@depin/gater'
 import type { NodeMetrics } from '@depin/infrastructure'
 import type {
   EventHandler,
+  MessagingEvents,
   MessagingMetrics,
   PublishOptions,
   PubSubEvent,
@@ -11,8 +12,11 @@ import type {
 } from '@depin/messaging'
 import type { TypedEventTarget } from 'main-event'
 
-/** Readiness transitions of the shared node, with the peer count at that moment. */
-export interface DatabaseEvents {
+/**
+ * Readiness transitions of the shared node (with the peer count at that moment), and this
+ * database's messaging events (`message:rejected`, `message:dropped`, `handler:error`).
+ */
+export interface DatabaseEvents extends MessagingEvents {
   /** At least one peer is connected (it was not). */
   ready: CustomEvent<{ peers: number }>
   /** The last peer disconnected; the node is retrying its bootstrap nodes. */

@@ -79,6 +79,8 @@ describe('delivery through connect()', () => {
     const slow: unknown[] = []
     const survived: unknown[] = []
     let maxQueued = 0
+    const handlerErrors: unknown[] = []
+    receiver.addEventListener('handler:error', (evt) => handlerErrors.push(evt.detail.error))
     await receiver.subscribe('work', async (event) => {
       await gate
       slow.push(event.message)
@@ -94,6 +96,7 @@ describe('delivery through connect()', () => {
     expect(maxQueued).toBeLessThanOrEqual(8)
     const m = receiver.metrics().messaging
     expect(m.handlerErrors).toBe(1)
+    expect(handlerErrors).toHaveLength(1)
     expect(m.dropped).toBe(50 - 1 - 8)
     release()
     await waitFor(() => slow.length === 9, { message: 'the slow handler to drain' })
