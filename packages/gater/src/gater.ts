@@ -489,7 +489,7 @@ class DefaultRegistryGater extends TypedEventEmitter<RegistryGaterEvents> implem
       const detail = revokedWalletDetail(previous.keyAt(removed[i] as number))
       logger.info('wallet left the registry', 'wallet', detail.wallet, 'peer', detail.peerId)
       this.safeDispatchEvent('wallet:revoked', { detail })
-      if ((i & 255) === 255 && clock.due()) await clock.next()
+      if ((i & 31) === 31 && clock.due()) await clock.next()
     }
     this.safeDispatchEvent('refresh', {
       detail: { ok: true, cause, size: next.size, added, removed: removed.length },

@@ -46,7 +46,7 @@ export async function parseRegistryAnswer(answer: unknown, signal: AbortSignal):
       junk++
       firstJunkError ??= err
     }
-    if ((seen & 255) === 0 && clock.due()) {
+    if ((seen & 63) === 0 && clock.due()) {
       await clock.next()
       signal.throwIfAborted()
     }
