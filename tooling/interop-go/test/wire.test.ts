@@ -74,6 +74,15 @@ describe.skipIf(GO_SKIP_REASON !== undefined)(suite, () => {
       await waitFor(() => tsNode.topicPeers('rooms').includes(goNode.peerId), {
         message: 'the TS node to see the Go node subscribed to <db>_rooms',
       })
+      // GossipSub drops an RPC to a peer it has no outbound stream to yet. The Go node seeing our
+      // subscription proves that stream is open (a subscription travels on it).
+      tsNode.subscribe('rooms')
+      await goNode.waitForLine(
+        (l) => l.type === 'topic-peer' && l.peer === tsNode.peerId && l.joined === true,
+        {
+          message: 'the Go node to see the TS node subscribed to <db>_rooms',
+        },
+      )
 
       const sent = await tsNode.publish('rooms', message)
       const line = await goNode.waitForLine(
