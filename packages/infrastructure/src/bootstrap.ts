@@ -13,6 +13,8 @@ export interface BootstrapDialerInit {
   getBootstrapNodes: (options: { signal: AbortSignal }) => Promise<BootstrapNode[]>
   transports: { quic: boolean; tcp: boolean }
   dialTimeoutMs: number
+  /** Time allowed for one `getBootstrapNodes` call. */
+  listTimeoutMs: number
   logger: Logger
   counters: NodeCounters
 }
@@ -36,12 +38,23 @@ export async function bootstrapRound(
 ): Promise<BootstrapRound> {
   const { libp2p, logger } = init
   let list: BootstrapNode[]
+  const reading = timeoutSignal(
+    signal,
+    init.listTimeoutMs,
+    () => new Error(`getBootstrapNodes did not answer within ${init.listTimeoutMs} ms`),
+  )
   try {
-    list = await init.getBootstrapNodes({ signal })
+    // Raced against the signal: a registry call that ignores its signal must not hang the loop.
+    list = await Promise.race([
+      init.getBootstrapNodes({ signal: reading.signal }),
+      rejectOnAbort(reading.signal),
+    ])
   } catch (err) {
     signal.throwIfAborted()
     logger.warn('could not read the bootstrap node list', 'error', err)
     return { nodes: 0, connected: 0 }
+  } finally {
+    reading.clear()
   }
   if (!Array.isArray(list)) {
     logger.warn('getBootstrapNodes did not return an array; ignoring it', 'type', typeof list)
@@ -122,6 +135,13 @@ async function tagBootstrapPeer(libp2p: Libp2p, peerId: PeerId): Promise<void> {
   } catch {
     // The peer store can be closing during stop(); the tag only affects pruning order.
   }
+}
+
+function rejectOnAbort(signal: AbortSignal): Promise<never> {
+  return new Promise<never>((_, reject) => {
+    if (signal.aborted) reject(signal.reason)
+    else signal.addEventListener('abort', () => reject(signal.reason), { once: true })
+  })
 }
 
 /** True for a `/quic-v1` address. */

@@ -51,6 +51,8 @@ export interface NodeInit {
     | {
         /** Time allowed for each dial attempt (QUIC, then TCP). @default 30_000 */
         dialTimeoutMs?: number | undefined
+        /** Time allowed for one `getBootstrapNodes` call. @default 10_000 */
+        listTimeoutMs?: number | undefined
         /** Delay before the retry loop's first attempt. @default 2_000 */
         retryInitialDelayMs?: number | undefined
         /** Interval between retry attempts. @default 5_000 */
@@ -107,7 +109,12 @@ export const NODE_DEFAULTS = Object.freeze({
   listenHost: '0.0.0.0',
   transports: Object.freeze({ quic: true, tcp: true }),
   quic: Object.freeze({ maxIdleTimeoutMs: 10_000, keepAliveIntervalMs: 5_000 }),
-  bootstrap: Object.freeze({ dialTimeoutMs: 30_000, retryInitialDelayMs: 2_000, retryIntervalMs: 5_000 }),
+  bootstrap: Object.freeze({
+    dialTimeoutMs: 30_000,
+    listTimeoutMs: 10_000,
+    retryInitialDelayMs: 2_000,
+    retryIntervalMs: 5_000,
+  }),
   connectionLimits: Object.freeze({ low: 100, high: 400, gracePeriodMs: 60_000 }),
   dht: Object.freeze({ allowPrivateAddresses: true, clientMode: false, lan: true }),
   rendezvous: Object.freeze({ findIntervalMs: 10_000, advertiseIntervalMs: 3_600_000 }),
@@ -124,7 +131,12 @@ export interface NodeConfig {
   announceAddresses: string[]
   transports: { quic: boolean; tcp: boolean }
   quic: { maxIdleTimeoutMs: number; keepAliveIntervalMs: number }
-  bootstrap: { dialTimeoutMs: number; retryInitialDelayMs: number; retryIntervalMs: number }
+  bootstrap: {
+    dialTimeoutMs: number
+    listTimeoutMs: number
+    retryInitialDelayMs: number
+    retryIntervalMs: number
+  }
   connectionLimits: { low: number; high: number; gracePeriodMs: number }
   dht: { allowPrivateAddresses: boolean; clientMode: boolean; lan: boolean }
   rendezvous: { findIntervalMs: number; advertiseIntervalMs: number }
@@ -232,6 +244,11 @@ export function resolveNodeConfig(init: NodeInit): NodeConfig {
         init.bootstrap?.dialTimeoutMs,
         d.bootstrap.dialTimeoutMs,
         'bootstrap.dialTimeoutMs',
+      ),
+      listTimeoutMs: positiveInt(
+        init.bootstrap?.listTimeoutMs,
+        d.bootstrap.listTimeoutMs,
+        'bootstrap.listTimeoutMs',
       ),
       retryInitialDelayMs: nonNegativeInt(
         init.bootstrap?.retryInitialDelayMs,

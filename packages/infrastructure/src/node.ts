@@ -370,6 +370,7 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
       getBootstrapNodes: this.config.getBootstrapNodes,
       transports: this.config.transports,
       dialTimeoutMs: this.config.bootstrap.dialTimeoutMs,
+      listTimeoutMs: this.config.bootstrap.listTimeoutMs,
       logger: this.config.logger,
       counters: this.counters,
     }

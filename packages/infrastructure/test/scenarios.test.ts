@@ -137,3 +137,51 @@ describe('scenario 3: partition and heal', () => {
     }
   })
 })
+
+describe('a misbehaving bootstrap list', () => {
+  it('skips junk entries and dials the valid ones', async () => {
+    const alive = await net.start({ name: 'junk-alive' })
+    const identity = net.nextIdentity()
+    const client = await net.start({
+      name: 'junk-client',
+      identity,
+      bootstrap: () =>
+        [
+          { publicKey: 'not-a-wallet', ip: '127.0.0.1', quicPort: 1, tcpPort: 2 },
+          { publicKey: alive.identity.wallet, ip: 'not an ip!', quicPort: 4001 },
+          { publicKey: alive.identity.wallet, ip: '127.0.0.1' },
+          null,
+          // ourselves: skipped
+          { publicKey: identity.wallet, ip: '127.0.0.1', quicPort: 9, tcpPort: 9 },
+          bootstrapEntryOf(alive.node),
+        ] as unknown as BootstrapNode[],
+    })
+    await client.node.waitUntilReady({ timeoutMs: 10_000 })
+    expect(client.logger.lines.filter((l) => l.includes('skipping a malformed bootstrap node'))).toHaveLength(
+      4,
+    )
+  })
+
+  it('a getBootstrapNodes that hangs (ignoring its signal) or throws does not stop the retry loop', async () => {
+    let mode: 'hang' | 'throw' = 'hang'
+    const client = await net.start({
+      name: 'hang-client',
+      init: { bootstrap: { listTimeoutMs: 100, retryInitialDelayMs: 50, retryIntervalMs: 100 } },
+      bootstrap: () => {
+        if (mode === 'throw') throw new Error('registry down (test)')
+        return new Promise<never>(() => {}) as unknown as BootstrapNode[]
+      },
+    })
+    await waitFor(() => client.node.metrics().retryAttempts >= 2, {
+      message: 'retries despite a hanging list',
+    })
+    mode = 'throw'
+    const before = client.node.metrics().retryAttempts
+    await waitFor(() => client.node.metrics().retryAttempts >= before + 2, {
+      message: 'retries despite a throwing list',
+    })
+    expect(client.node.metrics().retryLoopsStarted).toBe(1)
+    expect(client.logger.lines.some((l) => l.includes('did not answer within 100 ms'))).toBe(true)
+    expect(client.logger.lines.some((l) => l.includes('registry down (test)'))).toBe(true)
+  })
+})
