@@ -7,9 +7,9 @@ export interface DatabaseMetricsSource {
   /** The database name; becomes the `database` label. */
   name: string
   /** Its registry gater's `metrics()`. */
-  gater?: RegistryGaterMetrics
+  gater?: RegistryGaterMetrics | undefined
   /** Its messaging layer's `metrics()`. */
-  messaging?: MessagingMetrics
+  messaging?: MessagingMetrics | undefined
 }
 
 /**
@@ -18,11 +18,11 @@ export interface DatabaseMetricsSource {
  */
 export interface DepinMetricsSnapshot {
   /** The shared node's `metrics()` (@depin/infrastructure). */
-  node?: NodeMetrics
+  node?: NodeMetrics | undefined
   /** The host's gater group `metrics()`: decisions at libp2p's hooks for every database. */
-  hostGater?: GaterGroupMetrics
+  hostGater?: GaterGroupMetrics | undefined
   /** One entry per database joined on this node. */
-  databases?: DatabaseMetricsSource[]
+  databases?: DatabaseMetricsSource[] | undefined
 }
 
 /** The shape of `Database.metrics()` in @depin/pubsub. */

@@ -1,0 +1,276 @@
+// One testnet node: a separate OS process started by the CLI with an IPC channel. It joins the
+// database through @depin/pubsub's connect(), asks the parent for the registry and bootstrap list,
+// publishes and counts what it receives, and serves /metrics and /healthz.
+
+import type { GaterGroup } from '@depin/gater'
+import { parseSecretKey } from '@depin/identity'
+import { acquireNode } from '@depin/infrastructure'
+import {
+  createDepinCollector,
+  fromFacadeMetrics,
+  type MetricsServer,
+  startMetricsServer,
+} from '@depin/metrics'
+import { type BootstrapNode, connect, type Database } from '@depin/pubsub'
+import type {
+  ChildConfig,
+  ChildMessage,
+  ParentMessage,
+  PhaseCommand,
+  PhaseCounts,
+  TestnetPayload,
+} from './protocol.js'
+
+const ASK_TIMEOUT_MS = 5_000
+const STATS_INTERVAL_MS = 500
+const PROBE_INTERVAL_MS = 250
+
+function send(message: ChildMessage): void {
+  if (process.connected) process.send?.(message)
+}
+
+let nextAsk = 0
+const pendingAsks = new Map<number, (value: unknown) => void>()
+
+/** Asks the parent (the registry owner); bounded by a timeout and the caller's signal. */
+function ask<T>(what: 'wallets' | 'bootstrap', signal: AbortSignal): Promise<T> {
+  const id = nextAsk++
+  return new Promise<T>((resolve, reject) => {
+    const timeout = setTimeout(
+      () => done(new Error(`registry (${what}) did not answer in ${ASK_TIMEOUT_MS} ms`)),
+      ASK_TIMEOUT_MS,
+    )
+    const onAbort = (): void => done(signal.reason)
+    const done = (error: unknown, value?: unknown): void => {
+      clearTimeout(timeout)
+      signal.removeEventListener('abort', onAbort)
+      pendingAsks.delete(id)
+      if (error === undefined) resolve(value as T)
+      else reject(error)
+    }
+    pendingAsks.set(id, (value) => done(undefined, value))
+    signal.addEventListener('abort', onAbort, { once: true })
+    send({ type: 'ask', id, what })
+  })
+}
+
+const phases = new Map<number, PhaseCounts>()
+const seen = new Map<string, Set<number>>() // `${phase}|${sender}|${topic}` -> seqs
+let latencies: Record<number, number[]> = {}
+let db: Database | undefined
+let server: MetricsServer | undefined
+let timers: NodeJS.Timeout[] = [] // publishing
+let statsTimer: NodeJS.Timeout | undefined
+let stopping: Promise<void> | undefined
+let hostGater: GaterGroup | undefined
+const deniedPeers: Record<string, number> = {}
+let releaseNode: (() => Promise<void>) | undefined
+
+function counts(phase: number): PhaseCounts {
+  let c = phases.get(phase)
+  if (c === undefined) {
+    c = { sent: {}, received: {}, duplicates: 0, publishErrors: 0 }
+    phases.set(phase, c)
+  }
+  return c
+}
+
+function onEvent(topic: string, fromPeerId: string, message: unknown): void {
+  const payload = message as Partial<TestnetPayload> | null
+  if (
+    payload === null ||
+    typeof payload !== 'object' ||
+    typeof payload.s !== 'number' ||
+    typeof payload.p !== 'number'
+  )
+    return
+  const key = `${payload.p}|${fromPeerId}|${topic}`
+  let seqs = seen.get(key)
+  if (seqs === undefined) {
+    seqs = new Set()
+    seen.set(key, seqs)
+  }
+  const c = counts(payload.p)
+  if (seqs.has(payload.s)) {
+    c.duplicates++
+    return
+  }
+  seqs.add(payload.s)
+  const bySender = c.received[fromPeerId] ?? {}
+  c.received[fromPeerId] = bySender
+  bySender[topic] = (bySender[topic] ?? 0) + 1
+  if (typeof payload.t === 'number') {
+    const list = latencies[payload.p] ?? []
+    latencies[payload.p] = list
+    list.push(Math.max(0, Date.now() - payload.t))
+  }
+}
+
+function publishing(config: ChildConfig, command: PhaseCommand): void {
+  for (const timer of timers) clearInterval(timer)
+  timers = []
+  if (command.mode === 'quiet' || (command.mode === 'measure' && command.rate <= 0)) return
+  const padding = config.size > 0 ? 'x'.repeat(config.size) : undefined
+  let next = 0
+  const publishOne = (topic: string): void => {
+    const c = counts(command.id)
+    const s = c.sent[topic] ?? 0
+    c.sent[topic] = s + 1 // counted before sending so sequence numbers stay contiguous
+    const payload: TestnetPayload = {
+      s,
+      t: Date.now(),
+      p: command.id,
+      ...(padding === undefined ? {} : { x: padding }),
+    }
+    db?.publish(topic, payload).catch(() => {
+      c.sent[topic] = (c.sent[topic] ?? 1) - 1
+      c.publishErrors++
+    })
+  }
+  if (command.mode === 'probe') {
+    timers.push(setInterval(() => config.topics.forEach(publishOne), PROBE_INTERVAL_MS))
+  } else {
+    timers.push(
+      setInterval(
+        () => {
+          const topic = config.topics[next++ % config.topics.length]
+          if (topic !== undefined) publishOne(topic)
+        },
+        Math.max(1, Math.round(1000 / command.rate)),
+      ),
+    )
+  }
+}
+
+function stats(): void {
+  if (db === undefined) return
+  const m = db.metrics()
+  const phasesOut: Record<number, PhaseCounts> = {}
+  for (const [id, c] of phases) phasesOut[id] = c
+  send({
+    type: 'stats',
+    ready: db.isReady(),
+    peers: db.peers(),
+    phases: phasesOut,
+    latencies,
+    bootstrapAttempts: m.node.bootstrapAttempts,
+    bootstrapFailures: m.node.bootstrapFailures,
+    retryAttempts: m.node.retryAttempts,
+    notReadyTransitions: m.node.notReadyTransitions,
+    lastRecoveryMs: m.node.lastRecoveryMs,
+    timeToFirstReadyMs: m.node.timeToFirstReadyMs,
+    messaging: {
+      published: m.messaging.published,
+      accepted: m.messaging.accepted,
+      delivered: m.messaging.delivered,
+      rejectedTotal: m.messaging.rejectedTotal,
+    },
+    gaterDenied: hostGater?.metrics().deniedTotal ?? 0,
+    deniedPeers,
+  })
+  latencies = {}
+}
+
+async function start(config: ChildConfig): Promise<void> {
+  const database = await connect({
+    walletPrivateKey: config.secretKey,
+    databaseName: config.databaseName,
+    getAuthorizedWallets: ({ signal }) => ask<string[]>('wallets', signal),
+    getBootstrapNodes: ({ signal }) => ask<BootstrapNode[]>('bootstrap', signal),
+    listenHost: '127.0.0.1',
+    listenPorts: config.listenPorts,
+    refreshIntervalMs: config.refreshIntervalMs,
+    node: {
+      transports: config.transports,
+      // Short timings: the testnet shows recovery within seconds, not the production minutes.
+      bootstrap: { dialTimeoutMs: 5_000, retryInitialDelayMs: 500, retryIntervalMs: 1_000 },
+      rendezvous: { findIntervalMs: 2_000 },
+      quic: { maxIdleTimeoutMs: 3_000, keepAliveIntervalMs: 1_000 },
+    },
+  })
+  db = database
+  // The facade's metrics() covers this database's gater, but libp2p's hooks run on the host's gater
+  // group: borrow the process's node (same wallet -> same node, reference counted) to read it.
+  const lease = await acquireNode({
+    identity: parseSecretKey(config.secretKey),
+    getBootstrapNodes: async () => [],
+  })
+  hostGater = lease.node.gaters
+  hostGater.addEventListener('peer:denied', (event) => {
+    deniedPeers[event.detail.peerId] = (deniedPeers[event.detail.peerId] ?? 0) + 1
+  })
+  releaseNode = lease.release
+  database.addEventListener('ready', (e) => send({ type: 'transition', ready: true, peers: e.detail.peers }))
+  database.addEventListener('not-ready', (e) =>
+    send({ type: 'transition', ready: false, peers: e.detail.peers }),
+  )
+  for (const topic of config.topics) {
+    await database.subscribe(topic, (event) => onEvent(topic, event.fromPeerId, event.message))
+  }
+  const collector = createDepinCollector({
+    read: () => ({
+      ...fromFacadeMetrics(database.databaseName, database.metrics()),
+      hostGater: hostGater?.metrics(),
+    }),
+    labels: { node: String(config.index) },
+  })
+  server = await startMetricsServer({
+    port: config.metricsPort,
+    registry: collector.registry,
+    isReady: () => database.isReady(),
+  })
+  statsTimer = setInterval(stats, STATS_INTERVAL_MS)
+  send({
+    type: 'listening',
+    peerId: database.peerId,
+    wallet: database.wallet,
+    multiaddrs: database.multiaddrs(),
+    metricsUrl: server.url,
+  })
+  stats()
+}
+
+/** Disconnects cleanly (bounded), then exits. */
+function stop(code: number): Promise<void> {
+  stopping ??= (async () => {
+    for (const timer of timers) clearInterval(timer)
+    timers = []
+    clearInterval(statsTimer)
+    const bounded = new Promise<void>((resolve) => setTimeout(resolve, 5_000).unref())
+    await Promise.race([
+      Promise.all([releaseNode?.(), db?.disconnect(), server?.close()]).catch(() => {}),
+      bounded,
+    ])
+    send({ type: 'stopped' })
+    process.disconnect?.()
+    process.exit(code)
+  })()
+  return stopping
+}
+
+let config: ChildConfig | undefined
+process.on('message', (message: ParentMessage) => {
+  switch (message.type) {
+    case 'start':
+      config = message.config
+      start(message.config).catch((err: unknown) => {
+        send({ type: 'failed', message: err instanceof Error ? err.message : String(err) })
+        void stop(1)
+      })
+      break
+    case 'answer':
+      pendingAsks.get(message.id)?.(message.value)
+      break
+    case 'phase':
+      if (config !== undefined) publishing(config, message)
+      break
+    case 'stop':
+      void stop(0)
+      break
+  }
+})
+// The parent forwards Ctrl-C as 'stop'; a terminal's SIGINT also reaches us directly: ignore it and
+// wait for the parent, unless the parent is gone.
+process.on('SIGINT', () => {})
+process.on('SIGTERM', () => void stop(0))
+process.on('disconnect', () => void stop(0))

@@ -1,0 +1,138 @@
+import { parseArgs } from 'node:util'
+
+export const SCENARIOS = ['none', 'bootstrap-failover', 'late-bootstrap', 'partition', 'revoke'] as const
+export type Scenario = (typeof SCENARIOS)[number]
+
+/** The testnet's options, with their defaults. */
+export interface TestnetOptions {
+  /** Registered nodes, the bootstrap node included. @default 5 */
+  nodes: number
+  /** @default 'both' */
+  transport: 'quic' | 'tcp' | 'both'
+  /** Seconds of publishing (the whole run takes a few seconds more). @default 15 */
+  durationS: number
+  /** Events per second per node. @default 5 */
+  rate: number
+  /** Bytes of padding per event. @default 64 */
+  size: number
+  /** Topics every node subscribes to. @default 3 */
+  topics: number
+  /** Nodes with unregistered wallets that keep trying to connect. @default 1 */
+  intruders: number
+  /** @default 'none' */
+  scenario: Scenario
+  /** Where to write the JSON report. @default undefined (none) */
+  json: string | undefined
+  /** First metrics port (node i listens on port + i); 0 = any free port. @default 0 */
+  metricsPort: number
+  /** Registry refresh interval of every node. @default 1000 */
+  refreshIntervalMs: number
+  /** Live terminal view; false prints plain lines. @default stdout is a TTY */
+  live: boolean
+}
+
+export const HELP = `Usage: npx -y pnpm@12.21.0 testnet [options]
+
+Starts a local @depin/pubsub network of separate node processes on 127.0.0.1, publishes events,
+refuses intruders, optionally runs a fault scenario, prints a summary and exits 0 only if every
+node became ready, every counted event reached every subscriber and every intruder was refused.
+
+Options:
+  --nodes N            registered nodes, the bootstrap node included (default 5, min 2)
+  --transport T        quic | tcp | both (default both)
+  --duration S         seconds of publishing (default 15; the run takes a few seconds more)
+  --rate R             events per second per node (default 5)
+  --size B             padding bytes per event (default 64)
+  --topics T           topics every node subscribes to (default 3)
+  --intruders K        nodes with unregistered wallets that keep dialing (default 1)
+  --scenario NAME      one of:
+                         bootstrap-failover  two bootstrap nodes listed; the first is killed
+                                             mid-run and a newcomer joins through the second
+                         late-bootstrap      nodes start before the bootstrap node and retry
+                                             until it appears
+                         partition           every node but one is killed (the survivor goes
+                                             not-ready), then restarted; all recover
+                         revoke              a wallet is removed from the registry mid-run: its
+                                             connections drop and its events stop arriving
+  --json FILE          write a machine-readable report of every figure to FILE
+  --metrics-port P     node i serves /metrics and /healthz on port P+i (default: any free port)
+  --refresh-ms MS      registry refresh interval of every node (default 1000)
+  --plain              plain progress lines even on a terminal (default when stdout is not a TTY)
+  -h, --help           show this help
+`
+
+/** A bad command line; the message names the option. */
+export class UsageError extends Error {
+  override name = 'UsageError'
+}
+
+function integer(
+  name: string,
+  value: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  if (value === undefined) return fallback
+  const n = Number(value)
+  if (!Number.isFinite(n) || n < min || n > max)
+    throw new UsageError(`--${name} must be a number from ${min} to ${max} (got "${value}")`)
+  return n
+}
+
+/** Parses argv; returns undefined when --help was asked. Throws {@link UsageError}. */
+export function parseOptions(argv: string[], isTTY: boolean): TestnetOptions | undefined {
+  let parsed: ReturnType<typeof parse>
+  try {
+    parsed = parse(argv)
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err))
+  }
+  const v = parsed.values
+  if (v.help === true) return undefined
+  const transport = v.transport ?? 'both'
+  if (transport !== 'quic' && transport !== 'tcp' && transport !== 'both')
+    throw new UsageError(`--transport must be quic, tcp or both (got "${transport}")`)
+  const scenario = (v.scenario ?? 'none') as Scenario
+  if (!SCENARIOS.includes(scenario))
+    throw new UsageError(`--scenario must be one of ${SCENARIOS.join(', ')} (got "${v.scenario}")`)
+  const nodes = Math.round(integer('nodes', v.nodes, 5, 2, 64))
+  if (scenario !== 'none' && nodes < 3) throw new UsageError(`--scenario ${scenario} needs --nodes 3 or more`)
+  return {
+    nodes,
+    transport,
+    durationS: integer('duration', v.duration, 15, 1, 3600),
+    rate: integer('rate', v.rate, 5, 0.1, 1000),
+    size: Math.round(integer('size', v.size, 64, 0, 512 * 1024)),
+    topics: Math.round(integer('topics', v.topics, 3, 1, 32)),
+    intruders: Math.round(integer('intruders', v.intruders, 1, 0, 16)),
+    scenario,
+    json: v.json,
+    metricsPort: Math.round(integer('metrics-port', v['metrics-port'], 0, 0, 65_000)),
+    refreshIntervalMs: Math.round(integer('refresh-ms', v['refresh-ms'], 1_000, 100, 600_000)),
+    live: isTTY && v.plain !== true,
+  }
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      nodes: { type: 'string' },
+      transport: { type: 'string' },
+      duration: { type: 'string' },
+      rate: { type: 'string' },
+      size: { type: 'string' },
+      topics: { type: 'string' },
+      intruders: { type: 'string' },
+      scenario: { type: 'string' },
+      json: { type: 'string' },
+      'metrics-port': { type: 'string' },
+      'refresh-ms': { type: 'string' },
+      plain: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
+}

@@ -1,0 +1,87 @@
+/** Messages between the testnet parent (registry owner, orchestrator) and its node processes (IPC). */
+
+/** What a node process is told at start. */
+export interface ChildConfig {
+  index: number
+  role: 'bootstrap' | 'node' | 'intruder'
+  /** Base58 Solana secret key; travels over IPC only, never printed. */
+  secretKey: string
+  databaseName: string
+  topics: string[]
+  listenPorts: { quic: number; tcp: number }
+  transports: { quic: boolean; tcp: boolean }
+  refreshIntervalMs: number
+  /** Bytes of padding in each event. */
+  size: number
+  /** 0 = any free port. */
+  metricsPort: number
+}
+
+/** The publishing mode of a phase. */
+export interface PhaseCommand {
+  type: 'phase'
+  id: number
+  /** `probe`: a few events per topic per second until the mesh is formed; `measure`: at `rate`; `quiet`: none. */
+  mode: 'probe' | 'measure' | 'quiet'
+  /** Events per second per node (measure mode), spread round-robin over the topics. */
+  rate: number
+}
+
+export type ParentMessage =
+  | { type: 'start'; config: ChildConfig }
+  | PhaseCommand
+  | { type: 'answer'; id: number; value: unknown }
+  | { type: 'stop' }
+
+/** Counts of one phase as a node saw them (cumulative within the phase). */
+export interface PhaseCounts {
+  /** Events this node published, by topic. */
+  sent: Record<string, number>
+  /** Distinct events received, by sender PeerId, then topic. */
+  received: Record<string, Record<string, number>>
+  /** Events received more than once. */
+  duplicates: number
+  /** Publish calls that threw. */
+  publishErrors: number
+}
+
+export interface ChildStats {
+  type: 'stats'
+  ready: boolean
+  peers: string[]
+  phases: Record<number, PhaseCounts>
+  /** Latencies (ms, send to handler) of events received since the last stats, by phase. */
+  latencies: Record<number, number[]>
+  bootstrapAttempts: number
+  bootstrapFailures: number
+  retryAttempts: number
+  notReadyTransitions: number
+  lastRecoveryMs: number | undefined
+  timeToFirstReadyMs: number | undefined
+  /** Events published / accepted / rejected by the topic validator (all phases). */
+  messaging: { published: number; accepted: number; delivered: number; rejectedTotal: number }
+  /** Connection attempts this node's host gater refused (registered nodes: intruders, revoked peers). */
+  gaterDenied: number
+  /** Refusals by this node's host gater, by PeerId. */
+  deniedPeers: Record<string, number>
+}
+
+export type ChildMessage =
+  | { type: 'listening'; peerId: string; wallet: string; multiaddrs: string[]; metricsUrl: string }
+  | { type: 'ask'; id: number; what: 'wallets' | 'bootstrap' }
+  | { type: 'transition'; ready: boolean; peers: number }
+  | ChildStats
+  | { type: 'failed'; message: string }
+  | { type: 'stopped' }
+
+/** The payload of every testnet event. */
+export interface TestnetPayload {
+  /** Sequence number within (sender, phase, topic), from 0. */
+  s: number
+  /** Send time, Unix ms. */
+  t: number
+  /** Phase id. */
+  p: number
+  /** Padding to the requested size. */
+  x?: string
+}

@@ -1,0 +1,228 @@
+import type { NodeHandle } from './network.js'
+import type { LatencySummary, TestnetReport } from './report.js'
+import { latency } from './report.js'
+import type { RunState } from './run.js'
+
+const RECENT_LINES = 8
+
+function short(peerId: string): string {
+  return `${peerId.slice(0, 4)}…${peerId.slice(-6)}`
+}
+
+function ms(value: number | null): string {
+  return value === null ? '-' : value < 10 ? `${value.toFixed(1)}ms` : `${Math.round(value)}ms`
+}
+
+function pad(text: string, width: number): string {
+  return text.length >= width ? text : text + ' '.repeat(width - text.length)
+}
+
+/** Sent, received and latency of a node over the measured phases so far. */
+function nodeLine(node: NodeHandle, state: RunState): string[] {
+  let sent = 0
+  let received = 0
+  const values: number[] = []
+  for (const phase of state.measured) {
+    const c = node.phases.get(phase.id)
+    for (const n of Object.values(c?.sent ?? {})) sent += n
+    for (const t of Object.values(c?.received ?? {})) for (const n of Object.values(t)) received += n
+    values.push(...(node.latencies.get(phase.id) ?? []))
+  }
+  const l: LatencySummary = latency(values)
+  const running = node.status === 'running'
+  const ready = running ? (node.latest?.ready ? 'yes' : 'no') : '-'
+  const peers = running ? String(node.latest?.peers.length ?? 0) : '-'
+  if (node.role === 'intruder') {
+    const refused = state.network.refusalsOf(node.peerId)
+    return [
+      node.label,
+      'intruder',
+      short(node.peerId),
+      '-',
+      '-',
+      '-',
+      '-',
+      '-',
+      '-',
+      `refused ${refused}x (${node.latest?.bootstrapAttempts ?? 0} dials)`,
+    ]
+  }
+  return [
+    node.label,
+    node.role,
+    short(node.peerId),
+    ready,
+    peers,
+    String(sent),
+    String(received),
+    ms(l.p50),
+    ms(l.p99),
+    node.status === 'running' ? '' : node.status,
+  ]
+}
+
+const HEADER = ['#', 'role', 'peer', 'ready', 'peers', 'sent', 'recv', 'p50', 'p99', 'status']
+const WIDTHS = [4, 10, 14, 6, 6, 7, 8, 8, 8, 0]
+
+function table(rows: string[][]): string[] {
+  return rows.map((row) =>
+    row
+      .map((cell, i) => pad(cell, WIDTHS[i] ?? 0))
+      .join(' ')
+      .trimEnd(),
+  )
+}
+
+/** The live terminal view: redrawn every second. */
+export class LiveView {
+  private readonly recent: string[] = []
+  private state: RunState | undefined
+  private timer: NodeJS.Timeout | undefined
+
+  constructor(
+    private readonly out: NodeJS.WriteStream,
+    private readonly title: string,
+  ) {}
+
+  start(): void {
+    this.out.write('\x1b[?25l') // hide the cursor while redrawing
+    this.timer = setInterval(() => this.draw(), 1_000)
+  }
+
+  log(line: string, atMs: number): void {
+    this.recent.push(`${(atMs / 1000).toFixed(1).padStart(6)}s  ${line}`)
+    if (this.recent.length > RECENT_LINES) this.recent.shift()
+  }
+
+  update(state: RunState): void {
+    this.state = state
+  }
+
+  draw(): void {
+    const state = this.state
+    if (state === undefined) return
+    const elapsed = state.network.now() / 1000
+    const lines = [
+      `${this.title}   ${elapsed.toFixed(0)}s`,
+      `phase: ${state.phase}`,
+      '',
+      ...table([
+        HEADER,
+        ...[...state.network.nodes, ...state.network.intruders].map((n) => nodeLine(n, state)),
+      ]),
+      '',
+      ...this.recent,
+    ]
+    this.out.write(`\x1b[H\x1b[2J${lines.join('\n')}\n`)
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer)
+    this.draw()
+    this.out.write('\x1b[?25h')
+  }
+}
+
+/** Plain progress lines for logs and CI (stdout not a terminal). */
+export class PlainView {
+  private state: RunState | undefined
+  private timer: NodeJS.Timeout | undefined
+
+  constructor(private readonly write: (line: string) => void) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.progress(), 2_000)
+  }
+
+  log(line: string, atMs: number): void {
+    this.write(`[${(atMs / 1000).toFixed(1).padStart(6)}s] ${line}`)
+  }
+
+  update(state: RunState): void {
+    this.state = state
+  }
+
+  private progress(): void {
+    const state = this.state
+    if (state === undefined) return
+    const nodes = state.network.nodes
+    const running = nodes.filter((n) => n.status === 'running')
+    const ready = running.filter((n) => n.latest?.ready).length
+    let sent = 0
+    let received = 0
+    for (const node of nodes) {
+      const row = nodeLine(node, state)
+      sent += Number(row[5]) || 0
+      received += Number(row[6]) || 0
+    }
+    const peers = nodes
+      .map((n) => (n.status === 'running' ? String(n.latest?.peers.length ?? 0) : 'x'))
+      .join(',')
+    const refused = state.network.intruders.reduce((a, n) => a + state.network.refusalsOf(n.peerId), 0)
+    this.log(
+      `progress: ready ${ready}/${running.length}, peers [${peers}], sent ${sent}, received ${received}, intruder refusals ${refused}`,
+      state.network.now(),
+    )
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer)
+  }
+}
+
+/** The summary printed at the end. */
+export function summary(report: TestnetReport): string {
+  const lines: string[] = []
+  const t = report.totals
+  lines.push('')
+  lines.push(
+    `Summary: scenario ${report.scenario}, ${report.options.nodes} nodes + ${report.options.intruders} intruders, transport ${report.options.transport}, ${(report.runMs / 1000).toFixed(1)} s`,
+  )
+  lines.push('')
+  const rows = [HEADER.slice(0, 9).concat(['status'])]
+  for (const n of report.nodes) {
+    rows.push([
+      n.label,
+      n.role,
+      short(n.peerId),
+      n.ready ? 'yes' : 'no',
+      String(n.peers),
+      String(n.sent),
+      String(n.received),
+      ms(n.latencyMs.p50),
+      ms(n.latencyMs.p99),
+      n.status,
+    ])
+  }
+  for (const i of report.intruders) {
+    rows.push([
+      i.label,
+      'intruder',
+      short(i.peerId),
+      'no',
+      '0',
+      '-',
+      '-',
+      '-',
+      '-',
+      `refused ${i.refused}x (${i.attempts} dials)${i.acceptedBy.length > 0 ? ` ACCEPTED by ${i.acceptedBy.join(',')}` : ''}`,
+    ])
+  }
+  lines.push(...table(rows))
+  lines.push('')
+  for (const p of report.phases) {
+    lines.push(
+      `phase "${p.name}": ${p.published} events published, ${p.delivered}/${p.expected} deliveries (${p.missing} missing, ${p.duplicates} duplicates), latency p50 ${ms(p.latencyMs.p50)} p99 ${ms(p.latencyMs.p99)} max ${ms(p.latencyMs.max)}`,
+    )
+  }
+  lines.push(
+    `total: ${t.published} events, ${t.delivered}/${t.expected} deliveries (${(t.deliveredRatio * 100).toFixed(2)}%), p50 ${ms(t.latencyMs.p50)} p99 ${ms(t.latencyMs.p99)}`,
+  )
+  if (Object.keys(report.scenarioOutcome).length > 0)
+    lines.push(`scenario outcome: ${JSON.stringify(report.scenarioOutcome)}`)
+  lines.push('')
+  for (const c of report.checks) lines.push(`${c.ok ? 'PASS' : 'FAIL'}  ${c.name}: ${c.detail}`)
+  lines.push('')
+  lines.push(report.ok ? 'testnet OK' : 'testnet FAILED')
+  return lines.join('\n')
+}
