@@ -15,11 +15,15 @@ export type { Logger, LogLevel } from '@depin/logger'
 export type { NodeOptions } from '@depin/messaging'
 export {
   type ConfigIssue,
+  createEvent,
   type DatabaseConfig,
+  decodeEvent,
   type EventHandler,
+  encodeEvent,
   InvalidConfigError,
   InvalidMessageError,
   InvalidTopicError,
+  type MessagingEvents,
   type MessagingMetrics,
   MessagingNotRunningError,
   NoPeersError,

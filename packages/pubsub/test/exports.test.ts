@@ -17,6 +17,9 @@ it('exports exactly the public API', async () => {
       "NotReadyError",
       "TopicPeersTimeoutError",
       "connect",
+      "createEvent",
+      "decodeEvent",
+      "encodeEvent",
     ]
   `)
 })
