@@ -356,9 +356,13 @@ export async function runTestnet(options: TestnetOptions, hooks: RunHooks): Prom
         )
         outcome.revokedEventsPublished = phase.excludedPublished
         outcome.revokedEventsDelivered = phase.excludedDelivered
+        outcome.revokedRefusals = network.refusalsOf(revoked.peerId)
         check(
           'revoked node cut off',
-          phase.excludedDelivered === 0 && (revoked.latest?.peers.length ?? 0) === 0,
+          // The revoked node keeps dialing (its retry loop); members end each attempt at the handshake.
+          phase.excludedPublished > 0 &&
+            phase.excludedDelivered === 0 &&
+            nodes(members).every((n) => !(n.latest?.peers.includes(revoked.peerId) ?? false)),
           `${phase.excludedPublished} events published by node ${revoked.label} after revocation, ${phase.excludedDelivered} delivered`,
         )
         break

@@ -1,0 +1,116 @@
+import { spawnSync } from 'node:child_process'
+import { describe, expect, test } from 'vitest'
+import { parseOptions, UsageError } from '../src/options.js'
+import { CLI } from './helpers.js'
+
+describe('parseOptions', () => {
+  test('defaults: 5 nodes, both transports, 15 s, live view only on a terminal', () => {
+    expect(parseOptions([], true)).toMatchObject({
+      nodes: 5,
+      transport: 'both',
+      durationS: 15,
+      intruders: 1,
+      scenario: 'none',
+      live: true,
+    })
+    expect(parseOptions([], false)?.live).toBe(false)
+    expect(parseOptions(['--plain'], true)?.live).toBe(false)
+  })
+
+  test('reads every option', () => {
+    const o = parseOptions(
+      [
+        '--nodes',
+        '4',
+        '--transport',
+        'tcp',
+        '--duration',
+        '3',
+        '--rate',
+        '20',
+        '--size',
+        '10',
+        '--topics',
+        '2',
+        '--intruders',
+        '0',
+        '--scenario',
+        'revoke',
+        '--json',
+        'r.json',
+        '--metrics-port',
+        '9464',
+        '--refresh-ms',
+        '500',
+      ],
+      false,
+    )
+    expect(o).toEqual({
+      nodes: 4,
+      transport: 'tcp',
+      durationS: 3,
+      rate: 20,
+      size: 10,
+      topics: 2,
+      intruders: 0,
+      scenario: 'revoke',
+      json: 'r.json',
+      metricsPort: 9464,
+      refreshIntervalMs: 500,
+      live: false,
+    })
+  })
+
+  test.each([
+    [['--nodes', '1'], /--nodes must be a number from 2/],
+    [['--nodes', 'many'], /--nodes/],
+    [['--transport', 'udp'], /--transport must be quic, tcp or both/],
+    [['--scenario', 'meteor'], /--scenario must be one of/],
+    [['--scenario', 'partition', '--nodes', '2'], /needs --nodes 3/],
+    [['--bogus'], /bogus/],
+  ])('bad input %j is refused naming the option', (argv, message) => {
+    expect(() => parseOptions(argv, false)).toThrow(UsageError)
+    expect(() => parseOptions(argv, false)).toThrow(message)
+  })
+
+  test('--help returns undefined', () => {
+    expect(parseOptions(['--help'], false)).toBeUndefined()
+  })
+})
+
+describe('the CLI', () => {
+  test('--help lists the options and scenarios and exits 0', () => {
+    const run = spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8', timeout: 20_000 })
+    expect(run.status).toBe(0)
+    for (const word of [
+      '--nodes',
+      '--transport',
+      '--duration',
+      '--rate',
+      '--size',
+      '--topics',
+      '--intruders',
+      '--json',
+      '--scenario',
+      'bootstrap-failover',
+      'late-bootstrap',
+      'partition',
+      'revoke',
+    ]) {
+      expect(run.stdout).toContain(word)
+    }
+  })
+
+  test('a bad option exits 2 with the reason', () => {
+    const run = spawnSync(process.execPath, [CLI, '--transport', 'carrier-pigeon'], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    })
+    expect(run.status).toBe(2)
+    expect(run.stderr).toContain('--transport must be quic, tcp or both')
+  })
+
+  test('runs on Node >= 22 (libp2p 3 and QUIC need it)', () => {
+    expect(Number(process.versions.node.split('.')[0])).toBeGreaterThanOrEqual(22)
+  })
+})
