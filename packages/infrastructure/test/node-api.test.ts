@@ -82,6 +82,17 @@ describe('readiness API', () => {
     expect(node.metrics()).toMatchObject({ ready: false, peers: 0, databases: 0, dhtMode: 'server' })
   })
 
+  it('announces the configured addresses instead of the listen addresses', async () => {
+    const node = await createNode({
+      ...valid,
+      identity: generateWallet().identity,
+      announceAddresses: ['/ip4/127.0.0.2/tcp/4999'],
+    })
+    extra.push(node)
+    const addrs = node.libp2p.getMultiaddrs().map((a) => a.toString())
+    expect(addrs).toEqual([`/ip4/127.0.0.2/tcp/4999/p2p/${node.peerId.toString()}`])
+  })
+
   it('waitUntilReady rejects with NotReadyError after timeoutMs, with the reason on abort, and on stop', async () => {
     const node = await createNode({ ...valid, identity: generateWallet().identity })
     extra.push(node)
