@@ -1,0 +1,18 @@
+export { netlabUnavailableReason } from './environment.js'
+export {
+  type NetlabNode,
+  type NodeRegistry,
+  type ReceivedEvent,
+  type SpawnNodeOptions,
+} from './node-process.js'
+export type { ConnectionInfo } from './protocol.js'
+export {
+  createTopology,
+  type HostInfo,
+  listHarnessNamespaces,
+  type NatType,
+  PUBLIC_PREFIX,
+  sweepStaleNamespaces,
+  type Topology,
+  type TopologySpec,
+} from './topology.js'

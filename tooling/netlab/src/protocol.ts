@@ -1,0 +1,51 @@
+// Messages between the test process and a node process inside a namespace (Node IPC channel).
+// Type-only: the child (run by Node's type stripping) imports nothing from here at run time.
+
+import type { BootstrapNode } from '@depin/identity'
+
+/** What a node process is told at start. */
+export interface ChildConfig {
+  /** Base58 Solana secret key: travels over IPC only, never on a command line or in a log. */
+  secretKey: string
+  databaseName: string
+  /** Subscribe to this topic and report what arrives; omit for a node that only relays. */
+  topic?: string
+  listenPorts: { quic: number; tcp: number }
+  transports: { quic: boolean; tcp: boolean }
+  /** Also listen on `/p2p-circuit`: hold a reservation on a relay (nodes behind NAT). */
+  relayClient: boolean
+  /** Serve as a circuit relay (hop). */
+  relayServer: boolean
+  announceAddresses: string[]
+  refreshIntervalMs: number
+}
+
+/** One open connection as the node sees it. */
+export interface ConnectionInfo {
+  peerId: string
+  remoteAddr: string
+  direction: 'inbound' | 'outbound'
+  /** A relayed connection (circuit relay v2, possibly limited). */
+  relayed: boolean
+  /** libp2p says the connection is limited (time/data caps). */
+  limited: boolean
+}
+
+export type ParentMessage =
+  | { type: 'start'; config: ChildConfig }
+  | { type: 'answer'; id: number; value?: unknown; error?: string }
+  | { type: 'publish'; id: number; message: unknown }
+  | { type: 'stop' }
+
+export type ChildMessage =
+  | { type: 'listening'; peerId: string; wallet: string; multiaddrs: string[] }
+  | { type: 'ask'; id: number; what: 'wallets' | 'bootstrap' }
+  | { type: 'readiness'; ready: boolean; peers: number; at: number }
+  | { type: 'event'; fromPeerId: string; message: unknown; at: number }
+  | { type: 'connections'; connections: ConnectionInfo[]; at: number }
+  | { type: 'addresses'; multiaddrs: string[]; at: number }
+  | { type: 'published'; id: number; error?: string }
+  | { type: 'failed'; message: string }
+  | { type: 'stopped' }
+
+export type { BootstrapNode }
