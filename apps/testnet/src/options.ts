@@ -9,7 +9,7 @@ export interface TestnetOptions {
   nodes: number
   /** @default 'both' */
   transport: 'quic' | 'tcp' | 'both'
-  /** Seconds of publishing (the whole run takes a few seconds more). @default 15 */
+  /** Seconds of publishing (the whole run takes ~10 s more: start, mesh, drain). @default 10 */
   durationS: number
   /** Events per second per node. @default 5 */
   rate: number
@@ -40,7 +40,7 @@ node became ready, every counted event reached every subscriber and every intrud
 Options:
   --nodes N            registered nodes, the bootstrap node included (default 5, min 2)
   --transport T        quic | tcp | both (default both)
-  --duration S         seconds of publishing (default 15; the run takes a few seconds more)
+  --duration S         seconds of publishing (default 10; the whole run takes ~20 s)
   --rate R             events per second per node (default 5)
   --size B             padding bytes per event (default 64)
   --topics T           topics every node subscribes to (default 3)
@@ -101,7 +101,7 @@ export function parseOptions(argv: string[], isTTY: boolean): TestnetOptions | u
   return {
     nodes,
     transport,
-    durationS: integer('duration', v.duration, 15, 1, 3600),
+    durationS: integer('duration', v.duration, 10, 1, 3600),
     rate: integer('rate', v.rate, 5, 0.1, 1000),
     size: Math.round(integer('size', v.size, 64, 0, 512 * 1024)),
     topics: Math.round(integer('topics', v.topics, 3, 1, 32)),

@@ -197,8 +197,8 @@ export async function runTestnet(options: TestnetOptions, hooks: RunHooks): Prom
       case 'none': {
         await network.prepare([0])
         await startNodes([0])
-        await startNodes(range(1, options.nodes))
-        await startIntruders()
+        // Intruders start with the others: they re-read the list of running nodes on every retry.
+        await Promise.all([startNodes(range(1, options.nodes)), startIntruders()])
         setPhase('waiting for readiness')
         outcome.allReadyMs = await waitReady(all(), 'network')
         await formMesh(all())
@@ -277,8 +277,8 @@ export async function runTestnet(options: TestnetOptions, hooks: RunHooks): Prom
       case 'partition': {
         await network.prepare([0])
         await startNodes([0])
-        await startNodes(range(1, options.nodes))
-        await startIntruders()
+        // Intruders start with the others: they re-read the list of running nodes on every retry.
+        await Promise.all([startNodes(range(1, options.nodes)), startIntruders()])
         setPhase('waiting for readiness')
         await waitReady(all(), 'network')
         await formMesh(all())
@@ -318,8 +318,8 @@ export async function runTestnet(options: TestnetOptions, hooks: RunHooks): Prom
       case 'revoke': {
         await network.prepare([0])
         await startNodes([0])
-        await startNodes(range(1, options.nodes))
-        await startIntruders()
+        // Intruders start with the others: they re-read the list of running nodes on every retry.
+        await Promise.all([startNodes(range(1, options.nodes)), startIntruders()])
         setPhase('waiting for readiness')
         await waitReady(all(), 'network')
         await formMesh(all())
@@ -371,6 +371,37 @@ export async function runTestnet(options: TestnetOptions, hooks: RunHooks): Prom
   } catch (err) {
     if (signal.aborted) check('completed', false, 'interrupted (Ctrl-C)')
     else check('completed', false, err instanceof Error ? err.message : String(err))
+  }
+
+  // The operator's view: every running registered node answers /healthz 200 and serves the metrics.
+  const probes = await Promise.all(
+    network.nodes
+      .filter((n) => n.status === 'running' && n.metricsUrl !== undefined && network.registry.has(n.wallet))
+      .map(async (n) => {
+        try {
+          const health = await fetch(`${n.metricsUrl}/healthz`, { signal: AbortSignal.timeout(3_000) })
+          const text = await (
+            await fetch(`${n.metricsUrl}/metrics`, { signal: AbortSignal.timeout(3_000) })
+          ).text()
+          return {
+            label: n.label,
+            healthz: health.status,
+            metrics: text.includes('depin_node_ready') && text.includes('depin_messaging_published_total'),
+          }
+        } catch {
+          return { label: n.label, healthz: 0, metrics: false }
+        }
+      }),
+  )
+  outcome.endpoints = probes
+  if (probes.length > 0 && !signal.aborted) {
+    check(
+      'metrics and health endpoints',
+      probes.every((p) => p.healthz === 200 && p.metrics),
+      probes
+        .map((p) => `${p.label}: /healthz ${p.healthz}, /metrics ${p.metrics ? 'ok' : 'MISSING'}`)
+        .join('; '),
+    )
   }
 
   setPhase('stopping every node')

@@ -61,8 +61,12 @@ function nodeLine(node: NodeHandle, state: RunState): string[] {
   ]
 }
 
-const HEADER = ['#', 'role', 'peer', 'ready', 'peers', 'sent', 'recv', 'p50', 'p99', 'status']
-const WIDTHS = [4, 10, 14, 6, 6, 7, 8, 8, 8, 0]
+const HEADER = ['#', 'role', 'peer', 'ready', 'peers', 'sent', 'recv', 'p50', 'p99', 'metrics', 'status']
+const WIDTHS = [4, 10, 14, 6, 6, 7, 8, 8, 8, 8, 0]
+
+function port(url: string | undefined | null): string {
+  return url ? `:${url.split(':').at(-1)}` : '-'
+}
 
 function table(rows: string[][]): string[] {
   return rows.map((row) =>
@@ -179,7 +183,7 @@ export function summary(report: TestnetReport): string {
     `Summary: scenario ${report.scenario}, ${report.options.nodes} nodes + ${report.options.intruders} intruders, transport ${report.options.transport}, ${(report.runMs / 1000).toFixed(1)} s`,
   )
   lines.push('')
-  const rows = [HEADER.slice(0, 9).concat(['status'])]
+  const rows = [HEADER]
   for (const n of report.nodes) {
     rows.push([
       n.label,

@@ -4,7 +4,7 @@ import { parseOptions, UsageError } from '../src/options.js'
 import { CLI } from './helpers.js'
 
 describe('parseOptions', () => {
-  test('defaults: 5 nodes, both transports, 15 s, live view only on a terminal', () => {
+  test('defaults: 5 nodes, both transports, 10 s, live view only on a terminal', () => {
     expect(parseOptions([], true)).toMatchObject({
       nodes: 5,
       transport: 'both',

@@ -28,6 +28,7 @@ describe('testnet CLI', () => {
       expect(report?.intruders[0]?.refused).toBeGreaterThan(0)
       expect(report?.intruders[0]?.acceptedBy).toEqual([])
       expect(report?.phases[0]?.intruderEventsDelivered).toBe(0)
+      expect(report?.checks.find((c) => c.name === 'metrics and health endpoints')?.ok).toBe(true)
       expect(run.stdout).toContain('testnet OK')
       // No secret key ever reaches the output.
       expect(run.stdout + run.stderr + JSON.stringify(report)).not.toMatch(
