@@ -40,6 +40,7 @@ type config struct {
 	publishCount      int
 	publishInterval   time.Duration
 	dhtMode           string
+	dhtServer         bool
 	rendezvous        bool
 	discoveryInterval time.Duration
 	dialTimeout       time.Duration
@@ -83,6 +84,7 @@ func parseFlags(args []string) (*config, error) {
 	fs.IntVar(&c.publishCount, "publish-count", 1, "how many events --publish sends")
 	publishIntervalMs := fs.Int("publish-interval-ms", 1000, "delay before each --publish event in ms")
 	fs.StringVar(&c.dhtMode, "dht", "kad", "kad (one /ipfs/kad/1.0.0 DHT, server mode, private addresses allowed), dual (the seed's dual DHT; its LAN half drops loopback), none")
+	fs.BoolVar(&c.dhtServer, "dht-server", true, "run the DHT in server mode; false: go-libp2p's automatic mode (the seed's dual.New default)")
 	fs.BoolVar(&c.rendezvous, "rendezvous", true, "advertise and find peers on p2p-database-discovery_<db> through the DHT")
 	discoveryMs := fs.Int("discovery-interval-ms", 2000, "rendezvous find/advertise-retry interval in ms (seed: 2 s)")
 	dialMs := fs.Int("dial-timeout-ms", 30_000, "timeout of one dial in ms")
@@ -229,7 +231,7 @@ func run(out *output) error {
 
 // readCommands runs one command per stdin line until EOF or "quit":
 //
-//	publish <topic> <json>   subscribe <topic>   connect <multiaddr>   peers   topic-peers <topic>   quit
+//	publish <topic> <json>   subscribe <topic>   connect <multiaddr>   peers   topic-peers <topic>   dht   quit
 func readCommands(n *node, out *output) {
 	sc := bufio.NewScanner(os.Stdin)
 	sc.Buffer(make([]byte, 64*1024), 8*1024*1024)
@@ -265,6 +267,8 @@ func readCommands(n *node, out *output) {
 				l["error"] = err.Error()
 			}
 			out.line(l)
+		case "dht":
+			out.line(n.dhtStats())
 		case "peers":
 			ids := []string{}
 			for _, p := range n.host.Network().Peers() {

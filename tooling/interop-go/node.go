@@ -103,11 +103,15 @@ func newNode(cfg *config, out *output, id *identity, gater *walletGater) (*node,
 		},
 	})
 
+	mode := dht.ModeAuto
+	if cfg.dhtServer {
+		mode = dht.ModeServer
+	}
 	switch cfg.dhtMode {
 	case "kad":
-		// One Kademlia DHT on /ipfs/kad/1.0.0, server mode, no address filter, so that
+		// One Kademlia DHT on /ipfs/kad/1.0.0, no address filter, so that
 		// loopback and private (datacenter) addresses route, as the TypeScript nodes do.
-		d, err := dht.New(h, dht.Mode(dht.ModeServer))
+		d, err := dht.New(h, dht.Mode(mode))
 		if err != nil {
 			_ = h.Close()
 			return nil, fmt.Errorf("kad dht: %w", err)
@@ -116,7 +120,7 @@ func newNode(cfg *config, out *output, id *identity, gater *walletGater) (*node,
 	case "dual":
 		// The seed's dual DHT (WAN /ipfs/kad/1.0.0 for public addresses, LAN /ipfs/lan/kad/1.0.0
 		// for private ones). Its LAN half drops loopback addresses, so it cannot route on 127.0.0.1.
-		d, err := dual.New(h, dual.DHTOption(dht.Mode(dht.ModeServer)))
+		d, err := dual.New(h, dual.DHTOption(dht.Mode(mode)))
 		if err != nil {
 			_ = h.Close()
 			return nil, fmt.Errorf("dual dht: %w", err)
@@ -315,4 +319,17 @@ func uuidV4() string {
 	b[6] = (b[6] & 0x0f) | 0x40
 	b[8] = (b[8] & 0x3f) | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// dhtStats reports the routing table sizes (per half for the dual DHT).
+func (n *node) dhtStats() map[string]any {
+	line := map[string]any{"type": "dht", "mode": n.cfg.dhtMode}
+	switch d := n.router.(type) {
+	case *dht.IpfsDHT:
+		line["kad"] = d.RoutingTable().Size()
+	case *dual.DHT:
+		line["wan"] = d.WAN.RoutingTable().Size()
+		line["lan"] = d.LAN.RoutingTable().Size()
+	}
+	return line
 }

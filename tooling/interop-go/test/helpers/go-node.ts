@@ -17,6 +17,8 @@ export interface GoNodeOptions {
   args?: string[]
   /** @default 10_000 */
   startTimeoutMs?: number
+  /** Run inside this network namespace (`ip netns exec`). */
+  netns?: string
 }
 
 /** A running Go node: its start line, every line it printed, and the commands it reads on stdin. */
@@ -66,15 +68,40 @@ export async function startGoNode(options: GoNodeOptions): Promise<GoNode> {
   for (const topic of options.subscribe ?? []) args.push('--subscribe', topic)
   args.push(...(options.args ?? []))
 
-  const child = spawn(options.binary, args, {
-    env: { ...process.env, WALLET_PRIVATE_KEY: options.secretKey },
+  return startJsonLineProcess({
+    command: options.binary,
+    args,
+    env: { WALLET_PRIVATE_KEY: options.secretKey },
+    ...(options.netns === undefined ? {} : { netns: options.netns }),
+    ...(options.startTimeoutMs === undefined ? {} : { startTimeoutMs: options.startTimeoutMs }),
+  })
+}
+
+/**
+ * Spawns any program speaking this JSON-lines protocol (a first `{"type":"start","peerId","wallet","addrs"}`
+ * line, commands on stdin, exit at stdin's end) and waits for its start line.
+ */
+export async function startJsonLineProcess(init: {
+  command: string
+  args: string[]
+  /** Added to the environment (secrets go here, never in `args`). */
+  env: Record<string, string>
+  netns?: string
+  startTimeoutMs?: number
+}): Promise<GoNode> {
+  const [command, args] =
+    init.netns === undefined
+      ? [init.command, init.args]
+      : ['ip', ['netns', 'exec', init.netns, init.command, ...init.args]]
+  const child = spawn(command, args, {
+    env: { ...process.env, ...init.env },
     stdio: ['pipe', 'pipe', 'pipe'],
   })
   const node = new GoNodeImpl(child)
   try {
     const start = await node.waitForLine((l) => l.type === 'start', {
-      timeoutMs: options.startTimeoutMs ?? 10_000,
-      message: 'the Go node did not print its start line',
+      timeoutMs: init.startTimeoutMs ?? 10_000,
+      message: `${init.command.split('/').pop()} did not print its start line`,
     })
     node.setStart(start)
   } catch (err) {
