@@ -1,0 +1,79 @@
+import type { Mode } from './pubsub-bench.js'
+import type { BenchTransport } from './raw-node.js'
+
+/** Sizes of every benchmark for one run of the suite. */
+export interface BenchProfile {
+  name: string
+  pubsub: {
+    nodes: number[]
+    sizes: number[]
+    transports: BenchTransport[]
+    modes: Mode[]
+    runs: number
+    /** Events per run, by payload size. */
+    countFor: (size: number) => number
+    rate: number
+  }
+  gater: { wallets: number; runs: number; pacedOverMs: number }
+  startup: { transports: BenchTransport[]; runs: number }
+  scale: { sizes: number[]; durationS: number; rate: number }
+  memory: { durationMs: number; rate: number; size: number }
+}
+
+/** The default run (~15 minutes on 2 cores): every figure is the median of 5 runs. */
+export const FULL: BenchProfile = {
+  name: 'full',
+  pubsub: {
+    nodes: [3, 10],
+    sizes: [1024, 64 * 1024],
+    transports: ['quic', 'tcp'],
+    modes: ['steady', 'burst'],
+    runs: 5,
+    countFor: (size) => (size > 4096 ? 50 : 200),
+    rate: 200,
+  },
+  gater: { wallets: 100_000, runs: 5, pacedOverMs: 1_000 },
+  startup: { transports: ['quic', 'tcp'], runs: 5 },
+  scale: { sizes: [10, 25, 50, 100], durationS: 10, rate: 2 },
+  memory: { durationMs: 120_000, rate: 100, size: 1024 },
+}
+
+/** `--quick`: a couple of minutes, for development (2 runs: medians are indicative only). */
+export const QUICK: BenchProfile = {
+  name: 'quick',
+  pubsub: {
+    nodes: [3],
+    sizes: [1024],
+    transports: ['quic', 'tcp'],
+    modes: ['steady', 'burst'],
+    runs: 2,
+    countFor: () => 50,
+    rate: 200,
+  },
+  gater: { wallets: 100_000, runs: 1, pacedOverMs: 200 },
+  startup: { transports: ['quic', 'tcp'], runs: 2 },
+  scale: { sizes: [5], durationS: 3, rate: 2 },
+  memory: { durationMs: 10_000, rate: 100, size: 1024 },
+}
+
+/** The smoke test's sizes: every benchmark runs, tiny; only the shape of the result is checked. */
+export const SMOKE: BenchProfile = {
+  name: 'smoke',
+  pubsub: {
+    nodes: [2],
+    sizes: [256],
+    transports: ['tcp'],
+    modes: ['steady', 'burst'],
+    runs: 1,
+    countFor: () => 5,
+    rate: 100,
+  },
+  gater: { wallets: 1_000, runs: 1, pacedOverMs: 50 },
+  startup: { transports: ['tcp'], runs: 1 },
+  scale: { sizes: [2], durationS: 1, rate: 2 },
+  memory: { durationMs: 2_000, rate: 20, size: 256 },
+}
+
+/** The benchmarks, in the order they run. */
+export const SECTIONS = ['pubsub', 'gater', 'startup', 'scale', 'memory'] as const
+export type Section = (typeof SECTIONS)[number]
