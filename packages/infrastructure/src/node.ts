@@ -12,9 +12,6 @@ import { createCounters, type NodeCounters, type NodeMetrics } from './metrics.j
 import { createRendezvous, type Rendezvous, rendezvousNamespace } from './rendezvous.js'
 import { createRetryLoop, type RetryLoop } from './retry-loop.js'
 
-/** Time allowed to close connections gracefully on stop before they are aborted. */
-const CLOSE_TIMEOUT_MS = 1_000
-
 /** Default of `waitUntilReady`'s `timeoutMs`. */
 export const WAIT_UNTIL_READY_TIMEOUT_MS = 30_000
 
@@ -82,6 +79,7 @@ export interface DepinNode extends TypedEventTarget<DepinNodeEvents> {
  * await db.leave(); await node.stop()
  */
 export async function createNode(init: NodeInit): Promise<DepinNode> {
+  const startedAt = Date.now()
   const config = resolveNodeConfig(init)
   const gaters = createGaterGroup({ logger: config.logger })
   let libp2p: Libp2p<DepinServices>
@@ -90,7 +88,7 @@ export async function createNode(init: NodeInit): Promise<DepinNode> {
   } catch (cause) {
     throw new NodeStartError(config.listenAddresses, { cause })
   }
-  const node = new Node(config, libp2p, gaters)
+  const node = new Node(config, libp2p, gaters, startedAt)
   node.start()
   return node
 }
@@ -115,7 +113,7 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
   private readonly trimmer: ConnectionTrimmer
   private readonly databases = new Map<string, DatabaseEntry>()
   private readonly gaterRefs = new Map<RegistryGater, number>()
-  private readonly startedAt = Date.now()
+  private readonly startedAt: number
   private ready = false
   private notReadySince: number | undefined
   private firstConnectionLogged = new Set<string>()
@@ -123,8 +121,9 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
   private detachGaters: (() => void) | undefined
   private stopping: Promise<void> | undefined
 
-  constructor(config: NodeConfig, libp2p: Libp2p<DepinServices>, gaters: GaterGroup) {
+  constructor(config: NodeConfig, libp2p: Libp2p<DepinServices>, gaters: GaterGroup, startedAt: number) {
     super()
+    this.startedAt = startedAt
     this.config = config
     this.libp2p = libp2p
     this.gaters = gaters
@@ -329,8 +328,6 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
     this.databases.clear()
     await Promise.allSettled(databases.map((entry) => entry.rendezvous.stop()))
     config.logger.debug('stop: rendezvous stopped', 'ms', Date.now() - t0)
-    await this.closeConnections()
-    config.logger.debug('stop: connections closed', 'ms', Date.now() - t0)
     this.detachGaters?.()
     for (const gater of this.gaterRefs.keys()) this.gaters.delete(gater)
     this.gaterRefs.clear()
@@ -340,27 +337,6 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
       this.ready = false
       this.onStopped?.()
       config.logger.info('node stopped', 'peerId', this.peerId.toString())
-    }
-  }
-
-  /**
-   * Closes every connection gracefully before libp2p stops: a QUIC listener that still holds a
-   * connection when it closes waits for that connection's idle timeout (10 s) to release its socket.
-   */
-  private async closeConnections(): Promise<void> {
-    const closing = timeoutSignal(undefined, CLOSE_TIMEOUT_MS, () => new Error('close timed out'))
-    try {
-      await Promise.allSettled(
-        this.libp2p.getConnections().map(async (connection) => {
-          try {
-            await connection.close({ signal: closing.signal })
-          } catch (err) {
-            connection.abort(err instanceof Error ? err : new Error(String(err)))
-          }
-        }),
-      )
-    } finally {
-      closing.clear()
     }
   }
 
