@@ -111,6 +111,8 @@ export interface TestnetReport {
   intruders: IntruderReport[]
   scenarioOutcome: Record<string, unknown>
   checks: Check[]
+  /** What each running node's /healthz answered and whether /metrics carried the @depin metrics, at the end. */
+  endpoints?: Array<{ label: string; healthz: number; metrics: boolean }>
 }
 
 export const WINDOW =

@@ -393,7 +393,6 @@ export async function runTestnet(options: TestnetOptions, hooks: RunHooks): Prom
         }
       }),
   )
-  outcome.endpoints = probes
   if (probes.length > 0 && !signal.aborted) {
     check(
       'metrics and health endpoints',
@@ -405,7 +404,7 @@ export async function runTestnet(options: TestnetOptions, hooks: RunHooks): Prom
   }
 
   setPhase('stopping every node')
-  const report = buildReport(options, network, measured, checks, outcome, startedAt)
+  const report = { ...buildReport(options, network, measured, checks, outcome, startedAt), endpoints: probes }
   await network.stopAll()
   return report
 }

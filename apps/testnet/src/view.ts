@@ -44,6 +44,7 @@ function nodeLine(node: NodeHandle, state: RunState): string[] {
       '-',
       '-',
       '-',
+      port(node.metricsUrl),
       `refused ${refused}x (${node.latest?.bootstrapAttempts ?? 0} dials)`,
     ]
   }
@@ -57,6 +58,7 @@ function nodeLine(node: NodeHandle, state: RunState): string[] {
     String(received),
     ms(l.p50),
     ms(l.p99),
+    port(node.metricsUrl),
     node.status === 'running' ? '' : node.status,
   ]
 }
@@ -195,6 +197,7 @@ export function summary(report: TestnetReport): string {
       String(n.received),
       ms(n.latencyMs.p50),
       ms(n.latencyMs.p99),
+      port(n.metricsUrl),
       n.status,
     ])
   }
@@ -205,6 +208,7 @@ export function summary(report: TestnetReport): string {
       short(i.peerId),
       'no',
       '0',
+      '-',
       '-',
       '-',
       '-',
