@@ -83,18 +83,21 @@ export async function runGaterBench({
   wallets,
   runs,
   pacedOverMs,
+  runOnce = (count) => gaterBenchOnce(repoRoot, count),
   log = () => {},
 }: {
   repoRoot: string
   wallets: number
   runs: number
   pacedOverMs: number
+  /** One run of packages/gater's bench. @default spawns its built script (see gaterBenchOnce) */
+  runOnce?: (wallets: number) => Promise<Record<string, number>>
   log?: (line: string) => void
 }): Promise<GaterFigures> {
   const results: Record<string, number>[] = []
   for (let i = 0; i < runs; i++) {
     log(`gater: packages/gater bench run ${i + 1}/${runs} (${wallets} wallets)`)
-    results.push(await gaterBenchOnce(repoRoot, wallets))
+    results.push(await runOnce(wallets))
   }
   const gaterBench: Record<string, Spread> = {}
   for (const key of Object.keys(results[0] ?? {}))

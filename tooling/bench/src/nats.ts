@@ -34,8 +34,13 @@ async function freePort(): Promise<number> {
  * Starts Debian's `nats-server` on a free loopback port, installing it with apt-get when missing
  * (root only). Never throws: when it cannot run, the answer says why and the NATS rows are skipped.
  */
-export async function startNatsServer(log: (line: string) => void = () => {}): Promise<NatsServer> {
+export async function startNatsServer(
+  log: (line: string) => void = () => {},
+  { install = true }: { install?: boolean } = {},
+): Promise<NatsServer> {
   let binary = findBinary()
+  if (binary === undefined && !install)
+    return { ok: false, reason: 'nats-server not installed (apt-get install nats-server)' }
   if (binary === undefined) {
     if (process.getuid?.() !== 0)
       return { ok: false, reason: 'nats-server not installed and not root (apt-get install nats-server)' }

@@ -15,6 +15,10 @@ export interface RunBenchOptions {
   sections: readonly Section[]
   /** Skip the NATS reference. */
   nats: boolean
+  /** Install nats-server with apt-get when missing (root only). @default true */
+  installNats?: boolean
+  /** Replaces the spawned run of packages/gater's bench (the smoke test calls it in-process). */
+  gaterBench?: (wallets: number) => Promise<Record<string, number>>
   command: string
   log?: (line: string) => void
 }
@@ -42,7 +46,7 @@ export async function runBench(options: RunBenchOptions): Promise<BenchResults> 
   const want = new Set(options.sections)
   if (want.has('pubsub')) {
     const nats = options.nats
-      ? await startNatsServer(log)
+      ? await startNatsServer(log, { install: options.installNats ?? true })
       : ({ ok: false, reason: 'disabled with --no-nats' } as const)
     results.nats = nats.ok
       ? { status: `nats-server at ${nats.url}`, version: nats.version }
@@ -70,7 +74,12 @@ export async function runBench(options: RunBenchOptions): Promise<BenchResults> 
   }
   if (want.has('gater')) {
     try {
-      results.gater = await runGaterBench({ repoRoot: options.repoRoot, ...p.gater, log })
+      results.gater = await runGaterBench({
+        repoRoot: options.repoRoot,
+        ...p.gater,
+        ...(options.gaterBench === undefined ? {} : { runOnce: options.gaterBench }),
+        log,
+      })
     } catch (err) {
       results.skipped.gater = `failed: ${reason(err)}`
       log(`gater bench failed: ${reason(err)}`)
