@@ -23,7 +23,9 @@ describe('rendezvous key', () => {
 })
 
 describe('rendezvous discovery', () => {
-  it('five nodes that know only the bootstrap node find and connect to each other directly', async () => {
+  it('five nodes that know only the bootstrap node find and connect to each other directly', {
+    timeout: 60_000,
+  }, async () => {
     const boot = await net.start({ name: 'boot' })
     const bootstrap = [bootstrapEntryOf(boot.node)]
     const nodes: TestNode[] = []
@@ -35,7 +37,7 @@ describe('rendezvous discovery', () => {
         .some((conn) => conn.status === 'open' && !conn.remoteAddr.toString().includes('/p2p-circuit'))
 
     await waitFor(() => nodes.every((a) => nodes.every((b) => a === b || directlyConnected(a, b))), {
-      timeoutMs: 20_000,
+      timeoutMs: 30_000,
       message: 'every pair of the five nodes directly connected',
     })
     for (const { node } of nodes) {
