@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { type GeneratedWallet, generateWallets, waitFor } from '@depin/test-utils'
 import { afterAll, afterEach, beforeAll, describe, expect, inject, test } from 'vitest'
 import { builtGoBinary, GO_MODULE_DIR, GO_SKIP_REASON } from './helpers/go-binary.js'
-import { type GoLine, type GoNode, startGoNode, startJsonLineProcess } from './helpers/go-node.js'
+import { type GoLine, type GoNode, IP_COMMAND, startGoNode, startJsonLineProcess } from './helpers/go-node.js'
 
 // The Go implementation runs go-libp2p's *dual* DHT: its WAN half (/ipfs/kad/1.0.0) keeps public
 // addresses only, its LAN half (/ipfs/lan/kad/1.0.0) private ones and drops loopback. So on a
@@ -15,8 +15,17 @@ const NETNS = `depin-interop-${process.pid}`
 const HOSTS = ['10.254.0.1', '10.254.0.2', '10.254.0.3'] as const
 
 function ip(...args: string[]): { ok: boolean; error: string } {
-  const r = spawnSync('ip', args, { encoding: 'utf8', timeout: 10_000 })
+  const r = spawnSync(IP_COMMAND, args, { encoding: 'utf8', timeout: 10_000 })
   return { ok: r.status === 0, error: (r.stderr ?? String(r.error ?? '')).trim() }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
 }
 
 /** Whether this process may create network namespaces (root with iproute2, as on CI). */
@@ -43,7 +52,13 @@ describe.skipIf(SKIP_REASON !== undefined)(suite, () => {
 
   beforeAll(() => {
     binary = builtGoBinary(inject('interopGo'))
-    ip('netns', 'delete', NETNS)
+    // Namespaces left by a run that was killed (its pid is gone) are removed, never another's.
+    const listed =
+      spawnSync(IP_COMMAND, ['netns', 'list'], { encoding: 'utf8', timeout: 10_000 }).stdout ?? ''
+    for (const m of listed.matchAll(/^depin-interop-(\d+)\b/gm)) {
+      if (!isAlive(Number(m[1]))) ip('netns', 'delete', m[0])
+    }
+    ip('netns', 'delete', NETNS) // a leftover of an earlier process with our pid
     for (const args of [
       ['netns', 'add', NETNS],
       ['netns', 'exec', NETNS, 'ip', 'link', 'set', 'lo', 'up'],

@@ -1,5 +1,10 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { createInterface } from 'node:readline'
+
+/** iproute2's `ip` (in /usr/sbin, which a CI PATH may lack). */
+export const IP_COMMAND =
+  ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].find((p) => existsSync(p)) ?? 'ip'
 
 /** One JSON line printed by the Go program. */
 export type GoLine = { type: string } & Record<string, unknown>
@@ -92,7 +97,7 @@ export async function startJsonLineProcess(init: {
   const [command, args] =
     init.netns === undefined
       ? [init.command, init.args]
-      : ['ip', ['netns', 'exec', init.netns, init.command, ...init.args]]
+      : [IP_COMMAND, ['netns', 'exec', init.netns, init.command, ...init.args]]
   const child = spawn(command, args, {
     env: { ...process.env, ...init.env },
     stdio: ['pipe', 'pipe', 'pipe'],
