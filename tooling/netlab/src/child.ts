@@ -11,6 +11,7 @@ import type { ChildConfig, ChildMessage, ConnectionInfo, ParentMessage } from '.
 
 const ASK_TIMEOUT_MS = 5_000
 const STOP_TIMEOUT_MS = 5_000
+const AUTONAT_PROTOCOL = '/libp2p/autonat/1.0.0'
 
 function send(message: ChildMessage): void {
   if (process.connected) process.send?.(message)
@@ -76,6 +77,12 @@ async function start(c: ChildConfig): Promise<void> {
   const lease = await acquireNode({ identity: parseSecretKey(c.secretKey), getBootstrapNodes: async () => [] })
   release = lease.release
   const libp2p = lease.node.libp2p
+  // Workaround (reported): the AutoNAT v1 server of @libp2p/autonat 3.0.28 dials the requester back
+  // with openConnection(), which returns the EXISTING connection when the requester is already
+  // connected, then close()s it in a `finally`: every dial-back request from a peer with a public
+  // address kills that peer's connection. On loopback/private addresses requests are refused
+  // before dialing, so only a public-looking network (this harness) shows it.
+  if (!c.autonatServer) await libp2p.unhandle(AUTONAT_PROTOCOL).catch(() => {})
   const connections = (): void => {
     const list: ConnectionInfo[] = libp2p.getConnections().map((connection) => ({
       peerId: connection.remotePeer.toString(),
@@ -89,6 +96,16 @@ async function start(c: ChildConfig): Promise<void> {
   const addresses = (): void =>
     send({ type: 'addresses', multiaddrs: database.multiaddrs(), at: Date.now() })
   libp2p.addEventListener('connection:open', connections)
+  if (process.env.NETLAB_TRACE_CLOSE) {
+    libp2p.addEventListener('connection:open', (event) => {
+      const connection = event.detail
+      const close = connection.close.bind(connection)
+      connection.close = (options) => {
+        console.error('libp2p:trace CLOSE', connection.remoteAddr.toString(), new Error().stack?.replaceAll('\n', ' | '))
+        return close(options)
+      }
+    })
+  }
   libp2p.addEventListener('connection:close', connections)
   libp2p.addEventListener('self:peer:update', addresses)
   database.addEventListener('ready', (event) =>

@@ -9,6 +9,7 @@ const LISTEN_TIMEOUT_MS = 20_000
 const STOP_TIMEOUT_MS = 6_000
 const PUBLISH_TIMEOUT_MS = 5_000
 const STDERR_LINES_KEPT = 40
+const DEBUG_LINES_KEPT = 2_000
 
 /** The registry a node process reads through its parent (the test owns and changes it). */
 export interface NodeRegistry {
@@ -36,6 +37,17 @@ export interface SpawnNodeOptions {
   announceAddresses?: string[]
   /** @default 2_000 */
   refreshIntervalMs?: number
+  /**
+   * Keep libp2p's AutoNAT v1 server. Off by default: @libp2p/autonat 3.0.28's server closes the
+   * requester's existing connection after a dial-back on public addresses, which drops every
+   * NATed node's connection to the relay within a second. @default false
+   */
+  autonatServer?: boolean
+  /**
+   * libp2p debug namespaces to enable in the node (its `DEBUG`), e.g. `'libp2p:dcutr*'`; their lines
+   * are kept in {@link NetlabNode.debugLog}. @default undefined (none)
+   */
+  debug?: string
 }
 
 /** An event a node received, with the time its handler ran (Unix ms; one clock for every namespace). */
@@ -69,6 +81,8 @@ export interface NetlabNode {
   readonly running: boolean
   /** Recent stderr lines (for failure messages). */
   readonly stderr: readonly string[]
+  /** Lines of the libp2p components named by `debug` (bounded). */
+  readonly debugLog: readonly string[]
   publish(message: unknown): Promise<void>
   /** Graceful stop (disconnect), then SIGKILL if it does not exit in time. Idempotent. */
   stop(): Promise<void>
@@ -85,6 +99,7 @@ interface NodeState {
   connectionHistory: Array<{ connections: ConnectionInfo[]; at: number }>
   received: ReceivedEvent[]
   stderr: string[]
+  debugLog: string[]
 }
 
 /**
@@ -102,10 +117,15 @@ export async function spawnNode(name: string, namespace: string, options: SpawnN
     relayServer: options.relayServer ?? true,
     announceAddresses: options.announceAddresses ?? [],
     refreshIntervalMs: options.refreshIntervalMs ?? 2_000,
+    autonatServer: options.autonatServer ?? false,
   }
   const child: ChildProcess = spawn('ip', ['netns', 'exec', namespace, process.execPath, CHILD_PATH], {
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    env: { ...process.env, NODE_NO_WARNINGS: '1' },
+    env: {
+      ...process.env,
+      NODE_NO_WARNINGS: '1',
+      ...(options.debug === undefined ? {} : { DEBUG: options.debug, DEBUG_COLORS: '0' }),
+    },
   })
   const state: NodeState = {
     ready: false,
@@ -116,6 +136,7 @@ export async function spawnNode(name: string, namespace: string, options: SpawnN
     connectionHistory: [],
     received: [],
     stderr: [],
+    debugLog: [],
   }
   let running = true
   let listening: { peerId: string; wallet: string } | undefined
@@ -131,6 +152,10 @@ export async function spawnNode(name: string, namespace: string, options: SpawnN
   child.stderr?.on('data', (chunk: string) => {
     for (const line of chunk.split('\n')) {
       if (line.trim() === '') continue
+      if (options.debug !== undefined && line.includes('libp2p:')) {
+        if (state.debugLog.length < DEBUG_LINES_KEPT) state.debugLog.push(line)
+        continue
+      }
       state.stderr.push(line)
       if (state.stderr.length > STDERR_LINES_KEPT) state.stderr.shift()
     }
@@ -228,6 +253,9 @@ export async function spawnNode(name: string, namespace: string, options: SpawnN
     },
     get stderr() {
       return state.stderr
+    },
+    get debugLog() {
+      return state.debugLog
     },
     publish(message) {
       const id = nextPublish++

@@ -18,6 +18,8 @@ export interface ChildConfig {
   relayServer: boolean
   announceAddresses: string[]
   refreshIntervalMs: number
+  /** Keep the AutoNAT v1 server (see {@link SpawnNodeOptions.autonatServer}). */
+  autonatServer: boolean
 }
 
 /** One open connection as the node sees it. */

@@ -1,0 +1,102 @@
+import type { GeneratedWallet } from '@depin/test-utils'
+import { waitFor } from '@depin/test-utils'
+import type { NetlabNode, Topology } from '../src/index.js'
+
+export const DATABASE = 'netlab'
+export const TOPIC = 'probe'
+
+/** The payload of every probe event. */
+export interface Probe {
+  tag: string
+  seq: number
+  /** Send time, Unix ms (every namespace shares the machine's clock). */
+  t: number
+}
+
+function isProbe(message: unknown, tag: string): message is Probe {
+  return typeof message === 'object' && message !== null && (message as Probe).tag === tag
+}
+
+/** Probes `receiver` got from `sender` under `tag`. */
+export function probesFrom(receiver: NetlabNode, sender: NetlabNode, tag: string): Probe[] {
+  return receiver.received
+    .filter((event) => event.fromPeerId === sender.peerId && isProbe(event.message, tag))
+    .map((event) => event.message as Probe)
+}
+
+/**
+ * Publishes a probe every `intervalMs` until `receiver` has one (bounded): returns when the first
+ * delivered probe was sent and when it arrived.
+ */
+export async function probeUntilDelivered(
+  sender: NetlabNode,
+  receiver: NetlabNode,
+  tag: string,
+  options: { timeoutMs: number; intervalMs?: number },
+): Promise<{ sentAt: number; receivedAt: number; attempts: number }> {
+  const intervalMs = options.intervalMs ?? 200
+  let seq = 0
+  const timer = setInterval(() => {
+    sender.publish({ tag, seq: seq++, t: Date.now() } satisfies Probe).catch(() => {})
+  }, intervalMs)
+  try {
+    const event = await waitFor(
+      () =>
+        receiver.received.find((e) => e.fromPeerId === sender.peerId && isProbe(e.message, tag)),
+      { timeoutMs: options.timeoutMs, message: `${receiver.name} to receive a "${tag}" probe from ${sender.name}` },
+    )
+    return { sentAt: (event.message as Probe).t, receivedAt: event.at, attempts: seq }
+  } finally {
+    clearInterval(timer)
+  }
+}
+
+/** Connections of `node` to `peer`, as last reported. */
+export function connectionsTo(node: NetlabNode, peer: NetlabNode) {
+  return node.connections.filter((c) => c.peerId === peer.peerId)
+}
+
+/** Whether `node` ever had a direct (not relayed) connection to `peer`. */
+export function everDirect(node: NetlabNode, peer: NetlabNode): boolean {
+  return node.connectionHistory.some((snapshot) =>
+    snapshot.connections.some((c) => c.peerId === peer.peerId && !c.relayed),
+  )
+}
+
+/** Whether `node` ever had a relayed connection to `peer`. */
+export function everRelayed(node: NetlabNode, peer: NetlabNode): boolean {
+  return node.connectionHistory.some((snapshot) =>
+    snapshot.connections.some((c) => c.peerId === peer.peerId && c.relayed),
+  )
+}
+
+/** A held relay reservation shows as a `/p2p-circuit` address of the node. */
+export function hasReservation(node: NetlabNode): boolean {
+  return node.multiaddrs.some((addr) => addr.includes('/p2p-circuit'))
+}
+
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number
+}
+
+/** The bootstrap entry of a relay on the public segment. */
+export function bootstrapEntry(topology: Topology, host: string, wallet: GeneratedWallet) {
+  return { publicKey: wallet.wallet, ip: topology.host(host).address, quicPort: 4001, tcpPort: 4002 }
+}
+
+/** DCUtR lines of a node's libp2p debug log that say how an attempt went. */
+export function dcutrSummary(node: NetlabNode): string[] {
+  const interesting =
+    /unilateral|no public addresses|no dialable|did not have any dialable|succeeded|error while attempting|sending connect|dialing/
+  const lines = node.debugLog
+    .filter((line) => line.includes('dcutr') && interesting.test(line))
+    .map((line) => line.replace(/^\s*\S+\s+/, '').slice(0, 200))
+  return [...new Set(lines)].slice(0, 6)
+}
+
+/** Prints one figure line (timings go in logs, never in assertions). */
+export function figure(name: string, value: unknown): void {
+  console.log(`[netlab] ${name}: ${JSON.stringify(value)}`)
+}
