@@ -23,7 +23,6 @@ import type {
 
 const ASK_TIMEOUT_MS = 5_000
 const STATS_INTERVAL_MS = 500
-const PROBE_INTERVAL_MS = 250
 
 function send(message: ChildMessage): void {
   if (process.connected) process.send?.(message)
@@ -128,7 +127,10 @@ function publishing(config: ChildConfig, command: PhaseCommand): void {
     })
   }
   if (command.mode === 'probe') {
-    timers.push(setInterval(() => config.topics.forEach(publishOne), PROBE_INTERVAL_MS))
+    // Probe mode: `rate` rounds per second, one event per topic each round.
+    timers.push(
+      setInterval(() => config.topics.forEach(publishOne), Math.max(50, Math.round(1000 / command.rate))),
+    )
   } else {
     timers.push(
       setInterval(

@@ -13,7 +13,6 @@ import type {
   PhaseCounts,
 } from './protocol.js'
 
-const LISTEN_TIMEOUT_MS = 20_000
 const STOP_TIMEOUT_MS = 8_000
 
 export type NodeStatus = 'new' | 'starting' | 'running' | 'killed' | 'stopped' | 'failed'
@@ -216,11 +215,13 @@ export class Network {
       size: this.options.size,
       metricsPort,
     }
+    // Many processes starting at once on few cores each take seconds to load: allow for it.
+    const listenTimeoutMs = 20_000 + 1_000 * (this.options.nodes + this.options.intruders)
     return new Promise<void>((resolve, reject) => {
       const timeout = setTimeout(() => {
-        fail(`node ${node.label} did not start listening in ${LISTEN_TIMEOUT_MS} ms`)
+        fail(`node ${node.label} did not start listening in ${listenTimeoutMs} ms`)
         child.kill('SIGKILL')
-      }, LISTEN_TIMEOUT_MS)
+      }, listenTimeoutMs)
       const fail = (message: string): void => {
         clearTimeout(timeout)
         node.failure ??= message

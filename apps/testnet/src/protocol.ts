@@ -23,7 +23,7 @@ export interface PhaseCommand {
   id: number
   /** `probe`: a few events per topic per second until the mesh is formed; `measure`: at `rate`; `quiet`: none. */
   mode: 'probe' | 'measure' | 'quiet'
-  /** Events per second per node (measure mode), spread round-robin over the topics. */
+  /** Measure mode: events per second per node, round-robin over the topics. Probe mode: rounds per second (one event per topic each). */
   rate: number
 }
 

@@ -11,8 +11,6 @@ import {
   WINDOW,
 } from './report.js'
 
-const READY_TIMEOUT_MS = 30_000
-const MESH_TIMEOUT_MS = 20_000
 const DRAIN_TIMEOUT_MS = 5_000
 const POLL_MS = 100
 
@@ -81,6 +79,11 @@ export async function runTestnet(options: TestnetOptions, hooks: RunHooks): Prom
     expectedEndMs: publishMs + 5_000,
   }
   let nextPhaseId = 1
+  // Bounds that grow with the network (N processes on a few cores); probes thin out as N grows
+  // (each probe round is N x topics events, each delivered N-1 times).
+  const READY_TIMEOUT_MS = 30_000 + 1_000 * options.nodes
+  const MESH_TIMEOUT_MS = 20_000 + 1_000 * options.nodes
+  const probeRoundsPerS = Math.max(0.5, Math.min(4, 40 / options.nodes))
 
   const setPhase = (phase: string, counting = false): void => {
     state.phase = phase
@@ -117,7 +120,7 @@ export async function runTestnet(options: TestnetOptions, hooks: RunHooks): Prom
     const id = nextPhaseId++
     setPhase('forming mesh (probe events, not counted)')
     const list = nodes(members)
-    network.setPhase({ type: 'phase', id, mode: 'probe', rate: 0 }, list)
+    network.setPhase({ type: 'phase', id, mode: 'probe', rate: probeRoundsPerS }, list)
     const topics = options.topics
     const heardAll = (): boolean =>
       list.every((receiver) =>

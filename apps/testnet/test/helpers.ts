@@ -16,7 +16,10 @@ export interface CliRun {
 }
 
 /** Runs the built CLI (stdout not a TTY, so plain lines) and reads its JSON report. Bounded by `timeoutMs`. */
-export async function runCli(args: string[], timeoutMs = 90_000): Promise<CliRun> {
+export async function runCli(
+  args: string[],
+  { timeoutMs = 90_000, interruptWhen }: { timeoutMs?: number; interruptWhen?: RegExp } = {},
+): Promise<CliRun> {
   if (!existsSync(CLI))
     throw new Error(
       `${CLI} is missing: build first (npx -y pnpm@12.21.0 turbo run build --filter=@depin/testnet...)`,
@@ -29,8 +32,14 @@ export async function runCli(args: string[], timeoutMs = 90_000): Promise<CliRun
     })
     let stdout = ''
     let stderr = ''
+    let interrupted = false
     child.stdout.on('data', (c: Buffer) => {
       stdout += c.toString()
+      // Ctrl-C as a user presses it, sent to the CLI process only: it must stop its children itself.
+      if (interruptWhen !== undefined && !interrupted && interruptWhen.test(stdout)) {
+        interrupted = true
+        child.kill('SIGINT')
+      }
     })
     child.stderr.on('data', (c: Buffer) => {
       stderr += c.toString()

@@ -8,7 +8,7 @@ describe('parseOptions', () => {
     expect(parseOptions([], true)).toMatchObject({
       nodes: 5,
       transport: 'both',
-      durationS: 15,
+      durationS: 10,
       intruders: 1,
       scenario: 'none',
       live: true,

@@ -41,7 +41,15 @@ describe('testnet CLI', () => {
   test(
     'late-bootstrap: clients start first, retry, and become ready once the bootstrap node appears',
     async () => {
-      const run = await runCli([...SHORT, '--intruders', '0', '--scenario', 'late-bootstrap'])
+      const run = await runCli([
+        ...SHORT,
+        '--intruders',
+        '0',
+        '--transport',
+        'tcp',
+        '--scenario',
+        'late-bootstrap',
+      ])
       expect(run.code, failed(run)).toBe(0)
       const outcome = run.report?.scenarioOutcome
       expect(outcome?.clientsNotReadyBeforeBootstrap).toBe(2)
@@ -56,7 +64,15 @@ describe('testnet CLI', () => {
   test(
     'bootstrap-failover: the first bootstrap node dies; a newcomer joins through the second',
     async () => {
-      const run = await runCli([...SHORT, '--intruders', '0', '--scenario', 'bootstrap-failover'])
+      const run = await runCli([
+        ...SHORT,
+        '--intruders',
+        '0',
+        '--transport',
+        'quic',
+        '--scenario',
+        'bootstrap-failover',
+      ])
       expect(run.code, failed(run)).toBe(0)
       const report = run.report
       expect(report?.nodes[0]?.status).toBe('killed')
@@ -100,6 +116,24 @@ describe('testnet CLI', () => {
       expect(report?.scenarioOutcome.revoked).toBe('2')
       expect(report?.scenarioOutcome.revokedRefusals as number).toBeGreaterThanOrEqual(0)
       expect(report?.nodes[0]?.peers).toBe(1)
+    },
+    TIMEOUT,
+  )
+
+  test(
+    'Ctrl-C stops every node cleanly: summary printed, exit 130, no node left serving',
+    async () => {
+      const run = await runCli([...SHORT, '--duration', '30', '--intruders', '1'], {
+        interruptWhen: /phase: steady \(publishing/,
+      })
+      expect(run.code, failed(run)).toBe(130)
+      expect(run.stdout).toContain('testnet FAILED')
+      expect(run.report?.checks.find((c) => c.name === 'completed')?.detail).toBe('interrupted (Ctrl-C)')
+      const urls = (run.report?.nodes ?? []).map((n) => n.metricsUrl)
+      expect(urls).toHaveLength(3)
+      for (const url of urls) {
+        await expect(fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) })).rejects.toThrow()
+      }
     },
     TIMEOUT,
   )
