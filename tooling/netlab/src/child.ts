@@ -67,14 +67,22 @@ async function start(c: ChildConfig): Promise<void> {
       listenAddresses,
       relay: { server: c.relayServer },
       // Short timings: faults must be seen and healed within seconds, not production minutes.
-      bootstrap: { dialTimeoutMs: 3_000, listTimeoutMs: 3_000, retryInitialDelayMs: 200, retryIntervalMs: 500 },
+      bootstrap: {
+        dialTimeoutMs: 3_000,
+        listTimeoutMs: 3_000,
+        retryInitialDelayMs: 200,
+        retryIntervalMs: 500,
+      },
       rendezvous: { findIntervalMs: 1_000 },
       quic: { maxIdleTimeoutMs: 3_000, keepAliveIntervalMs: 1_000 },
     },
   })
   db = database
   // The facade hides libp2p; borrow the process's node (same wallet -> same node, ref counted).
-  const lease = await acquireNode({ identity: parseSecretKey(c.secretKey), getBootstrapNodes: async () => [] })
+  const lease = await acquireNode({
+    identity: parseSecretKey(c.secretKey),
+    getBootstrapNodes: async () => [],
+  })
   release = lease.release
   const libp2p = lease.node.libp2p
   // Workaround (reported): the AutoNAT v1 server of @libp2p/autonat 3.0.28 dials the requester back
@@ -93,15 +101,18 @@ async function start(c: ChildConfig): Promise<void> {
     }))
     send({ type: 'connections', connections: list, at: Date.now() })
   }
-  const addresses = (): void =>
-    send({ type: 'addresses', multiaddrs: database.multiaddrs(), at: Date.now() })
+  const addresses = (): void => send({ type: 'addresses', multiaddrs: database.multiaddrs(), at: Date.now() })
   libp2p.addEventListener('connection:open', connections)
   if (process.env.NETLAB_TRACE_CLOSE) {
     libp2p.addEventListener('connection:open', (event) => {
       const connection = event.detail
       const close = connection.close.bind(connection)
       connection.close = (options) => {
-        console.error('libp2p:trace CLOSE', connection.remoteAddr.toString(), new Error().stack?.replaceAll('\n', ' | '))
+        console.error(
+          'libp2p:trace CLOSE',
+          connection.remoteAddr.toString(),
+          new Error().stack?.replaceAll('\n', ' | '),
+        )
         return close(options)
       }
     })
@@ -126,7 +137,8 @@ async function start(c: ChildConfig): Promise<void> {
     multiaddrs: database.multiaddrs(),
   })
   connections()
-  if (database.isReady()) send({ type: 'readiness', ready: true, peers: database.peers().length, at: Date.now() })
+  if (database.isReady())
+    send({ type: 'readiness', ready: true, peers: database.peers().length, at: Date.now() })
 }
 
 async function publish(id: number, message: unknown): Promise<void> {

@@ -20,7 +20,8 @@ function works(file: string, args: string[]): boolean {
 export function netlabUnavailableReason(): string | undefined {
   if (process.platform !== 'linux') return `network namespaces need Linux (this is ${process.platform})`
   if (process.getuid?.() !== 0) return 'network namespaces need root (run as root, as CI does)'
-  if (!works('ip', ['netns', 'list'])) return "iproute2's `ip netns` is not available (apt-get install iproute2)"
+  if (!works('ip', ['netns', 'list']))
+    return "iproute2's `ip netns` is not available (apt-get install iproute2)"
   if (!works('nft', ['--version'])) return 'nftables `nft` is not available (apt-get install nftables)'
   return undefined
 }

@@ -1,9 +1,9 @@
 export { netlabUnavailableReason } from './environment.js'
-export {
-  type NetlabNode,
-  type NodeRegistry,
-  type ReceivedEvent,
-  type SpawnNodeOptions,
+export type {
+  NetlabNode,
+  NodeRegistry,
+  ReceivedEvent,
+  SpawnNodeOptions,
 } from './node-process.js'
 export type { ConnectionInfo } from './protocol.js'
 export {

@@ -106,7 +106,11 @@ interface NodeState {
  * Starts `child.ts` inside `namespace` (`ip netns exec`, which execs Node in place, so the IPC
  * channel and the pid are the node's) and resolves once it listens.
  */
-export async function spawnNode(name: string, namespace: string, options: SpawnNodeOptions): Promise<NetlabNode> {
+export async function spawnNode(
+  name: string,
+  namespace: string,
+  options: SpawnNodeOptions,
+): Promise<NetlabNode> {
   const config: ChildConfig = {
     secretKey: options.secretKey,
     databaseName: options.databaseName,
@@ -181,7 +185,11 @@ export async function spawnNode(name: string, namespace: string, options: SpawnN
         read.then(
           (value) => sendToChild({ type: 'answer', id: message.id, value }),
           (err: unknown) =>
-            sendToChild({ type: 'answer', id: message.id, error: err instanceof Error ? err.message : String(err) }),
+            sendToChild({
+              type: 'answer',
+              id: message.id,
+              error: err instanceof Error ? err.message : String(err),
+            }),
         )
         break
       }

@@ -94,7 +94,11 @@ function sysctls(router: boolean): string[] {
   return ['sysctl', '-q', '-w', ...settings]
 }
 
-function natRuleset(nat: NatType, lanHost: string | undefined, forward: { udp: number[]; tcp: number[] }): string {
+function natRuleset(
+  nat: NatType,
+  lanHost: string | undefined,
+  forward: { udp: number[]; tcp: number[] },
+): string {
   const masquerade = nat === 'symmetric' ? 'masquerade random' : 'masquerade'
   const dnat: string[] = []
   const admitDnat: string[] = []

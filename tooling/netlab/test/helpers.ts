@@ -41,9 +41,11 @@ export async function probeUntilDelivered(
   }, intervalMs)
   try {
     const event = await waitFor(
-      () =>
-        receiver.received.find((e) => e.fromPeerId === sender.peerId && isProbe(e.message, tag)),
-      { timeoutMs: options.timeoutMs, message: `${receiver.name} to receive a "${tag}" probe from ${sender.name}` },
+      () => receiver.received.find((e) => e.fromPeerId === sender.peerId && isProbe(e.message, tag)),
+      {
+        timeoutMs: options.timeoutMs,
+        message: `${receiver.name} to receive a "${tag}" probe from ${sender.name}`,
+      },
     )
     return { sentAt: (event.message as Probe).t, receivedAt: event.at, attempts: seq }
   } finally {
@@ -86,14 +88,21 @@ export function bootstrapEntry(topology: Topology, host: string, wallet: Generat
   return { publicKey: wallet.wallet, ip: topology.host(host).address, quicPort: 4001, tcpPort: 4002 }
 }
 
-/** DCUtR lines of a node's libp2p debug log that say how an attempt went. */
-export function dcutrSummary(node: NetlabNode): string[] {
+/** DCUtR lines of `node`'s libp2p debug log about `peer` (or naming no peer) that say how an attempt went. */
+export function dcutrSummary(node: NetlabNode, peer: NetlabNode): string[] {
   const interesting =
-    /unilateral|no public addresses|no dialable|did not have any dialable|succeeded|error while attempting|sending connect|dialing/
+    /unilateral|no public addresses|no dialable|did not have any dialable|succeeded|error while attempting|sending connect/
   const lines = node.debugLog
     .filter((line) => line.includes('dcutr') && interesting.test(line))
-    .map((line) => line.replace(/^\s*\S+\s+/, '').slice(0, 200))
-  return [...new Set(lines)].slice(0, 6)
+    .filter((line) => line.includes(peer.peerId) || !/12D3KooW/.test(line))
+    .map((line) =>
+      line
+        .replace(/^\s*\S+\s+/, '')
+        .replaceAll(peer.peerId, peer.name)
+        .replace(/12D3KooW\w+/g, '…')
+        .slice(0, 160),
+    )
+  return [...new Set(lines)].slice(0, 5)
 }
 
 /** Prints one figure line (timings go in logs, never in assertions). */

@@ -34,7 +34,8 @@ describe.skipIf(unavailable !== undefined)(
   `two nodes behind NAT and a relay${unavailable ? ` (skipped: ${unavailable})` : ''}`,
   () => {
     const [relayWallet, aliceWallet, bobWallet] = generateWallets(3)
-    if (relayWallet === undefined || aliceWallet === undefined || bobWallet === undefined) throw new Error('wallets')
+    if (relayWallet === undefined || aliceWallet === undefined || bobWallet === undefined)
+      throw new Error('wallets')
     const registry = createInMemoryRegistry([relayWallet.wallet, aliceWallet.wallet, bobWallet.wallet])
     const bootstrap = createInMemoryBootstrapList([])
     const nodeRegistry = {
@@ -64,10 +65,24 @@ describe.skipIf(unavailable !== undefined)(
       })
       bootstrap.set([bootstrapEntry(topology, 'relay', relayWallet)])
       relay = await startRelay()
-      const natted = { databaseName: DATABASE, registry: nodeRegistry, topic: TOPIC, relayClient: true, relayServer: false }
+      const natted = {
+        databaseName: DATABASE,
+        registry: nodeRegistry,
+        topic: TOPIC,
+        relayClient: true,
+        relayServer: false,
+      }
       ;[alice, bob] = await Promise.all([
-        topology.spawnNode('alice', { ...natted, secretKey: aliceWallet.secretKeyBase58, debug: 'libp2p:dcutr*' }),
-        topology.spawnNode('bob', { ...natted, secretKey: bobWallet.secretKeyBase58, debug: 'libp2p:dcutr*' }),
+        topology.spawnNode('alice', {
+          ...natted,
+          secretKey: aliceWallet.secretKeyBase58,
+          debug: 'libp2p:dcutr*',
+        }),
+        topology.spawnNode('bob', {
+          ...natted,
+          secretKey: bobWallet.secretKeyBase58,
+          debug: 'libp2p:dcutr*',
+        }),
       ])
     })
 
@@ -102,7 +117,11 @@ describe.skipIf(unavailable !== undefined)(
       figure('a.relayed', {
         firstEventAfterStartMs: first.receivedAt - startedAt,
         delivered: `${received.length}/${BURST}`,
-        latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: Math.max(...latencies) },
+        latencyMs: {
+          p50: percentile(latencies, 50),
+          p99: percentile(latencies, 99),
+          max: Math.max(...latencies),
+        },
         aliceToBob: connectionsTo(alice, bob).map((c) => c.remoteAddr.replace(/\/p2p\/\w+/g, '/p2p/…')),
       })
     })
@@ -116,8 +135,8 @@ describe.skipIf(unavailable !== undefined)(
       figure('b.dcutr.masquerade-masquerade', {
         upgradedToDirect: direct,
         relayedFirst: everRelayed(alice, bob) || everRelayed(bob, alice),
-        alice: dcutrSummary(alice),
-        bob: dcutrSummary(bob),
+        alice: dcutrSummary(alice, bob),
+        bob: dcutrSummary(bob, alice),
       })
       // Whatever DCUtR did, events still flow.
       await probeUntilDelivered(alice, bob, 'after-dcutr', { timeoutMs: 10_000 })
