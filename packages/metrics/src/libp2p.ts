@@ -20,9 +20,11 @@ export interface Libp2pMetricsInit {
  * const node = await createLibp2p({ metrics: libp2pMetrics({ registry }), ... })
  */
 export function libp2pMetrics(init: Libp2pMetricsInit): (components: PrometheusMetricsComponents) => Metrics {
+  // prom-client refuses to register the process metrics twice in one registry.
+  const defaultsPresent = init.registry.getSingleMetric('process_cpu_user_seconds_total') !== undefined
   return prometheusMetrics({
     registry: init.registry,
-    collectDefaultMetrics: init.collectDefaultMetrics ?? true,
+    collectDefaultMetrics: (init.collectDefaultMetrics ?? true) && !defaultsPresent,
     preserveExistingMetrics: true,
   })
 }
