@@ -288,6 +288,12 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = Object.freeze([
     (g) => seconds(g.lastRefreshAt),
   ),
   gaterValue(
+    'gater_registry_available',
+    '0 before the first registry answer and after a failed call (the set may be stale), else 1.',
+    'gauge',
+    (g) => (g.registryAvailable ? 1 : 0),
+  ),
+  gaterValue(
     'gater_misses_rate_limited_total',
     'Cache misses denied without a registry call (rate limit).',
     'counter',

@@ -83,4 +83,36 @@ describe('createDepinCollector', () => {
     const collector = createDepinCollector({ read: () => ({}) })
     expect(await collector.metrics()).not.toMatch(/^depin_\w+(\{.*\})? \d/m)
   })
+
+  // Sums that Prometheus computes itself (sum by ...) are deliberately not exported.
+  const DERIVED = new Set(['gater.allowedTotal', 'gater.deniedTotal', 'messaging.rejectedTotal'])
+
+  test('every figure the lower packages report reaches Prometheus (a new field fails here until mapped)', async () => {
+    const leaves = (value: unknown, path: string[]): string[][] =>
+      value !== null && typeof value === 'object'
+        ? Object.entries(value).flatMap(([k, v]) => leaves(v, [...path, k]))
+        : [path]
+    const render = (m: ReturnType<typeof sampleMetrics>) =>
+      createDepinCollector({ read: () => fromFacadeMetrics('db', m) }).metrics()
+    const before = await render(sampleMetrics())
+    const unmapped: string[] = []
+    for (const path of leaves(sampleMetrics(), [])) {
+      if (DERIVED.has(path.join('.'))) continue
+      const changed = sampleMetrics()
+      let target = changed as unknown as Record<string, unknown>
+      for (const key of path.slice(0, -1)) target = target[key] as Record<string, unknown>
+      const last = path.at(-1) as string
+      const value = target[last]
+      target[last] =
+        typeof value === 'boolean'
+          ? !value
+          : typeof value === 'number'
+            ? value + 7
+            : typeof value === 'string'
+              ? 'client'
+              : 12_345
+      if ((await render(changed)) === before) unmapped.push(path.join('.'))
+    }
+    expect(unmapped).toEqual([])
+  })
 })

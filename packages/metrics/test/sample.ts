@@ -49,6 +49,7 @@ export function sampleMetrics(): FacadeMetrics {
       refreshes: { ok: 9, failed: 1 },
       registryFailures: { threw: 1, timeout: 0, 'invalid-answer': 0 },
       lastRefreshAt: 1_700_000_000_000,
+      registryAvailable: true,
       registryCalls: { refresh: 10, miss: 2 },
       missesRateLimited: 4,
       junkEntries: 0,
