@@ -1,5 +1,5 @@
 import type { BootstrapNode } from '@depin/identity'
-import { waitFor, waitForEvent } from '@depin/test-utils'
+import { createInMemoryBootstrapList, waitFor, waitForEvent } from '@depin/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
 import { bootstrapEntryOf, createTestNetwork, reservePorts, type TestNode } from './helpers.js'
 
@@ -46,6 +46,22 @@ describe('scenario 1: a client starts before its bootstrap node', () => {
     expect(m).toMatchObject({ ready: true, retryLoopsStarted: 1, retryLoopRunning: false })
     expect(m.bootstrapSuccesses).toBe(1)
     expect(m.timeToFirstReadyMs).toBeGreaterThan(0)
+  })
+})
+
+describe('an empty bootstrap list', () => {
+  it('re-reads the list on every retry and connects once a node appears in it', async () => {
+    const alive = await net.start({ name: 'empty-alive' })
+    const list = createInMemoryBootstrapList([])
+    const client = await net.start({ name: 'empty-client', bootstrap: () => list.nodes })
+    await waitFor(() => client.node.metrics().retryAttempts >= 2, {
+      message: 'two retries with an empty list',
+    })
+    expect(client.node.isReady()).toBe(false)
+    list.set([bootstrapEntryOf(alive.node)])
+    await client.node.waitUntilReady({ timeoutMs: 10_000 })
+    await waitFor(() => client.node.metrics().bootstrapSuccesses === 1, { message: 'the success counted' })
+    expect(client.node.metrics()).toMatchObject({ ready: true, retryLoopsStarted: 1 })
   })
 })
 
