@@ -29,6 +29,8 @@ async function main(): Promise<number> {
   process.on('SIGTERM', () => controller.abort(new Error('terminated')))
 
   const title = `@depin/pubsub testnet: ${options.nodes} nodes + ${options.intruders} intruders, ${options.transport}, scenario ${options.scenario}, ${options.durationS}s of publishing at ${options.rate}/s per node`
+  // A second Ctrl-C exits at once: leave the terminal's cursor visible even then.
+  if (options.live) process.on('exit', () => process.stdout.write('\x1b[?25h'))
   const view = options.live
     ? new LiveView(process.stdout, title)
     : new PlainView((line) => process.stdout.write(`${line}\n`))
