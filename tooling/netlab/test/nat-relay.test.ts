@@ -161,13 +161,19 @@ describe.skipIf(unavailable !== undefined)(
       })
     })
 
-    it('(d) the relay restarts: reservations are re-established and relayed traffic resumes', async () => {
-      const stopAt = Date.now()
-      await relay.stop()
+    /** Takes the relay down (graceful stop or SIGKILL), starts it again, and measures the recovery. */
+    async function restartRelay(mode: 'graceful' | 'crash') {
+      const downAt = Date.now()
+      if (mode === 'graceful') await relay.stop()
+      else await relay.kill()
       await waitFor(() => !alice.ready && !bob.ready, {
         timeoutMs: 15_000,
         message: 'alice and bob not-ready without the relay',
       })
+      const noticedAt = Math.max(
+        alice.transitions.findLast((t) => !t.ready)?.at ?? Date.now(),
+        bob.transitions.findLast((t) => !t.ready)?.at ?? Date.now(),
+      )
       const restartAt = Date.now()
       relay = await startRelay()
       const listeningAt = Date.now()
@@ -178,15 +184,25 @@ describe.skipIf(unavailable !== undefined)(
         },
         { timeoutMs: 30_000, message: 'reservations on the restarted relay' },
       )
-      const flow = await probeUntilDelivered(alice, bob, 'after-restart', { timeoutMs: 30_000 })
-      await probeUntilDelivered(bob, alice, 'after-restart-back', { timeoutMs: 15_000 })
+      const flow = await probeUntilDelivered(alice, bob, `after-${mode}`, { timeoutMs: 30_000 })
+      await probeUntilDelivered(bob, alice, `after-${mode}-back`, { timeoutMs: 15_000 })
+      expect(connectionsTo(alice, bob).length).toBeGreaterThan(0)
       expect(connectionsTo(alice, bob).every((c) => c.relayed)).toBe(true)
-      figure('d.relay-restart', {
-        relayDownMs: restartAt - stopAt,
+      figure(`d.relay-restart.${mode}`, {
+        downToBothNotReadyMs: noticedAt - downAt,
         relayProcessStartMs: listeningAt - restartAt,
         restartToReservationsMs: reservationAt - restartAt,
         restartToRelayedTrafficMs: flow.receivedAt - restartAt,
+        listeningToRelayedTrafficMs: flow.receivedAt - listeningAt,
       })
+    }
+
+    it('(d) the relay restarts: reservations are re-established and relayed traffic resumes', async () => {
+      await restartRelay('graceful')
+    })
+
+    it('(d) the relay crashes (SIGKILL) and restarts: the same recovery', async () => {
+      await restartRelay('crash')
     })
   },
 )
