@@ -30,6 +30,8 @@ export interface FacadeMetrics {
   node: NodeMetrics
   gater: RegistryGaterMetrics
   messaging: MessagingMetrics
+  /** The host's gater group, if the facade reports it. */
+  hostGater?: GaterGroupMetrics | undefined
 }
 
 /**
@@ -41,6 +43,7 @@ export interface FacadeMetrics {
 export function fromFacadeMetrics(databaseName: string, metrics: FacadeMetrics): DepinMetricsSnapshot {
   return {
     node: metrics.node,
+    hostGater: metrics.hostGater,
     databases: [{ name: databaseName, gater: metrics.gater, messaging: metrics.messaging }],
   }
 }

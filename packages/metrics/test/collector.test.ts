@@ -45,6 +45,17 @@ describe('createDepinCollector', () => {
     expect(await valuesOf(collector.registry, 'depin_node_ready')).toEqual([{ labels: {}, value: 0 }])
   })
 
+  test('fromFacadeMetrics passes the host gater through when the facade reports it', async () => {
+    const m = sampleMetrics()
+    const collector = createDepinCollector({
+      read: () =>
+        fromFacadeMetrics('db', { ...m, hostGater: { ...m.gater, members: 1, connectionsClosed: 2 } }),
+    })
+    const text = await collector.metrics()
+    expect(text).toContain('depin_host_gater_members 1')
+    expect(text).toContain('depin_host_gater_connections_closed_total 2')
+  })
+
   test('undefined figures are omitted, not reported as 0', async () => {
     const collector = createDepinCollector({ read: () => fromFacadeMetrics('db', sampleMetrics()) })
     expect(await valuesOf(collector.registry, 'depin_node_last_recovery_seconds')).toEqual([])
