@@ -17,6 +17,12 @@ export interface RunFigures {
   mbPerSec: number
   /** Deliveries seen / expected (events x subscribers). */
   deliveryRatio: number
+  /**
+   * CPU time of this process (publisher and every subscriber: they share it) per delivered event,
+   * in µs. The least load-sensitive figure on a shared machine: other processes slow the wall clock,
+   * not the work done per event.
+   */
+  cpuUsPerDelivery: number
 }
 
 /** Sizes of the pubsub matrix. */
@@ -42,13 +48,16 @@ export interface PubsubCell {
   transport: BenchTransport
   size: number
   mode: Mode
+  /** Events per run, and events per second in steady mode. */
+  count: number
+  rate: number
   ours: Record<keyof RunFigures, Spread>
   raw: Record<keyof RunFigures, Spread>
   nats?: Record<keyof RunFigures, Spread>
   /** ours / raw, computed per interleaved pair, then median/min/max over pairs. */
-  ratioVsRaw: { p50: Spread; p99: Spread; msgsPerSec: Spread }
+  ratioVsRaw: Ratios
   /** ours / nats, same way. */
-  ratioVsNats?: { p50: Spread; p99: Spread; msgsPerSec: Spread }
+  ratioVsNats?: Ratios
 }
 
 let runCounter = 1
@@ -82,6 +91,7 @@ export async function measureRun(
     lastAt = now
     if (delivered === expected) done()
   }
+  const cpuBefore = process.cpuUsage()
   const start = performance.now()
   for (let seq = 0; seq < count; seq++) {
     if (mode === 'steady') {
@@ -98,6 +108,7 @@ export async function measureRun(
     new Promise<void>((resolve) => (timer = setTimeout(resolve, drainTimeoutMs))),
   ])
   clearTimeout(timer)
+  const cpu = process.cpuUsage(cpuBefore)
   net.onDelivery = () => {}
   const window = Math.max(1e-3, (lastAt || performance.now()) - start) / 1000
   const complete = delivered / expected
@@ -110,14 +121,28 @@ export async function measureRun(
     msgsPerSec,
     mbPerSec: (msgsPerSec * size) / 1e6,
     deliveryRatio: complete,
+    cpuUsPerDelivery: (cpu.user + cpu.system) / Math.max(1, delivered),
   }
 }
 
-function ratios(a: RunFigures[], b: RunFigures[]): { p50: Spread; p99: Spread; msgsPerSec: Spread } {
+/** ours ÷ baseline per interleaved pair: latency (lower is better), throughput, CPU per delivery. */
+export interface Ratios {
+  p50: Spread
+  p99: Spread
+  msgsPerSec: Spread
+  cpuPerDelivery: Spread
+}
+
+function ratios(a: RunFigures[], b: RunFigures[]): Ratios {
   const pairs = Math.min(a.length, b.length)
   const r = (f: (x: RunFigures) => number) =>
     spread(Array.from({ length: pairs }, (_, i) => f(a[i] as RunFigures) / f(b[i] as RunFigures)))
-  return { p50: r((x) => x.p50Ms), p99: r((x) => x.p99Ms), msgsPerSec: r((x) => x.msgsPerSec) }
+  return {
+    p50: r((x) => x.p50Ms),
+    p99: r((x) => x.p99Ms),
+    msgsPerSec: r((x) => x.msgsPerSec),
+    cpuPerDelivery: r((x) => x.cpuUsPerDelivery),
+  }
 }
 
 /** The matrix: for each node count and transport, ours/raw(/nats) networks side by side, runs interleaved. */
@@ -154,6 +179,8 @@ export async function runPubsubBench(options: PubsubBenchOptions): Promise<Pubsu
               transport,
               size,
               mode,
+              count: options.count,
+              rate: options.rate,
               ours: spreadOf(figures.ours as RunFigures[]),
               raw: spreadOf(figures.raw as RunFigures[]),
               ratioVsRaw: ratios(figures.ours as RunFigures[], figures.raw as RunFigures[]),

@@ -54,16 +54,25 @@ export async function runBench(options: RunBenchOptions): Promise<BenchResults> 
     if (!nats.ok) log(`NATS reference skipped: ${nats.reason}`)
     try {
       results.pubsub = []
-      for (const size of p.pubsub.sizes) {
-        // One size at a time so the event count can depend on it; networks are rebuilt per size.
-        const cells = await runPubsubBench({
-          ...p.pubsub,
-          sizes: [size],
-          count: p.pubsub.countFor(size),
-          nats,
-          log,
-        })
-        results.pubsub.push(...cells)
+      for (const nodes of p.pubsub.nodes) {
+        for (const size of p.pubsub.sizes) {
+          // Networks are rebuilt per node count and size so the event count and rate can follow them.
+          try {
+            const cells = await runPubsubBench({
+              ...p.pubsub,
+              nodes: [nodes],
+              sizes: [size],
+              count: p.pubsub.countFor(size, nodes),
+              rate: p.pubsub.rateFor(nodes),
+              nats,
+              log,
+            })
+            results.pubsub.push(...cells)
+          } catch (err) {
+            results.skipped[`pubsub ${nodes} nodes ${size} B`] = `failed: ${reason(err)}`
+            log(`pubsub bench (${nodes} nodes, ${size} B) failed: ${reason(err)}`)
+          }
+        }
       }
     } catch (err) {
       results.skipped.pubsub = `failed: ${reason(err)}`
