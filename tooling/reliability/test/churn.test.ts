@@ -79,7 +79,7 @@ describe('churn', () => {
           m.db !== undefined && (readySince[m.index] ?? Number.POSITIVE_INFINITY) <= now - READY_GRACE_MS,
       )
       const publisher = eligible[Math.floor(random() * eligible.length)]
-      if (publisher?.db !== undefined && publisher.db.isReady()) {
+      if (publisher?.db?.isReady()) {
         const expected = eligible.filter((m) => m !== publisher && m.db?.isReady()).map((m) => m.index)
         const event = await publisher.db.publish(TOPIC, { at: now }).catch(() => undefined)
         if (event !== undefined) sent.push({ id: event.id, at: now, expected })
