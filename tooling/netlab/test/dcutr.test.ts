@@ -92,7 +92,7 @@ describe.skipIf(unavailable !== undefined)(
         timeoutMs: 15_000,
         message: 'carol-erin connection',
       })
-      const direct = await waitFor(() => everDirect(carol, erin), { timeoutMs: 6_000 }).catch(() => false)
+      const direct = await waitFor(() => everDirect(carol, erin), { timeoutMs: 3_000 }).catch(() => false)
       figure('b.dcutr.symmetric-masquerade', {
         upgradedToDirect: direct,
         relayedFirst: everRelayed(carol, erin) || everRelayed(erin, carol),
