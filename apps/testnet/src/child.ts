@@ -187,7 +187,9 @@ async function start(config: ChildConfig): Promise<void> {
       // Short timings: the testnet shows recovery within seconds, not the production minutes.
       bootstrap: { dialTimeoutMs: 5_000, retryInitialDelayMs: 500, retryIntervalMs: 1_000 },
       rendezvous: { findIntervalMs: 2_000 },
-      quic: { maxIdleTimeoutMs: 3_000, keepAliveIntervalMs: 1_000 },
+      // A crashed peer's QUIC connection is noticed after the idle timeout (the partition scenario);
+      // below ~5 s, busy machines (event loops stalled for seconds) drop healthy connections.
+      quic: { maxIdleTimeoutMs: 6_000, keepAliveIntervalMs: 1_500 },
     },
   })
   db = database

@@ -11,7 +11,6 @@ import {
   WINDOW,
 } from './report.js'
 
-const DRAIN_TIMEOUT_MS = 5_000
 const POLL_MS = 100
 
 /** What the view shows while the testnet runs. */
@@ -83,6 +82,7 @@ export async function runTestnet(options: TestnetOptions, hooks: RunHooks): Prom
   // (each probe round is N x topics events, each delivered N-1 times).
   const READY_TIMEOUT_MS = 30_000 + 1_000 * options.nodes
   const MESH_TIMEOUT_MS = 20_000 + 1_000 * options.nodes
+  const DRAIN_TIMEOUT_MS = 5_000 + 1_000 * options.nodes
   const probeRoundsPerS = Math.max(0.5, Math.min(4, 40 / options.nodes))
 
   const setPhase = (phase: string, counting = false): void => {
@@ -382,9 +382,9 @@ export async function runTestnet(options: TestnetOptions, hooks: RunHooks): Prom
       .filter((n) => n.status === 'running' && n.metricsUrl !== undefined && network.registry.has(n.wallet))
       .map(async (n) => {
         try {
-          const health = await fetch(`${n.metricsUrl}/healthz`, { signal: AbortSignal.timeout(3_000) })
+          const health = await fetch(`${n.metricsUrl}/healthz`, { signal: AbortSignal.timeout(10_000) })
           const text = await (
-            await fetch(`${n.metricsUrl}/metrics`, { signal: AbortSignal.timeout(3_000) })
+            await fetch(`${n.metricsUrl}/metrics`, { signal: AbortSignal.timeout(10_000) })
           ).text()
           return {
             label: n.label,
