@@ -71,7 +71,10 @@ export function createTraffic(dbs: readonly Database[], topic: string, intervalM
 
   return {
     async subscribeAll() {
-      for (const db of dbs) await db.subscribe(topic, (event) => received.get(db)?.add(event.id))
+      for (const db of dbs)
+        await db.subscribe(topic, (event) => {
+          received.get(db)?.add(event.id)
+        })
     },
     start() {
       stopped = false

@@ -7,11 +7,14 @@ import { multiaddr } from '@multiformats/multiaddr'
 export interface Intruder {
   readonly node: Libp2p
   readonly peerId: string
+  /** Dials every address of `db` (QUIC and TCP); resolves once every dial settled. */
+  dial(db: Database): Promise<void>
   /**
-   * Dials every address of `db` (QUIC and TCP) and resolves to the number of connections still
-   * open once the dials settle and the target had up to 3 s to close them. (A dial can resolve
-   * on our side before the target's gater, which judges after its own handshake, closes it.)
+   * Connections still open once the target had up to 3 s to close them. (A dial can resolve on
+   * our side before the target's gater, which judges after its own handshake, closes it.)
    */
+  openConnections(): Promise<number>
+  /** `dial(db)`, then `openConnections()`. */
   attack(db: Database): Promise<number>
   stop(): Promise<void>
 }
@@ -33,18 +36,26 @@ export async function createIntruder(
   return {
     node,
     peerId: node.peerId.toString(),
-    async attack(db) {
+    async dial(db) {
       const addrs = db
         .multiaddrs()
         .filter((a) => transports.some((t) => a.includes(t === 'tcp' ? '/tcp/' : '/quic-v1/')))
       await Promise.allSettled(
         addrs.map((a) => node.dial(multiaddr(a), { signal: AbortSignal.timeout(5_000) })),
       )
-      const open = () => node.getConnections().filter((c) => c.status === 'open').length
+    },
+    async openConnections() {
+      const open = (): number => node.getConnections().filter((c) => c.status === 'open').length
       await waitFor(() => open() === 0, { timeoutMs: 3_000 }).catch(() => undefined)
       return open()
     },
-    stop: () => node.stop(),
+    async attack(db) {
+      await this.dial(db)
+      return this.openConnections()
+    },
+    async stop() {
+      await node.stop()
+    },
   }
 }
 
