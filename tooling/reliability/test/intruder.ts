@@ -33,25 +33,27 @@ export async function createIntruder(
     tcpLocalAddress: sourceAddress,
     options: { addresses: { listen: [] } },
   })
+  const dial = async (db: Database): Promise<void> => {
+    const addrs = db
+      .multiaddrs()
+      .filter((a) => transports.some((t) => a.includes(t === 'tcp' ? '/tcp/' : '/quic-v1/')))
+    await Promise.allSettled(
+      addrs.map((a) => node.dial(multiaddr(a), { signal: AbortSignal.timeout(5_000) })),
+    )
+  }
+  const openConnections = async (): Promise<number> => {
+    const open = (): number => node.getConnections().filter((c) => c.status === 'open').length
+    await waitFor(() => open() === 0, { timeoutMs: 3_000 }).catch(() => undefined)
+    return open()
+  }
   return {
     node,
     peerId: node.peerId.toString(),
-    async dial(db) {
-      const addrs = db
-        .multiaddrs()
-        .filter((a) => transports.some((t) => a.includes(t === 'tcp' ? '/tcp/' : '/quic-v1/')))
-      await Promise.allSettled(
-        addrs.map((a) => node.dial(multiaddr(a), { signal: AbortSignal.timeout(5_000) })),
-      )
-    },
-    async openConnections() {
-      const open = (): number => node.getConnections().filter((c) => c.status === 'open').length
-      await waitFor(() => open() === 0, { timeoutMs: 3_000 }).catch(() => undefined)
-      return open()
-    },
+    dial,
+    openConnections,
     async attack(db) {
-      await this.dial(db)
-      return this.openConnections()
+      await dial(db)
+      return openConnections()
     },
     async stop() {
       await node.stop()

@@ -101,7 +101,7 @@ describe('leaks', () => {
         options: { addresses: { listen: [] } },
       })
       clients.push(node)
-      open.push(node)
+      open.push({ stop: async () => node.stop() })
     }
     const cycle = async (i: number): Promise<void> => {
       const client = clients[i % CLIENTS]
