@@ -62,6 +62,18 @@ export async function startNatsServer(
   } catch {}
   const port = await freePort()
   const child: ChildProcess = spawn(binary, ['-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' })
+  // An interrupted bench must not leave the server behind.
+  const killOnExit = (): void => {
+    child.kill('SIGKILL')
+  }
+  process.once('exit', killOnExit)
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      killOnExit()
+      process.exit(130)
+    })
+  }
+  child.once('exit', () => process.removeListener('exit', killOnExit))
   const url = `nats://127.0.0.1:${port}`
   const deadline = performance.now() + 10_000
   while (performance.now() < deadline) {

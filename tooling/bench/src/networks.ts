@@ -3,7 +3,7 @@ import { type BootstrapNode, connect, type Database } from '@depin/pubsub'
 import { type GeneratedWallet, generateWallets } from '@depin/test-utils'
 import { multiaddr } from '@multiformats/multiaddr'
 import { type BenchTransport, createRawNode, type RawNode } from './raw-node.js'
-import { until } from './stats.js'
+import { sleep, until } from './stats.js'
 
 /**
  * One publisher (member 0) and `nodes - 1` subscribers on one topic, whichever the system under test.
@@ -125,6 +125,22 @@ function bootstrapEntry(wallet: string, addrs: string[], transport: BenchTranspo
   }
 }
 
+/**
+ * Dials with a few retries: libp2p's connection manager accepts only a few inbound connections per
+ * second from one IP, so a full mesh on 127.0.0.1 sees some dials reset.
+ */
+async function dialWithRetry(dial: () => Promise<unknown>, attempts = 8): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await dial()
+      return
+    } catch (err) {
+      if (attempt >= attempts) throw err
+      await sleep(250 * attempt)
+    }
+  }
+}
+
 /** Every node dials every later node (the node registry hands back the database's own libp2p node). */
 async function dialAll(ws: GeneratedWallet[], addrs: string[][]): Promise<void> {
   const leases = await Promise.all(
@@ -135,7 +151,8 @@ async function dialAll(ws: GeneratedWallet[], addrs: string[][]): Promise<void> 
     for (let i = 0; i < leases.length; i++) {
       for (let j = i + 1; j < leases.length; j++) {
         const target = (addrs[j] as string[]).map((a) => multiaddr(a))
-        dials.push((leases[i] as (typeof leases)[number]).node.libp2p.dial(target))
+        const lease = leases[i] as (typeof leases)[number]
+        dials.push(dialWithRetry(() => lease.node.libp2p.dial(target)))
       }
     }
     await Promise.all(dials)
@@ -180,8 +197,11 @@ export async function createRawNetwork(
     for (const r of raws) r.services.pubsub.subscribe(TOPIC)
     const dials: Promise<unknown>[] = []
     for (let i = 0; i < raws.length; i++) {
-      for (let j = i + 1; j < raws.length; j++)
-        dials.push((raws[i] as RawNode).dial((raws[j] as RawNode).getMultiaddrs()))
+      for (let j = i + 1; j < raws.length; j++) {
+        const from = raws[i] as RawNode
+        const to = raws[j] as RawNode
+        dials.push(dialWithRetry(() => from.dial(to.getMultiaddrs())))
+      }
     }
     await Promise.all(dials)
     // As @depin/messaging's waitForTopicPeers: a subscriber counts once our outbound stream to it is open.

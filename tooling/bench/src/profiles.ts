@@ -31,8 +31,8 @@ export const FULL: BenchProfile = {
     modes: ['steady', 'burst'],
     runs: 5,
     // Ten nodes in one process on two cores handle far fewer events per second than three.
-    countFor: (size, nodes) => (nodes > 3 ? (size > 4096 ? 10 : 30) : size > 4096 ? 30 : 100),
-    rateFor: (nodes) => (nodes > 3 ? 20 : 100),
+    countFor: (size, nodes) => (nodes > 3 ? (size > 4096 ? 10 : 20) : size > 4096 ? 30 : 100),
+    rateFor: (nodes) => (nodes > 3 ? 10 : 100),
   },
   gater: { wallets: 100_000, runs: 5, pacedOverMs: 1_000 },
   startup: { transports: ['quic', 'tcp'], runs: 5 },
