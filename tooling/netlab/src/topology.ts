@@ -241,15 +241,18 @@ export async function createTopology(spec: TopologySpec): Promise<Topology> {
     await addNamespace(inet, false)
     const inetLines = ['link add br0 type bridge mcast_snooping 0', 'link set br0 up']
     let port = 0
-    const wanOf = new Map<string, string>() // public host or LAN router namespace -> its uplink port
-    const upstream: Array<{ namespace: string; key: string }> = [
-      ...spec.publicHosts.map((h) => ({ namespace: ns(prefix, h), key: h })),
-      ...(spec.lans ?? []).map((lan) => ({ namespace: ns(prefix, `nat-${lan.name}`), key: lan.name })),
+    // Everything with a port on the public bridge: public hosts and LAN routers.
+    const upstream: Array<{ namespace: string; key: string; router: boolean }> = [
+      ...spec.publicHosts.map((h) => ({ namespace: ns(prefix, h), key: h, router: false })),
+      ...(spec.lans ?? []).map((lan) => ({
+        namespace: ns(prefix, `nat-${lan.name}`),
+        key: lan.name,
+        router: true,
+      })),
     ]
-    for (const { namespace, key } of upstream) {
-      await addNamespace(namespace, key !== undefined && spec.lans?.some((lan) => lan.name === key) === true)
+    for (const { namespace, key, router } of upstream) {
+      await addNamespace(namespace, router)
       const ifname = `u${port++}`
-      wanOf.set(namespace, ifname)
       uplinks.set(key, [inet, ifname])
       inetLines.push(
         `link add ${ifname} type veth peer name wan0 netns ${namespace}`,

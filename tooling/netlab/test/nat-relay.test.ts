@@ -30,6 +30,14 @@ if (unavailable !== undefined) console.warn(`netlab NAT/relay tests skipped: ${u
 
 const BURST = 50
 
+/** State of a node for a failure message. */
+function describeNode(node: NetlabNode, reserved: boolean): string {
+  const relayLog = node.debugLog.filter((line) => line.includes('circuit-relay')).slice(-8)
+  return `${node.name}: ready=${node.ready} reservation=${reserved} connections=${JSON.stringify(
+    node.connections.map((c) => c.remoteAddr),
+  )} relay log: ${relayLog.join(' | ')}`
+}
+
 describe.skipIf(unavailable !== undefined)(
   `two nodes behind NAT and a relay${unavailable ? ` (skipped: ${unavailable})` : ''}`,
   () => {
@@ -76,12 +84,12 @@ describe.skipIf(unavailable !== undefined)(
         topology.spawnNode('alice', {
           ...natted,
           secretKey: aliceWallet.secretKeyBase58,
-          debug: 'libp2p:dcutr*',
+          debug: 'libp2p:dcutr*,libp2p:circuit-relay*',
         }),
         topology.spawnNode('bob', {
           ...natted,
           secretKey: bobWallet.secretKeyBase58,
-          debug: 'libp2p:dcutr*',
+          debug: 'libp2p:dcutr*,libp2p:circuit-relay*',
         }),
       ])
     })
@@ -178,13 +186,13 @@ describe.skipIf(unavailable !== undefined)(
       const restartAt = Date.now()
       relay = await startRelay()
       const listeningAt = Date.now()
+      const after = (n: NetlabNode) => n.multiaddrsAt > restartAt && hasReservation(n)
       const reservationAt = await waitFor(
-        () => {
-          const after = (n: NetlabNode) => n.multiaddrsAt > restartAt && hasReservation(n)
-          return after(alice) && after(bob) ? Math.max(alice.multiaddrsAt, bob.multiaddrsAt) : undefined
-        },
+        () => (after(alice) && after(bob) ? Math.max(alice.multiaddrsAt, bob.multiaddrsAt) : undefined),
         { timeoutMs: 30_000, message: 'reservations on the restarted relay' },
-      )
+      ).catch((err: unknown) => {
+        throw new Error(`${String(err)}; ${[alice, bob].map((n) => describeNode(n, after(n))).join('; ')}`)
+      })
       const flow = await probeUntilDelivered(alice, bob, `after-${mode}`, { timeoutMs: 30_000 })
       await probeUntilDelivered(bob, alice, `after-${mode}-back`, { timeoutMs: 15_000 })
       expect(connectionsTo(alice, bob).length).toBeGreaterThan(0)
