@@ -3,6 +3,7 @@ import type { BootstrapNode, WalletIdentity } from '@depin/identity'
 import { isLevelEnabled, type Logger, noopLogger } from '@depin/logger'
 import type { GossipsubOpts } from '@libp2p/gossipsub'
 import { multiaddr } from '@multiformats/multiaddr'
+import type { Libp2pOptions } from 'libp2p'
 import { InvalidNodeConfigError } from './errors.js'
 
 /**
@@ -101,6 +102,11 @@ export interface NodeInit {
     | undefined
   /** GossipSub options merged over {@link GOSSIPSUB_DEFAULTS}. */
   gossipsub?: Partial<GossipsubOpts> | undefined
+  /**
+   * libp2p's metrics implementation, passed to `createLibp2p({ metrics })` (e.g. `libp2pMetrics()`
+   * of @depin/metrics for Prometheus). @default undefined (libp2p collects no metrics)
+   */
+  metrics?: Libp2pOptions['metrics'] | undefined
 }
 
 /** Every default of {@link NodeInit}, in one place. */
@@ -142,6 +148,7 @@ export interface NodeConfig {
   rendezvous: { findIntervalMs: number; advertiseIntervalMs: number }
   relay: { server: boolean; maxReservations: number }
   gossipsub: Partial<GossipsubOpts>
+  metrics: Libp2pOptions['metrics'] | undefined
 }
 
 /** Applies the defaults and validates, throwing {@link InvalidNodeConfigError} naming the bad field. */
@@ -292,7 +299,15 @@ export function resolveNodeConfig(init: NodeInit): NodeConfig {
       ),
     },
     gossipsub: init.gossipsub ?? {},
+    metrics: optionalFunction(init.metrics, 'metrics'),
   }
+}
+
+function optionalFunction<T>(value: T | undefined, field: string): T | undefined {
+  if (value !== undefined && typeof value !== 'function') {
+    throw new InvalidNodeConfigError(field, 'must be a libp2p metrics factory (components) => Metrics')
+  }
+  return value
 }
 
 function bool(value: unknown, fallback: boolean, field: string): boolean {

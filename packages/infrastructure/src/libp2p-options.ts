@@ -109,6 +109,7 @@ export function libp2pOptions(
   return {
     privateKey: config.identity.privateKey,
     ...(config.libp2pLogs ? { logger: createLibp2pLogBridge(config.logger) } : {}),
+    ...(config.metrics === undefined ? {} : { metrics: config.metrics }),
     addresses: {
       listen: config.listenAddresses,
       ...(config.announceAddresses.length > 0 ? { announce: config.announceAddresses } : {}),

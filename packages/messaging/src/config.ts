@@ -40,6 +40,19 @@ export interface DatabaseConfig extends MessagingOptions {
    * creates the process's node for the wallet; a node already running keeps its settings.
    */
   node?: NodeOptions
+  /**
+   * Serves Prometheus `/metrics` and `/healthz` (200 when ready, 503 when not) over HTTP for this
+   * database, with libp2p's own metrics when this call creates the node. @default undefined (off)
+   */
+  metricsServer?: MetricsServerOptions
+}
+
+/** Where `connect()` serves `/metrics` and `/healthz`. */
+export interface MetricsServerOptions {
+  /** TCP port; 0 picks a free one (read it from `db.metricsUrl`). */
+  port: number
+  /** Interface to listen on. @default '127.0.0.1' */
+  host?: string
 }
 
 /** Longest accepted database name. */
@@ -56,6 +69,7 @@ const KNOWN_FIELDS = new Set([
   'announceAddresses',
   'refreshIntervalMs',
   'node',
+  'metricsServer',
   'maxMessageBytes',
   'queueSize',
   'deliverOwnEvents',
@@ -170,9 +184,37 @@ export function validateDatabaseConfig(config: unknown): DatabaseConfig {
     issues.push({ field: 'node', message: 'must be an object of node settings' })
   }
 
+  if (c.metricsServer !== undefined) issues.push(...validateMetricsServer(c.metricsServer))
+
   issues.push(...validateMessagingOptions(c))
   if (issues.length > 0) throw new InvalidConfigError(issues)
   return config as DatabaseConfig
+}
+
+function validateMetricsServer(value: unknown): ConfigIssue[] {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return [{ field: 'metricsServer', message: 'must be an object { port, host? }' }]
+  }
+  const server = value as Record<string, unknown>
+  const issues: ConfigIssue[] = []
+  for (const key of Object.keys(server)) {
+    if (key !== 'port' && key !== 'host')
+      issues.push({ field: `metricsServer.${key}`, message: 'is not a known option' })
+  }
+  const port = server.port
+  if (!(Number.isInteger(port) && (port as number) >= 0 && (port as number) <= 65_535)) {
+    issues.push({
+      field: 'metricsServer.port',
+      message: 'must be an integer port from 0 to 65535 (0 = any free port)',
+    })
+  }
+  if (server.host !== undefined && (typeof server.host !== 'string' || isIP(server.host) === 0)) {
+    issues.push({
+      field: 'metricsServer.host',
+      message: "must be an IPv4 or IPv6 address such as '127.0.0.1'",
+    })
+  }
+  return issues
 }
 
 /** The issues (possibly none) of the messaging options in `options`. */

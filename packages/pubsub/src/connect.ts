@@ -8,7 +8,9 @@ import {
   messagingOptionsOf,
   validateDatabaseConfig,
 } from '@depin/messaging'
+import { createDepinCollector, fromFacadeMetrics, libp2pMetrics, startMetricsServer } from '@depin/metrics'
 import { TypedEventEmitter } from 'main-event'
+import { Registry } from 'prom-client'
 import type { Database, DatabaseEvents } from './database.js'
 
 /**
@@ -49,8 +51,11 @@ export async function connect(config: DatabaseConfig): Promise<Database> {
     await gater.start()
     undo.push(() => gater.stop())
 
+    // One Prometheus registry per database; libp2p's own metrics join it when this call creates the node.
+    const registry = c.metricsServer === undefined ? undefined : new Registry()
     const { node, release } = await acquireNode({
       ...c.node,
+      ...(registry === undefined ? {} : { metrics: libp2pMetrics({ registry }) }),
       identity,
       getBootstrapNodes: c.getBootstrapNodes,
       logger,
@@ -96,8 +101,27 @@ export async function connect(config: DatabaseConfig): Promise<Database> {
     const metrics = (): ReturnType<Database['metrics']> => ({
       node: node.metrics(),
       gater: gater.metrics(),
+      hostGater: node.gaters.metrics(),
       messaging: messaging.metrics(),
     })
+
+    let metricsUrl: string | undefined
+    if (registry !== undefined && c.metricsServer !== undefined) {
+      const collector = createDepinCollector({
+        registry,
+        read: () => fromFacadeMetrics(c.databaseName, metrics()),
+      })
+      undo.push(async () => collector.remove())
+      const server = await startMetricsServer({
+        port: c.metricsServer.port,
+        ...(c.metricsServer.host === undefined ? {} : { host: c.metricsServer.host }),
+        registry,
+        isReady: () => node.isReady(),
+      })
+      undo.push(() => server.close())
+      metricsUrl = server.url
+      logger.info('metrics server listening', 'url', metricsUrl, 'database', c.databaseName)
+    }
     const database: Database = Object.assign(events, {
       peerId: identity.peerId.toString(),
       wallet: identity.wallet,
@@ -112,6 +136,7 @@ export async function connect(config: DatabaseConfig): Promise<Database> {
       peers: () => node.libp2p.getPeers().map((peer) => peer.toString()),
       multiaddrs: () => node.libp2p.getMultiaddrs().map((addr) => addr.toString()),
       metrics,
+      metricsUrl,
       disconnect: () => {
         disconnecting ??= rollback().then(() =>
           logger.info('database disconnected', 'database', c.databaseName),

@@ -1,4 +1,4 @@
-import type { RegistryGaterMetrics } from '@depin/gater'
+import type { GaterGroupMetrics, RegistryGaterMetrics } from '@depin/gater'
 import type { NodeMetrics } from '@depin/infrastructure'
 import type {
   EventHandler,
@@ -34,8 +34,13 @@ export interface WaitUntilReadyOptions {
 export interface DatabaseMetrics {
   /** The shared node: readiness, peers, bootstrap and rendezvous. */
   node: NodeMetrics
-  /** This database's registry gater: allow/deny counts by reason, refreshes, cache. */
+  /** This database's registry gater: refreshes, cache, revocations, and the decisions it took itself. */
   gater: RegistryGaterMetrics
+  /**
+   * The host's gater group (every database on the node): the connection-level allow/deny decisions,
+   * where peers that no database admits (intruders) are refused.
+   */
+  hostGater: GaterGroupMetrics
   /** This database's topics: published, delivered, rejected by reason, dropped. */
   messaging: MessagingMetrics
 }
@@ -78,6 +83,8 @@ export interface Database extends TypedEventTarget<DatabaseEvents> {
   /** Our listen addresses, each ending in `/p2p/<peerId>`. */
   multiaddrs(): string[]
   metrics(): DatabaseMetrics
+  /** `http://host:port` of the `/metrics` + `/healthz` server when `metricsServer` is configured. */
+  readonly metricsUrl: string | undefined
   /** Leaves every topic, detaches from the node and releases it (the last user stops it). Idempotent. */
   disconnect(): Promise<void>
 }

@@ -1,0 +1,68 @@
+import { generateWallets, waitFor } from '@depin/test-utils'
+import { afterEach, describe, expect, it } from 'vitest'
+import { connect, InvalidConfigError } from '../src/index.js'
+import {
+  bootstrapEntryOf,
+  createDatabaseTracker,
+  createInMemoryRegistry,
+  testConfig,
+} from './fixtures/network.js'
+
+const dbs = createDatabaseTracker()
+afterEach(() => dbs.disconnectAll())
+
+async function get(url: string): Promise<{ status: number; body: string }> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(5_000) })
+  return { status: response.status, body: await response.text() }
+}
+
+describe('connect({ metricsServer })', () => {
+  it('serves /healthz (503 until a peer connects, then 200) and Prometheus /metrics with ours and libp2p’s', async () => {
+    const [a, b, intruder] = generateWallets(3)
+    const registry = createInMemoryRegistry([a!.wallet, b!.wallet])
+    const first = await dbs.connect(testConfig(a!, 'metrics', registry, [], { metricsServer: { port: 0 } }))
+    expect(first.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    expect((await get(`${first.metricsUrl}/healthz`)).status).toBe(503)
+
+    await dbs.connect(testConfig(b!, 'metrics', registry, [bootstrapEntryOf(first, a!.wallet)]))
+    await first.waitUntilReady({ timeoutMs: 15_000 })
+    await waitFor(async () => (await get(`${first.metricsUrl}/healthz`)).status === 200, {
+      message: '/healthz 200 once ready',
+    })
+
+    // An intruder is refused at the host gater; the refusal shows in Prometheus.
+    const stranger = await dbs.connect(
+      testConfig(intruder!, 'metrics', createInMemoryRegistry([intruder!.wallet, a!.wallet]), [
+        bootstrapEntryOf(first, a!.wallet),
+      ]),
+    )
+    await waitFor(() => first.metrics().hostGater.deniedTotal > 0, {
+      timeoutMs: 15_000,
+      message: 'a host-gater denial',
+    })
+    expect(stranger.peers()).not.toContain(first.peerId)
+
+    const { status, body } = await get(`${first.metricsUrl}/metrics`)
+    expect(status).toBe(200)
+    expect(body).toMatch(/^depin_node_ready\S* 1$/m)
+    expect(body).toMatch(/^depin_host_gater_decisions_total\{[^}]*decision="denied"[^}]*\} [1-9]/m)
+    expect(body).toContain('libp2p_connection_manager_connections')
+    expect((await get(`${first.metricsUrl}/nope`)).status).toBe(404)
+
+    const url = first.metricsUrl!
+    await first.disconnect()
+    await expect(fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) })).rejects.toThrow()
+  })
+
+  it('rejects a bad metricsServer naming the field', async () => {
+    const [a] = generateWallets(1)
+    const config = testConfig(a!, 'metrics-bad', createInMemoryRegistry([a!.wallet]), [], {
+      metricsServer: { port: 70_000, host: 'localhost', extra: 1 } as never,
+    })
+    const err = await connect(config).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(InvalidConfigError)
+    expect((err as InvalidConfigError).issues.map((i) => i.field)).toEqual(
+      expect.arrayContaining(['metricsServer.port', 'metricsServer.host', 'metricsServer.extra']),
+    )
+  })
+})
