@@ -31,7 +31,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 // parsing (registry records) and config validation. Each accepts or throws one of our documented
 // errors; nothing else may escape. FUZZ_RUNS cases per property (default 1000; `pnpm fuzz`: 100000).
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1_000)
-const TIMEOUT_MS = 30_000 + RUNS * 3
+const TIMEOUT_MS = 30_000 + RUNS * 5
 const timings: Record<string, { runs: number; ms: number }> = {}
 
 function check<T>(name: string, arbitrary: fc.Arbitrary<T>, predicate: (value: T) => void): void {

@@ -1,0 +1,152 @@
+import { type ChartSeries, lineChartPng } from './chart.js'
+import { createLoopbackNetwork } from './network.js'
+import { createTraffic } from './traffic.js'
+
+/** One soak measurement. */
+export interface SoakSample {
+  /** Minutes since the network was up (0 = baseline). */
+  minute: number
+  rssMb: number
+  heapUsedMb: number
+  /** Active handles (sockets, timers, ...) after a forced GC when `--expose-gc` is on. */
+  handles: number
+  /** Mean connected peers per steady member. */
+  peers: number
+  /** Events published so far. */
+  published: number
+  /** Deliveries (event x receiving member) so far. */
+  delivered: number
+  /** The active resources themselves, for leak checks (not written to the CSV). */
+  resources: string[]
+}
+
+/** Options of {@link runSoak}. */
+export interface SoakOptions {
+  minutes: number
+  /** @default 60_000 */
+  sampleIntervalMs?: number
+  /** Steady members exchanging events. @default 5 */
+  nodes?: number
+  /** One event every this many ms, members taking turns. @default 100 */
+  publishIntervalMs?: number
+  /** An extra member connects, waits for ready and disconnects this often. @default 5_000 */
+  churnIntervalMs?: number
+  onSample?: (sample: SoakSample) => void
+  signal?: AbortSignal
+}
+
+const MB = 1_048_576
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms)
+    function done(): void {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    signal?.addEventListener('abort', done, { once: true })
+  })
+}
+
+/**
+ * Runs a loopback network for `minutes`: steady members exchange events, and one extra member
+ * connects and disconnects every `churnIntervalMs`. Samples RSS, heap, handles, peers and counts
+ * at start and every `sampleIntervalMs` (the churning member is down when sampling).
+ *
+ * @example
+ * const samples = await runSoak({ minutes: 2, onSample: (s) => console.log(s) })
+ * writeFileSync('soak.csv', soakCsv(samples))
+ */
+export async function runSoak(options: SoakOptions): Promise<SoakSample[]> {
+  const size = options.nodes ?? 5
+  const sampleIntervalMs = options.sampleIntervalMs ?? 60_000
+  const churnIntervalMs = options.churnIntervalMs ?? 5_000
+  const network = createLoopbackNetwork({ size: size + 1, databaseName: 'soak', seeds: 2 })
+  const samples: SoakSample[] = []
+  const churner = size
+  try {
+    for (let i = 0; i < size; i++) await network.start(i)
+    const dbs = network.running()
+    const traffic = createTraffic(dbs, 'soak', options.publishIntervalMs ?? 100)
+    await traffic.subscribeAll()
+    for (const db of dbs) await db.waitUntilReady({ signal: AbortSignal.timeout(30_000) })
+    traffic.start()
+    // Warm-up: the baseline sample is taken once the mesh is whole and the churner cycled once.
+    const warmUpEnd = Date.now() + 30_000
+    while (Date.now() < warmUpEnd && !dbs.every((db) => db.topicPeers('soak').length === size - 1)) {
+      await sleep(100, options.signal)
+    }
+    await network.start(churner)
+    await network.stop(churner)
+    const started = Date.now()
+    const endAt = started + options.minutes * 60_000
+    let nextSample = started
+    const sample = (): void => {
+      const gc = (globalThis as { gc?: () => void }).gc
+      gc?.()
+      const memory = process.memoryUsage()
+      const resources = process.getActiveResourcesInfo()
+      const figures = traffic.figures()
+      const s: SoakSample = {
+        minute: Number(((Date.now() - started) / 60_000).toFixed(2)),
+        rssMb: Number((memory.rss / MB).toFixed(1)),
+        heapUsedMb: Number((memory.heapUsed / MB).toFixed(1)),
+        handles: resources.length,
+        peers: Number((dbs.reduce((n, db) => n + db.peers().length, 0) / dbs.length).toFixed(1)),
+        published: figures.published,
+        delivered: figures.delivered,
+        resources,
+      }
+      samples.push(s)
+      options.onSample?.(s)
+    }
+    for (;;) {
+      if (options.signal?.aborted) break
+      if (Date.now() >= nextSample - 50) {
+        sample()
+        nextSample += sampleIntervalMs
+      }
+      if (Date.now() >= endAt - 50) break
+      const db = await network.start(churner)
+      await db.waitUntilReady({ signal: AbortSignal.timeout(10_000) }).catch(() => undefined)
+      await network.stop(churner)
+      await sleep(
+        Math.max(0, Math.min(churnIntervalMs, nextSample - Date.now(), endAt - Date.now())),
+        options.signal,
+      )
+    }
+    await traffic.stop()
+    return samples
+  } finally {
+    await network.stopAll()
+  }
+}
+
+/** The samples as CSV (one row per sample). */
+export function soakCsv(samples: readonly SoakSample[]): string {
+  const header = 'minute,rss_mb,heap_used_mb,handles,peers,published,delivered'
+  const rows = samples.map((s) =>
+    [s.minute, s.rssMb, s.heapUsedMb, s.handles, s.peers, s.published, s.delivered].join(','),
+  )
+  return `${[header, ...rows].join('\n')}\n`
+}
+
+/** A PNG chart of the samples: RSS, heap, handles, peers and deliveries per minute. */
+export function soakChartPng(samples: readonly SoakSample[], title = 'depin pubsub soak'): Buffer {
+  const xs = samples.map((s) => s.minute)
+  const perMinute = samples.map((s, i) => {
+    const prev = samples[i - 1]
+    if (prev === undefined) return Number.NaN
+    const minutes = s.minute - prev.minute
+    return minutes > 0 ? (s.delivered - prev.delivered) / minutes : Number.NaN
+  })
+  const series: ChartSeries[] = [
+    { name: 'RSS MB', colour: [214, 39, 40], values: samples.map((s) => s.rssMb) },
+    { name: 'heap MB', colour: [255, 127, 14], values: samples.map((s) => s.heapUsedMb) },
+    { name: 'handles', colour: [31, 119, 180], values: samples.map((s) => s.handles) },
+    { name: 'peers', colour: [44, 160, 44], values: samples.map((s) => s.peers) },
+    { name: 'delivered/min', colour: [148, 103, 189], values: perMinute },
+  ]
+  return lineChartPng(title, 'minutes', xs, series)
+}

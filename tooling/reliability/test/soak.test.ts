@@ -1,0 +1,43 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { runSoak, type SoakSample, soakChartPng, soakCsv } from '../src/soak.js'
+
+// The CI form of `pnpm soak` (its own file, so vitest can run it beside the other files): a
+// SOAK_MINUTES-minute run (default 2) sampled every minute must show no handle growth. Timers of
+// a running node come and go, so they get a small jitter; sockets and the rest must not grow.
+const MINUTES = Number(process.env.SOAK_MINUTES ?? 2)
+const TIMER_JITTER = 5
+const isTimer = (h: string): boolean => h === 'Timeout' || h === 'Immediate'
+
+describe('soak', () => {
+  it(`${MINUTES}-minute soak: no handle growth, events keep flowing, CSV and PNG written`, {
+    timeout: MINUTES * 60_000 + 90_000,
+  }, async () => {
+    const samples: SoakSample[] = await runSoak({ minutes: MINUTES })
+    const dir = mkdtempSync(join(tmpdir(), 'depin-soak-'))
+    writeFileSync(join(dir, 'soak.csv'), soakCsv(samples))
+    writeFileSync(join(dir, 'soak.png'), soakChartPng(samples))
+    console.log(
+      `[reliability] soak ${JSON.stringify(samples.map(({ resources: _, ...figures }) => figures))} (${dir})`,
+    )
+
+    expect(samples.length).toBe(MINUTES + 1)
+    const first = samples[0]
+    const last = samples.at(-1)
+    if (first === undefined || last === undefined) throw new Error('no samples')
+    const others = (s: SoakSample): number => s.resources.filter((h) => !isTimer(h)).length
+    const timers = (s: SoakSample): number => s.resources.filter(isTimer).length
+    expect(others(last)).toBeLessThanOrEqual(others(first))
+    expect(timers(last)).toBeLessThanOrEqual(timers(first) + TIMER_JITTER)
+    for (let i = 1; i < samples.length; i++) {
+      expect(samples[i]?.delivered).toBeGreaterThan(samples[i - 1]?.delivered ?? 0)
+      expect(samples[i]?.peers).toBeGreaterThan(0)
+    }
+    expect(readFileSync(join(dir, 'soak.png')).subarray(1, 4).toString()).toBe('PNG')
+    expect(readFileSync(join(dir, 'soak.csv'), 'utf8').split('\n')[0]).toBe(
+      'minute,rss_mb,heap_used_mb,handles,peers,published,delivered',
+    )
+  })
+})
