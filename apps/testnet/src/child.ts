@@ -1,16 +1,7 @@
 // One testnet node: a separate OS process started by the CLI with an IPC channel. It joins the
 // database through @depin/pubsub's connect(), asks the parent for the registry and bootstrap list,
-// publishes and counts what it receives, and serves /metrics and /healthz.
+// publishes and counts what it receives, and serves /metrics and /healthz (connect's metricsServer).
 
-import type { GaterGroup } from '@depin/gater'
-import { parseSecretKey } from '@depin/identity'
-import { acquireNode } from '@depin/infrastructure'
-import {
-  createDepinCollector,
-  fromFacadeMetrics,
-  type MetricsServer,
-  startMetricsServer,
-} from '@depin/metrics'
 import { type BootstrapNode, connect, type Database } from '@depin/pubsub'
 import type {
   ChildConfig,
@@ -57,13 +48,10 @@ const phases = new Map<number, PhaseCounts>()
 const seen = new Map<string, Set<number>>() // `${phase}|${sender}|${topic}` -> seqs
 let latencies: Record<number, number[]> = {}
 let db: Database | undefined
-let server: MetricsServer | undefined
 let timers: NodeJS.Timeout[] = [] // publishing
 let statsTimer: NodeJS.Timeout | undefined
 let stopping: Promise<void> | undefined
-let hostGater: GaterGroup | undefined
 const deniedPeers: Record<string, number> = {}
-let releaseNode: (() => Promise<void>) | undefined
 
 function counts(phase: number): PhaseCounts {
   let c = phases.get(phase)
@@ -167,7 +155,7 @@ function stats(): void {
       delivered: m.messaging.delivered,
       rejectedTotal: m.messaging.rejectedTotal,
     },
-    gaterDenied: hostGater?.metrics().deniedTotal ?? 0,
+    gaterDenied: m.hostGater.deniedTotal,
     deniedPeers,
   })
   latencies = {}
@@ -191,19 +179,12 @@ async function start(config: ChildConfig): Promise<void> {
       // below ~5 s, busy machines (event loops stalled for seconds) drop healthy connections.
       quic: { maxIdleTimeoutMs: 6_000, keepAliveIntervalMs: 1_500 },
     },
+    metricsServer: { port: config.metricsPort },
   })
   db = database
-  // The facade's metrics() covers this database's gater, but libp2p's hooks run on the host's gater
-  // group: borrow the process's node (same wallet -> same node, reference counted) to read it.
-  const lease = await acquireNode({
-    identity: parseSecretKey(config.secretKey),
-    getBootstrapNodes: async () => [],
-  })
-  hostGater = lease.node.gaters
-  hostGater.addEventListener('peer:denied', (event) => {
+  database.addEventListener('peer:denied', (event) => {
     deniedPeers[event.detail.peerId] = (deniedPeers[event.detail.peerId] ?? 0) + 1
   })
-  releaseNode = lease.release
   database.addEventListener('ready', (e) => send({ type: 'transition', ready: true, peers: e.detail.peers }))
   database.addEventListener('not-ready', (e) =>
     send({ type: 'transition', ready: false, peers: e.detail.peers }),
@@ -211,25 +192,14 @@ async function start(config: ChildConfig): Promise<void> {
   for (const topic of config.topics) {
     await database.subscribe(topic, (event) => onEvent(topic, event.fromPeerId, event.message))
   }
-  const collector = createDepinCollector({
-    read: () => ({
-      ...fromFacadeMetrics(database.databaseName, database.metrics()),
-      hostGater: hostGater?.metrics(),
-    }),
-    labels: { node: String(config.index) },
-  })
-  server = await startMetricsServer({
-    port: config.metricsPort,
-    registry: collector.registry,
-    isReady: () => database.isReady(),
-  })
   statsTimer = setInterval(stats, STATS_INTERVAL_MS)
   send({
     type: 'listening',
     peerId: database.peerId,
     wallet: database.wallet,
     multiaddrs: database.multiaddrs(),
-    metricsUrl: server.url,
+    // Always set: connect() was given metricsServer.
+    metricsUrl: database.metricsUrl ?? '',
   })
   stats()
 }
@@ -241,10 +211,7 @@ function stop(code: number): Promise<void> {
     timers = []
     clearInterval(statsTimer)
     const bounded = new Promise<void>((resolve) => setTimeout(resolve, 5_000).unref())
-    await Promise.race([
-      Promise.all([releaseNode?.(), db?.disconnect(), server?.close()]).catch(() => {}),
-      bounded,
-    ])
+    await Promise.race([db?.disconnect().catch(() => {}), bounded])
     send({ type: 'stopped' })
     process.disconnect?.()
     process.exit(code)

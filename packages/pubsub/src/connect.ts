@@ -1,4 +1,4 @@
-import { createRegistryGater } from '@depin/gater'
+import { createRegistryGater, type PeerDeniedDetail } from '@depin/gater'
 import { parseSecretKey } from '@depin/identity'
 import { acquireNode } from '@depin/infrastructure'
 import { noopLogger } from '@depin/logger'
@@ -86,6 +86,10 @@ export async function connect(config: DatabaseConfig): Promise<Database> {
     }
     node.addEventListener('ready', forward)
     node.addEventListener('not-ready', forward)
+    const forwardDenied = (event: CustomEvent<PeerDeniedDetail>): void => {
+      events.safeDispatchEvent('peer:denied', { detail: event.detail })
+    }
+    node.gaters.addEventListener('peer:denied', forwardDenied)
     const forwardMessaging = (event: Event): void => {
       events.dispatchEvent(new CustomEvent(event.type, { detail: (event as CustomEvent).detail }))
     }
@@ -94,6 +98,7 @@ export async function connect(config: DatabaseConfig): Promise<Database> {
     undo.push(async () => {
       node.removeEventListener('ready', forward)
       node.removeEventListener('not-ready', forward)
+      node.gaters.removeEventListener('peer:denied', forwardDenied)
       for (const type of messagingEvents) messaging.removeEventListener(type, forwardMessaging)
     })
 

@@ -1,4 +1,4 @@
-import type { GaterGroupMetrics, RegistryGaterMetrics } from '@depin/gater'
+import type { GaterGroupMetrics, PeerDeniedDetail, RegistryGaterMetrics } from '@depin/gater'
 import type { NodeMetrics } from '@depin/infrastructure'
 import type {
   EventHandler,
@@ -21,6 +21,8 @@ export interface DatabaseEvents extends MessagingEvents {
   ready: CustomEvent<{ peers: number }>
   /** The last peer disconnected; the node is retrying its bootstrap nodes. */
   'not-ready': CustomEvent<{ peers: number }>
+  /** The host's connection gater refused a peer (no database on this node admits its wallet). */
+  'peer:denied': CustomEvent<PeerDeniedDetail>
 }
 
 /** Options of `waitUntilReady`. */

@@ -1,4 +1,4 @@
-import { generateWallets, waitFor } from '@depin/test-utils'
+import { generateWallets, waitFor, waitForEvent } from '@depin/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
 import { connect, InvalidConfigError } from '../src/index.js'
 import {
@@ -30,17 +30,19 @@ describe('connect({ metricsServer })', () => {
       message: '/healthz 200 once ready',
     })
 
-    // An intruder is refused at the host gater; the refusal shows in Prometheus.
+    // An intruder is refused at the host gater: a peer:denied event, and the refusal shows in Prometheus.
+    const denied = waitForEvent<CustomEvent<{ peerId: string }>>(first, 'peer:denied', {
+      timeoutMs: 15_000,
+      filter: (event) => event.detail.peerId === intruder!.identity.peerId.toString(),
+    })
     const stranger = await dbs.connect(
       testConfig(intruder!, 'metrics', createInMemoryRegistry([intruder!.wallet, a!.wallet]), [
         bootstrapEntryOf(first, a!.wallet),
       ]),
     )
-    await waitFor(() => first.metrics().hostGater.deniedTotal > 0, {
-      timeoutMs: 15_000,
-      message: 'a host-gater denial',
-    })
-    expect(stranger.peers()).not.toContain(first.peerId)
+    await denied
+    expect(first.metrics().hostGater.deniedTotal).toBeGreaterThan(0)
+    expect(first.peers()).not.toContain(stranger.peerId)
 
     const { status, body } = await get(`${first.metricsUrl}/metrics`)
     expect(status).toBe(200)
