@@ -103,6 +103,14 @@ export interface NodeInit {
   /** GossipSub options merged over {@link GOSSIPSUB_DEFAULTS}. */
   gossipsub?: Partial<GossipsubOpts> | undefined
   /**
+   * AutoNAT. The client side (asking peers to dial us back) always runs. `server: true` also answers
+   * peers' dial-back requests; it is off by default because @libp2p/autonat 3.0.28's server closes
+   * the requester's existing connection after its dial-back (it reuses that connection, then closes
+   * it in a `finally`), so a node with a public address would keep losing its peers.
+   * @default { server: false }
+   */
+  autonat?: { server?: boolean | undefined } | undefined
+  /**
    * libp2p's metrics implementation, passed to `createLibp2p({ metrics })` (e.g. `libp2pMetrics()`
    * of @depin/metrics for Prometheus). @default undefined (libp2p collects no metrics)
    */
@@ -125,6 +133,7 @@ export const NODE_DEFAULTS = Object.freeze({
   dht: Object.freeze({ allowPrivateAddresses: true, clientMode: false, lan: true }),
   rendezvous: Object.freeze({ findIntervalMs: 10_000, advertiseIntervalMs: 3_600_000 }),
   relay: Object.freeze({ server: true, maxReservations: 128 }),
+  autonat: Object.freeze({ server: false }),
 })
 
 /** {@link NodeInit} with every default applied and every field checked. */
@@ -149,6 +158,7 @@ export interface NodeConfig {
   relay: { server: boolean; maxReservations: number }
   gossipsub: Partial<GossipsubOpts>
   metrics: Libp2pOptions['metrics'] | undefined
+  autonat: { server: boolean }
 }
 
 /** Applies the defaults and validates, throwing {@link InvalidNodeConfigError} naming the bad field. */
@@ -300,6 +310,7 @@ export function resolveNodeConfig(init: NodeInit): NodeConfig {
     },
     gossipsub: init.gossipsub ?? {},
     metrics: optionalFunction(init.metrics, 'metrics'),
+    autonat: { server: bool(init.autonat?.server, d.autonat.server, 'autonat.server') },
   }
 }
 

@@ -45,6 +45,9 @@ export type DepinServices = {
   relay?: CircuitRelayService
 }
 
+/** The protocol @libp2p/autonat's server answers on (its default prefix). */
+export const AUTONAT_PROTOCOL = '/libp2p/autonat/1.0.0'
+
 /** The `createLibp2p` options for a node (transports, services, limits), from a resolved config. */
 export function libp2pOptions(
   config: NodeConfig,

@@ -7,7 +7,7 @@ import { type BootstrapDialerInit, bootstrapRound, isQuic } from './bootstrap.js
 import { type NodeConfig, type NodeInit, resolveNodeConfig } from './config.js'
 import { type ConnectionTrimmer, createConnectionTrimmer } from './connection-trimmer.js'
 import { InvalidNodeConfigError, NodeStartError, NodeStoppedError, NotReadyError } from './errors.js'
-import { type DepinServices, libp2pOptions } from './libp2p-options.js'
+import { AUTONAT_PROTOCOL, type DepinServices, libp2pOptions } from './libp2p-options.js'
 import { createCounters, type NodeCounters, type NodeMetrics } from './metrics.js'
 import { createRendezvous, type Rendezvous, rendezvousNamespace } from './rendezvous.js'
 import { createRetryLoop, type RetryLoop } from './retry-loop.js'
@@ -85,6 +85,8 @@ export async function createNode(init: NodeInit): Promise<DepinNode> {
   let libp2p: Libp2p<DepinServices>
   try {
     libp2p = await createLibp2p(libp2pOptions(config, gaters.connectionGater))
+    // See NodeInit.autonat: the upstream AutoNAT server drops the requester's connection.
+    if (!config.autonat.server) await libp2p.unhandle(AUTONAT_PROTOCOL)
   } catch (cause) {
     throw new NodeStartError(config.listenAddresses, { cause })
   }
