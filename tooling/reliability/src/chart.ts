@@ -173,7 +173,7 @@ export function lineChartPng(
     canvas.line(left, y0 + panelHeight, left + plotWidth, y0 + panelHeight, AXIS)
     canvas.text(left - 8 - 12 * formatValue(hi).length, y0 - 2, formatValue(hi), AXIS, 2)
     canvas.text(left - 8 - 12 * formatValue(lo).length, y0 + panelHeight - 12, formatValue(lo), AXIS, 2)
-    canvas.text(left + 8, y0 + 4, s.name, s.colour, 2)
+    canvas.text(left + 8, y0 - 17, s.name, s.colour, 2)
     for (let i = 0; i < xs.length; i++) {
       const x = xs[i] ?? 0
       const v = s.values[i]

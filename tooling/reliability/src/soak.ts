@@ -82,9 +82,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakSample[]> {
     const started = Date.now()
     const endAt = started + options.minutes * 60_000
     let nextSample = started
-    const sample = (): void => {
+    const sample = async (): Promise<void> => {
+      // Collect twice with a turn between: QUIC sockets close on collection, and their handles
+      // go away only once the close callbacks ran.
       const gc = (globalThis as { gc?: () => void }).gc
-      gc?.()
+      for (let i = 0; i < 3; i++) {
+        gc?.()
+        await new Promise((resolve) => setImmediate(resolve))
+      }
       const memory = process.memoryUsage()
       const resources = process.getActiveResourcesInfo()
       const figures = traffic.figures()
@@ -104,7 +109,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakSample[]> {
     for (;;) {
       if (options.signal?.aborted) break
       if (Date.now() >= nextSample - 50) {
-        sample()
+        await sample()
         nextSample += sampleIntervalMs
       }
       if (Date.now() >= endAt - 50) break

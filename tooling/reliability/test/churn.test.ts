@@ -35,6 +35,11 @@ describe('churn', () => {
   it(`${SIZE} nodes stop and restart at random; every node returns to ready`, {
     timeout: 120_000,
   }, async () => {
+    const t0 = performance.now()
+    const phaseMs: Record<string, number> = {}
+    const mark = (name: string): void => {
+      phaseMs[name] = Math.round(performance.now() - t0)
+    }
     const random = createRandom(SEED)
     const network = createLoopbackNetwork({ size: SIZE, databaseName: 'churn', seeds: 3 })
     net = network
@@ -66,6 +71,7 @@ describe('churn', () => {
       message: 'every node sees a topic peer',
     })
 
+    mark('meshFormed')
     const sent: Sent[] = []
     const tasks: Promise<void>[] = []
     const down = new Set<number>()
@@ -105,6 +111,7 @@ describe('churn', () => {
       await new Promise((resolve) => setTimeout(resolve, PUBLISH_EVERY_MS))
     }
     await Promise.all(tasks)
+    mark('churnDone')
 
     // Every node returns to ready.
     await waitFor(() => network.members.every((m) => m.db?.isReady() === true), {
@@ -112,6 +119,7 @@ describe('churn', () => {
       message: 'every node ready after churn',
     })
 
+    mark('allReady')
     // Delivery ratio during churn, to recipients that stayed up for the delivery window.
     const counted = sent.map((s) => ({
       ...s,
@@ -124,6 +132,7 @@ describe('churn', () => {
       counted.reduce((n, s) => n + s.expected.filter((i) => received[i]?.has(s.id)).length, 0)
     await waitFor(() => deliveredNow() === expectedTotal, { timeoutMs: 3_000 }).catch(() => undefined)
     const delivered = deliveredNow()
+    mark('counted')
 
     // The healed network delivers a fresh event to every other node.
     await waitFor(() => network.running().every((db) => db.topicPeers(TOPIC).length > 0), {
@@ -138,7 +147,9 @@ describe('churn', () => {
       message: 'the final event at every other node',
     })
 
+    mark('finalDelivered')
     const report = {
+      phaseMs,
       nodes: SIZE,
       seed: SEED,
       churnMs: CHURN_MS,
