@@ -11,7 +11,6 @@ import type { ChildConfig, ChildMessage, ConnectionInfo, ParentMessage } from '.
 
 const ASK_TIMEOUT_MS = 5_000
 const STOP_TIMEOUT_MS = 5_000
-const AUTONAT_PROTOCOL = '/libp2p/autonat/1.0.0'
 
 function send(message: ChildMessage): void {
   if (process.connected) process.send?.(message)
@@ -75,6 +74,9 @@ async function start(c: ChildConfig): Promise<void> {
       },
       rendezvous: { findIntervalMs: 1_000 },
       quic: { maxIdleTimeoutMs: 3_000, keepAliveIntervalMs: 1_000 },
+      // Off by default in @depin/infrastructure: @libp2p/autonat 3.0.28's server closes the
+      // requester's existing connection after its dial-back (test/autonat.test.ts keeps it visible).
+      autonat: { server: c.autonatServer },
     },
   })
   db = database
@@ -85,12 +87,6 @@ async function start(c: ChildConfig): Promise<void> {
   })
   release = lease.release
   const libp2p = lease.node.libp2p
-  // Workaround (reported): the AutoNAT v1 server of @libp2p/autonat 3.0.28 dials the requester back
-  // with openConnection(), which returns the EXISTING connection when the requester is already
-  // connected, then close()s it in a `finally`: every dial-back request from a peer with a public
-  // address kills that peer's connection. On loopback/private addresses requests are refused
-  // before dialing, so only a public-looking network (this harness) shows it.
-  if (!c.autonatServer) await libp2p.unhandle(AUTONAT_PROTOCOL).catch(() => {})
   const connections = (): void => {
     const list: ConnectionInfo[] = libp2p.getConnections().map((connection) => ({
       peerId: connection.remotePeer.toString(),

@@ -1,9 +1,10 @@
-// Known bug, kept visible: with libp2p's AutoNAT v1 server on (the @depin/infrastructure default),
+// Known bug, kept visible: with libp2p's AutoNAT v1 server on (`autonat: { server: true }`; off by
+// default in @depin/infrastructure because of this),
 // two nodes with public addresses cannot keep a connection. The server's dial-back reuses the
 // requester's existing connection and closes it (@libp2p/autonat 3.0.28, autonat.js
 // handleAutonatMessage: openConnection() then close() in `finally`). Loopback and private networks
 // never show it. `it.fails` passes while the bug is there; when it is fixed this test fails: turn it
-// into a plain `it` and drop the harness workaround (`autonatServer: false`).
+// into a plain `it` and reconsider @depin/infrastructure's `autonat.server` default.
 
 import {
   createInMemoryBootstrapList,
