@@ -2,7 +2,7 @@ import { defineConfig } from 'tsup'
 
 // A runnable script, not a library: every bench entry (the CLI and the child processes it forks).
 export default defineConfig({
-  entry: ['src/cli.ts', 'src/memory-child.ts', 'src/profile-pubsub.ts'],
+  entry: ['src/cli.ts', 'src/memory-child.ts', 'src/profile-pubsub.ts', 'src/diagnose-latency.ts'],
   format: ['esm'],
   clean: true,
   sourcemap: true,

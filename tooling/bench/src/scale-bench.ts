@@ -205,7 +205,10 @@ export async function runScaleBench({
       rssTotalPeakMb: peakRssKb / 1024,
       cpuCoresAvg: ticks / TICKS / (runMs / 1000),
       runMs,
-      failedChecks: report.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`),
+      // The testnet's details can list every unheard pair; keep the gist.
+      failedChecks: report.checks
+        .filter((c) => !c.ok)
+        .map((c) => `${c.name}: ${c.detail.length > 240 ? `${c.detail.slice(0, 240)}…` : c.detail}`),
     }
     rows.push(row)
     lastPerNodeMb = row.rssPerNodeMb ?? 0
