@@ -133,20 +133,6 @@ describe('churn', () => {
     const delivered = deliveredNow()
     mark('counted')
 
-    // The healed network delivers a fresh event to every other node.
-    await waitFor(() => network.running().every((db) => db.topicPeers(TOPIC).length > 0), {
-      timeoutMs: 20_000,
-      message: 'every node sees a topic peer after churn',
-    })
-    const publisher = network.members[0]?.db
-    if (publisher === undefined) throw new Error('member 0 is not running')
-    const last = await publisher.publish(TOPIC, { final: true })
-    await waitFor(() => received.slice(1).every((ids) => ids.has(last.id)), {
-      timeoutMs: 15_000,
-      message: 'the final event at every other node',
-    })
-
-    mark('finalDelivered')
     const report = {
       phaseMs,
       nodes: SIZE,
@@ -160,6 +146,19 @@ describe('churn', () => {
       deliveryRatio: expectedTotal === 0 ? 1 : Number((delivered / expectedTotal).toFixed(4)),
     }
     console.log(`[reliability] churn ${JSON.stringify(report)}`)
+    // The healed network delivers a fresh event to every other node.
+    await waitFor(() => network.running().every((db) => db.topicPeers(TOPIC).length > 0), {
+      timeoutMs: 20_000,
+      message: 'every node sees a topic peer after churn',
+    })
+    const publisher = network.members[0]?.db
+    if (publisher === undefined) throw new Error('member 0 is not running')
+    const last = await publisher.publish(TOPIC, { final: true })
+    await waitFor(() => received.slice(1).every((ids) => ids.has(last.id)), {
+      timeoutMs: 15_000,
+      message: 'the final event at every other node',
+    })
+
     expect(restarts).toBeGreaterThan(5)
     expect(timeToReadyMs.length).toBe(restarts)
     expect(report.published).toBeGreaterThan(0)
