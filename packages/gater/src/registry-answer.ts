@@ -14,6 +14,36 @@ export interface ParsedAnswer {
 }
 
 /**
+ * Adds `entry` if it is a wallet. Strings go through the allocation-free decoder, which accepts
+ * exactly what `walletToBytes` accepts for strings (a test checks they agree), so junk strings cost
+ * no exception: a registry answering 1M junk entries is parsed in well under its timeout.
+ */
+function addWallet(wallets: WalletSet, entry: unknown, key: Uint8Array): boolean {
+  if (typeof entry === 'string') {
+    if (!decodeBase58WalletInto(entry, key)) return false
+    wallets.add(key)
+    return true
+  }
+  if (entry === null || typeof entry !== 'object') return false
+  try {
+    wallets.add(walletToBytes(entry as WalletInput))
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Why `entry` is not a wallet, for the one log line (computed for the first junk entry only). */
+function junkReason(entry: unknown): unknown {
+  try {
+    walletToBytes(entry as WalletInput)
+  } catch (err) {
+    return err
+  }
+  return new Error('not a 32-byte base58 wallet')
+}
+
+/**
  * Validates a `getAuthorizedWallets` answer and builds the new authorized set, giving the event loop
  * a turn every few ms so 100k wallets never block it. Throws {@link RegistryCallError} when the
  * answer is not an iterable of entries, or when it has entries and none is a wallet (a broken
@@ -38,13 +68,9 @@ export async function parseRegistryAnswer(answer: unknown, signal: AbortSignal):
   let seen = 0
   for (const entry of answer as Iterable<unknown>) {
     seen++
-    try {
-      // The allocation-free decoder handles the common case; walletToBytes is the reference for the rest.
-      if (typeof entry === 'string' && decodeBase58WalletInto(entry, key)) wallets.add(key)
-      else wallets.add(walletToBytes(entry as WalletInput))
-    } catch (err) {
+    if (!addWallet(wallets, entry, key)) {
       junk++
-      firstJunkError ??= err
+      firstJunkError ??= junkReason(entry)
     }
     if ((seen & 63) === 0 && clock.due()) {
       await clock.next()

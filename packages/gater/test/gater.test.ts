@@ -427,6 +427,20 @@ describe('registry failures', () => {
     expect(logger.warnings().some((w) => w.includes('not wallets'))).toBe(true)
   })
 
+  test('an answer of 1M junk strings is parsed within the default registry timeout and its wallets used', async () => {
+    const a = generateWallet().identity
+    // Base58 of the wrong length and strings with characters outside the alphabet, as a broken or
+    // malicious registry might send; each used to cost a thrown InvalidWalletError (~21 µs).
+    const junk = Array.from({ length: 1_000_000 }, (_, i) =>
+      i % 2 === 0 ? `${i}0OIl` : `${a.wallet}${i % 10}`,
+    )
+    const gater = gaterFor({ getAuthorizedWallets: async () => [...junk, a.wallet] })
+    await gater.start()
+    expect(gater.metrics().refreshes).toEqual({ ok: 1, failed: 0 })
+    expect(gater.metrics().junkEntries).toBe(1_000_000)
+    expect(gater.isAuthorizedCached(a.peerId)).toBe(true)
+  })
+
   test('an empty answer is a real answer: everyone is revoked', async () => {
     const a = generateWallet().identity
     const registry = createInMemoryRegistry([a.wallet])
