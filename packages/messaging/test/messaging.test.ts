@@ -1,4 +1,4 @@
-import { generateWallet, waitFor } from '@depin/test-utils'
+import { connectRawNodes, createRawNode, generateWallet, type RawNode, waitFor } from '@depin/test-utils'
 import type { PeerId } from '@libp2p/interface'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
@@ -9,7 +9,6 @@ import {
   NoPeersError,
   type PubSubEvent,
 } from '../src/index.js'
-import { connect, createRawNode, type RawNode } from './fixtures/raw-node.js'
 
 const encoder = new TextEncoder()
 const DB = 'testdb'
@@ -86,7 +85,7 @@ const goEvent = (from: string, message: unknown, id = crypto.randomUUID()): Uint
 describe('messaging over raw @libp2p/gossipsub nodes', () => {
   it('delivers a Go-format event published by a raw node', async () => {
     const [ours, raw] = [await rawNode(), await rawNode()]
-    await connect(raw, ours)
+    await connectRawNodes(raw, ours)
     const messaging = await messagingOn(ours, allowList(raw))
     const received: PubSubEvent[] = []
     await messaging.subscribe('rooms', (event) => {
@@ -110,7 +109,7 @@ describe('messaging over raw @libp2p/gossipsub nodes', () => {
 
   it('publishes bytes that parse to exactly the Go keys', async () => {
     const [ours, raw] = [await rawNode(), await rawNode()]
-    await connect(raw, ours)
+    await connectRawNodes(raw, ours)
     const messaging = await messagingOn(ours, allowList(raw))
     const rawReceived: Uint8Array[] = []
     raw.services.pubsub.addEventListener('message', (evt) => rawReceived.push(evt.detail.data))
@@ -132,7 +131,7 @@ describe('messaging over raw @libp2p/gossipsub nodes', () => {
 
   it('rejects non-JSON, missing id, spoofed from_peer and 2 MiB payloads, counted, and still delivers the next valid event', async () => {
     const [ours, raw, other] = [await rawNode(), await rawNode(), await rawNode()]
-    await connect(raw, ours)
+    await connectRawNodes(raw, ours)
     const messaging = await messagingOn(ours, allowList(raw, other))
     const received: PubSubEvent[] = []
     await messaging.subscribe('rooms', (event) => {
@@ -162,7 +161,7 @@ describe('messaging over raw @libp2p/gossipsub nodes', () => {
 
   it('rejects events from signers the database does not authorize', async () => {
     const [ours, raw] = [await rawNode(), await rawNode()]
-    await connect(raw, ours)
+    await connectRawNodes(raw, ours)
     const messaging = await messagingOn(ours, allowList())
     const received: PubSubEvent[] = []
     await messaging.subscribe('rooms', (event) => {
@@ -175,7 +174,7 @@ describe('messaging over raw @libp2p/gossipsub nodes', () => {
 
   it('ignores (without penalty) events whose authorization check fails or hangs', async () => {
     const [ours, raw] = [await rawNode(), await rawNode()]
-    await connect(raw, ours)
+    await connectRawNodes(raw, ours)
     let calls = 0
     const messaging = await messagingOn(
       ours,
@@ -197,7 +196,7 @@ describe('messaging over raw @libp2p/gossipsub nodes', () => {
 
   it('lowers the score of a persistent offender until it is graylisted', async () => {
     const [ours, raw] = [await rawNode(), await rawNode()]
-    await connect(raw, ours)
+    await connectRawNodes(raw, ours)
     const messaging = await messagingOn(ours, allowList(raw))
     await messaging.subscribe('rooms', () => {})
     for (let i = 0; i < 12; i++) await rawPublish(raw, ours, 'rooms', encoder.encode(`garbage ${i}`))
@@ -210,7 +209,7 @@ describe('messaging over raw @libp2p/gossipsub nodes', () => {
 
   it('runs several handlers per topic; a throwing one is counted and the subscription continues', async () => {
     const [ours, raw] = [await rawNode(), await rawNode()]
-    await connect(raw, ours)
+    await connectRawNodes(raw, ours)
     const messaging = await messagingOn(ours, allowList(raw))
     const good: unknown[] = []
     const asyncGood: unknown[] = []
@@ -234,7 +233,7 @@ describe('messaging over raw @libp2p/gossipsub nodes', () => {
 
   it('bounds the queue of a slow handler, dropping and counting the overflow', async () => {
     const [ours, raw] = [await rawNode(), await rawNode()]
-    await connect(raw, ours)
+    await connectRawNodes(raw, ours)
     const messaging = await messagingOn(ours, allowList(raw), { queueSize: 4 })
     let release: () => void = () => {}
     const gate = new Promise<void>((resolve) => {
@@ -266,7 +265,7 @@ describe('messaging over raw @libp2p/gossipsub nodes', () => {
 
   it('does not deliver own events by default, and does with deliverOwnEvents', async () => {
     const [ours, raw] = [await rawNode(), await rawNode()]
-    await connect(raw, ours)
+    await connectRawNodes(raw, ours)
     const messaging = await messagingOn(ours, allowList(raw))
     const plain: unknown[] = []
     const own: unknown[] = []
@@ -308,7 +307,7 @@ describe('messaging over raw @libp2p/gossipsub nodes', () => {
 
   it('keeps two databases on one host apart: a peer authorized only in B cannot publish into A', async () => {
     const [host, peerB] = [await rawNode(), await rawNode()]
-    await connect(peerB, host)
+    await connectRawNodes(peerB, host)
     const a = createMessaging({
       pubsub: host.services.pubsub,
       peerId: host.peerId,
@@ -357,7 +356,7 @@ describe('messaging over raw @libp2p/gossipsub nodes', () => {
 
   it('leave() unsubscribes every handler; stop() is idempotent and refuses further use', async () => {
     const [ours, raw] = [await rawNode(), await rawNode()]
-    await connect(raw, ours)
+    await connectRawNodes(raw, ours)
     const messaging = await messagingOn(ours, allowList(raw))
     const sub = await messaging.subscribe('rooms', () => {})
     await messaging.subscribe('rooms', () => {})

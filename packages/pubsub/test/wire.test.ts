@@ -1,9 +1,15 @@
 import { acquireNode } from '@depin/infrastructure'
-import { type GeneratedWallet, generateWallet, generateWallets, waitFor } from '@depin/test-utils'
+import {
+  createRawNode,
+  type GeneratedWallet,
+  generateWallet,
+  generateWallets,
+  type RawNode,
+  waitFor,
+} from '@depin/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { BootstrapNode, PubSubEvent } from '../src/index.js'
 import { createDatabaseTracker, createInMemoryRegistry, testConfig } from './fixtures/network.js'
-import { createRawNode, type RawNode } from './fixtures/raw-node.js'
 
 const dbs = createDatabaseTracker()
 let raws: RawNode[] = []
