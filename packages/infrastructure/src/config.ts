@@ -63,10 +63,18 @@ export interface NodeInit {
   /**
    * Connection manager watermarks (go-libp2p's connmgr): at `high` open connections, inbound ones are
    * refused and the least valuable are closed until `low` remain; bootstrap and relay peers and
-   * connections younger than `gracePeriodMs` are kept. @default { low: 100, high: 400, gracePeriodMs: 60_000 }
+   * connections younger than `gracePeriodMs` are kept. `inboundPerHostPerSecond` is libp2p's
+   * per-IP rate limit on inbound connections (beyond it a connection is reset before the
+   * handshake); raise it for nodes that many peers reach from one address (CGNAT, a site's NAT).
+   * @default { low: 100, high: 400, gracePeriodMs: 60_000, inboundPerHostPerSecond: 5 }
    */
   connectionLimits?:
-    | { low?: number | undefined; high?: number | undefined; gracePeriodMs?: number | undefined }
+    | {
+        low?: number | undefined
+        high?: number | undefined
+        gracePeriodMs?: number | undefined
+        inboundPerHostPerSecond?: number | undefined
+      }
     | undefined
   /** Kademlia DHT (`/ipfs/kad/1.0.0`). */
   dht?:
@@ -129,7 +137,7 @@ export const NODE_DEFAULTS = Object.freeze({
     retryInitialDelayMs: 2_000,
     retryIntervalMs: 5_000,
   }),
-  connectionLimits: Object.freeze({ low: 100, high: 400, gracePeriodMs: 60_000 }),
+  connectionLimits: Object.freeze({ low: 100, high: 400, gracePeriodMs: 60_000, inboundPerHostPerSecond: 5 }),
   dht: Object.freeze({ allowPrivateAddresses: true, clientMode: false, lan: true }),
   rendezvous: Object.freeze({ findIntervalMs: 10_000, advertiseIntervalMs: 3_600_000 }),
   relay: Object.freeze({ server: true, maxReservations: 128 }),
@@ -152,7 +160,7 @@ export interface NodeConfig {
     retryInitialDelayMs: number
     retryIntervalMs: number
   }
-  connectionLimits: { low: number; high: number; gracePeriodMs: number }
+  connectionLimits: { low: number; high: number; gracePeriodMs: number; inboundPerHostPerSecond: number }
   dht: { allowPrivateAddresses: boolean; clientMode: boolean; lan: boolean }
   rendezvous: { findIntervalMs: number; advertiseIntervalMs: number }
   relay: { server: boolean; maxReservations: number }
@@ -215,6 +223,11 @@ export function resolveNodeConfig(init: NodeInit): NodeConfig {
       init.connectionLimits?.gracePeriodMs,
       NODE_DEFAULTS.connectionLimits.gracePeriodMs,
       'connectionLimits.gracePeriodMs',
+    ),
+    inboundPerHostPerSecond: positiveInt(
+      init.connectionLimits?.inboundPerHostPerSecond,
+      NODE_DEFAULTS.connectionLimits.inboundPerHostPerSecond,
+      'connectionLimits.inboundPerHostPerSecond',
     ),
   }
   if (connectionLimits.low > connectionLimits.high) {

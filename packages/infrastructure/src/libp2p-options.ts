@@ -123,6 +123,7 @@ export function libp2pOptions(
     connectionGater,
     connectionManager: {
       maxConnections: config.connectionLimits.high,
+      inboundConnectionThreshold: config.connectionLimits.inboundPerHostPerSecond,
       // The seed allows 30 s per dial attempt; libp2p's own defaults (10 s per dial, 6 s per
       // address) would cut a slow datacenter link short.
       dialTimeout: config.bootstrap.dialTimeoutMs,

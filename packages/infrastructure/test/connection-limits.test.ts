@@ -1,9 +1,34 @@
-import { waitFor } from '@depin/test-utils'
+import { createTestLibp2p, waitFor } from '@depin/test-utils'
+import type { Libp2p } from '@libp2p/interface'
 import { afterEach, describe, expect, it } from 'vitest'
-import { bootstrapEntryOf, createTestNetwork } from './helpers.js'
+import { bootstrapEntryOf, createTestNetwork, type TestNode } from './helpers.js'
 
 const net = createTestNetwork()
-afterEach(() => net.stopAll())
+const clients: Libp2p[] = []
+afterEach(async () => {
+  await Promise.allSettled(clients.splice(0).map((c) => c.stop()))
+  await net.stopAll()
+})
+
+/** `count` authorized clients dialing `target` over TCP at once, all from one source IP. */
+async function dialAtOnceFromOneHost(
+  target: TestNode,
+  count: number,
+): Promise<PromiseSettledResult<unknown>[]> {
+  const addr = target.node.libp2p.getMultiaddrs().find((a) => a.toString().includes('/tcp/'))
+  if (addr === undefined) throw new Error('no TCP address')
+  for (let i = 0; i < count; i++) {
+    clients.push(
+      await createTestLibp2p({
+        privateKey: net.nextIdentity().privateKey,
+        transports: ['tcp'],
+        tcpLocalAddress: '127.0.6.1',
+        options: { addresses: { listen: [] } },
+      }),
+    )
+  }
+  return Promise.allSettled(clients.map((c) => c.dial(addr, { signal: AbortSignal.timeout(10_000) })))
+}
 
 describe('connection limits', () => {
   it('at the high watermark, trims to the low one and keeps the bootstrap peer', async () => {
@@ -37,5 +62,24 @@ describe('connection limits', () => {
     })
     expect(hub.node.libp2p.getConnections(boot.node.peerId).length).toBeGreaterThan(0)
     expect(hub.node.isReady()).toBe(true)
+  })
+
+  // libp2p resets inbound connections beyond a per-IP rate (5 per second by default); peers behind
+  // one CGNAT or site address need it raised, and the option must reach libp2p.
+  it('refuses a burst of inbound connections from one IP beyond the default rate', async () => {
+    const hub = await net.start({ name: 'rate-default' })
+    const results = await dialAtOnceFromOneHost(hub, 8)
+    const refused = results.filter((r) => r.status === 'rejected').length
+    expect(refused).toBeGreaterThan(0)
+    expect(refused).toBeLessThan(8)
+  })
+
+  it('admits the same burst when inboundPerHostPerSecond is raised', async () => {
+    const hub = await net.start({
+      name: 'rate-raised',
+      init: { connectionLimits: { inboundPerHostPerSecond: 50 } },
+    })
+    const results = await dialAtOnceFromOneHost(hub, 8)
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([])
   })
 })

@@ -36,6 +36,10 @@ describe('createNode: bad input', () => {
     ['bootstrap.dialTimeoutMs', { ...valid, bootstrap: { dialTimeoutMs: 0 } }],
     ['bootstrap.retryIntervalMs', { ...valid, bootstrap: { retryIntervalMs: 1.5 } }],
     ['connectionLimits.low', { ...valid, connectionLimits: { low: 500, high: 400 } }],
+    [
+      'connectionLimits.inboundPerHostPerSecond',
+      { ...valid, connectionLimits: { inboundPerHostPerSecond: 0 } },
+    ],
     ['quic.keepAliveIntervalMs', { ...valid, quic: { maxIdleTimeoutMs: 1_000, keepAliveIntervalMs: 1_000 } }],
     ['rendezvous.findIntervalMs', { ...valid, rendezvous: { findIntervalMs: -5 } }],
     ['dht.clientMode', { ...valid, dht: { clientMode: 'yes' as unknown as boolean } }],
