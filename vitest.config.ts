@@ -5,8 +5,7 @@ export default defineConfig({
   test: {
     projects: ['packages/*', 'apps/*', 'tooling/*'],
     reporters: ['default', '@depin/vitest-config/summary-reporter'],
-    // vitest's default on 2 cores is one worker (cores - 1): every file would run after the other.
-    // Most files wait on the network and timers, not the CPU, so two workers halve the wall time.
-    maxWorkers: 2,
+    // The worker count is set per project, in @depin/vitest-config (vitest groups files by the
+    // project's own maxWorkers).
   },
 })

@@ -16,6 +16,10 @@ export default defineConfig({
     // Integration tests start real libp2p nodes; a fork per file keeps native QUIC sockets and
     // process-wide state (the shared node registry) isolated between files.
     pool: 'forks',
+    // vitest's default on 2 cores is one worker (cores - 1), and a project with one worker has its
+    // files put in the run's sequential group: every file of the suite ran after the other. Most
+    // files wait on the network and timers, not the CPU, so two workers per project halve the wall time.
+    maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 30_000,
     teardownTimeout: 10_000,
