@@ -68,6 +68,41 @@ describe('createNode: bad input', () => {
     }).catch((err: unknown) => err)
     expect(error).toBeInstanceOf(NodeStartError)
     expect((error as Error).message).toContain(`/tcp/${tcpPort}`)
+    expect((error as Error).message).toContain('A port is in use')
+  })
+
+  it('names a QUIC port in use, without stack traces', async () => {
+    const { createSocket } = await import('node:dgram')
+    const socket = createSocket('udp4')
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve))
+    try {
+      const error = await createNode({
+        ...valid,
+        identity: generateWallet().identity,
+        transports: { tcp: false },
+        listenPorts: { quic: socket.address().port },
+      }).catch((err: unknown) => err)
+      expect(error).toBeInstanceOf(NodeStartError)
+      expect((error as Error).message).toContain(`/udp/${socket.address().port}/quic-v1`)
+      expect((error as Error).message).toContain('A port is in use')
+      expect((error as Error).message).not.toMatch(/^\s+at /m)
+    } finally {
+      socket.close()
+    }
+  })
+
+  it('blames a port only when the cause says so', () => {
+    const addrs = ['/ip4/127.0.0.1/tcp/4002']
+    const inUse = Object.assign(new Error('listen EADDRINUSE: address already in use'), {
+      code: 'EADDRINUSE',
+    })
+    const wrapped = new Error('could not listen', { cause: inUse })
+    expect(new NodeStartError(addrs, { cause: wrapped }).message).toContain('A port is in use')
+    const notHere = Object.assign(new Error('bind EADDRNOTAVAIL'), { code: 'EADDRNOTAVAIL' })
+    expect(new NodeStartError(addrs, { cause: notHere }).message).toContain('set listenHost')
+    const other = new NodeStartError(addrs, { cause: new TypeError('something else broke') })
+    expect(other.message).toContain('something else broke')
+    expect(other.message).not.toContain('port is in use')
   })
 
   it('never puts the secret key in errors or logs', async () => {
