@@ -119,6 +119,13 @@ export interface NodeInit {
    */
   autonat?: { server?: boolean | undefined } | undefined
   /**
+   * The GossipSub link check: a connected peer that speaks GossipSub but that GossipSub has lost
+   * (no outbound stream, or forgotten after a stream error; it happens when a peer crashes and
+   * comes back with the same key) is reconnected after two checks. `checkIntervalMs: 0` turns it
+   * off. @default { checkIntervalMs: 2_000, graceMs: 5_000 }
+   */
+  pubsubLinks?: { checkIntervalMs?: number | undefined; graceMs?: number | undefined } | undefined
+  /**
    * libp2p's metrics implementation, passed to `createLibp2p({ metrics })` (e.g. `libp2pMetrics()`
    * of @depin/metrics for Prometheus). @default undefined (libp2p collects no metrics)
    */
@@ -142,6 +149,7 @@ export const NODE_DEFAULTS = Object.freeze({
   rendezvous: Object.freeze({ findIntervalMs: 10_000, advertiseIntervalMs: 3_600_000 }),
   relay: Object.freeze({ server: true, maxReservations: 128 }),
   autonat: Object.freeze({ server: false }),
+  pubsubLinks: Object.freeze({ checkIntervalMs: 2_000, graceMs: 5_000 }),
 })
 
 /** {@link NodeInit} with every default applied and every field checked. */
@@ -167,6 +175,7 @@ export interface NodeConfig {
   gossipsub: Partial<GossipsubOpts>
   metrics: Libp2pOptions['metrics'] | undefined
   autonat: { server: boolean }
+  pubsubLinks: { checkIntervalMs: number; graceMs: number }
 }
 
 /** Applies the defaults and validates, throwing {@link InvalidNodeConfigError} naming the bad field. */
@@ -324,6 +333,14 @@ export function resolveNodeConfig(init: NodeInit): NodeConfig {
     gossipsub: init.gossipsub ?? {},
     metrics: optionalFunction(init.metrics, 'metrics'),
     autonat: { server: bool(init.autonat?.server, d.autonat.server, 'autonat.server') },
+    pubsubLinks: {
+      checkIntervalMs: nonNegativeInt(
+        init.pubsubLinks?.checkIntervalMs,
+        d.pubsubLinks.checkIntervalMs,
+        'pubsubLinks.checkIntervalMs',
+      ),
+      graceMs: nonNegativeInt(init.pubsubLinks?.graceMs, d.pubsubLinks.graceMs, 'pubsubLinks.graceMs'),
+    },
   }
 }
 

@@ -36,6 +36,8 @@ export interface NodeMetrics {
   rendezvousDials: number
   /** Advertisements (provider records) published. */
   rendezvousAdvertisements: number
+  /** Connected peers that GossipSub had lost and that were reconnected (see `pubsubLinks`). */
+  pubsubLinkRepairs: number
 }
 
 /** The mutable counters behind {@link NodeMetrics}; gauges are read from the node when asked. */
@@ -52,6 +54,7 @@ export interface NodeCounters {
   dhtPeersFound: number
   rendezvousDials: number
   rendezvousAdvertisements: number
+  pubsubLinkRepairs: number
 }
 
 export function createCounters(): NodeCounters {
@@ -68,5 +71,6 @@ export function createCounters(): NodeCounters {
     dhtPeersFound: 0,
     rendezvousDials: 0,
     rendezvousAdvertisements: 0,
+    pubsubLinkRepairs: 0,
   }
 }

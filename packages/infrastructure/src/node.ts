@@ -9,6 +9,7 @@ import { type ConnectionTrimmer, createConnectionTrimmer } from './connection-tr
 import { InvalidNodeConfigError, NodeStartError, NodeStoppedError, NotReadyError } from './errors.js'
 import { AUTONAT_PROTOCOL, type DepinServices, libp2pOptions } from './libp2p-options.js'
 import { createCounters, type NodeCounters, type NodeMetrics } from './metrics.js'
+import { createPubsubLinkWatch, type PubsubLinkWatch } from './pubsub-links.js'
 import { createRendezvous, type Rendezvous, rendezvousNamespace } from './rendezvous.js'
 import { createRetryLoop, type RetryLoop } from './retry-loop.js'
 
@@ -113,6 +114,7 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
   private readonly shutdown = new AbortController()
   private readonly retryLoop: RetryLoop
   private readonly trimmer: ConnectionTrimmer
+  private readonly linkWatch: PubsubLinkWatch
   private readonly databases = new Map<string, DatabaseEntry>()
   private readonly gaterRefs = new Map<RegistryGater, number>()
   private readonly startedAt: number
@@ -138,6 +140,16 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
       gracePeriodMs: config.connectionLimits.gracePeriodMs,
       logger: config.logger,
     })
+    this.linkWatch = createPubsubLinkWatch({
+      libp2p,
+      intervalMs: config.pubsubLinks.checkIntervalMs,
+      graceMs: config.pubsubLinks.graceMs,
+      dialTimeoutMs: config.bootstrap.dialTimeoutMs,
+      logger: config.logger,
+      onRepair: () => {
+        this.counters.pubsubLinkRepairs++
+      },
+    })
     this.retryLoop = createRetryLoop({
       initialDelayMs: config.bootstrap.retryInitialDelayMs,
       intervalMs: config.bootstrap.retryIntervalMs,
@@ -161,6 +173,7 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
     libp2p.addEventListener('connection:open', this.onConnectionOpen)
     this.detachGaters = this.gaters.attach(libp2p)
     this.trimmer.start()
+    this.linkWatch.start()
     this.notReadySince = this.startedAt
     config.logger.info(
       'node listening',
@@ -306,6 +319,7 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
       dhtPeersFound: c.dhtPeersFound,
       rendezvousDials: c.rendezvousDials,
       rendezvousAdvertisements: c.rendezvousAdvertisements,
+      pubsubLinkRepairs: c.pubsubLinkRepairs,
     }
   }
 
@@ -322,6 +336,7 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
     libp2p.removeEventListener('peer:disconnect', this.onPeerDisconnect)
     libp2p.removeEventListener('connection:open', this.onConnectionOpen)
     this.trimmer.stop()
+    this.linkWatch.stop()
     const t0 = Date.now()
     await this.retryLoop.stop()
     await this.initialBootstrap?.catch(() => {})

@@ -43,6 +43,8 @@ describe('createNode: bad input', () => {
     ['quic.keepAliveIntervalMs', { ...valid, quic: { maxIdleTimeoutMs: 1_000, keepAliveIntervalMs: 1_000 } }],
     ['rendezvous.findIntervalMs', { ...valid, rendezvous: { findIntervalMs: -5 } }],
     ['dht.clientMode', { ...valid, dht: { clientMode: 'yes' as unknown as boolean } }],
+    ['pubsubLinks.checkIntervalMs', { ...valid, pubsubLinks: { checkIntervalMs: -1 } }],
+    ['pubsubLinks.graceMs', { ...valid, pubsubLinks: { graceMs: 0.5 } }],
     ['autonat.server', { ...valid, autonat: { server: 1 as unknown as boolean } }],
     ['metrics', { ...valid, metrics: {} as unknown as NodeInit['metrics'] }],
   ])('rejects a bad %s, naming it', async (field, init) => {

@@ -218,6 +218,12 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = Object.freeze([
     'counter',
     (n) => n.rendezvousAdvertisements,
   ),
+  nodeValue(
+    'node_pubsub_link_repairs_total',
+    'Connected peers that GossipSub had lost and that were reconnected.',
+    'counter',
+    (n) => n.pubsubLinkRepairs,
+  ),
 
   // @depin/gater: the host's gater group (decisions at libp2p's hooks).
   {

@@ -37,6 +37,7 @@ export function sampleMetrics(): FacadeMetrics {
       dhtPeersFound: 8,
       rendezvousDials: 2,
       rendezvousAdvertisements: 1,
+      pubsubLinkRepairs: 0,
     },
     gater: {
       allowed,

@@ -29,6 +29,8 @@ export type ChurnChildMessage =
   | { type: 'event'; message: unknown; at: number }
   | { type: 'published'; id: number; error?: string }
   | { type: 'failed'; message: string }
+  /** Every second while running: connected peers and known subscribers of the topic. */
+  | { type: 'status'; peers: number; topicPeers: number; connections: number; linkRepairs: number }
 
 const ASK_TIMEOUT_MS = 5_000
 const STOP_TIMEOUT_MS = 5_000
@@ -102,6 +104,18 @@ async function start(c: Extract<ChurnParentMessage, { type: 'start' }>): Promise
     if (tcp?.[1] !== undefined) tcpPort = Number(tcp[1])
   }
   send({ type: 'listening', wallet: database.wallet, quicPort, tcpPort })
+  setInterval(() => {
+    if (stopping === undefined && topic !== undefined) {
+      const node = database.metrics().node
+      send({
+        type: 'status',
+        peers: database.peers().length,
+        topicPeers: database.topicPeers(topic).length,
+        connections: node.connections,
+        linkRepairs: node.pubsubLinkRepairs,
+      })
+    }
+  }, 1_000).unref()
   if (database.isReady()) send({ type: 'readiness', ready: true, at: Date.now() })
 }
 

@@ -18,6 +18,18 @@ export interface ChurnRegistry {
   getBootstrapNodes(): Promise<BootstrapNode[]>
 }
 
+/** What a member last reported about itself (every second). */
+export interface MemberStatus {
+  /** Connected peers. */
+  peers: number
+  /** Peers GossipSub knows as subscribers of the topic. */
+  topicPeers: number
+  /** Open connections (a crashed peer's dead one counts until it times out). */
+  connections: number
+  /** GossipSub links the node repaired (see @depin/infrastructure `pubsubLinks`). */
+  linkRepairs: number
+}
+
 /** One running member process, as the test sees it. */
 export interface MemberProcess {
   readonly pid: number
@@ -28,6 +40,8 @@ export interface MemberProcess {
   readonly tcpPort: number | undefined
   readonly running: boolean
   readonly stderr: readonly string[]
+  /** The member's last status report (peers and topic subscribers it knows), if any yet. */
+  readonly status: MemberStatus | undefined
   publish(message: unknown): Promise<void>
   /** Graceful stop (disconnect), then SIGKILL if it does not exit in time. Idempotent. */
   stop(): Promise<void>
@@ -57,6 +71,7 @@ export async function spawnMember(options: SpawnMemberOptions): Promise<MemberPr
   let readySince: number | undefined
   let listening: { quicPort: number | undefined; tcpPort: number | undefined } | undefined
   let failure: string | undefined
+  let status: MemberStatus | undefined
   const stderr: string[] = []
   const exited = new Promise<void>((resolve) => {
     child.once('exit', (code, signal) => {
@@ -118,6 +133,14 @@ export async function spawnMember(options: SpawnMemberOptions): Promise<MemberPr
       case 'failed':
         failure = message.message
         break
+      case 'status':
+        status = {
+          peers: message.peers,
+          topicPeers: message.topicPeers,
+          connections: message.connections,
+          linkRepairs: message.linkRepairs,
+        }
+        break
     }
   })
   child.once('spawn', () =>
@@ -154,6 +177,9 @@ export async function spawnMember(options: SpawnMemberOptions): Promise<MemberPr
       return running
     },
     stderr,
+    get status() {
+      return status
+    },
     publish(message) {
       const id = nextPublish++
       return new Promise<void>((resolve, reject) => {

@@ -16,7 +16,7 @@ import { type MemberProcess, spawnMember } from './churn-process.js'
 // when it was sent (mesh grafting takes a heartbeat or two) and that was not stopped within
 // DELIVERY_WINDOW_MS after. The ratio is reported; the test asserts every node comes back to ready
 // and that the healed network delivers a fresh event to every node.
-const SIZE = Number(process.env.CHURN_NODES ?? 10)
+const SIZE = Number(process.env.CHURN_NODES ?? 20)
 const SEEDS = 3
 const START_BATCH = 4
 const CHURN_MS = 12_000
@@ -221,6 +221,7 @@ describe('churn', () => {
     if (publisher === undefined) throw new Error('member 0 is not running')
     let finalAttempts = 0
     let finalReachedAll = false
+    let finalMissing: number[] = []
     while (!finalReachedAll && finalAttempts < FINAL_ATTEMPTS) {
       const id = `final${finalAttempts++}`
       await publisher.publish({ id }).catch(() => undefined)
@@ -230,6 +231,10 @@ describe('churn', () => {
         () => true,
         () => false,
       )
+      finalMissing = members
+        .slice(1)
+        .filter((m) => !received[m.index]?.has(id))
+        .map((m) => m.index)
     }
     mark('finalDelivered')
 
@@ -248,6 +253,13 @@ describe('churn', () => {
       delivered,
       deliveryRatio: expectedTotal === 0 ? 1 : Number((delivered / expectedTotal).toFixed(4)),
       finalEventAttempts: finalAttempts,
+      // Who missed the last final event, with what each knew (peers, topic subscribers) then.
+      finalMissing: finalMissing.map((i) => ({
+        index: i,
+        restarts: (stoppedAt[i] ?? []).length,
+        ...members[i]?.proc?.status,
+      })),
+      publisherStatus: publisher.status,
     }
     console.log(`[reliability] churn ${JSON.stringify(report)}`)
 

@@ -1,0 +1,154 @@
+import type { Logger } from '@depin/logger'
+import type { GossipSub } from '@libp2p/gossipsub'
+import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
+import { timeoutSignal } from './abort.js'
+
+export interface PubsubLinkWatchInit {
+  libp2p: Libp2p<{ pubsub: GossipSub }>
+  /** How often connected peers are checked. */
+  intervalMs: number
+  /** A peer whose newest connection is younger than this is still setting up its streams. */
+  graceMs: number
+  /** Time allowed for the redial of a repaired peer. */
+  dialTimeoutMs: number
+  logger: Logger
+  /** Called for every repair (the node counts them). */
+  onRepair(): void
+}
+
+export interface PubsubLinkWatch {
+  start(): void
+  stop(): void
+}
+
+/** A peer found broken this many checks in a row is repaired (one check can race stream set-up). */
+const STRIKES = 2
+/** At most one repair per peer in this many check intervals. */
+const COOLDOWN_INTERVALS = 15
+
+/**
+ * Repairs GossipSub links that @libp2p/gossipsub 17 loses while the peer stays connected.
+ *
+ * GossipSub opens its streams when the registrar reports a new peer, and never again for a peer that
+ * stays connected. When a peer crashes and comes back with the same key before we notice its dead
+ * connection, we hold two connections to one PeerId: GossipSub keeps its outbound stream on the dead
+ * one and skips the new one; when the dead connection closes, the stream goes with it, or its read
+ * error makes GossipSub forget the peer and its subscriptions. The peer is connected and ready, and
+ * never receives another event from us (libp2p/js-libp2p#3531 left this case open;
+ * ChainSafe/js-libp2p-gossipsub#456). The same happens when a stream is reset on a live connection.
+ *
+ * Every `intervalMs`, a peer with an open, unlimited connection that speaks a GossipSub protocol but
+ * that GossipSub does not know, or has no stream with in either direction, is a suspect; found so twice in a row,
+ * its connections are closed and it is redialled, so both sides set GossipSub up afresh and exchange
+ * subscriptions again. If the redial fails, the peer (or our retry loop) reconnects on its own.
+ */
+export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatch {
+  const { libp2p, logger } = init
+  const strikes = new Map<string, number>()
+  const lastRepair = new Map<string, number>()
+  let timer: ReturnType<typeof setInterval> | undefined
+  let checking = false
+  const stopped = new AbortController()
+
+  const speaksPubsub = async (peerId: PeerId): Promise<boolean> => {
+    try {
+      const peer = await libp2p.peerStore.get(peerId)
+      const ours = libp2p.services.pubsub.protocols
+      return peer.protocols.some((p) => ours.includes(p))
+    } catch {
+      return false
+    }
+  }
+
+  /**
+   * Whether GossipSub knows the peer and has a stream each way with it (the inbound one carries the
+   * peer's subscriptions and events). The published GossipSub interface only lists known peers; the
+   * stream maps are public fields of its implementation class (Lodestar reads them too), used when
+   * present.
+   */
+  const linkedPeers = (): ((id: string) => boolean) => {
+    const { pubsub } = libp2p.services
+    const known = new Set(pubsub.getPeers().map((p) => p.toString()))
+    const streams = pubsub as unknown as { streamsOutbound?: unknown; streamsInbound?: unknown }
+    const has = (map: unknown) => (id: string) => !(map instanceof Map) || map.has(id)
+    const outbound = has(streams.streamsOutbound)
+    const inbound = has(streams.streamsInbound)
+    return (id) => known.has(id) && outbound(id) && inbound(id)
+  }
+
+  const repair = async (peerId: PeerId): Promise<void> => {
+    const id = peerId.toString()
+    lastRepair.set(id, Date.now())
+    init.onRepair()
+    logger.warn('gossipsub lost its link to a connected peer; reconnecting', 'peer', id)
+    const closing = timeoutSignal(stopped.signal, init.dialTimeoutMs, () => new Error('repair timed out'))
+    try {
+      await libp2p.hangUp(peerId, { signal: closing.signal })
+      await libp2p.dial(peerId, { signal: closing.signal })
+      logger.info('gossipsub link repaired', 'peer', id)
+    } catch (err) {
+      logger.debug(
+        'redial after gossipsub repair failed; the peer reconnects on its own',
+        'peer',
+        id,
+        'error',
+        err,
+      )
+    } finally {
+      closing.clear()
+    }
+  }
+
+  const check = async (): Promise<void> => {
+    const now = Date.now()
+    const open = new Map<string, { peerId: PeerId; newest: number }>()
+    for (const c of libp2p.getConnections() as Connection[]) {
+      if (c.status !== 'open' || c.limits !== undefined) continue
+      const id = c.remotePeer.toString()
+      const seen = open.get(id)
+      if (seen === undefined || c.timeline.open > seen.newest)
+        open.set(id, { peerId: c.remotePeer, newest: c.timeline.open })
+    }
+    for (const id of strikes.keys()) if (!open.has(id)) strikes.delete(id)
+    const cooldownMs = init.intervalMs * COOLDOWN_INTERVALS
+    for (const [id, at] of lastRepair) if (now - at >= cooldownMs) lastRepair.delete(id)
+
+    const isLinked = linkedPeers()
+    for (const [id, { peerId, newest }] of open) {
+      if (stopped.signal.aborted) return
+      if (now - newest < init.graceMs || isLinked(id)) {
+        strikes.delete(id)
+        continue
+      }
+      if (!(await speaksPubsub(peerId)) || linkedPeers()(id)) continue
+      const count = (strikes.get(id) ?? 0) + 1
+      strikes.set(id, count)
+      if (count < STRIKES || lastRepair.has(id)) continue
+      strikes.delete(id)
+      await repair(peerId)
+    }
+  }
+
+  return {
+    start() {
+      if (timer !== undefined || init.intervalMs <= 0) return
+      timer = setInterval(() => {
+        if (checking) return
+        checking = true
+        check()
+          .catch((err: unknown) => logger.debug('gossipsub link check failed', 'error', err))
+          .finally(() => {
+            checking = false
+          })
+      }, init.intervalMs)
+      timer.unref?.()
+    },
+    stop() {
+      stopped.abort()
+      if (timer !== undefined) clearInterval(timer)
+      timer = undefined
+      strikes.clear()
+      lastRepair.clear()
+    },
+  }
+}
