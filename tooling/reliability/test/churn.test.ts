@@ -26,7 +26,7 @@ const MAX_DOWN = Math.max(3, Math.floor(SIZE / 5))
 const READY_GRACE_MS = 1_000
 const DELIVERY_WINDOW_MS = 2_000
 const READY_TIMEOUT_MS = 20_000
-const FINAL_ATTEMPTS = 15
+const FINAL_ATTEMPTS = 45
 const TOPIC = 'churn'
 const SEED = Number(process.env.CHURN_SEED ?? 20_261_125)
 
@@ -215,8 +215,11 @@ describe('churn', () => {
     await waitFor(() => deliveredNow() === expectedTotal, { timeoutMs: 3_000 }).catch(() => undefined)
     const delivered = deliveredNow()
 
-    // The healed network delivers a fresh event to every other node: one final event a second
-    // (meshes re-graft within a few heartbeats) until one reaches all, at most FINAL_ATTEMPTS.
+    // The healed network delivers a fresh event to every other node: one final event a second until
+    // one reaches all, at most FINAL_ATTEMPTS: meshes re-graft within a few heartbeats, and a link
+    // GossipSub lost to a crash-restart is repaired after the dead connection times out (10 s) and
+    // two link checks past the grace period (@depin/infrastructure `pubsubLinks`).
+
     const publisher = members[0]?.proc
     if (publisher === undefined) throw new Error('member 0 is not running')
     let finalAttempts = 0

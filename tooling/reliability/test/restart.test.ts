@@ -18,7 +18,7 @@ afterEach(async () => {
 })
 
 describe('crash and restart with the same wallet', () => {
-  it('the survivor delivers to the restarted peer again', { timeout: 90_000 }, async () => {
+  it('the survivor delivers to the restarted peer again', { timeout: 120_000 }, async () => {
     const [a, b] = [generateWallet(), generateWallet()]
     const ports = { quic: 0, tcp: 0 }
     let seed: BootstrapNode | undefined
@@ -85,7 +85,7 @@ describe('crash and restart with the same wallet', () => {
       message: "the survivor's dead connection closed",
     })
     const restartedAt = Date.now()
-    const after = await deliversWithin(30_000, 'after')
+    const after = await deliversWithin(45_000, 'after')
     const report = {
       deliveredAfterRestart: after,
       msFromDeadConnectionClosedToDelivery: after ? Date.now() - restartedAt : undefined,
