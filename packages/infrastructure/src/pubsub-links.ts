@@ -38,9 +38,12 @@ const COOLDOWN_INTERVALS = 15
  * ChainSafe/js-libp2p-gossipsub#456). The same happens when a stream is reset on a live connection.
  *
  * Every `intervalMs`, a peer with an open, unlimited connection that speaks a GossipSub protocol but
- * that GossipSub does not know, or has no stream with in either direction, is a suspect; found so twice in a row,
- * its connections are closed and it is redialled, so both sides set GossipSub up afresh and exchange
- * subscriptions again. If the redial fails, the peer (or our retry loop) reconnects on its own.
+ * that GossipSub does not know, or has no stream with in either direction, is a suspect (unless its
+ * newest connection is younger than `graceMs`: GossipSub opens streams one peer at a time, and a
+ * dead connection holds that queue up to libp2p's 10 s negotiation timeout). Found so twice in a
+ * row, its connections are closed and it is redialled, so both sides set GossipSub up afresh and
+ * exchange subscriptions again; at most once per {@link COOLDOWN_INTERVALS} checks per peer. If the
+ * redial fails, the peer (or our retry loop) reconnects on its own.
  */
 export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatch {
   const { libp2p, logger } = init
