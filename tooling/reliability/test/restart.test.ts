@@ -76,7 +76,8 @@ describe('crash and restart with the same wallet', () => {
     await waitFor(() => peer.ready, { timeoutMs: 20_000, message: 'restarted peer ready' })
     // The survivor held the dead connection next to the new one; once QUIC's idle timeout (10 s)
     // closes it, deliveries must flow on the new one.
-    await waitFor(() => (survivor.status?.connections ?? 2) >= 2, {
+    // (Soft: on a fast machine the two may overlap for less than a status report.)
+    await waitFor(() => (survivor.status?.connections ?? 0) >= 2, {
       timeoutMs: 20_000,
       message: 'the survivor holds the dead and the new connection',
     }).catch(() => undefined)
@@ -84,11 +85,11 @@ describe('crash and restart with the same wallet', () => {
       timeoutMs: 30_000,
       message: "the survivor's dead connection closed",
     })
-    const restartedAt = Date.now()
+    const deadClosedAt = Date.now()
     const after = await deliversWithin(45_000, 'after')
     const report = {
       deliveredAfterRestart: after,
-      msFromDeadConnectionClosedToDelivery: after ? Date.now() - restartedAt : undefined,
+      msFromDeadConnectionClosedToDelivery: after ? Date.now() - deadClosedAt : undefined,
       survivor: survivor.status,
     }
     console.log(`[reliability] restart ${JSON.stringify(report)}`)
