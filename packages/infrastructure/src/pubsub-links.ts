@@ -64,26 +64,30 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
   }
 
   /**
-   * Whether GossipSub knows the peer and has a stream each way with it (the inbound one carries the
-   * peer's subscriptions and events). The published GossipSub interface only lists known peers; the
+   * What GossipSub lacks for each peer: the peer itself, or a stream either way (the inbound one
+   * carries the peer's subscriptions and events); empty when the link is whole. The published GossipSub interface only lists known peers; the
    * stream maps are public fields of its implementation class (Lodestar reads them too), used when
    * present.
    */
-  const linkedPeers = (): ((id: string) => boolean) => {
+  const linkGaps = (): ((id: string) => string[]) => {
     const { pubsub } = libp2p.services
     const known = new Set(pubsub.getPeers().map((p) => p.toString()))
     const streams = pubsub as unknown as { streamsOutbound?: unknown; streamsInbound?: unknown }
-    const has = (map: unknown) => (id: string) => !(map instanceof Map) || map.has(id)
-    const outbound = has(streams.streamsOutbound)
-    const inbound = has(streams.streamsInbound)
-    return (id) => known.has(id) && outbound(id) && inbound(id)
+    const lacks = (map: unknown, id: string): boolean => map instanceof Map && !map.has(id)
+    return (id) => {
+      const gaps: string[] = []
+      if (!known.has(id)) gaps.push('peer')
+      if (lacks(streams.streamsOutbound, id)) gaps.push('outbound stream')
+      if (lacks(streams.streamsInbound, id)) gaps.push('inbound stream')
+      return gaps
+    }
   }
 
-  const repair = async (peerId: PeerId): Promise<void> => {
+  const repair = async (peerId: PeerId, gaps: string[]): Promise<void> => {
     const id = peerId.toString()
     lastRepair.set(id, Date.now())
     init.onRepair()
-    logger.warn('gossipsub lost its link to a connected peer; reconnecting', 'peer', id)
+    logger.warn('gossipsub lost its link to a connected peer; reconnecting', 'peer', id, 'missing', gaps)
     const closing = timeoutSignal(stopped.signal, init.dialTimeoutMs, () => new Error('repair timed out'))
     try {
       await libp2p.hangUp(peerId, { signal: closing.signal })
@@ -116,19 +120,21 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
     const cooldownMs = init.intervalMs * COOLDOWN_INTERVALS
     for (const [id, at] of lastRepair) if (now - at >= cooldownMs) lastRepair.delete(id)
 
-    const isLinked = linkedPeers()
+    const gapsOf = linkGaps()
     for (const [id, { peerId, newest }] of open) {
       if (stopped.signal.aborted) return
-      if (now - newest < init.graceMs || isLinked(id)) {
+      if (now - newest < init.graceMs || gapsOf(id).length === 0) {
         strikes.delete(id)
         continue
       }
-      if (!(await speaksPubsub(peerId)) || linkedPeers()(id)) continue
+      if (!(await speaksPubsub(peerId))) continue
+      const gaps = linkGaps()(id)
+      if (gaps.length === 0) continue
       const count = (strikes.get(id) ?? 0) + 1
       strikes.set(id, count)
       if (count < STRIKES || lastRepair.has(id)) continue
       strikes.delete(id)
-      await repair(peerId)
+      await repair(peerId, gaps)
     }
   }
 
