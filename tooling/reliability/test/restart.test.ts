@@ -94,6 +94,10 @@ describe('crash and restart with the same wallet', () => {
     }
     console.log(`[reliability] restart ${JSON.stringify(report)}`)
     expect(after, 'an event from the survivor reaches the restarted peer').toBe(true)
-    expect(survivor.status?.topicPeers).toBe(1)
+    // The status arrives once a second: wait for the report that follows the delivery.
+    await waitFor(() => survivor.status?.topicPeers === 1, {
+      timeoutMs: 5_000,
+      message: 'the survivor knows the restarted peer subscribes',
+    })
   })
 })
