@@ -120,7 +120,7 @@ export interface NodeInit {
   autonat?: { server?: boolean | undefined } | undefined
   /**
    * The GossipSub link check: a connected peer that speaks GossipSub but that GossipSub has lost
-   * (no outbound stream, or forgotten after a stream error; it happens when a peer crashes and
+   * (no stream either way, or forgotten after a stream error; it happens when a peer crashes and
    * comes back with the same key) is reconnected after two checks. A peer whose newest connection
    * is younger than `graceMs` is left alone: GossipSub opens streams one peer at a time, and a dead
    * connection holds that queue for up to libp2p's 10 s negotiation timeout, so a busy node needs
