@@ -65,9 +65,9 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
 
   /**
    * What GossipSub lacks for each peer: the peer itself, or a stream either way (the inbound one
-   * carries the peer's subscriptions and events); empty when the link is whole. The published GossipSub interface only lists known peers; the
-   * stream maps are public fields of its implementation class (Lodestar reads them too), used when
-   * present.
+   * carries the peer's subscriptions and events); empty when the link is whole. The published
+   * GossipSub interface only lists known peers; the stream maps are public fields of its
+   * implementation class (Lodestar reads them too), used when present.
    */
   const linkGaps = (): ((id: string) => string[]) => {
     const { pubsub } = libp2p.services
@@ -120,16 +120,16 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
     const cooldownMs = init.intervalMs * COOLDOWN_INTERVALS
     for (const [id, at] of lastRepair) if (now - at >= cooldownMs) lastRepair.delete(id)
 
+    // A link caught mid-change is not repaired: it must be found broken on STRIKES checks in a row.
     const gapsOf = linkGaps()
     for (const [id, { peerId, newest }] of open) {
       if (stopped.signal.aborted) return
-      if (now - newest < init.graceMs || gapsOf(id).length === 0) {
+      const gaps = gapsOf(id)
+      if (now - newest < init.graceMs || gaps.length === 0) {
         strikes.delete(id)
         continue
       }
       if (!(await speaksPubsub(peerId))) continue
-      const gaps = linkGaps()(id)
-      if (gaps.length === 0) continue
       const count = (strikes.get(id) ?? 0) + 1
       strikes.set(id, count)
       if (count < STRIKES || lastRepair.has(id)) continue

@@ -105,12 +105,12 @@ async function start(c: Extract<ChurnParentMessage, { type: 'start' }>): Promise
   }
   send({ type: 'listening', wallet: database.wallet, quicPort, tcpPort })
   setInterval(() => {
-    if (stopping === undefined && topic !== undefined) {
+    if (stopping === undefined) {
       const node = database.metrics().node
       send({
         type: 'status',
         peers: database.peers().length,
-        topicPeers: database.topicPeers(topic).length,
+        topicPeers: database.topicPeers(c.topic).length,
         connections: node.connections,
         linkRepairs: node.pubsubLinkRepairs,
       })

@@ -133,14 +133,11 @@ export async function spawnMember(options: SpawnMemberOptions): Promise<MemberPr
       case 'failed':
         failure = message.message
         break
-      case 'status':
-        status = {
-          peers: message.peers,
-          topicPeers: message.topicPeers,
-          connections: message.connections,
-          linkRepairs: message.linkRepairs,
-        }
+      case 'status': {
+        const { type: _, ...reported } = message
+        status = reported
         break
+      }
     }
   })
   child.once('spawn', () =>

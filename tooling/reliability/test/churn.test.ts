@@ -219,7 +219,6 @@ describe('churn', () => {
     // one reaches all, at most FINAL_ATTEMPTS: meshes re-graft within a few heartbeats, and a link
     // GossipSub lost to a crash-restart is repaired after the dead connection times out (10 s) and
     // two link checks past the grace period (@depin/infrastructure `pubsubLinks`).
-
     const publisher = members[0]?.proc
     if (publisher === undefined) throw new Error('member 0 is not running')
     let finalAttempts = 0
