@@ -48,6 +48,7 @@ const phases = new Map<number, PhaseCounts>()
 const seen = new Map<string, Set<number>>() // `${phase}|${sender}|${topic}` -> seqs
 let latencies: Record<number, number[]> = {}
 let db: Database | undefined
+let topics: string[] = []
 let timers: NodeJS.Timeout[] = [] // publishing
 let statsTimer: NodeJS.Timeout | undefined
 let stopping: Promise<void> | undefined
@@ -155,6 +156,9 @@ function stats(): void {
       delivered: m.messaging.delivered,
       rejectedTotal: m.messaging.rejectedTotal,
     },
+    topicPeers: Object.fromEntries(topics.map((topic) => [topic, db?.topicPeers(topic).length ?? 0])),
+    connections: m.node.connections,
+    linkRepairs: m.node.pubsubLinkRepairs,
     gaterDenied: m.hostGater.deniedTotal,
     deniedPeers,
   })
@@ -189,6 +193,7 @@ async function start(config: ChildConfig): Promise<void> {
   database.addEventListener('not-ready', (e) =>
     send({ type: 'transition', ready: false, peers: e.detail.peers }),
   )
+  topics = config.topics
   for (const topic of config.topics) {
     await database.subscribe(topic, (event) => onEvent(topic, event.fromPeerId, event.message))
   }

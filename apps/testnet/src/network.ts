@@ -1,6 +1,8 @@
 import { type ChildProcess, fork } from 'node:child_process'
 import { createSocket } from 'node:dgram'
 import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { generateWallet } from '@depin/identity'
 import type { BootstrapNode } from '@depin/pubsub'
 import type { TestnetOptions } from './options.js'
@@ -14,6 +16,17 @@ import type {
 } from './protocol.js'
 
 const STOP_TIMEOUT_MS = 8_000
+
+/**
+ * Node processes share V8's compiled code through Node's on-disk compile cache: each would
+ * otherwise compile the same ~1,000 modules, about 1.6 s of CPU per process measured with 25 nodes
+ * starting at once on 2 cores (`compileSourceTextModule` in their profiles). A cache the user set
+ * (NODE_COMPILE_CACHE) is kept.
+ */
+const CHILD_ENV: NodeJS.ProcessEnv = {
+  ...process.env,
+  NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), 'depin-testnet-compile-cache'),
+}
 
 export type NodeStatus = 'new' | 'starting' | 'running' | 'killed' | 'stopped' | 'failed'
 
@@ -193,6 +206,7 @@ export class Network {
     const child = fork(this.childPath, [], {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',
+      env: CHILD_ENV,
     })
     node.process = child
     let stderr = ''

@@ -60,6 +60,12 @@ export interface ChildStats {
   timeToFirstReadyMs: number | undefined
   /** Events published / accepted / rejected by the topic validator (all phases). */
   messaging: { published: number; accepted: number; delivered: number; rejectedTotal: number }
+  /** Peers GossipSub knows as subscribers, per topic (fewer than `peers`: GossipSub lost some). */
+  topicPeers: Record<string, number>
+  /** Open connections (more than peers: some peers hold two). */
+  connections: number
+  /** Peers the GossipSub link check reconnected. */
+  linkRepairs: number
   /** Connection attempts this node's host gater refused (registered nodes: intruders, revoked peers). */
   gaterDenied: number
   /** Refusals by this node's host gater, by PeerId. */

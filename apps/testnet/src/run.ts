@@ -144,7 +144,14 @@ export async function runTestnet(options: TestnetOptions, hooks: RunHooks): Prom
           .filter((s) => s !== r && Object.keys(r.phases.get(id)?.received[s.peerId] ?? {}).length < topics)
           .map((s) => `${s.label}->${r.label}`),
       )
-      const m = list.map((n) => `${n.label}: ${JSON.stringify(n.latest?.messaging)}`).join('; ')
+      const m = list
+        .map((n) => {
+          const s = n.latest
+          if (s === undefined) return `${n.label}: no stats`
+          const topicPeers = Object.values(s.topicPeers).join('/')
+          return `${n.label}: peers ${s.peers.length}, connections ${s.connections}, topic peers ${topicPeers}, link repairs ${s.linkRepairs}, ${JSON.stringify(s.messaging)}`
+        })
+        .join('; ')
       throw err instanceof StepFailed
         ? new StepFailed(`${err.message} (not heard: ${missing.join(', ')}; ${m})`)
         : err

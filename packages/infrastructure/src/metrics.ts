@@ -30,6 +30,8 @@ export interface NodeMetrics {
   dhtMode: 'server' | 'client'
   /** Rendezvous lookups run (all databases). */
   rendezvousFinds: number
+  /** Rendezvous lookups skipped because the database had `rendezvous.targetPeers` connected. */
+  rendezvousSkips: number
   /** Peers found through rendezvous lookups, excluding ourselves (counted per lookup). */
   dhtPeersFound: number
   /** Dials of peers found through rendezvous that connected. */
@@ -51,6 +53,7 @@ export interface NodeCounters {
   lastRecoveryMs: number | undefined
   notReadyTransitions: number
   rendezvousFinds: number
+  rendezvousSkips: number
   dhtPeersFound: number
   rendezvousDials: number
   rendezvousAdvertisements: number
@@ -68,6 +71,7 @@ export function createCounters(): NodeCounters {
     lastRecoveryMs: undefined,
     notReadyTransitions: 0,
     rendezvousFinds: 0,
+    rendezvousSkips: 0,
     dhtPeersFound: 0,
     rendezvousDials: 0,
     rendezvousAdvertisements: 0,

@@ -99,6 +99,8 @@ export async function createNode(init: NodeInit): Promise<DepinNode> {
 interface DatabaseEntry {
   rendezvous: Rendezvous
   refs: number
+  /** The gaters of the database's memberships, with their counts: they tell its peers from others'. */
+  gaters: Map<RegistryGater, number>
 }
 
 class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
@@ -239,8 +241,10 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
     this.gaters.add(gater)
     let entry = this.databases.get(databaseName)
     if (entry === undefined) {
+      const gaters = new Map<RegistryGater, number>()
       entry = {
         refs: 0,
+        gaters,
         rendezvous: createRendezvous({
           libp2p: this.libp2p,
           dhts: [
@@ -251,12 +255,16 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
           findIntervalMs: this.config.rendezvous.findIntervalMs,
           advertiseIntervalMs: this.config.rendezvous.advertiseIntervalMs,
           dialTimeoutMs: this.config.bootstrap.dialTimeoutMs,
+          enoughPeers: () => this.databasePeers(gaters) >= this.config.rendezvous.targetPeers,
           logger: this.config.logger,
           counters: this.counters,
         }),
       }
       this.databases.set(databaseName, entry)
+      gaters.set(gater, 1)
       await entry.rendezvous.start()
+    } else {
+      entry.gaters.set(gater, (entry.gaters.get(gater) ?? 0) + 1)
     }
     entry.refs++
     this.config.logger.info(
@@ -288,6 +296,9 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
         }
         const current = this.databases.get(databaseName)
         if (current === undefined) return
+        const gaterRefs = (current.gaters.get(gater) ?? 1) - 1
+        if (gaterRefs <= 0) current.gaters.delete(gater)
+        else current.gaters.set(gater, gaterRefs)
         current.refs--
         if (current.refs <= 0) {
           this.databases.delete(databaseName)
@@ -316,6 +327,7 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
       notReadyTransitions: c.notReadyTransitions,
       dhtMode: this.libp2p.services.dht.getMode(),
       rendezvousFinds: c.rendezvousFinds,
+      rendezvousSkips: c.rendezvousSkips,
       dhtPeersFound: c.dhtPeersFound,
       rendezvousDials: c.rendezvousDials,
       rendezvousAdvertisements: c.rendezvousAdvertisements,
@@ -388,6 +400,25 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
   private startRetryLoop(): void {
     if (this.shutdown.signal.aborted) return
     if (this.retryLoop.start()) this.counters.retryLoopsStarted++
+  }
+
+  /**
+   * Connected peers that one of the database's gaters admits (from their caches; no registry call),
+   * counted up to the rendezvous target: peers of the process's other databases do not count.
+   */
+  private databasePeers(gaters: Map<RegistryGater, number>): number {
+    const target = this.config.rendezvous.targetPeers
+    let count = 0
+    for (const peer of this.libp2p.getPeers()) {
+      for (const gater of gaters.keys()) {
+        if (gater.isAuthorizedCached(peer)) {
+          count++
+          break
+        }
+      }
+      if (count >= target) break
+    }
+    return count
   }
 
   private readonly onPeerConnect = (): void => {

@@ -39,6 +39,12 @@ export interface RendezvousInit {
   findIntervalMs: number
   advertiseIntervalMs: number
   dialTimeoutMs: number
+  /**
+   * Whether the database already has enough peers: a lookup is then skipped (go-libp2p-pubsub's
+   * discovery skips a topic whose router `EnoughPeers`). Every DHT lookup is a round of requests
+   * to up to every peer, so in a large network unconditional lookups cost more than the traffic.
+   */
+  enoughPeers?: () => boolean
   logger: Logger
   counters: NodeCounters
 }
@@ -173,6 +179,10 @@ export function createRendezvous(init: RendezvousInit): Rendezvous {
 
   const findLoop = (): void => {
     if (cid === undefined || controller.signal.aborted) return
+    if (init.enoughPeers?.() === true) {
+      counters.rendezvousSkips++
+      return
+    }
     if (finding !== undefined) {
       findAgain = true
       return

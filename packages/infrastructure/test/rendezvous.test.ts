@@ -1,4 +1,5 @@
-import { waitFor } from '@depin/test-utils'
+import { createRegistryGater } from '@depin/gater'
+import { createInMemoryRegistry, waitFor } from '@depin/test-utils'
 import { CID } from 'multiformats/cid'
 import { afterEach, describe, expect, it } from 'vitest'
 import { rendezvousCid, rendezvousNamespace } from '../src/index.js'
@@ -70,5 +71,81 @@ describe('rendezvous discovery', () => {
       },
       { timeoutMs: 10_000, message: 'alpha advertised by a only' },
     )
+  })
+})
+
+describe('rendezvous target', () => {
+  it('skips lookups while targetPeers are connected and looks again when a peer leaves', {
+    timeout: 60_000,
+  }, async () => {
+    const rendezvous = { findIntervalMs: 300, advertiseIntervalMs: 5_000, targetPeers: 2 }
+    const boot = await net.start({ name: 'tgt-boot', init: { rendezvous } })
+    const bootstrap = [bootstrapEntryOf(boot.node)]
+    const a = await net.start({ name: 'tgt-a', bootstrap, init: { rendezvous } })
+    const b = await net.start({ name: 'tgt-b', bootstrap, init: { rendezvous } })
+    await waitFor(() => a.node.libp2p.getConnections(b.node.peerId).length > 0, {
+      timeoutMs: 20_000,
+      message: 'a connected to b (found through rendezvous)',
+    })
+    // Two peers (boot and b): every tick from now on is skipped, none runs a lookup.
+    const skipsAt = a.node.metrics().rendezvousSkips
+    await waitFor(() => a.node.metrics().rendezvousSkips >= skipsAt + 3, {
+      timeoutMs: 10_000,
+      message: 'a skipped three lookups',
+    })
+    const findsWhileEnough = a.node.metrics().rendezvousFinds
+    const skipsBefore = a.node.metrics().rendezvousSkips
+    await waitFor(() => a.node.metrics().rendezvousSkips >= skipsBefore + 3, {
+      timeoutMs: 10_000,
+      message: 'a skipped three more lookups',
+    })
+    expect(a.node.metrics().rendezvousFinds).toBe(findsWhileEnough)
+
+    await net.stop(b)
+    await waitFor(() => a.node.metrics().rendezvousFinds > findsWhileEnough, {
+      timeoutMs: 10_000,
+      message: 'a looked for peers again after b left',
+    })
+    const c = await net.start({ name: 'tgt-c', bootstrap, init: { rendezvous } })
+    await waitFor(() => a.node.libp2p.getConnections(c.node.peerId).length > 0, {
+      timeoutMs: 20_000,
+      message: 'a connected to the newcomer c',
+    })
+  })
+
+  it("counts only the database's own peers: another database's peers do not stop its lookups", {
+    timeout: 60_000,
+  }, async () => {
+    const rendezvous = { findIntervalMs: 300, advertiseIntervalMs: 5_000, targetPeers: 1 }
+    const q = await net.start({ name: 'multi-q', init: { rendezvous } })
+    const x = await net.start({
+      name: 'multi-x',
+      database: false,
+      bootstrap: [bootstrapEntryOf(q.node)],
+      init: { rendezvous },
+    })
+    // alpha's registry lists only x itself: q is a peer of beta (the shared test registry) alone.
+    const alphaGater = createRegistryGater({
+      getAuthorizedWallets: createInMemoryRegistry([x.identity.wallet]).getAuthorizedWallets,
+    })
+    await alphaGater.start()
+    try {
+      await x.node.joinDatabase('beta', x.gater)
+      await x.node.joinDatabase('alpha', alphaGater)
+      await waitFor(() => x.node.libp2p.getConnections(q.node.peerId).length > 0, {
+        timeoutMs: 20_000,
+        message: 'x connected to q',
+      })
+      // beta has its one peer and skips; alpha has none and keeps looking.
+      const before = x.node.metrics()
+      await waitFor(
+        () =>
+          x.node.metrics().rendezvousSkips >= before.rendezvousSkips + 3 &&
+          x.node.metrics().rendezvousFinds >= before.rendezvousFinds + 3,
+        { timeoutMs: 15_000, message: 'beta skipped three lookups while alpha ran three' },
+      )
+    } finally {
+      await alphaGater.stop()
+    }
   })
 })

@@ -201,6 +201,12 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = Object.freeze([
   ),
   nodeValue('node_rendezvous_finds_total', 'Rendezvous lookups run.', 'counter', (n) => n.rendezvousFinds),
   nodeValue(
+    'node_rendezvous_lookups_skipped_total',
+    'Rendezvous lookups skipped because the database had rendezvous.targetPeers peers connected.',
+    'counter',
+    (n) => n.rendezvousSkips,
+  ),
+  nodeValue(
     'node_rendezvous_peers_found_total',
     'Peers found through rendezvous lookups (per lookup).',
     'counter',

@@ -34,6 +34,7 @@ export function sampleMetrics(): FacadeMetrics {
       notReadyTransitions: 0,
       dhtMode: 'server',
       rendezvousFinds: 6,
+      rendezvousSkips: 4,
       dhtPeersFound: 8,
       rendezvousDials: 2,
       rendezvousAdvertisements: 1,
