@@ -13,6 +13,15 @@ import type {
 } from './protocol.js'
 
 const ASK_TIMEOUT_MS = 5_000
+
+/** Short timings: the testnet shows recovery within seconds, not the production minutes. */
+const FAST_TIMINGS = {
+  bootstrap: { dialTimeoutMs: 5_000, retryInitialDelayMs: 500, retryIntervalMs: 1_000 },
+  rendezvous: { findIntervalMs: 2_000 },
+  // A crashed peer's QUIC connection is noticed after the idle timeout (the partition scenario);
+  // below ~5 s, busy machines (event loops stalled for seconds) drop healthy connections.
+  quic: { maxIdleTimeoutMs: 6_000, keepAliveIntervalMs: 1_500 },
+}
 const STATS_INTERVAL_MS = 500
 
 function send(message: ChildMessage): void {
@@ -176,12 +185,7 @@ async function start(config: ChildConfig): Promise<void> {
     refreshIntervalMs: config.refreshIntervalMs,
     node: {
       transports: config.transports,
-      // Short timings: the testnet shows recovery within seconds, not the production minutes.
-      bootstrap: { dialTimeoutMs: 5_000, retryInitialDelayMs: 500, retryIntervalMs: 1_000 },
-      rendezvous: { findIntervalMs: 2_000 },
-      // A crashed peer's QUIC connection is noticed after the idle timeout (the partition scenario);
-      // below ~5 s, busy machines (event loops stalled for seconds) drop healthy connections.
-      quic: { maxIdleTimeoutMs: 6_000, keepAliveIntervalMs: 1_500 },
+      ...(config.timings === 'fast' ? FAST_TIMINGS : {}),
     },
     metricsServer: { port: config.metricsPort },
   })

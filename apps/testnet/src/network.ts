@@ -226,6 +226,7 @@ export class Network {
       listenPorts: node.listenPorts,
       transports: { quic: this.options.transport !== 'tcp', tcp: this.options.transport !== 'quic' },
       refreshIntervalMs: this.options.refreshIntervalMs,
+      timings: this.options.timings,
       size: this.options.size,
       metricsPort,
     }

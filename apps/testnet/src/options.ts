@@ -1,5 +1,8 @@
 import { parseArgs } from 'node:util'
 
+/** The most registered nodes a testnet runs (each a process of ~150-250 MB). */
+export const MAX_NODES = 128
+
 export const SCENARIOS = ['none', 'bootstrap-failover', 'late-bootstrap', 'partition', 'revoke'] as const
 export type Scenario = (typeof SCENARIOS)[number]
 
@@ -25,8 +28,15 @@ export interface TestnetOptions {
   json: string | undefined
   /** First metrics port (node i listens on port + i); 0 = any free port. @default 0 */
   metricsPort: number
-  /** Registry refresh interval of every node. @default 1000 */
+  /** Registry refresh interval of every node. @default 1000 (fast), 30000 (production) */
   refreshIntervalMs: number
+  /**
+   * `fast`: short bootstrap, rendezvous and QUIC timings so recovery shows within seconds;
+   * `production`: the library's defaults, as operators run it. @default 'fast'
+   */
+  timings: 'fast' | 'production'
+  /** Node processes started at a time (each batch listening before the next starts). @default all */
+  startBatch: number
   /** Live terminal view; false prints plain lines. @default stdout is a TTY */
   live: boolean
 }
@@ -38,7 +48,7 @@ refuses intruders, optionally runs a fault scenario, prints a summary and exits 
 node became ready, every counted event reached every subscriber and every intruder was refused.
 
 Options:
-  --nodes N            registered nodes, the bootstrap node included (default 5, min 2)
+  --nodes N            registered nodes, the bootstrap node included (default 5, 2 to 128)
   --transport T        quic | tcp | both (default both)
   --duration S         seconds of publishing (default 10; the whole run takes ~20 s)
   --rate R             events per second per node (default 5)
@@ -56,7 +66,12 @@ Options:
                                              connections drop and its events stop arriving
   --json FILE          write a machine-readable report of every figure to FILE
   --metrics-port P     node i serves /metrics and /healthz on port P+i (default: any free port)
-  --refresh-ms MS      registry refresh interval of every node (default 1000)
+  --refresh-ms MS      registry refresh interval of every node (default 1000; 30000 with
+                       --timings production)
+  --timings T          fast | production: fast (default) shortens bootstrap retry, rendezvous
+                       and QUIC timeouts so recovery shows within seconds; production keeps the
+                       library's defaults (use it to measure cost at scale)
+  --start-batch K      start node processes K at a time (default: all at once)
   --plain              plain progress lines even on a terminal (default when stdout is not a TTY)
   -h, --help           show this help
 `
@@ -96,7 +111,10 @@ export function parseOptions(argv: string[], isTTY: boolean): TestnetOptions | u
   const scenario = (v.scenario ?? 'none') as Scenario
   if (!SCENARIOS.includes(scenario))
     throw new UsageError(`--scenario must be one of ${SCENARIOS.join(', ')} (got "${v.scenario}")`)
-  const nodes = Math.round(integer('nodes', v.nodes, 5, 2, 64))
+  const nodes = Math.round(integer('nodes', v.nodes, 5, 2, MAX_NODES))
+  const timings = v.timings ?? 'fast'
+  if (timings !== 'fast' && timings !== 'production')
+    throw new UsageError(`--timings must be fast or production (got "${timings}")`)
   if (scenario !== 'none' && nodes < 3) throw new UsageError(`--scenario ${scenario} needs --nodes 3 or more`)
   return {
     nodes,
@@ -109,7 +127,11 @@ export function parseOptions(argv: string[], isTTY: boolean): TestnetOptions | u
     scenario,
     json: v.json,
     metricsPort: Math.round(integer('metrics-port', v['metrics-port'], 0, 0, 65_000)),
-    refreshIntervalMs: Math.round(integer('refresh-ms', v['refresh-ms'], 1_000, 100, 600_000)),
+    refreshIntervalMs: Math.round(
+      integer('refresh-ms', v['refresh-ms'], timings === 'fast' ? 1_000 : 30_000, 100, 600_000),
+    ),
+    timings,
+    startBatch: Math.round(integer('start-batch', v['start-batch'], MAX_NODES, 1, MAX_NODES)),
     live: isTTY && v.plain !== true,
   }
 }
@@ -131,6 +153,8 @@ function parse(argv: string[]) {
       json: { type: 'string' },
       'metrics-port': { type: 'string' },
       'refresh-ms': { type: 'string' },
+      timings: { type: 'string' },
+      'start-batch': { type: 'string' },
       plain: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },

@@ -11,6 +11,8 @@ export interface ChildConfig {
   listenPorts: { quic: number; tcp: number }
   transports: { quic: boolean; tcp: boolean }
   refreshIntervalMs: number
+  /** `fast`: short recovery timings; `production`: the library's defaults. */
+  timings: 'fast' | 'production'
   /** Bytes of padding in each event. */
   size: number
   /** 0 = any free port. */

@@ -101,7 +101,9 @@ export async function runTestnet(options: TestnetOptions, hooks: RunHooks): Prom
   const ready = (n: NodeHandle): boolean => n.status === 'running' && n.latest?.ready === true
 
   const startNodes = async (indices: number[]): Promise<void> => {
-    await Promise.all(nodes(indices).map((n) => network.start(n)))
+    for (let i = 0; i < indices.length; i += options.startBatch) {
+      await Promise.all(nodes(indices.slice(i, i + options.startBatch)).map((n) => network.start(n)))
+    }
     for (const n of nodes(indices))
       hooks.log(`node ${n.label} (${n.role}) ${short(n.peerId)} listening; metrics ${n.metricsUrl}/metrics`)
   }

@@ -42,6 +42,10 @@ describe('parseOptions', () => {
         '9464',
         '--refresh-ms',
         '500',
+        '--timings',
+        'production',
+        '--start-batch',
+        '8',
       ],
       false,
     )
@@ -57,8 +61,15 @@ describe('parseOptions', () => {
       json: 'r.json',
       metricsPort: 9464,
       refreshIntervalMs: 500,
+      timings: 'production',
+      startBatch: 8,
       live: false,
     })
+  })
+
+  test('--timings production refreshes the registry at the library default unless --refresh-ms is given', () => {
+    expect(parseOptions([], false)).toMatchObject({ timings: 'fast', refreshIntervalMs: 1_000 })
+    expect(parseOptions(['--timings', 'production'], false)).toMatchObject({ refreshIntervalMs: 30_000 })
   })
 
   test.each([
@@ -67,6 +78,9 @@ describe('parseOptions', () => {
     [['--transport', 'udp'], /--transport must be quic, tcp or both/],
     [['--scenario', 'meteor'], /--scenario must be one of/],
     [['--scenario', 'partition', '--nodes', '2'], /needs --nodes 3/],
+    [['--nodes', '129'], /--nodes must be a number from 2 to 128/],
+    [['--timings', 'slow'], /--timings must be fast or production/],
+    [['--start-batch', '0'], /--start-batch must be a number from 1/],
     [['--bogus'], /bogus/],
   ])('bad input %j is refused naming the option', (argv, message) => {
     expect(() => parseOptions(argv, false)).toThrow(UsageError)
@@ -92,6 +106,8 @@ describe('the CLI', () => {
       '--intruders',
       '--json',
       '--scenario',
+      '--timings',
+      '--start-batch',
       'bootstrap-failover',
       'late-bootstrap',
       'partition',

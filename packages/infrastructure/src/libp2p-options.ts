@@ -121,6 +121,10 @@ export function libp2pOptions(
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionGater,
+    connectionMonitor:
+      config.connectionMonitor.pingIntervalMs === 0
+        ? { enabled: false }
+        : { pingInterval: config.connectionMonitor.pingIntervalMs },
     connectionManager: {
       maxConnections: config.connectionLimits.high,
       inboundConnectionThreshold: config.connectionLimits.inboundPerHostPerSecond,

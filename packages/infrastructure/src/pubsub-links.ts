@@ -12,7 +12,7 @@ export interface PubsubLinkWatchInit {
   /** Time allowed for the redial of a repaired peer. */
   dialTimeoutMs: number
   logger: Logger
-  /** Called for every repair (the node counts them). */
+  /** Called for every repair, reopen or reconnect (the node counts them). */
   onRepair(): void
 }
 
@@ -35,20 +35,31 @@ const COOLDOWN_INTERVALS = 15
  * one and skips the new one; when the dead connection closes, the stream goes with it, or its read
  * error makes GossipSub forget the peer and its subscriptions. The peer is connected and ready, and
  * never receives another event from us (libp2p/js-libp2p#3531 left this case open;
- * ChainSafe/js-libp2p-gossipsub#456). The same happens when a stream is reset on a live connection.
+ * ChainSafe/js-libp2p-gossipsub#456). The same happens when a stream is reset on a live connection,
+ * or when opening the stream failed (GossipSub does not retry).
  *
  * Every `intervalMs`, a peer with an open, unlimited connection that speaks a GossipSub protocol but
  * that GossipSub does not know, or has no stream with in either direction, is a suspect (unless its
  * newest connection is younger than `graceMs`: GossipSub opens streams one peer at a time, and a
  * dead connection holds that queue up to libp2p's 10 s negotiation timeout). Found so twice in a
- * row, its connections are closed and it is redialled, so both sides set GossipSub up afresh and
- * exchange subscriptions again; at most once per {@link COOLDOWN_INTERVALS} checks per peer. If the
- * redial fails, the peer (or our retry loop) reconnects on its own.
+ * row, it is repaired in two steps:
+ * 1. Reopen: GossipSub is handed the peer's newest connection as if it had just connected (its
+ *    topology handler), so it knows the peer again and opens its outbound stream if it has none; the
+ *    peer answers a new inbound stream by opening its own. No connection is dropped, so a peer that
+ *    is only slow (a loaded machine, GossipSub's queue) loses nothing.
+ * 2. Reconnect, if the link is still broken `graceMs` after the reopen: its connections are closed
+ *    and it is redialled, so both sides set GossipSub up afresh; at most once per
+ *    {@link COOLDOWN_INTERVALS} checks per peer. If the redial fails, the peer (or our retry loop)
+ *    reconnects on its own.
+ * Measured: with reconnects only, a 50-process testnet on 2 cores closed 1-15 healthy-but-slow links
+ * per node and nodes whose only link was closed went not-ready.
  */
 export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatch {
   const { libp2p, logger } = init
   const strikes = new Map<string, number>()
   const lastRepair = new Map<string, number>()
+  /** Peers whose streams GossipSub was asked to reopen, and when: reconnected if still broken later. */
+  const reopened = new Map<string, number>()
   let timer: ReturnType<typeof setInterval> | undefined
   let checking = false
   const stopped = new AbortController()
@@ -83,7 +94,17 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
     }
   }
 
-  const repair = async (peerId: PeerId, gaps: string[]): Promise<void> => {
+  /** GossipSub's topology handler (a method of its implementation class), when present. */
+  const reopen = (peerId: PeerId, connection: Connection): boolean => {
+    const pubsub = libp2p.services.pubsub as unknown as {
+      onPeerConnected?: (peerId: PeerId, connection: Connection) => void
+    }
+    if (typeof pubsub.onPeerConnected !== 'function') return false
+    pubsub.onPeerConnected(peerId, connection)
+    return true
+  }
+
+  const reconnect = async (peerId: PeerId, gaps: string[]): Promise<void> => {
     const id = peerId.toString()
     lastRepair.set(id, Date.now())
     init.onRepair()
@@ -108,15 +129,16 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
 
   const check = async (): Promise<void> => {
     const now = Date.now()
-    const open = new Map<string, { peerId: PeerId; newest: number }>()
+    const open = new Map<string, { peerId: PeerId; newest: Connection }>()
     for (const c of libp2p.getConnections() as Connection[]) {
       if (c.status !== 'open' || c.limits !== undefined) continue
       const id = c.remotePeer.toString()
       const seen = open.get(id)
-      if (seen === undefined || c.timeline.open > seen.newest)
-        open.set(id, { peerId: c.remotePeer, newest: c.timeline.open })
+      if (seen === undefined || c.timeline.open > seen.newest.timeline.open)
+        open.set(id, { peerId: c.remotePeer, newest: c })
     }
     for (const id of strikes.keys()) if (!open.has(id)) strikes.delete(id)
+    for (const id of reopened.keys()) if (!open.has(id)) reopened.delete(id)
     const cooldownMs = init.intervalMs * COOLDOWN_INTERVALS
     for (const [id, at] of lastRepair) if (now - at >= cooldownMs) lastRepair.delete(id)
 
@@ -125,16 +147,36 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
     for (const [id, { peerId, newest }] of open) {
       if (stopped.signal.aborted) return
       const gaps = gapsOf(id)
-      if (now - newest < init.graceMs || gaps.length === 0) {
+      if (now - newest.timeline.open < init.graceMs || gaps.length === 0) {
         strikes.delete(id)
+        reopened.delete(id)
         continue
       }
       if (!(await speaksPubsub(peerId))) continue
       const count = (strikes.get(id) ?? 0) + 1
       strikes.set(id, count)
       if (count < STRIKES || lastRepair.has(id)) continue
+      const reopenedAt = reopened.get(id)
+      if (reopenedAt === undefined) {
+        if (reopen(peerId, newest)) {
+          strikes.delete(id)
+          reopened.set(id, now)
+          init.onRepair()
+          logger.info(
+            'gossipsub lost its link to a connected peer; reopening its streams',
+            'peer',
+            id,
+            'missing',
+            gaps,
+          )
+          continue
+        }
+      } else if (now - reopenedAt < init.graceMs) {
+        continue
+      }
       strikes.delete(id)
-      await repair(peerId, gaps)
+      reopened.delete(id)
+      await reconnect(peerId, gaps)
     }
   }
 
@@ -158,6 +200,7 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
       timer = undefined
       strikes.clear()
       lastRepair.clear()
+      reopened.clear()
     },
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { GOSSIPSUB_DEFAULTS } from '../src/index.js'
 import { fromSeqnoFastMsgId } from '../src/gossipsub-defaults.js'
+import { GOSSIPSUB_DEFAULTS } from '../src/index.js'
 
 const bytes = (...values: number[]): Uint8Array => Uint8Array.from(values)
 
@@ -23,11 +23,7 @@ describe('fast message id (duplicates dropped before signature checks)', () => {
 
   it('gives messages without from or seqno (invalid under StrictSign) an id no valid message has', () => {
     const valid = fromSeqnoFastMsgId({ from: bytes(1), seqno: bytes(2), topic: 't' })
-    for (const msg of [
-      { topic: 't' },
-      { from: bytes(1), topic: 't' },
-      { seqno: bytes(2), topic: 't' },
-    ]) {
+    for (const msg of [{ topic: 't' }, { from: bytes(1), topic: 't' }, { seqno: bytes(2), topic: 't' }]) {
       const id = fromSeqnoFastMsgId(msg)
       expect(id).toBe('')
       expect(id).not.toBe(valid)

@@ -43,6 +43,7 @@ describe('createNode: bad input', () => {
     ['quic.keepAliveIntervalMs', { ...valid, quic: { maxIdleTimeoutMs: 1_000, keepAliveIntervalMs: 1_000 } }],
     ['rendezvous.findIntervalMs', { ...valid, rendezvous: { findIntervalMs: -5 } }],
     ['rendezvous.targetPeers', { ...valid, rendezvous: { targetPeers: 0 } }],
+    ['connectionMonitor.pingIntervalMs', { ...valid, connectionMonitor: { pingIntervalMs: -1 } }],
     ['dht.clientMode', { ...valid, dht: { clientMode: 'yes' as unknown as boolean } }],
     ['pubsubLinks.checkIntervalMs', { ...valid, pubsubLinks: { checkIntervalMs: -1 } }],
     ['pubsubLinks.graceMs', { ...valid, pubsubLinks: { graceMs: 0.5 } }],
