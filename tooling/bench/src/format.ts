@@ -155,7 +155,7 @@ export function markdown(r: BenchResults): string {
   }
   if (r.scale !== undefined) {
     parts.push(
-      `## Scale: apps/testnet node processes (${r.scale.durationS} s of publishing at ${r.scale.rate}/s per node)`,
+      `## Scale: apps/testnet node processes (${r.scale.durationS} s of publishing, ${r.scale.networkRate} events/s across the network on one topic, \`--timings production\`, ${r.scale.startBatch} processes started at a time)`,
     )
     parts.push(
       table(

@@ -32,12 +32,17 @@ export interface ScaleRow {
 export interface ScaleFigures {
   cli: string
   durationS: number
-  rate: number
+  /** Events per second published across the whole network (one topic), split evenly over its nodes. */
+  networkRate: number
+  /** Node processes started at a time. */
+  startBatch: number
   rows: ScaleRow[]
   largestFullDelivery: number | null
 }
 
 const TICKS = 100 // USER_HZ on Linux
+/** Node processes started at a time: each takes ~1 s of CPU to load, so all at once stall 2 cores. */
+const START_BATCH = 10
 
 function descendants(root: number): number[] {
   const parents = new Map<number, number>()
@@ -86,14 +91,14 @@ export async function runScaleBench({
   repoRoot,
   sizes,
   durationS,
-  rate,
-  maxNodes = 64,
+  networkRate,
+  maxNodes = 128,
   log = () => {},
 }: {
   repoRoot: string
   sizes: number[]
   durationS: number
-  rate: number
+  networkRate: number
   /** The testnet CLI's own upper bound on --nodes. */
   maxNodes?: number
   log?: (line: string) => void
@@ -122,7 +127,10 @@ export async function runScaleBench({
       rows.push({ nodes, status: `not run: ${stop}` })
       continue
     }
-    log(`scale: testnet of ${nodes} node processes (${durationS} s at ${rate}/s per node)`)
+    // The traffic stays the same at every size (each delivery costs CPU on one machine: a per-node
+    // rate would grow the work with N squared); the nodes run the library's production timings.
+    const rate = Math.max(0.1, Math.round((networkRate / nodes) * 100) / 100)
+    log(`scale: testnet of ${nodes} node processes (${durationS} s at ${rate}/s per node, one topic)`)
     const json = join(tmpdir(), `depin-bench-scale-${process.pid}-${nodes}.json`)
     rmSync(json, { force: true })
     const started = performance.now()
@@ -136,6 +144,12 @@ export async function runScaleBench({
         String(durationS),
         '--rate',
         String(rate),
+        '--topics',
+        '1',
+        '--timings',
+        'production',
+        '--start-batch',
+        String(START_BATCH),
         '--intruders',
         '0',
         '--plain',
@@ -221,7 +235,8 @@ export async function runScaleBench({
   return {
     cli: 'apps/testnet/dist/cli.js',
     durationS,
-    rate,
+    networkRate,
+    startBatch: START_BATCH,
     rows,
     largestFullDelivery: full.length > 0 ? Math.max(...full) : null,
   }
