@@ -30,37 +30,31 @@ async function pair(init = LINKS, initB = init): Promise<{ a: TestNode; b: TestN
   return { a, b, received }
 }
 
+/** Resets A's GossipSub streams with B in one direction, leaving the connection open. */
+function resetStreams(a: TestNode, b: TestNode, direction: 'inbound' | 'outbound'): void {
+  const { pubsub } = a.node.libp2p.services
+  const streams = a.node.libp2p
+    .getConnections(b.node.peerId)
+    .flatMap((c) => c.streams)
+    .filter((s) => s.direction === direction && pubsub.protocols.includes(s.protocol ?? ''))
+  expect(streams.length).toBeGreaterThan(0)
+  for (const stream of streams) stream.abort(new Error('test: stream reset'))
+  expect(streams.every((stream) => stream.status !== 'open')).toBe(true)
+}
+
 /**
  * Resets the GossipSub stream B opened to A (as a flaky link or a relay may), leaving the connection
  * open: A's read fails and GossipSub forgets B and its subscriptions, as after a crash-restart.
  */
 async function loseLink(a: TestNode, b: TestNode): Promise<void> {
-  const { pubsub } = a.node.libp2p.services
-  const streams = a.node.libp2p
-    .getConnections(b.node.peerId)
-    .flatMap((c) => c.streams)
-    .filter((s) => s.direction === 'inbound' && pubsub.protocols.includes(s.protocol ?? ''))
-  expect(streams.length).toBeGreaterThan(0)
-  for (const stream of streams) stream.abort(new Error('test: stream reset'))
-  await waitFor(() => !pubsub.getSubscribers(TOPIC).some((p) => p.equals(b.node.peerId)), {
-    message: 'A forgot that B subscribes',
-  })
+  resetStreams(a, b, 'inbound')
+  await waitFor(
+    () => !a.node.libp2p.services.pubsub.getSubscribers(TOPIC).some((p) => p.equals(b.node.peerId)),
+    {
+      message: 'A forgot that B subscribes',
+    },
+  )
   expect(a.node.libp2p.getConnections(b.node.peerId).length).toBeGreaterThan(0)
-}
-
-/**
- * Resets the GossipSub stream A opened to B: A's GossipSub drops its outbound stream and does not
- * open another (B's read fails too). Reopening puts this right without closing the connection.
- */
-async function loseOutbound(a: TestNode, b: TestNode): Promise<void> {
-  const { pubsub } = a.node.libp2p.services
-  const streams = a.node.libp2p
-    .getConnections(b.node.peerId)
-    .flatMap((c) => c.streams)
-    .filter((s) => s.direction === 'outbound' && pubsub.protocols.includes(s.protocol ?? ''))
-  expect(streams.length).toBeGreaterThan(0)
-  for (const stream of streams) stream.abort(new Error('test: stream reset'))
-  expect(streams.every((stream) => stream.status !== 'open')).toBe(true)
 }
 
 /** Publishes from A until B gets one, bounded. */
@@ -85,7 +79,8 @@ describe('GossipSub link check', () => {
     const { a, b, received } = await pair()
     expect(await delivers(a, received, 'before', 10_000)).toBe(true)
     const connectionIds = a.node.libp2p.getConnections(b.node.peerId).map((c) => c.id)
-    await loseOutbound(a, b)
+    // A's GossipSub drops its outbound stream and does not open another (B's read fails too).
+    resetStreams(a, b, 'outbound')
     expect(await delivers(a, received, 'after', 15_000)).toBe(true)
     expect(a.node.metrics().pubsubLinkRepairs + b.node.metrics().pubsubLinkRepairs).toBeGreaterThanOrEqual(1)
     const line = [...a.logger.lines, ...b.logger.lines].find((l) => l.includes('reopening its streams'))

@@ -23,7 +23,11 @@ function childScript(): string {
 
 function runChild(init: MemoryChildInit): Promise<MemoryChildReport> {
   return new Promise((resolve, reject) => {
-    const child = fork(childScript(), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
+    const child = fork(childScript(), [], {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      // A full GC at the start and end tells retained memory from garbage not yet collected.
+      execArgv: [...process.execArgv, '--expose-gc'],
+    })
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
       reject(new Error(`memory child (${init.role}) did not report within ${init.durationMs + 60_000} ms`))

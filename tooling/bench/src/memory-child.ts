@@ -23,11 +23,22 @@ export interface MemoryChildReport {
   heapUsedStartMb: number
   heapUsedEndMb: number
   heapUsedMaxMb: number
+  /** Heap still in use after a full GC (`--expose-gc`), at the start and at the end: what is retained. */
+  heapRetainedStartMb: number
+  heapRetainedEndMb: number
   published: number
   received: number
 }
 
 const mb = (bytes: number): number => bytes / 1024 / 1024
+
+/** Heap in use after a full collection (the child runs with --expose-gc); NaN without it. */
+function retainedHeap(): number {
+  const gc = (globalThis as { gc?: () => void }).gc
+  if (gc === undefined) return Number.NaN
+  gc()
+  return process.memoryUsage().heapUsed
+}
 
 process.once('message', async (init: MemoryChildInit) => {
   try {
@@ -53,6 +64,7 @@ process.once('message', async (init: MemoryChildInit) => {
       rss.push(m.rss)
       heap.push(m.heapUsed)
     }
+    const retainedStart = retainedHeap()
     sample()
     const sampler = setInterval(sample, 1_000)
     let published = 0
@@ -71,6 +83,7 @@ process.once('message', async (init: MemoryChildInit) => {
     }
     clearInterval(sampler)
     sample()
+    const retainedEnd = retainedHeap()
     const report: MemoryChildReport = {
       role: init.role,
       samples: rss.length,
@@ -80,6 +93,8 @@ process.once('message', async (init: MemoryChildInit) => {
       heapUsedStartMb: mb(heap[0] ?? 0),
       heapUsedEndMb: mb(heap.at(-1) ?? 0),
       heapUsedMaxMb: mb(Math.max(...heap)),
+      heapRetainedStartMb: mb(retainedStart),
+      heapRetainedEndMb: mb(retainedEnd),
       published,
       received,
     }
