@@ -42,15 +42,17 @@ const COOLDOWN_INTERVALS = 15
  * that GossipSub does not know, or has no stream with in either direction, is a suspect (unless its
  * newest connection is younger than `graceMs`: GossipSub opens streams one peer at a time, and a
  * dead connection holds that queue up to libp2p's 10 s negotiation timeout). Found so twice in a
- * row, it is repaired in two steps:
- * 1. Reopen: GossipSub is handed the peer's newest connection as if it had just connected (its
- *    topology handler), so it knows the peer again and opens its outbound stream if it has none; the
- *    peer answers a new inbound stream by opening its own. No connection is dropped, so a peer that
- *    is only slow (a loaded machine, GossipSub's queue) loses nothing.
- * 2. Reconnect, if the link is still broken `graceMs` after the reopen: its connections are closed
- *    and it is redialled, so both sides set GossipSub up afresh; at most once per
- *    {@link COOLDOWN_INTERVALS} checks per peer. If the redial fails, the peer (or our retry loop)
- *    reconnects on its own.
+ * row, it is repaired:
+ * - Reopen, when GossipSub still knows the peer but lacks a stream: GossipSub is handed the peer's
+ *   newest connection as if it had just connected (its topology handler), so it opens its outbound
+ *   stream if it has none; the peer answers a new inbound stream by opening its own if it lacks
+ *   one. No connection is dropped, so a peer that is only slow (a loaded machine, GossipSub's queue,
+ *   a failed stream open) loses nothing.
+ * - Reconnect, when GossipSub forgot the peer (after a stream error it closed our end of the peer's
+ *   stream, and the peer will not open another: the crash-restart case), or when the link is still
+ *   broken `graceMs` after a reopen: its connections are closed and it is redialled, so both sides
+ *   set GossipSub up afresh; at most once per {@link COOLDOWN_INTERVALS} checks per peer. If the
+ *   redial fails, the peer (or our retry loop) reconnects on its own.
  * Measured: with reconnects only, a 50-process testnet on 2 cores closed 1-15 healthy-but-slow links
  * per node and nodes whose only link was closed went not-ready.
  */
@@ -156,8 +158,13 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
       const count = (strikes.get(id) ?? 0) + 1
       strikes.set(id, count)
       if (count < STRIKES || lastRepair.has(id)) continue
+      // GossipSub dropped the peer after a stream error: it closed our end of the peer's stream, and
+      // the peer, still holding its end, will not open another; only a reconnect helps.
+      const forgotten = gaps.includes('peer')
       const reopenedAt = reopened.get(id)
-      if (reopenedAt === undefined) {
+      if (forgotten) {
+        // reconnect below
+      } else if (reopenedAt === undefined) {
         if (reopen(peerId, newest)) {
           strikes.delete(id)
           reopened.set(id, now)
