@@ -1,0 +1,79 @@
+import { walletToPeerId } from '@depin/identity'
+import { generateWallet, waitFor } from '@depin/test-utils'
+import type { Connection, PeerId } from '@libp2p/interface'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createPubsubLinkWatch, type PubsubLinkWatch } from '../src/pubsub-links.js'
+import { createTestLogger } from './helpers.js'
+
+// The link check against a stand-in libp2p whose GossipSub never gets its outbound stream back:
+// what the check does when reopening does not help (a real GossipSub reopens at once).
+const GOSSIPSUB = '/meshsub/1.2.0'
+const watches: PubsubLinkWatch[] = []
+afterEach(() => {
+  for (const watch of watches.splice(0)) watch.stop()
+})
+
+interface Call {
+  what: 'reopen' | 'hangUp' | 'dial'
+  at: number
+}
+
+function standIn(peer: PeerId, calls: Call[]) {
+  const connection = {
+    remotePeer: peer,
+    status: 'open',
+    limits: undefined,
+    timeline: { open: Date.now() - 60_000 },
+  } as unknown as Connection
+  const pubsub = {
+    protocols: [GOSSIPSUB],
+    getPeers: () => [peer],
+    streamsOutbound: new Map(), // no outbound stream, ever
+    streamsInbound: new Map([[peer.toString(), {}]]),
+    onPeerConnected: () => calls.push({ what: 'reopen', at: Date.now() }),
+  }
+  return {
+    services: { pubsub },
+    getConnections: () => [connection],
+    peerStore: { get: async () => ({ protocols: [GOSSIPSUB] }) },
+    hangUp: async () => {
+      calls.push({ what: 'hangUp', at: Date.now() })
+    },
+    dial: async () => {
+      calls.push({ what: 'dial', at: Date.now() })
+      return connection
+    },
+  }
+}
+
+describe('GossipSub link check (stand-in libp2p)', () => {
+  it('reopens first, then reconnects when the stream is still missing graceMs later', async () => {
+    const peer = walletToPeerId(generateWallet().wallet)
+    const calls: Call[] = []
+    const logger = createTestLogger('links-unit')
+    let repairs = 0
+    const graceMs = 300
+    const watch = createPubsubLinkWatch({
+      libp2p: standIn(peer, calls) as never,
+      intervalMs: 50,
+      graceMs,
+      dialTimeoutMs: 1_000,
+      logger,
+      onRepair: () => repairs++,
+    })
+    watches.push(watch)
+    watch.start()
+    await waitFor(() => calls.some((c) => c.what === 'dial'), { timeoutMs: 10_000, message: 'a reconnect' })
+    const reopen = calls.find((c) => c.what === 'reopen')
+    const hangUp = calls.find((c) => c.what === 'hangUp')
+    expect(reopen).toBeDefined()
+    expect(hangUp).toBeDefined()
+    expect(calls.filter((c) => c.what === 'reopen')).toHaveLength(1)
+    expect((hangUp?.at ?? 0) - (reopen?.at ?? 0)).toBeGreaterThanOrEqual(graceMs)
+    expect(repairs).toBe(2)
+    expect(
+      logger.lines.some((l) => l.includes('reopening its streams') && l.includes('outbound stream')),
+    ).toBe(true)
+    expect(logger.lines.some((l) => l.includes('reconnecting') && l.includes(peer.toString()))).toBe(true)
+  })
+})
