@@ -13,6 +13,7 @@ import type {
 } from './protocol.js'
 
 const ASK_TIMEOUT_MS = 5_000
+const STATS_INTERVAL_MS = 500
 
 /** Short timings: the testnet shows recovery within seconds, not the production minutes. */
 const FAST_TIMINGS = {
@@ -22,7 +23,6 @@ const FAST_TIMINGS = {
   // below ~5 s, busy machines (event loops stalled for seconds) drop healthy connections.
   quic: { maxIdleTimeoutMs: 6_000, keepAliveIntervalMs: 1_500 },
 }
-const STATS_INTERVAL_MS = 500
 
 function send(message: ChildMessage): void {
   if (process.connected) process.send?.(message)

@@ -306,7 +306,7 @@ export function resolveNodeConfig(init: NodeInit): NodeConfig {
     connectionMonitor: {
       pingIntervalMs: nonNegativeInt(
         init.connectionMonitor?.pingIntervalMs,
-        NODE_DEFAULTS.connectionMonitor.pingIntervalMs,
+        d.connectionMonitor.pingIntervalMs,
         'connectionMonitor.pingIntervalMs',
       ),
     },

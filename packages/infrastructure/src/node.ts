@@ -98,9 +98,27 @@ export async function createNode(init: NodeInit): Promise<DepinNode> {
 
 interface DatabaseEntry {
   rendezvous: Rendezvous
-  refs: number
-  /** The gaters of the database's memberships, with their counts: they tell its peers from others'. */
+  /**
+   * The gaters of the database's memberships, each with its count of memberships (the database is
+   * left when none remains); they tell the database's peers from other databases'.
+   */
   gaters: Map<RegistryGater, number>
+}
+
+/** Counts one more reference to `key`. */
+function retain<K>(refs: Map<K, number>, key: K): void {
+  refs.set(key, (refs.get(key) ?? 0) + 1)
+}
+
+/** Counts one reference less to `key`; true when that was its last. */
+function release<K>(refs: Map<K, number>, key: K): boolean {
+  const left = (refs.get(key) ?? 1) - 1
+  if (left > 0) {
+    refs.set(key, left)
+    return false
+  }
+  refs.delete(key)
+  return true
 }
 
 class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
@@ -237,13 +255,12 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
     }
     if (this.stopping !== undefined) throw new NodeStoppedError(`join database "${databaseName}"`)
 
-    this.gaterRefs.set(gater, (this.gaterRefs.get(gater) ?? 0) + 1)
+    retain(this.gaterRefs, gater)
     this.gaters.add(gater)
     let entry = this.databases.get(databaseName)
     if (entry === undefined) {
       const gaters = new Map<RegistryGater, number>()
       entry = {
-        refs: 0,
         gaters,
         rendezvous: createRendezvous({
           libp2p: this.libp2p,
@@ -261,12 +278,11 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
         }),
       }
       this.databases.set(databaseName, entry)
-      gaters.set(gater, 1)
+      retain(gaters, gater)
       await entry.rendezvous.start()
     } else {
-      entry.gaters.set(gater, (entry.gaters.get(gater) ?? 0) + 1)
+      retain(entry.gaters, gater)
     }
-    entry.refs++
     this.config.logger.info(
       'database joined the node',
       'database',
@@ -287,20 +303,11 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
       leave: async () => {
         if (left) return
         left = true
-        const refs = (this.gaterRefs.get(gater) ?? 1) - 1
-        if (refs <= 0) {
-          this.gaterRefs.delete(gater)
-          this.gaters.delete(gater)
-        } else {
-          this.gaterRefs.set(gater, refs)
-        }
+        if (release(this.gaterRefs, gater)) this.gaters.delete(gater)
         const current = this.databases.get(databaseName)
         if (current === undefined) return
-        const gaterRefs = (current.gaters.get(gater) ?? 1) - 1
-        if (gaterRefs <= 0) current.gaters.delete(gater)
-        else current.gaters.set(gater, gaterRefs)
-        current.refs--
-        if (current.refs <= 0) {
+        release(current.gaters, gater)
+        if (current.gaters.size === 0) {
           this.databases.delete(databaseName)
           await current.rendezvous.stop()
           this.config.logger.info('database left the node', 'database', databaseName)

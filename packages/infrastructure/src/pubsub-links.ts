@@ -158,14 +158,13 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
       const count = (strikes.get(id) ?? 0) + 1
       strikes.set(id, count)
       if (count < STRIKES || lastRepair.has(id)) continue
-      // GossipSub dropped the peer after a stream error: it closed our end of the peer's stream, and
-      // the peer, still holding its end, will not open another; only a reconnect helps.
-      const forgotten = gaps.includes('peer')
-      const reopenedAt = reopened.get(id)
-      if (forgotten) {
-        // reconnect below
-      } else if (reopenedAt === undefined) {
-        if (reopen(peerId, newest)) {
+      // A peer GossipSub dropped after a stream error (its end of the peer's stream closed, and the
+      // peer, still holding its own end, will not open another) needs a reconnect; a stream gap is
+      // first reopened, and reconnected only if still open graceMs later.
+      if (!gaps.includes('peer')) {
+        const reopenedAt = reopened.get(id)
+        if (reopenedAt !== undefined && now - reopenedAt < init.graceMs) continue
+        if (reopenedAt === undefined && reopen(peerId, newest)) {
           strikes.delete(id)
           reopened.set(id, now)
           init.onRepair()
@@ -178,8 +177,6 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
           )
           continue
         }
-      } else if (now - reopenedAt < init.graceMs) {
-        continue
       }
       strikes.delete(id)
       reopened.delete(id)
