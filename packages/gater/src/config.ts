@@ -1,4 +1,4 @@
-import { type WalletInput, walletToBytes } from '@depin/identity'
+import { describeValue, type WalletInput, walletToBytes } from '@depin/identity'
 import { type Logger, noopLogger } from '@depin/logger'
 import type { PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -92,7 +92,7 @@ function duration(init: RegistryGaterInit, field: NumericOption, min: number): n
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > MAX_TIMER_MS) {
     throw new InvalidGaterConfigError(
       field,
-      `expected a number of milliseconds from ${min} to ${MAX_TIMER_MS}, got ${String(value)}`,
+      `expected a number of milliseconds from ${min} to ${MAX_TIMER_MS}, got ${describeValue(value)}`,
     )
   }
   return value
@@ -101,7 +101,7 @@ function duration(init: RegistryGaterInit, field: NumericOption, min: number): n
 function count(init: RegistryGaterInit, field: NumericOption): number {
   const value = init[field] ?? GATER_DEFAULTS[field]
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new InvalidGaterConfigError(field, `expected a whole number >= 0, got ${String(value)}`)
+    throw new InvalidGaterConfigError(field, `expected a whole number >= 0, got ${describeValue(value)}`)
   }
   return value
 }

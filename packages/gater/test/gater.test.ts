@@ -150,6 +150,9 @@ describe('decisions', () => {
       [{ getAuthorizedWallets, registryTimeoutMs: -1 }, 'registryTimeoutMs'],
       [{ getAuthorizedWallets, deniedCacheSize: 1.5 }, 'deniedCacheSize'],
       [{ getAuthorizedWallets, missCallIntervalMs: 2 ** 40 }, 'missCallIntervalMs'],
+      // Config read from JSON may carry objects on which String() throws; the error still names the field.
+      [{ getAuthorizedWallets, registryTimeoutMs: { toString: 0 } as never }, 'registryTimeoutMs'],
+      [{ getAuthorizedWallets, deniedCacheSize: Object.create(null) }, 'deniedCacheSize'],
       [{ getAuthorizedWallets, allowList: ['not a key'] }, 'allowList[0]'],
       [{ getAuthorizedWallets, allowList: [generateWallet().wallet, 42 as never] }, 'allowList[1]'],
     ]

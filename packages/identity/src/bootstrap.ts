@@ -1,6 +1,7 @@
 import { isIPv4, isIPv6 } from 'node:net'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { multiaddr } from '@multiformats/multiaddr'
+import { describeValue } from './describe.js'
 import { InvalidBootstrapNodeError, InvalidWalletError } from './errors.js'
 import { type WalletInput, walletToPeerId } from './wallet.js'
 
@@ -97,7 +98,7 @@ function checkPort(port: unknown, field: 'quicPort' | 'tcpPort'): number | undef
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
     throw new InvalidBootstrapNodeError(
       field,
-      `must be an integer from 1 to 65535 (0 = not offered), got ${String(port)}`,
+      `must be an integer from 1 to 65535 (0 = not offered), got ${describeValue(port)}`,
     )
   }
   return port

@@ -1,5 +1,6 @@
 export { decodeBase58, encodeBase58 } from './base58.js'
 export { type BootstrapNode, bootstrapNodeToMultiaddrs } from './bootstrap.js'
+export { describeValue } from './describe.js'
 export {
   DepinError,
   type DepinErrorOptions,

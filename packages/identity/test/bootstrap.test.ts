@@ -115,6 +115,20 @@ describe('bootstrapNodeToMultiaddrs', () => {
     ['tcpPort 1.5', { quicPort: 4001, tcpPort: 1.5 }, 'tcpPort'],
     ['tcpPort "4001"', { quicPort: 4001, tcpPort: '4001' }, 'tcpPort'],
     ['tcpPort Infinity', { quicPort: 4001, tcpPort: Number.POSITIVE_INFINITY }, 'tcpPort'],
+    // Records decoded from JSON can carry objects whose toString is not callable: String() throws.
+    ['tcpPort {"toString":0}', { quicPort: 4001, tcpPort: { toString: 0 } }, 'tcpPort'],
+    [
+      'quicPort with a throwing valueOf',
+      {
+        quicPort: {
+          valueOf: () => {
+            throw new Error('boom')
+          },
+        },
+      },
+      'quicPort',
+    ],
+    ['quicPort a null-prototype object', { quicPort: Object.create(null), tcpPort: 4002 }, 'quicPort'],
     ['both ports unset', {}, 'quicPort'],
     ['both ports 0', { quicPort: 0, tcpPort: 0 }, 'quicPort'],
   ]

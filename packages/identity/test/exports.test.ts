@@ -13,6 +13,7 @@ it('exports exactly the public API (a change here is an API change: add a change
       "WALLET_PUBLIC_KEY_LENGTH",
       "bootstrapNodeToMultiaddrs",
       "decodeBase58",
+      "describeValue",
       "encodeBase58",
       "generateWallet",
       "identityFromSecretBytes",

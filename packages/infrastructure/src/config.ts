@@ -1,8 +1,8 @@
 import { isIPv4, isIPv6 } from 'node:net'
-import type { BootstrapNode, WalletIdentity } from '@depin/identity'
+import { type BootstrapNode, describeValue, type WalletIdentity } from '@depin/identity'
 import { isLevelEnabled, type Logger, noopLogger } from '@depin/logger'
 import type { GossipsubOpts } from '@libp2p/gossipsub'
-import { multiaddr } from '@multiformats/multiaddr'
+import { isMultiaddr, multiaddr } from '@multiformats/multiaddr'
 import type { Libp2pOptions } from 'libp2p'
 import { InvalidNodeConfigError } from './errors.js'
 
@@ -235,7 +235,11 @@ export function resolveNodeConfig(init: NodeInit): NodeConfig {
   let family: 'ip4' | 'ip6'
   if (typeof host === 'string' && isIPv4(host)) family = 'ip4'
   else if (typeof host === 'string' && isIPv6(host)) family = 'ip6'
-  else throw new InvalidNodeConfigError('listenHost', `must be an IPv4 or IPv6 address, got ${String(host)}`)
+  else
+    throw new InvalidNodeConfigError(
+      'listenHost',
+      `must be an IPv4 or IPv6 address, got ${describeValue(host)}`,
+    )
 
   let listenAddresses: string[]
   if (init.listenAddresses !== undefined) {
@@ -391,7 +395,7 @@ function optionalFunction<T>(value: T | undefined, field: string): T | undefined
 function bool(value: unknown, fallback: boolean, field: string): boolean {
   if (value === undefined) return fallback
   if (typeof value !== 'boolean')
-    throw new InvalidNodeConfigError(field, `must be a boolean, got ${String(value)}`)
+    throw new InvalidNodeConfigError(field, `must be a boolean, got ${describeValue(value)}`)
   return value
 }
 
@@ -400,7 +404,7 @@ function port(value: unknown, fallback: number, field: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 65535) {
     throw new InvalidNodeConfigError(
       field,
-      `must be an integer from 0 to 65535 (0 = any free port), got ${String(value)}`,
+      `must be an integer from 0 to 65535 (0 = any free port), got ${describeValue(value)}`,
     )
   }
   return value
@@ -409,7 +413,7 @@ function port(value: unknown, fallback: number, field: string): number {
 function positiveInt(value: unknown, fallback: number, field: string): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new InvalidNodeConfigError(field, `must be a positive integer, got ${String(value)}`)
+    throw new InvalidNodeConfigError(field, `must be a positive integer, got ${describeValue(value)}`)
   }
   return value
 }
@@ -417,18 +421,27 @@ function positiveInt(value: unknown, fallback: number, field: string): number {
 function nonNegativeInt(value: unknown, fallback: number, field: string): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new InvalidNodeConfigError(field, `must be a non-negative integer, got ${String(value)}`)
+    throw new InvalidNodeConfigError(field, `must be a non-negative integer, got ${describeValue(value)}`)
   }
   return value
 }
 
 function addressList(value: unknown, field: string): string[] {
   if (!Array.isArray(value)) throw new InvalidNodeConfigError(field, 'must be an array of multiaddr strings')
-  return value.map((addr, i) => {
+  return value.map((addr: unknown, i) => {
+    if (isMultiaddr(addr)) return addr.toString()
+    if (typeof addr !== 'string') {
+      throw new InvalidNodeConfigError(
+        `${field}[${i}]`,
+        `must be a multiaddr string, got ${describeValue(addr)}`,
+      )
+    }
     try {
-      return multiaddr(String(addr)).toString()
+      return multiaddr(addr).toString()
     } catch (cause) {
-      throw new InvalidNodeConfigError(`${field}[${i}]`, `is not a multiaddr: ${String(addr)}`, { cause })
+      throw new InvalidNodeConfigError(`${field}[${i}]`, `is not a multiaddr: ${describeValue(addr)}`, {
+        cause,
+      })
     }
   })
 }

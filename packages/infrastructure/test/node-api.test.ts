@@ -33,6 +33,13 @@ describe('createNode: bad input', () => {
     ['listenHost', { ...valid, listenHost: 'localhost' }],
     ['transports', { ...valid, transports: { quic: false, tcp: false } }],
     ['announceAddresses[0]', { ...valid, announceAddresses: ['not a multiaddr'] }],
+    // Config read from JSON may carry objects on which String() throws; the error still names the field.
+    [
+      'announceAddresses[1]',
+      { ...valid, announceAddresses: ['/ip4/203.0.113.7/tcp/1', { toString: 0 } as never] },
+    ],
+    ['listenHost', { ...valid, listenHost: { toString: 0 } as never }],
+    ['listenPorts.tcp', { ...valid, listenPorts: { tcp: Object.create(null) } }],
     ['bootstrap.dialTimeoutMs', { ...valid, bootstrap: { dialTimeoutMs: 0 } }],
     ['bootstrap.retryIntervalMs', { ...valid, bootstrap: { retryIntervalMs: 1.5 } }],
     ['connectionLimits.low', { ...valid, connectionLimits: { low: 500, high: 400 } }],
