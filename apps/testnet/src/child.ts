@@ -2,6 +2,9 @@
 // database through @depin/pubsub's connect(), asks the parent for the registry and bootstrap list,
 // publishes and counts what it receives, and serves /metrics and /healthz (connect's metricsServer).
 
+import { createWriteStream } from 'node:fs'
+import { join } from 'node:path'
+import { createConsoleLogger } from '@depin/logger'
 import { type BootstrapNode, connect, type Database } from '@depin/pubsub'
 import type {
   ChildConfig,
@@ -174,6 +177,18 @@ function stats(): void {
   latencies = {}
 }
 
+/**
+ * With DEPIN_TESTNET_LOG_DIR set, each node writes its debug log as JSON lines to
+ * `<dir>/node-<index>.log` (to find out why a large testnet misbehaves; DEPIN_TESTNET_LOG_LIBP2P=1
+ * adds js-libp2p's own lines); otherwise nodes log nothing.
+ */
+function nodeLogger(index: number): { logger?: ReturnType<typeof createConsoleLogger> } {
+  const dir = process.env.DEPIN_TESTNET_LOG_DIR
+  if (dir === undefined || dir === '') return {}
+  const stream = createWriteStream(join(dir, `node-${index}.log`), { flags: 'a' })
+  return { logger: createConsoleLogger({ level: 'debug', format: 'json', stream, fields: { node: index } }) }
+}
+
 async function start(config: ChildConfig): Promise<void> {
   const database = await connect({
     walletPrivateKey: config.secretKey,
@@ -186,8 +201,11 @@ async function start(config: ChildConfig): Promise<void> {
     node: {
       transports: config.transports,
       ...(config.timings === 'fast' ? FAST_TIMINGS : {}),
+      // With DEPIN_TESTNET_LOG_DIR: js-libp2p's own debug lines too (hundreds of MB for 50 nodes).
+      libp2pLogs: process.env.DEPIN_TESTNET_LOG_LIBP2P === '1',
     },
     metricsServer: { port: config.metricsPort },
+    ...nodeLogger(config.index),
   })
   db = database
   database.addEventListener('peer:denied', (event) => {

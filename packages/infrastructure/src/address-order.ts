@@ -15,7 +15,7 @@ export function compareAddresses(a: Address, b: Address): -1 | 0 | 1 {
   ) as -1 | 0 | 1
 }
 
-function isRelayed(addr: Multiaddr): boolean {
+export function isRelayed(addr: Multiaddr): boolean {
   return addr.getComponents().some((c) => c.name === 'p2p-circuit')
 }
 

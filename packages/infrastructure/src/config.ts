@@ -48,16 +48,26 @@ export interface NodeInit {
       }
     | undefined
   /**
-   * libp2p's connection monitor: a ping stream on every connection every `pingIntervalMs`; a ping
-   * that fails closes the connection. QUIC connections detect a dead peer on their own (the idle
-   * timeout above), TCP ones only through these pings (the yamux keepalive of js-libp2p never closes
-   * a connection). libp2p pings every 10 s by default; each ping is a new stream on both sides (a
-   * protocol negotiation and a peer-store update), and in a 50-process network on 2 cores every node
-   * peered with every other, 10 s pings kept both cores busy while idle (60 s: 0.9 core, off: 0.24).
-   * `pingIntervalMs: 0` turns the monitor off (QUIC-only deployments can).
-   * @default { pingIntervalMs: 60_000 }
+   * Dead-peer detection for TCP (and other non-QUIC) connections: each is pinged every
+   * `pingIntervalMs` on its own schedule; a failed ping is retried after a quarter interval, and
+   * `maxFailures` failures in a row close the connection. QUIC connections are not pinged: QUIC's
+   * keepalive and idle timeout (above) close them. TCP needs it: js-libp2p's yamux keepalive never
+   * closes a connection, and a vanished peer (no FIN, no RST) leaves the socket open for the
+   * kernel's retransmission timeout (~15 min). With the defaults a silent TCP peer is dropped
+   * within about 2 minutes. Each ping is a new stream on both sides, so more often costs CPU (a
+   * 50-process network on 2 cores: libp2p's 10 s pings of every connection kept both cores busy).
+   * `pingIntervalMs: 0` turns the monitor off (QUIC-only deployments can). It replaces libp2p's
+   * connection monitor, which closes a connection on its first failed ping: see the README's
+   * "Connection liveness".
+   * @default { pingIntervalMs: 60_000, pingTimeoutMs: 20_000, maxFailures: 3 }
    */
-  connectionMonitor?: { pingIntervalMs?: number | undefined } | undefined
+  connectionMonitor?:
+    | {
+        pingIntervalMs?: number | undefined
+        pingTimeoutMs?: number | undefined
+        maxFailures?: number | undefined
+      }
+    | undefined
   /** Bootstrap dialing and the retry loop. */
   bootstrap?:
     | {
@@ -161,7 +171,7 @@ export const NODE_DEFAULTS = Object.freeze({
   listenHost: '0.0.0.0',
   transports: Object.freeze({ quic: true, tcp: true }),
   quic: Object.freeze({ maxIdleTimeoutMs: 10_000, keepAliveIntervalMs: 5_000 }),
-  connectionMonitor: Object.freeze({ pingIntervalMs: 60_000 }),
+  connectionMonitor: Object.freeze({ pingIntervalMs: 60_000, pingTimeoutMs: 20_000, maxFailures: 3 }),
   bootstrap: Object.freeze({
     dialTimeoutMs: 30_000,
     listTimeoutMs: 10_000,
@@ -186,7 +196,7 @@ export interface NodeConfig {
   announceAddresses: string[]
   transports: { quic: boolean; tcp: boolean }
   quic: { maxIdleTimeoutMs: number; keepAliveIntervalMs: number }
-  connectionMonitor: { pingIntervalMs: number }
+  connectionMonitor: { pingIntervalMs: number; pingTimeoutMs: number; maxFailures: number }
   bootstrap: {
     dialTimeoutMs: number
     listTimeoutMs: number
@@ -312,6 +322,16 @@ export function resolveNodeConfig(init: NodeInit): NodeConfig {
         init.connectionMonitor?.pingIntervalMs,
         d.connectionMonitor.pingIntervalMs,
         'connectionMonitor.pingIntervalMs',
+      ),
+      pingTimeoutMs: positiveInt(
+        init.connectionMonitor?.pingTimeoutMs,
+        d.connectionMonitor.pingTimeoutMs,
+        'connectionMonitor.pingTimeoutMs',
+      ),
+      maxFailures: positiveInt(
+        init.connectionMonitor?.maxFailures,
+        d.connectionMonitor.maxFailures,
+        'connectionMonitor.maxFailures',
       ),
     },
     bootstrap: {

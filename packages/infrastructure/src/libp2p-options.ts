@@ -68,7 +68,9 @@ export function libp2pOptions(
   const services = {
     identify: identify(),
     identifyPush: identifyPush(),
-    ping: ping(),
+    // Two outbound pings per connection: the DHT's and our connection monitor's (one by default, and
+    // the second one would fail with TooManyOutboundProtocolStreamsError).
+    ping: ping({ maxOutboundStreams: 2 }),
     dht: kadDHT({
       protocol: DHT_PROTOCOL,
       peerInfoMapper: config.dht.allowPrivateAddresses ? passthroughMapper : removePrivateAddressesMapper,
@@ -121,10 +123,8 @@ export function libp2pOptions(
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionGater,
-    connectionMonitor:
-      config.connectionMonitor.pingIntervalMs === 0
-        ? { enabled: false }
-        : { pingInterval: config.connectionMonitor.pingIntervalMs },
+    // Ours (connection-monitor.ts) pings TCP connections only and closes after repeated failures.
+    connectionMonitor: { enabled: false },
     connectionManager: {
       maxConnections: config.connectionLimits.high,
       inboundConnectionThreshold: config.connectionLimits.inboundPerHostPerSecond,

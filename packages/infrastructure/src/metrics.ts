@@ -40,6 +40,8 @@ export interface NodeMetrics {
   rendezvousAdvertisements: number
   /** Connected peers that GossipSub had lost and that were reconnected (see `pubsubLinks`). */
   pubsubLinkRepairs: number
+  /** Connections closed because their peer stopped answering pings (see `connectionMonitor`). */
+  deadConnectionsClosed: number
 }
 
 /** The mutable counters behind {@link NodeMetrics}; gauges are read from the node when asked. */
@@ -58,6 +60,7 @@ export interface NodeCounters {
   rendezvousDials: number
   rendezvousAdvertisements: number
   pubsubLinkRepairs: number
+  deadConnectionsClosed: number
 }
 
 export function createCounters(): NodeCounters {
@@ -76,5 +79,6 @@ export function createCounters(): NodeCounters {
     rendezvousDials: 0,
     rendezvousAdvertisements: 0,
     pubsubLinkRepairs: 0,
+    deadConnectionsClosed: 0,
   }
 }

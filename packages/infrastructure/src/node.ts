@@ -1,10 +1,13 @@
 import { createGaterGroup, type GaterGroup, type RegistryGater } from '@depin/gater'
+import { isLevelEnabled } from '@depin/logger'
 import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
 import { createLibp2p } from 'libp2p'
 import { TypedEventEmitter, type TypedEventTarget } from 'main-event'
 import { timeoutSignal } from './abort.js'
+import { isRelayed } from './address-order.js'
 import { type BootstrapDialerInit, bootstrapRound, isQuic } from './bootstrap.js'
 import { type NodeConfig, type NodeInit, resolveNodeConfig } from './config.js'
+import { type ConnectionMonitor, createConnectionMonitor } from './connection-monitor.js'
 import { type ConnectionTrimmer, createConnectionTrimmer } from './connection-trimmer.js'
 import { InvalidNodeConfigError, NodeStartError, NodeStoppedError, NotReadyError } from './errors.js'
 import { AUTONAT_PROTOCOL, type DepinServices, libp2pOptions } from './libp2p-options.js'
@@ -135,6 +138,7 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
   private readonly retryLoop: RetryLoop
   private readonly trimmer: ConnectionTrimmer
   private readonly linkWatch: PubsubLinkWatch
+  private readonly monitor: ConnectionMonitor
   private readonly databases = new Map<string, DatabaseEntry>()
   private readonly gaterRefs = new Map<RegistryGater, number>()
   private readonly startedAt: number
@@ -170,6 +174,16 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
         this.counters.pubsubLinkRepairs++
       },
     })
+    this.monitor = createConnectionMonitor({
+      libp2p,
+      intervalMs: config.connectionMonitor.pingIntervalMs,
+      timeoutMs: config.connectionMonitor.pingTimeoutMs,
+      maxFailures: config.connectionMonitor.maxFailures,
+      logger: config.logger,
+      onClose: () => {
+        this.counters.deadConnectionsClosed++
+      },
+    })
     this.retryLoop = createRetryLoop({
       initialDelayMs: config.bootstrap.retryInitialDelayMs,
       intervalMs: config.bootstrap.retryIntervalMs,
@@ -194,6 +208,7 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
     this.detachGaters = this.gaters.attach(libp2p)
     this.trimmer.start()
     this.linkWatch.start()
+    this.monitor.start()
     this.notReadySince = this.startedAt
     config.logger.info(
       'node listening',
@@ -339,6 +354,7 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
       rendezvousDials: c.rendezvousDials,
       rendezvousAdvertisements: c.rendezvousAdvertisements,
       pubsubLinkRepairs: c.pubsubLinkRepairs,
+      deadConnectionsClosed: c.deadConnectionsClosed,
     }
   }
 
@@ -356,6 +372,7 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
     libp2p.removeEventListener('connection:open', this.onConnectionOpen)
     this.trimmer.stop()
     this.linkWatch.stop()
+    this.monitor.stop()
     const t0 = Date.now()
     await this.retryLoop.stop()
     await this.initialBootstrap?.catch(() => {})
@@ -442,11 +459,12 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
   private readonly onConnectionOpen = (event: CustomEvent<Connection>): void => {
     const connection = event.detail
     const transport =
-      connection.limits !== undefined || isRelayed(connection)
+      connection.limits !== undefined || isRelayed(connection.remoteAddr)
         ? 'relay'
         : isQuic(connection.remoteAddr)
           ? 'quic'
           : 'tcp'
+    if (isLevelEnabled(this.config.logger, 'debug')) this.logClose(connection, transport)
     if (this.firstConnectionLogged.has(transport)) return
     this.firstConnectionLogged.add(transport)
     this.config.logger.info(
@@ -459,6 +477,31 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
       connection.remotePeer.toString(),
       'msSinceStart',
       Date.now() - this.startedAt,
+    )
+  }
+
+  /** Why a connection ended (operators ask "why did that peer drop?"): at debug level only. */
+  private logClose(connection: Connection, transport: string): void {
+    connection.addEventListener(
+      'close',
+      (event) => {
+        this.config.logger.debug(
+          'connection closed',
+          'peer',
+          connection.remotePeer.toString(),
+          'transport',
+          transport,
+          'direction',
+          connection.direction,
+          'openMs',
+          Date.now() - connection.timeline.open,
+          'by',
+          event.error === undefined ? 'close' : event.local === true ? 'local abort' : 'remote reset',
+          'error',
+          event.error,
+        )
+      },
+      { once: true },
     )
   }
 
@@ -491,10 +534,6 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
       this.startRetryLoop()
     }
   }
-}
-
-function isRelayed(connection: Connection): boolean {
-  return connection.remoteAddr.getComponents().some((c) => c.name === 'p2p-circuit')
 }
 
 /** Internal: lets the process registry learn when a node it handed out has stopped. */

@@ -1,42 +1,89 @@
 import { waitFor } from '@depin/test-utils'
+import type { Stream } from '@libp2p/interface'
 import { afterEach, describe, expect, it } from 'vitest'
+import { PING_PROTOCOL } from '../src/connection-monitor.js'
 import { bootstrapEntryOf, createTestNetwork } from './helpers.js'
 
 const net = createTestNetwork()
 afterEach(() => net.stopAll())
 
+const TCP_ONLY = { quic: false, tcp: true }
+const QUIC_ONLY = { quic: true, tcp: false }
+
 describe('connectionMonitor', () => {
-  it('pings each connection every pingIntervalMs; 0 turns the pings off', async () => {
+  it('pings TCP connections every pingIntervalMs, QUIC ones never; 0 turns the pings off', async () => {
     const hub = await net.start({ name: 'mon-hub' })
     const bootstrap = [bootstrapEntryOf(hub.node)]
-    const pinged = await net.start({
-      name: 'mon-on',
+    const monitor = { pingIntervalMs: 200 }
+    const tcp = await net.start({
+      name: 'mon-tcp',
       bootstrap,
-      init: { connectionMonitor: { pingIntervalMs: 200 } },
+      init: { transports: TCP_ONLY, connectionMonitor: monitor },
     })
-    const silent = await net.start({
+    const quic = await net.start({
+      name: 'mon-quic',
+      bootstrap,
+      init: { transports: QUIC_ONLY, connectionMonitor: monitor },
+    })
+    const off = await net.start({
       name: 'mon-off',
       bootstrap,
-      init: { connectionMonitor: { pingIntervalMs: 0 } },
+      init: { transports: TCP_ONLY, connectionMonitor: { pingIntervalMs: 0 } },
     })
-    await waitFor(() => pinged.node.isReady() && silent.node.isReady(), {
-      message: 'both connected to the hub',
+    await waitFor(() => tcp.node.isReady() && quic.node.isReady() && off.node.isReady(), {
+      message: 'all three connected to the hub',
     })
-    const rtt = (n: typeof pinged): Array<number | undefined> =>
+    const rtt = (n: typeof tcp): Array<number | undefined> =>
       n.node.libp2p.getConnections(hub.node.peerId).map((c) => c.rtt)
-    // A measured round trip is what the monitor's ping leaves on the connection.
-    await waitFor(() => rtt(pinged).some((r) => r !== undefined), {
+    // A measured round trip is what a ping leaves on the connection.
+    await waitFor(() => rtt(tcp).some((r) => r !== undefined), {
       timeoutMs: 10_000,
-      message: 'the monitored connection was pinged',
+      message: 'the TCP connection was pinged',
     })
-    // Three more pings of the monitored connection (each overwrites the -1 we leave): the other was never pinged.
-    for (let tick = 0; tick < 3; tick++) {
-      for (const c of pinged.node.libp2p.getConnections(hub.node.peerId)) c.rtt = -1
-      await waitFor(() => rtt(pinged).some((r) => r !== undefined && r >= 0), {
+    // Four more pings of the TCP connection (each overwrites the -1 we leave) while the others wait.
+    for (let tick = 0; tick < 4; tick++) {
+      for (const c of tcp.node.libp2p.getConnections(hub.node.peerId)) c.rtt = -1
+      await waitFor(() => rtt(tcp).some((r) => r !== undefined && r >= 0), {
         timeoutMs: 5_000,
-        message: `ping ${tick + 2} of the monitored connection`,
+        message: `ping ${tick + 2} of the TCP connection`,
       })
     }
-    expect(rtt(silent).every((r) => r === undefined)).toBe(true)
+    expect(rtt(quic).every((r) => r === undefined)).toBe(true)
+    expect(rtt(off).every((r) => r === undefined)).toBe(true)
+    expect(tcp.node.metrics().deadConnectionsClosed).toBe(0)
+  })
+
+  it('closes a TCP connection whose peer stops answering pings, after maxFailures in a row', async () => {
+    const hub = await net.start({ name: 'mon-stall-hub', init: { connectionMonitor: { pingIntervalMs: 0 } } })
+    const watcher = await net.start({
+      name: 'mon-watcher',
+      bootstrap: [bootstrapEntryOf(hub.node)],
+      init: {
+        transports: TCP_ONLY,
+        connectionMonitor: { pingIntervalMs: 200, pingTimeoutMs: 300, maxFailures: 3 },
+      },
+    })
+    await waitFor(() => watcher.node.isReady(), { message: 'connected' })
+    const [connection] = watcher.node.libp2p.getConnections(hub.node.peerId)
+    await waitFor(() => connection?.rtt !== undefined, { message: 'the connection answered a ping' })
+    expect(connection?.status).toBe('open')
+
+    // The hub's process stalls for pings (its socket stays open, as for a peer that vanished
+    // without a FIN or RST): its ping handler now reads and never answers.
+    const stalled: Stream[] = []
+    await hub.node.libp2p.unhandle(PING_PROTOCOL)
+    await hub.node.libp2p.handle(PING_PROTOCOL, (stream: Stream) => {
+      stalled.push(stream)
+    })
+    await waitFor(() => connection?.status !== 'open', {
+      timeoutMs: 15_000,
+      message: 'the silent connection was closed',
+    })
+    expect(watcher.node.metrics().deadConnectionsClosed).toBe(1)
+    expect(stalled.length).toBeGreaterThanOrEqual(3)
+    expect(
+      watcher.logger.lines.some((l) => l.includes('closing connection: peer stopped answering pings')),
+    ).toBe(true)
+    for (const stream of stalled) stream.abort(new Error('test over'))
   })
 })

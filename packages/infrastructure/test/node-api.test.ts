@@ -51,6 +51,8 @@ describe('createNode: bad input', () => {
     ['rendezvous.findIntervalMs', { ...valid, rendezvous: { findIntervalMs: -5 } }],
     ['rendezvous.targetPeers', { ...valid, rendezvous: { targetPeers: 0 } }],
     ['connectionMonitor.pingIntervalMs', { ...valid, connectionMonitor: { pingIntervalMs: -1 } }],
+    ['connectionMonitor.pingTimeoutMs', { ...valid, connectionMonitor: { pingTimeoutMs: 0 } }],
+    ['connectionMonitor.maxFailures', { ...valid, connectionMonitor: { maxFailures: 1.5 } }],
     ['dht.clientMode', { ...valid, dht: { clientMode: 'yes' as unknown as boolean } }],
     ['pubsubLinks.checkIntervalMs', { ...valid, pubsubLinks: { checkIntervalMs: -1 } }],
     ['pubsubLinks.graceMs', { ...valid, pubsubLinks: { graceMs: 0.5 } }],

@@ -230,6 +230,12 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = Object.freeze([
     'counter',
     (n) => n.pubsubLinkRepairs,
   ),
+  nodeValue(
+    'node_dead_connections_closed_total',
+    'Connections closed because their peer stopped answering pings.',
+    'counter',
+    (n) => n.deadConnectionsClosed,
+  ),
 
   // @depin/gater: the host's gater group (decisions at libp2p's hooks).
   {

@@ -39,6 +39,7 @@ export function sampleMetrics(): FacadeMetrics {
       rendezvousDials: 2,
       rendezvousAdvertisements: 1,
       pubsubLinkRepairs: 0,
+      deadConnectionsClosed: 0,
     },
     gater: {
       allowed,

@@ -1,0 +1,181 @@
+import { walletToPeerId } from '@depin/identity'
+import { generateWallet, waitFor } from '@depin/test-utils'
+import type { Connection } from '@libp2p/interface'
+import { multiaddr } from '@multiformats/multiaddr'
+import { afterEach, describe, expect, it } from 'vitest'
+import { type ConnectionMonitor, createConnectionMonitor, PING_PROTOCOL } from '../src/connection-monitor.js'
+import { createTestLogger } from './helpers.js'
+
+// The connection monitor against stand-in connections whose ping answers each test scripts: how
+// many failures close a connection, which errors are not failures, which connections are pinged.
+const monitors: ConnectionMonitor[] = []
+afterEach(() => {
+  for (const monitor of monitors.splice(0)) monitor.stop()
+})
+
+type Answer = 'echo' | 'silent' | 'garbage' | Error
+const named = (name: string): Error => Object.assign(new Error(name), { name })
+
+/** A ping stream that answers as told: echoes, never answers, or answers wrong bytes. */
+class StandInStream extends EventTarget {
+  constructor(private readonly answer: Answer) {
+    super()
+  }
+  send(data: Uint8Array): boolean {
+    if (this.answer === 'silent') return true
+    const reply = this.answer === 'garbage' ? data.map((b) => b ^ 0xff) : data.slice()
+    setTimeout(() => this.dispatchEvent(Object.assign(new Event('message'), { data: reply })), 1)
+    return true
+  }
+  async close(): Promise<void> {}
+  abort(): void {}
+}
+
+interface StandIn {
+  connection: Connection
+  pings: number
+  aborted: Error | undefined
+}
+
+function standIn(addr: string, answers: () => Answer, extra: Partial<Connection> = {}): StandIn {
+  const state: StandIn = { connection: undefined as never, pings: 0, aborted: undefined }
+  state.connection = {
+    id: `conn-${Math.random()}`,
+    remotePeer: walletToPeerId(generateWallet().wallet),
+    remoteAddr: multiaddr(addr),
+    status: 'open',
+    limits: undefined,
+    timeline: { open: Date.now() },
+    newStream: async (protocol: string) => {
+      expect(protocol).toBe(PING_PROTOCOL)
+      state.pings++
+      const answer = answers()
+      if (answer instanceof Error) throw answer
+      return new StandInStream(answer)
+    },
+    abort: (err: Error) => {
+      state.aborted = err
+      ;(state.connection as { status: string }).status = 'closed'
+    },
+    ...extra,
+  } as unknown as Connection
+  return state
+}
+
+function start(connections: StandIn[], over: { maxFailures?: number; intervalMs?: number } = {}) {
+  const logger = createTestLogger('monitor-unit')
+  let closed = 0
+  const monitor = createConnectionMonitor({
+    libp2p: { getConnections: () => connections.map((c) => c.connection) } as never,
+    intervalMs: over.intervalMs ?? 40,
+    timeoutMs: 60,
+    maxFailures: over.maxFailures ?? 3,
+    logger,
+    onClose: () => {
+      closed++
+    },
+  })
+  monitors.push(monitor)
+  monitor.start()
+  return { logger, closed: () => closed }
+}
+
+const TCP = '/ip4/127.0.0.1/tcp/4001'
+const QUIC = '/ip4/127.0.0.1/udp/4001/quic-v1'
+
+describe('connection monitor (stand-in connections)', () => {
+  it('closes a connection only after maxFailures failed pings in a row, and says why', async () => {
+    const silent = standIn(TCP, () => 'silent')
+    const m = start([silent])
+    await waitFor(() => silent.aborted !== undefined, { message: 'the silent connection was closed' })
+    expect(silent.pings).toBe(3)
+    expect(silent.aborted?.message).toBe('peer did not answer 3 pings in a row')
+    expect(m.closed()).toBe(1)
+    expect(m.logger.lines.filter((l) => l.includes('connection ping failed; will retry'))).toHaveLength(2)
+    expect(m.logger.lines.some((l) => l.includes('closing connection: peer stopped answering pings'))).toBe(
+      true,
+    )
+  })
+
+  it('forgives failures once a ping is answered again', async () => {
+    // Two failures, one answer, two failures, one answer...: never three in a row.
+    let n = 0
+    const flaky = standIn(TCP, () => (n++ % 3 === 2 ? 'echo' : 'silent'))
+    const m = start([flaky])
+    await waitFor(() => flaky.pings >= 12, { timeoutMs: 10_000, message: 'twelve pings' })
+    expect(flaky.aborted).toBeUndefined()
+    expect(m.closed()).toBe(0)
+    expect(flaky.connection.rtt).toBeGreaterThanOrEqual(0)
+  })
+
+  it('counts a wrong answer and a failed stream open as failures', async () => {
+    const garbage = standIn(TCP, () => 'garbage')
+    const refused = standIn(TCP, () => named('StreamResetError'))
+    start([garbage, refused])
+    await waitFor(() => garbage.aborted !== undefined && refused.aborted !== undefined, {
+      message: 'both closed',
+    })
+  })
+
+  it('a collision with another ping, or a peer without ping, is not a failure', async () => {
+    const busy = standIn(TCP, () => named('TooManyOutboundProtocolStreamsError'))
+    const noPing = standIn(TCP, () => named('UnsupportedProtocolError'))
+    const silent = standIn(TCP, () => 'silent')
+    start([busy, noPing, silent], { maxFailures: 2 })
+    // By the time a silent connection is closed after 2 failures, the busy one was tried at least
+    // as often: it must still be open.
+    await waitFor(() => silent.aborted !== undefined && busy.pings >= 3, {
+      message: 'silent closed, busy tried 3 times',
+    })
+    expect(busy.aborted).toBeUndefined()
+    expect(noPing.aborted).toBeUndefined()
+    expect(noPing.pings).toBeGreaterThanOrEqual(1)
+  })
+
+  it('leaves direct QUIC connections and limited (relayed) ones alone; pings relayed QUIC ones', async () => {
+    const quic = standIn(QUIC, () => 'silent')
+    const limited = standIn(`${TCP}/p2p-circuit`, () => 'silent', { limits: { bytes: 1n } } as never)
+    const relayedOverQuic = standIn(
+      `${QUIC}/p2p/${walletToPeerId(generateWallet().wallet)}/p2p-circuit`,
+      () => 'silent',
+    )
+    start([quic, limited, relayedOverQuic])
+    await waitFor(() => relayedOverQuic.aborted !== undefined, { message: 'the relayed connection closed' })
+    expect(quic.pings).toBe(0)
+    expect(limited.pings).toBe(0)
+  })
+
+  it('spreads the first pings over the first interval instead of pinging every connection at once', async () => {
+    const connections = Array.from({ length: 40 }, () => standIn(TCP, () => 'echo'))
+    start(connections, { intervalMs: 1_000 })
+    // Sample the number of connections pinged at least once: it must rise in steps, not jump 0 -> 40.
+    const seen = new Set<number>()
+    await waitFor(
+      () => {
+        seen.add(connections.filter((c) => c.pings > 0).length)
+        return connections.every((c) => c.pings > 0)
+      },
+      { timeoutMs: 5_000, intervalMs: 20, message: 'every connection pinged once' },
+    )
+    expect(seen.size).toBeGreaterThan(3)
+  })
+
+  it('pings nothing when stopped, and nothing with intervalMs 0', async () => {
+    const a = standIn(TCP, () => 'echo')
+    const logger = createTestLogger('monitor-off')
+    const off = createConnectionMonitor({
+      libp2p: { getConnections: () => [a.connection] } as never,
+      intervalMs: 0,
+      timeoutMs: 50,
+      maxFailures: 1,
+      logger,
+      onClose: () => {},
+    })
+    monitors.push(off)
+    off.start()
+    const b = standIn(TCP, () => 'echo')
+    start([b])
+    await waitFor(() => b.pings >= 3, { message: 'the running monitor pinged 3 times' })
+    expect(a.pings).toBe(0)
+  })
+})
