@@ -201,6 +201,9 @@ async function start(config: ChildConfig): Promise<void> {
     node: {
       transports: config.transports,
       ...(config.timings === 'fast' ? FAST_TIMINGS : {}),
+      // Every node dials from 127.0.0.1: libp2p's per-host inbound rate (5/s by default) would
+      // refuse part of a start batch, as it would for peers behind one NAT (see connectionLimits).
+      connectionLimits: { inboundPerHostPerSecond: 1_000 },
       // With DEPIN_TESTNET_LOG_DIR: js-libp2p's own debug lines too (hundreds of MB for 50 nodes).
       libp2pLogs: process.env.DEPIN_TESTNET_LOG_LIBP2P === '1',
     },

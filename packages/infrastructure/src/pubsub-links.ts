@@ -25,6 +25,8 @@ export interface PubsubLinkWatch {
 const STRIKES = 2
 /** At most one repair per peer in this many check intervals. */
 const COOLDOWN_INTERVALS = 15
+/** Reopens of a stream gap, `graceMs` apart, before the peer is reconnected instead. */
+const REOPENS_BEFORE_RECONNECT = 3
 
 /**
  * Repairs GossipSub links that @libp2p/gossipsub 17 loses while the peer stays connected.
@@ -43,25 +45,30 @@ const COOLDOWN_INTERVALS = 15
  * newest connection is younger than `graceMs`: GossipSub opens streams one peer at a time, and a
  * dead connection holds that queue up to libp2p's 10 s negotiation timeout). Found so twice in a
  * row, it is repaired:
- * - Reopen, when GossipSub still knows the peer but lacks a stream: GossipSub is handed the peer's
- *   newest connection as if it had just connected (its topology handler), so it opens its outbound
- *   stream if it has none; the peer answers a new inbound stream by opening its own if it lacks
- *   one. No connection is dropped, so a peer that is only slow (a loaded machine, GossipSub's queue,
- *   a failed stream open) loses nothing.
+ * - Reopen, when GossipSub still knows the peer but lacks a stream: GossipSub opens its outbound
+ *   stream on the peer's newest connection at once (its stream-opening method, called directly:
+ *   GossipSub's own queue opens streams one peer at a time, and on a loaded machine a newcomer waits
+ *   there behind stream negotiations that take up to 10 s each); the peer answers a new inbound
+ *   stream by opening its own if it lacks one. A missing inbound stream is the peer's outbound one:
+ *   its own link check reopens it. No connection is dropped, so a peer that is only slow loses
+ *   nothing. A gap still open `graceMs` later is reopened again, {@link REOPENS_BEFORE_RECONNECT}
+ *   times in all.
  * - Reconnect, when GossipSub forgot the peer (after a stream error it closed our end of the peer's
- *   stream, and the peer will not open another: the crash-restart case), or when the link is still
- *   broken `graceMs` after a reopen: its connections are closed and it is redialled, so both sides
- *   set GossipSub up afresh; at most once per {@link COOLDOWN_INTERVALS} checks per peer. If the
- *   redial fails, the peer (or our retry loop) reconnects on its own.
- * Measured: with reconnects only, a 50-process testnet on 2 cores closed 1-15 healthy-but-slow links
- * per node and nodes whose only link was closed went not-ready.
+ *   stream, and the peer will not open another: the crash-restart case), or when reopening did not
+ *   close the gap: its connections are closed and it is redialled, so both sides set GossipSub up
+ *   afresh; at most once per {@link COOLDOWN_INTERVALS} checks per peer. If the redial fails, the
+ *   peer (or our retry loop) reconnects on its own.
+ * Measured on a 50-process testnet on 2 cores: with reconnects only, 1-15 healthy-but-slow links
+ * per node were closed and nodes whose only link was closed went not-ready; with one queued reopen
+ * before each reconnect, the reconnects still closed ~560 links in 3 minutes (each one redoes
+ * identify, DHT and GossipSub set-up on both sides, on a machine that was already saturated).
  */
 export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatch {
   const { libp2p, logger } = init
   const strikes = new Map<string, number>()
   const lastRepair = new Map<string, number>()
-  /** Peers whose streams GossipSub was asked to reopen, and when: reconnected if still broken later. */
-  const reopened = new Map<string, number>()
+  /** Peers whose streams GossipSub was asked to reopen: how often, and when last. */
+  const reopened = new Map<string, { count: number; at: number }>()
   let timer: ReturnType<typeof setInterval> | undefined
   let checking = false
   const stopped = new AbortController()
@@ -96,10 +103,21 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
     }
   }
 
-  /** GossipSub's topology handler (a method of its implementation class), when present. */
+  /**
+   * Has GossipSub open its outbound stream to the peer now: its stream-opening method, which returns
+   * at once when the stream exists, or else its topology handler (which queues the same call behind
+   * other peers'). Both are methods of its implementation class; false when neither is present.
+   */
   const reopen = (peerId: PeerId, connection: Connection): boolean => {
     const pubsub = libp2p.services.pubsub as unknown as {
+      createOutboundStream?: (peerId: PeerId, connection: Connection) => Promise<void>
       onPeerConnected?: (peerId: PeerId, connection: Connection) => void
+    }
+    if (typeof pubsub.createOutboundStream === 'function') {
+      pubsub.createOutboundStream(peerId, connection).catch((err: unknown) => {
+        logger.debug('gossipsub stream reopen failed', 'peer', peerId.toString(), 'error', err)
+      })
+      return true
     }
     if (typeof pubsub.onPeerConnected !== 'function') return false
     pubsub.onPeerConnected(peerId, connection)
@@ -160,13 +178,14 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
       if (count < STRIKES || lastRepair.has(id)) continue
       // A peer GossipSub dropped after a stream error (its end of the peer's stream closed, and the
       // peer, still holding its own end, will not open another) needs a reconnect; a stream gap is
-      // first reopened, and reconnected only if still open graceMs later.
+      // reopened up to REOPENS_BEFORE_RECONNECT times, graceMs apart, and only then reconnected.
       if (!gaps.includes('peer')) {
-        const reopenedAt = reopened.get(id)
-        if (reopenedAt !== undefined && now - reopenedAt < init.graceMs) continue
-        if (reopenedAt === undefined && reopen(peerId, newest)) {
+        const last = reopened.get(id)
+        if (last !== undefined && now - last.at < init.graceMs) continue
+        const reopens = last?.count ?? 0
+        if (reopens < REOPENS_BEFORE_RECONNECT && reopen(peerId, newest)) {
           strikes.delete(id)
-          reopened.set(id, now)
+          reopened.set(id, { count: reopens + 1, at: now })
           init.onRepair()
           logger.info(
             'gossipsub lost its link to a connected peer; reopening its streams',

@@ -14,7 +14,7 @@ afterEach(() => {
 })
 
 interface Call {
-  what: 'reopen' | 'hangUp' | 'dial'
+  what: 'reopen' | 'queued' | 'hangUp' | 'dial'
   at: number
 }
 
@@ -30,7 +30,11 @@ function standIn(peer: PeerId, calls: Call[]) {
     getPeers: () => [peer],
     streamsOutbound: new Map(), // no outbound stream, ever
     streamsInbound: new Map([[peer.toString(), {}]]),
-    onPeerConnected: () => calls.push({ what: 'reopen', at: Date.now() }),
+    // The stream opens directly, not through GossipSub's one-at-a-time queue (its topology handler).
+    createOutboundStream: async () => {
+      calls.push({ what: 'reopen', at: Date.now() })
+    },
+    onPeerConnected: () => calls.push({ what: 'queued', at: Date.now() }),
   }
   return {
     services: { pubsub },
@@ -47,7 +51,7 @@ function standIn(peer: PeerId, calls: Call[]) {
 }
 
 describe('GossipSub link check (stand-in libp2p)', () => {
-  it('reopens first, then reconnects when the stream is still missing graceMs later', async () => {
+  it('reopens three times, graceMs apart, then reconnects when the stream is still missing', async () => {
     const peer = walletToPeerId(generateWallet().wallet)
     const calls: Call[] = []
     const logger = createTestLogger('links-unit')
@@ -64,13 +68,15 @@ describe('GossipSub link check (stand-in libp2p)', () => {
     watches.push(watch)
     watch.start()
     await waitFor(() => calls.some((c) => c.what === 'dial'), { timeoutMs: 10_000, message: 'a reconnect' })
-    const reopen = calls.find((c) => c.what === 'reopen')
+    const reopens = calls.filter((c) => c.what === 'reopen')
     const hangUp = calls.find((c) => c.what === 'hangUp')
-    expect(reopen).toBeDefined()
     expect(hangUp).toBeDefined()
-    expect(calls.filter((c) => c.what === 'reopen')).toHaveLength(1)
-    expect((hangUp?.at ?? 0) - (reopen?.at ?? 0)).toBeGreaterThanOrEqual(graceMs)
-    expect(repairs).toBe(2)
+    expect(reopens).toHaveLength(3)
+    expect(calls.some((c) => c.what === 'queued')).toBe(false)
+    for (const [i, next] of [...reopens.slice(1), hangUp].entries()) {
+      expect((next?.at ?? 0) - (reopens[i]?.at ?? 0)).toBeGreaterThanOrEqual(graceMs)
+    }
+    expect(repairs).toBe(4)
     expect(
       logger.lines.some((l) => l.includes('reopening its streams') && l.includes('outbound stream')),
     ).toBe(true)
