@@ -85,20 +85,9 @@ export function createConnectionMonitor(init: ConnectionMonitorInit): Connection
       watch.failures++
       watch.nextAt = Date.now() + retryMs
       if (connection.status !== 'open') return
-      if (watch.failures < init.maxFailures) {
-        logger.debug(
-          'connection ping failed; will retry',
-          'peer',
-          connection.remotePeer.toString(),
-          'failures',
-          watch.failures,
-          'error',
-          err,
-        )
-        return
-      }
-      logger.warn(
-        'closing connection: peer stopped answering pings',
+      const closing = watch.failures >= init.maxFailures
+      logger[closing ? 'warn' : 'debug'](
+        closing ? 'closing connection: peer stopped answering pings' : 'connection ping failed; will retry',
         'peer',
         connection.remotePeer.toString(),
         'failures',
@@ -106,6 +95,7 @@ export function createConnectionMonitor(init: ConnectionMonitorInit): Connection
         'error',
         err,
       )
+      if (!closing) return
       init.onClose()
       connection.abort(new Error(`peer did not answer ${watch.failures} pings in a row`))
     } finally {
