@@ -1,7 +1,7 @@
 import { type Logger, noopLogger } from '@depin/logger'
 import type { ConnectionGater, PeerId } from '@libp2p/interface'
 import { TypedEventEmitter, type TypedEventTarget } from 'main-event'
-import { type AttachableNode, closeRevokedConnections } from './close-connections.js'
+import { type AttachableNode, closeRevokedConnections, type SweepCause } from './close-connections.js'
 import { createConnectionGater, type PeerJudge } from './connection-gater.js'
 import {
   DecisionCounter,
@@ -77,7 +77,7 @@ const DENIED_EMPTY: GaterDecision = Object.freeze({ allowed: false, reason: 'not
 class DefaultGaterGroup extends TypedEventEmitter<GaterGroupEvents> implements GaterGroup {
   readonly connectionGater: ConnectionGater
   private readonly members = new Map<RegistryGater, (event: CustomEvent<RefreshDetail>) => void>()
-  private readonly sweeps = new Set<() => void>()
+  private readonly sweeps = new Set<(cause: SweepCause) => void>()
   private readonly decisions = new DecisionCounter()
   private connectionsClosed = 0
 
@@ -97,7 +97,7 @@ class DefaultGaterGroup extends TypedEventEmitter<GaterGroupEvents> implements G
   add(gater: RegistryGater): void {
     if (this.members.has(gater)) return
     const onRefresh = (event: CustomEvent<RefreshDetail>): void => {
-      if (event.detail.ok) this.sweepAll()
+      if (event.detail.ok) this.sweepAll('revoked')
     }
     this.members.set(gater, onRefresh)
     gater.addEventListener('refresh', onRefresh)
@@ -108,7 +108,7 @@ class DefaultGaterGroup extends TypedEventEmitter<GaterGroupEvents> implements G
     if (onRefresh === undefined) return
     this.members.delete(gater)
     gater.removeEventListener('refresh', onRefresh)
-    this.sweepAll()
+    this.sweepAll('database-left')
   }
 
   isAuthorizedCached(peerId: PeerId): boolean {
@@ -134,11 +134,12 @@ class DefaultGaterGroup extends TypedEventEmitter<GaterGroupEvents> implements G
   }
 
   attach(node: AttachableNode): () => void {
-    const sweep = (): void => {
+    const sweep = (cause: SweepCause): void => {
       this.connectionsClosed += closeRevokedConnections(
         node,
         (peerId) => this.isAuthorizedCached(peerId),
         this.logger,
+        cause,
       )
     }
     this.sweeps.add(sweep)
@@ -155,8 +156,8 @@ class DefaultGaterGroup extends TypedEventEmitter<GaterGroupEvents> implements G
     }
   }
 
-  private sweepAll(): void {
-    for (const sweep of this.sweeps) sweep()
+  private sweepAll(cause: SweepCause): void {
+    for (const sweep of this.sweeps) sweep(cause)
   }
 
   private denyAtHook(peerId: PeerId, hook: GaterHook): boolean | Promise<boolean> {

@@ -9,7 +9,7 @@ import type { Libp2p } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { afterEach, describe, expect, test } from 'vitest'
 import { createGaterGroup, createRegistryGater, type RegistryGater } from '../src/index.js'
-import { secp256k1PeerId } from './helpers.js'
+import { createRecordingLogger, secp256k1PeerId } from './helpers.js'
 
 const nodes: Libp2p[] = []
 const gaters: RegistryGater[] = []
@@ -93,7 +93,8 @@ test('attach: revocation by one member keeps a peer another member admits; revoc
   const peer = generateWallet().identity
   const dbA = await started([host.wallet, peer.wallet])
   const dbB = await started([host.wallet, peer.wallet])
-  const group = createGaterGroup()
+  const logger = createRecordingLogger()
+  const group = createGaterGroup({ logger })
   group.add(dbA.gater)
   group.add(dbB.gater)
   const node = await createTestLibp2p({
@@ -127,6 +128,10 @@ test('attach: revocation by one member keeps a peer another member admits; revoc
     message: 'the peer to be disconnected',
   })
   expect(group.metrics().connectionsClosed).toBe(1)
+  // A revocation is what an operator must see: logged at info, naming the peer.
+  const line = logger.lines.find((l) => l.msg === 'closing connection of a peer no longer in the registry')
+  expect(line?.level).toBe('info')
+  expect(line?.keyValues).toEqual(['peer', peer.peerId.toString()])
   detach()
 })
 
@@ -135,7 +140,8 @@ test('attach: deleting the only member that admits a peer closes its connection'
   const peer = generateWallet().identity
   const dbA = await started([host.wallet, peer.wallet])
   const dbB = await started([host.wallet])
-  const group = createGaterGroup()
+  const logger = createRecordingLogger()
+  const group = createGaterGroup({ logger })
   group.add(dbA.gater)
   group.add(dbB.gater)
   const node = await createTestLibp2p({
@@ -157,4 +163,9 @@ test('attach: deleting the only member that admits a peer closes its connection'
     timeoutMs: 5000,
     message: 'the peer to be disconnected',
   })
+  // Not a revocation: the database left (as every database does when a node stops).
+  expect(logger.lines.map((l) => `${l.level} ${l.msg}`)).toContain(
+    'debug closing connection of a peer no remaining database admits',
+  )
+  expect(logger.lines.some((l) => l.msg.includes('no longer in the registry'))).toBe(false)
 })
