@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { type EventValidationOptions, validateEventMessage } from '../src/index.js'
 
 const SIGNER = '12D3KooWJ1TsijH7H5F74hfAD5XishQz3sxrmAtVY37GtNd9CqYf'
+const OTHER = '12D3KooWK9gFJ62z9cGSiz5PfP2Abhu1Ty8xmB6GvE85doqPGS2L'
 const encoder = new TextEncoder()
 
 function signed(body: unknown): Message {
@@ -31,9 +32,23 @@ describe('validateEventMessage', () => {
     ['not-json', signed('{')],
     ['missing-id', signed({ ...event, id: '' })],
     ['from-peer-mismatch', signed({ ...event, from_peer: '12D3KooWSomeoneElse' })],
+    // A valid PeerId, but not the signer's.
+    ['from-peer-mismatch', signed({ ...event, from_peer: OTHER })],
+    // The signer's PeerId, but not in its canonical base58 form (applications compare strings).
+    ['from-peer-mismatch', signed({ ...event, from_peer: peerIdFromString(SIGNER).toCID().toString() })],
     ['unsigned', { type: 'unsigned', topic: 'db_t', data: encoder.encode(JSON.stringify(event)) } as Message],
   ])('rejects %s', async (reason, message) => {
     expect(await validateEventMessage(message, base)).toEqual({ result: 'reject', reason })
+  })
+
+  it('matches from_peer against the signer every time, also once the string is remembered', async () => {
+    for (let round = 0; round < 3; round++) {
+      expect((await validateEventMessage(signed(event), base)).result).toBe('accept')
+      expect(await validateEventMessage(signed({ ...event, from_peer: OTHER }), base)).toEqual({
+        result: 'reject',
+        reason: 'from-peer-mismatch',
+      })
+    }
   })
 
   it('rejects an unauthorized signer, after the cheap checks only', async () => {
