@@ -67,8 +67,8 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
   const { libp2p, logger } = init
   const strikes = new Map<string, number>()
   const lastRepair = new Map<string, number>()
-  /** Peers whose streams GossipSub was asked to reopen: how often, and when last. */
-  const reopened = new Map<string, { count: number; at: number }>()
+  /** Peers whose streams GossipSub was asked to reopen: how often, when last, and whether that is still running. */
+  const reopened = new Map<string, { count: number; at: number; pending: boolean }>()
   let timer: ReturnType<typeof setInterval> | undefined
   let checking = false
   const stopped = new AbortController()
@@ -108,18 +108,28 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
    * at once when the stream exists, or else its topology handler (which queues the same call behind
    * other peers'). Both are methods of its implementation class; false when neither is present.
    */
-  const reopen = (peerId: PeerId, connection: Connection): boolean => {
+  const reopen = (peerId: PeerId, connection: Connection, count: number): boolean => {
     const pubsub = libp2p.services.pubsub as unknown as {
       createOutboundStream?: (peerId: PeerId, connection: Connection) => Promise<void>
       onPeerConnected?: (peerId: PeerId, connection: Connection) => void
     }
+    const id = peerId.toString()
     if (typeof pubsub.createOutboundStream === 'function') {
-      pubsub.createOutboundStream(peerId, connection).catch((err: unknown) => {
-        logger.debug('gossipsub stream reopen failed', 'peer', peerId.toString(), 'error', err)
-      })
+      // A stream negotiation may take up to libp2p's 10 s on a loaded machine: the next reopen (or
+      // the reconnect) waits until this one has settled, then graceMs more.
+      const entry = { count, at: Date.now(), pending: true }
+      reopened.set(id, entry)
+      pubsub
+        .createOutboundStream(peerId, connection)
+        .catch((err: unknown) => logger.debug('gossipsub stream reopen failed', 'peer', id, 'error', err))
+        .finally(() => {
+          entry.pending = false
+          entry.at = Date.now()
+        })
       return true
     }
     if (typeof pubsub.onPeerConnected !== 'function') return false
+    reopened.set(id, { count, at: Date.now(), pending: false })
     pubsub.onPeerConnected(peerId, connection)
     return true
   }
@@ -181,11 +191,10 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
       // reopened up to REOPENS_BEFORE_RECONNECT times, graceMs apart, and only then reconnected.
       if (!gaps.includes('peer')) {
         const last = reopened.get(id)
-        if (last !== undefined && now - last.at < init.graceMs) continue
+        if (last !== undefined && (last.pending || now - last.at < init.graceMs)) continue
         const reopens = last?.count ?? 0
-        if (reopens < REOPENS_BEFORE_RECONNECT && reopen(peerId, newest)) {
+        if (reopens < REOPENS_BEFORE_RECONNECT && reopen(peerId, newest, reopens + 1)) {
           strikes.delete(id)
-          reopened.set(id, { count: reopens + 1, at: now })
           init.onRepair()
           logger.info(
             'gossipsub lost its link to a connected peer; reopening its streams',

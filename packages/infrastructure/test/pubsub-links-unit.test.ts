@@ -18,7 +18,7 @@ interface Call {
   at: number
 }
 
-function standIn(peer: PeerId, calls: Call[]) {
+function standIn(peer: PeerId, calls: Call[], openMs = 0) {
   const connection = {
     remotePeer: peer,
     status: 'open',
@@ -33,6 +33,8 @@ function standIn(peer: PeerId, calls: Call[]) {
     // The stream opens directly, not through GossipSub's one-at-a-time queue (its topology handler).
     createOutboundStream: async () => {
       calls.push({ what: 'reopen', at: Date.now() })
+      // A negotiation that takes openMs (a loaded peer), then fails as GossipSub's does: silently.
+      if (openMs > 0) await new Promise((resolve) => setTimeout(resolve, openMs))
     },
     onPeerConnected: () => calls.push({ what: 'queued', at: Date.now() }),
   }
@@ -81,5 +83,30 @@ describe('GossipSub link check (stand-in libp2p)', () => {
       logger.lines.some((l) => l.includes('reopening its streams') && l.includes('outbound stream')),
     ).toBe(true)
     expect(logger.lines.some((l) => l.includes('reconnecting') && l.includes(peer.toString()))).toBe(true)
+  })
+
+  it('waits for a reopen that is still negotiating before reopening again or reconnecting', async () => {
+    const peer = walletToPeerId(generateWallet().wallet)
+    const calls: Call[] = []
+    const graceMs = 100
+    const openMs = 600 // each stream open takes 6 x graceMs
+    const watch = createPubsubLinkWatch({
+      libp2p: standIn(peer, calls, openMs) as never,
+      intervalMs: 25,
+      graceMs,
+      dialTimeoutMs: 1_000,
+      logger: createTestLogger('links-pending'),
+      onRepair: () => {},
+    })
+    watches.push(watch)
+    watch.start()
+    await waitFor(() => calls.some((c) => c.what === 'dial'), { timeoutMs: 10_000, message: 'a reconnect' })
+    const reopens = calls.filter((c) => c.what === 'reopen')
+    const hangUp = calls.find((c) => c.what === 'hangUp')
+    expect(reopens).toHaveLength(3)
+    // Each step starts only once the previous open settled (openMs) and graceMs passed.
+    for (const [i, next] of [...reopens.slice(1), hangUp].entries()) {
+      expect((next?.at ?? 0) - (reopens[i]?.at ?? 0)).toBeGreaterThanOrEqual(openMs + graceMs)
+    }
   })
 })
