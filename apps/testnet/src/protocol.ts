@@ -66,7 +66,7 @@ export interface ChildStats {
   topicPeers: Record<string, number>
   /** Open connections (more than peers: some peers hold two). */
   connections: number
-  /** Peers the GossipSub link check reconnected. */
+  /** GossipSub link repairs: streams reopened and peers reconnected by the link check. */
   linkRepairs: number
   /** Connection attempts this node's host gater refused (registered nodes: intruders, revoked peers). */
   gaterDenied: number

@@ -57,8 +57,7 @@ export interface NodeInit {
    * within about 2 minutes. Each ping is a new stream on both sides, so more often costs CPU (a
    * 50-process network on 2 cores: libp2p's 10 s pings of every connection kept both cores busy).
    * `pingIntervalMs: 0` turns the monitor off (QUIC-only deployments can). It replaces libp2p's
-   * connection monitor, which closes a connection on its first failed ping: see the README's
-   * "Connection liveness".
+   * connection monitor, which closes a connection on its first failed ping (see connection-monitor.ts).
    * @default { pingIntervalMs: 60_000, pingTimeoutMs: 20_000, maxFailures: 3 }
    */
   connectionMonitor?:

@@ -27,9 +27,13 @@ export interface ConnectionMonitor {
 }
 
 interface Watch {
+  /** Decided once per connection: its transport and limits do not change. */
+  monitored: boolean
   nextAt: number
   failures: number
   inFlight: boolean
+  /** The last tick that saw the connection open (entries of closed connections are dropped). */
+  seenAt: number
 }
 
 /**
@@ -105,23 +109,30 @@ export function createConnectionMonitor(init: ConnectionMonitorInit): Connection
     }
   }
 
+  let ticks = 0
   const tick = (): void => {
     const now = Date.now()
-    const live = new Set<string>()
+    ticks++
     for (const connection of libp2p.getConnections() as Connection[]) {
-      if (connection.status !== 'open' || connection.limits !== undefined) continue
-      if (isQuic(connection.remoteAddr) && !isRelayed(connection.remoteAddr)) continue
-      live.add(connection.id)
+      if (connection.status !== 'open') continue
       let watch = watches.get(connection.id)
       if (watch === undefined) {
-        watch = { nextAt: now + Math.random() * init.intervalMs, failures: 0, inFlight: false }
+        const addr = connection.remoteAddr
+        watch = {
+          monitored: connection.limits === undefined && !(isQuic(addr) && !isRelayed(addr)),
+          nextAt: now + Math.random() * init.intervalMs,
+          failures: 0,
+          inFlight: false,
+          seenAt: ticks,
+        }
         watches.set(connection.id, watch)
       }
-      if (watch.inFlight || now < watch.nextAt) continue
+      watch.seenAt = ticks
+      if (!watch.monitored || watch.inFlight || now < watch.nextAt) continue
       watch.inFlight = true
       void ping(connection, watch)
     }
-    for (const id of watches.keys()) if (!live.has(id)) watches.delete(id)
+    for (const [id, watch] of watches) if (watch.seenAt !== ticks) watches.delete(id)
   }
 
   return {
