@@ -55,13 +55,26 @@ func parseBootstrapNode(s string) (peer.AddrInfo, error) {
 
 // bootstrap dials every bootstrap peer; while none is connected it retries
 // (first after 2 s, then every --bootstrap-retry-ms), as the seed's retry loop.
-func (n *node) bootstrap(peers []peer.AddrInfo) {
+// The returned channel gets the first round's outcome (true: a peer is connected)
+// and is closed; with no bootstrap peers it is closed at once.
+func (n *node) bootstrap(peers []peer.AddrInfo) <-chan bool {
+	first := make(chan bool, 1)
 	if len(peers) == 0 {
-		return
+		close(first)
+		return first
 	}
 	n.wg.Add(1)
 	go func() {
 		defer n.wg.Done()
+		reported := false
+		report := func(ok bool) {
+			if !reported {
+				reported = true
+				first <- ok
+				close(first)
+			}
+		}
+		defer report(false)
 		delay := 2 * time.Second
 		for attempt := 1; ; attempt++ {
 			ok := 0
@@ -82,8 +95,10 @@ func (n *node) bootstrap(peers []peer.AddrInfo) {
 				if b, isB := n.router.(interface{ Bootstrap(context.Context) error }); isB {
 					_ = b.Bootstrap(n.ctx)
 				}
+				report(true)
 				return
 			}
+			report(false)
 			select {
 			case <-n.ctx.Done():
 				return
@@ -92,11 +107,9 @@ func (n *node) bootstrap(peers []peer.AddrInfo) {
 			delay = n.cfg.bootstrapRetry
 		}
 	}()
+	return first
 }
 
-// startRendezvous advertises and finds peers on p2p-database-discovery_<db> through the
-// DHT with go-libp2p's routing discovery (CIDv1 raw of sha256(namespace)), and connects to
-// every peer it finds that is not connected yet.
 func (n *node) startRendezvous() {
 	if n.router == nil {
 		return

@@ -47,6 +47,7 @@ type config struct {
 	bootstrapRetry    time.Duration
 	stdin             bool
 	identityOnly      bool
+	asShipped         bool
 }
 
 // stringList is a repeatable flag whose values may also be comma-separated.
@@ -90,6 +91,7 @@ func parseFlags(args []string) (*config, error) {
 	dialMs := fs.Int("dial-timeout-ms", 30_000, "timeout of one dial in ms")
 	retryMs := fs.Int("bootstrap-retry-ms", 5000, "bootstrap retry interval in ms while no peer is connected")
 	fs.BoolVar(&c.identityOnly, "identity-only", false, "print {type:identity, peerId, wallet} for the key and exit (no network)")
+	fs.BoolVar(&c.asShipped, "as-shipped", false, "behave as the Go implementation ships (dTelecom/p2p-database): subscribe only after the first bootstrap round and its 1 s settle sleep; deliver events as its receiver does (from_peer filled with the forwarding peer, a missing timestamp as 0)")
 	fs.BoolVar(&c.stdin, "stdin", true, "read commands from stdin and exit at its end; false: run until SIGINT/SIGTERM")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -184,12 +186,23 @@ func run(out *output) error {
 
 	out.line(map[string]any{"type": "start", "peerId": n.host.ID().String(), "wallet": id.wallet, "addrs": n.addrs(), "db": cfg.db})
 
+	if cfg.asShipped {
+		// As the shipped infrastructure: connect() returns only after the first bootstrap round,
+		// and after a successful one it sleeps 1 s "to let the DHT settle"; only then can the
+		// application subscribe.
+		if ok := <-n.bootstrap(peers); ok {
+			time.Sleep(time.Second)
+		}
+		out.line(map[string]any{"type": "settled"})
+	}
 	for _, t := range cfg.subscribe {
 		if err := n.subscribe(t); err != nil {
 			return fmt.Errorf("subscribe %q: %w", t, err)
 		}
 	}
-	n.bootstrap(peers)
+	if !cfg.asShipped {
+		n.bootstrap(peers)
+	}
 	if cfg.rendezvous {
 		n.startRendezvous()
 	}

@@ -242,6 +242,10 @@ func (n *node) deliver(topic string, msg *pubsub.Message) {
 		"type": "event", "topic": topic, "gossipsubTopic": msg.GetTopic(),
 		"from": msg.GetFrom().String(), "receivedFrom": msg.ReceivedFrom.String(),
 	}
+	if n.cfg.asShipped {
+		n.deliverAsShipped(line, msg)
+		return
+	}
 	if !json.Valid(msg.Data) {
 		line["type"] = "invalid-event"
 		line["reason"] = "not JSON"
@@ -259,6 +263,38 @@ func (n *node) deliver(topic string, msg *pubsub.Message) {
 		return
 	}
 	line["event"] = json.RawMessage(msg.Data)
+	n.out.line(line)
+}
+
+// deliverAsShipped is the shipped receiver's messageListener (dTelecom/p2p-database,
+// pubsub/pubsub_operations.go): no validation beyond json.Unmarshal into Event and a
+// non-empty id; a missing from_peer is filled with the peer the message came from, a
+// missing timestamp stays 0. GossipSub has no topic validator there, so every message,
+// delivered or dropped here, has already been forwarded. "event" is the Event as its
+// handler gets it; dropped messages are printed as "dropped" with the receiver's reason.
+func (n *node) deliverAsShipped(line map[string]any, msg *pubsub.Message) {
+	var ev Event
+	if err := json.Unmarshal(msg.Data, &ev); err != nil {
+		line["type"] = "dropped"
+		line["reason"] = "unmarshal: " + err.Error()
+		n.out.line(line)
+		return
+	}
+	if ev.ID == "" {
+		line["type"] = "dropped"
+		line["reason"] = "empty id"
+		n.out.line(line)
+		return
+	}
+	if ev.FromPeerId == "" {
+		ev.FromPeerId = msg.ReceivedFrom.String()
+	}
+	data, err := json.Marshal(ev)
+	if err != nil {
+		n.out.errorLine("deliver", err)
+		return
+	}
+	line["event"] = json.RawMessage(data)
 	n.out.line(line)
 }
 
