@@ -36,6 +36,18 @@ export function closeRevokedConnections(
   return closed
 }
 
+/** Closes every open connection of `node` to `peerId` (a suspended peer); returns how many. */
+export function closePeerConnections(node: AttachableNode, peerId: PeerId, logger: Logger): number {
+  let closed = 0
+  for (const connection of node.getConnections(peerId)) {
+    if (connection.status !== 'open') continue
+    closed++
+    logger.info('closing connection of a suspended peer', 'peer', peerIdString(peerId))
+    closeConnection(connection)
+  }
+  return closed
+}
+
 function closeConnection(connection: Connection): void {
   connection.close({ signal: AbortSignal.timeout(CLOSE_TIMEOUT_MS) }).catch((err: unknown) => {
     connection.abort(err instanceof Error ? err : new Error('closing a revoked peer failed'))

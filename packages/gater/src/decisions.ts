@@ -23,16 +23,18 @@ export const GATER_HOOKS: readonly GaterHook[] = Object.freeze([
 
 /**
  * Why a peer was denied: its wallet is not in the registry's last answer; the registry could not be
- * asked (failing, timed out, or never loaded) and the wallet is not in the last good set; or its
- * PeerId is not an Ed25519 key, so it carries no wallet.
+ * asked (failing, timed out, or never loaded) and the wallet is not in the last good set; its
+ * PeerId is not an Ed25519 key, so it carries no wallet; or this host suspended it for a while
+ * (a {@link GaterGroup}'s `suspend`, e.g. an author of invalid events) although the registry admits it.
  */
-export type DenyReason = 'not-in-registry' | 'registry-unavailable' | 'invalid-key-type'
+export type DenyReason = 'not-in-registry' | 'registry-unavailable' | 'invalid-key-type' | 'suspended'
 
 /** Every {@link DenyReason}, in a stable order. */
 export const DENY_REASONS: readonly DenyReason[] = Object.freeze([
   'not-in-registry',
   'registry-unavailable',
   'invalid-key-type',
+  'suspended',
 ])
 
 /** The answer for one peer. `via` says what admitted it. */

@@ -54,7 +54,7 @@ export class DeniedCache {
 }
 
 /** A 16-character string key for 32 bytes (one flat string, no per-byte concatenation). */
-function toKey(bytes: Uint8Array): string {
+export function toKey(bytes: Uint8Array): string {
   for (let i = 0; i < 16; i++) codes[i] = (bytes[2 * i] as number) | ((bytes[2 * i + 1] as number) << 8)
   return String.fromCharCode.apply(null, codes)
 }

@@ -138,6 +138,7 @@ const DENIED: Record<DenyReason, GaterDecision> = Object.freeze({
   'not-in-registry': Object.freeze({ allowed: false, reason: 'not-in-registry' }),
   'registry-unavailable': Object.freeze({ allowed: false, reason: 'registry-unavailable' }),
   'invalid-key-type': Object.freeze({ allowed: false, reason: 'invalid-key-type' }),
+  suspended: Object.freeze({ allowed: false, reason: 'suspended' }),
 })
 
 class GaterStoppedError extends Error {

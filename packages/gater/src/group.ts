@@ -1,7 +1,13 @@
+import { describeValue } from '@depin/identity'
 import { type Logger, noopLogger } from '@depin/logger'
 import type { ConnectionGater, PeerId } from '@libp2p/interface'
 import { TypedEventEmitter, type TypedEventTarget } from 'main-event'
-import { type AttachableNode, closeRevokedConnections, type SweepCause } from './close-connections.js'
+import {
+  type AttachableNode,
+  closePeerConnections,
+  closeRevokedConnections,
+  type SweepCause,
+} from './close-connections.js'
 import { createConnectionGater, type PeerJudge } from './connection-gater.js'
 import {
   DecisionCounter,
@@ -12,7 +18,9 @@ import {
   type PeerDeniedDetail,
   peerIdString,
 } from './decisions.js'
+import { InvalidGaterConfigError } from './errors.js'
 import type { RefreshDetail, RegistryGater } from './gater.js'
+import { SuspendedPeers } from './suspensions.js'
 
 /** Events of a {@link GaterGroup}. */
 export interface GaterGroupEvents {
@@ -22,8 +30,12 @@ export interface GaterGroupEvents {
 /** A plain-object snapshot of a group's counters (decisions at the group's own hooks). */
 export interface GaterGroupMetrics extends DecisionCounts {
   members: number
-  /** Connections closed by `attach()` because no member admits their peer any more. */
+  /** Connections closed by `attach()` because no member admits their peer any more, or by `suspend()`. */
   connectionsClosed: number
+  /** Peers suspended right now. */
+  suspendedPeers: number
+  /** `suspend()` calls that started or extended a suspension. */
+  suspensions: number
 }
 
 /**
@@ -43,8 +55,17 @@ export interface GaterGroup extends TypedEventTarget<GaterGroupEvents> {
   isAuthorized(peerId: PeerId, options?: { signal?: AbortSignal }): Promise<boolean>
   /** Like {@link GaterGroup.isAuthorized} but says why; with several denials, `registry-unavailable` wins. */
   decide(peerId: PeerId, options?: { signal?: AbortSignal }): Promise<GaterDecision>
-  /** Synchronous: whether any member admits `peerId` from its cache or allow-list. */
+  /** Synchronous: whether any member admits `peerId` from its cache or allow-list (and it is not suspended). */
   isAuthorizedCached(peerId: PeerId): boolean
+  /**
+   * Refuses `peerId` at every hook for `durationMs` although the registry admits it (reason
+   * `suspended`), and closes its open connections on attached nodes. A later end extends a running
+   * suspension. At most `maxSuspendedPeers` are held; the one ending soonest gives way. Returns
+   * false for a PeerId that carries no wallet (never admitted anyway).
+   */
+  suspend(peerId: PeerId, durationMs: number): boolean
+  /** Whether `peerId` is suspended now. */
+  isSuspended(peerId: PeerId): boolean
   /**
    * After any member's successful refresh, closes connections of `node` whose peer no member admits
    * (a peer revoked by one database but admitted by another stays). Returns a function that detaches.
@@ -57,7 +78,12 @@ export interface GaterGroup extends TypedEventTarget<GaterGroupEvents> {
 export interface GaterGroupInit {
   /** @default noopLogger */
   logger?: Logger
+  /** Most peers suspended at once. @default 4096 */
+  maxSuspendedPeers?: number
 }
+
+/** The defaults of {@link GaterGroupInit}. */
+export const GATER_GROUP_DEFAULTS = Object.freeze({ maxSuspendedPeers: 4_096 })
 
 /**
  * Creates an empty {@link GaterGroup}.
@@ -69,19 +95,32 @@ export interface GaterGroupInit {
  * group.add(gaterOfDatabaseA); group.add(gaterOfDatabaseB)
  */
 export function createGaterGroup(init: GaterGroupInit = {}): GaterGroup {
-  return new DefaultGaterGroup(init.logger ?? noopLogger)
+  const max = init.maxSuspendedPeers ?? GATER_GROUP_DEFAULTS.maxSuspendedPeers
+  if (!Number.isSafeInteger(max) || max < 0) {
+    throw new InvalidGaterConfigError(
+      'maxSuspendedPeers',
+      `must be a non-negative integer, got ${describeValue(max)}`,
+    )
+  }
+  return new DefaultGaterGroup(init.logger ?? noopLogger, new SuspendedPeers(max))
 }
 
 const DENIED_EMPTY: GaterDecision = Object.freeze({ allowed: false, reason: 'not-in-registry' })
+const DENIED_SUSPENDED: GaterDecision = Object.freeze({ allowed: false, reason: 'suspended' })
 
 class DefaultGaterGroup extends TypedEventEmitter<GaterGroupEvents> implements GaterGroup {
   readonly connectionGater: ConnectionGater
   private readonly members = new Map<RegistryGater, (event: CustomEvent<RefreshDetail>) => void>()
   private readonly sweeps = new Set<(cause: SweepCause) => void>()
+  private readonly nodes = new Set<AttachableNode>()
   private readonly decisions = new DecisionCounter()
   private connectionsClosed = 0
+  private suspensions = 0
 
-  constructor(private readonly logger: Logger) {
+  constructor(
+    private readonly logger: Logger,
+    private readonly suspended: SuspendedPeers,
+  ) {
     super()
     const judge: PeerJudge = {
       deny: (peerId, hook) => this.denyAtHook(peerId, hook),
@@ -112,6 +151,7 @@ class DefaultGaterGroup extends TypedEventEmitter<GaterGroupEvents> implements G
   }
 
   isAuthorizedCached(peerId: PeerId): boolean {
+    if (this.suspended.has(peerId)) return false
     for (const member of this.members.keys()) if (member.isAuthorizedCached(peerId)) return true
     return false
   }
@@ -120,7 +160,22 @@ class DefaultGaterGroup extends TypedEventEmitter<GaterGroupEvents> implements G
     return (await this.decide(peerId, options)).allowed
   }
 
+  suspend(peerId: PeerId, durationMs: number): boolean {
+    if (!Number.isFinite(durationMs) || durationMs <= 0) return false
+    const outcome = this.suspended.add(peerId, Date.now() + durationMs)
+    if (outcome === 'refused') return false
+    if (outcome === 'unchanged') return true
+    this.suspensions++
+    for (const node of this.nodes) this.connectionsClosed += closePeerConnections(node, peerId, this.logger)
+    return true
+  }
+
+  isSuspended(peerId: PeerId): boolean {
+    return this.suspended.has(peerId)
+  }
+
   async decide(peerId: PeerId, options: { signal?: AbortSignal } = {}): Promise<GaterDecision> {
+    if (this.suspended.has(peerId)) return DENIED_SUSPENDED
     if (this.members.size === 0) return DENIED_EMPTY
     const decisions = await Promise.all(
       [...this.members.keys()].map((member) => member.decide(peerId, options)),
@@ -143,8 +198,10 @@ class DefaultGaterGroup extends TypedEventEmitter<GaterGroupEvents> implements G
       )
     }
     this.sweeps.add(sweep)
+    this.nodes.add(node)
     return () => {
       this.sweeps.delete(sweep)
+      this.nodes.delete(node)
     }
   }
 
@@ -153,6 +210,8 @@ class DefaultGaterGroup extends TypedEventEmitter<GaterGroupEvents> implements G
       ...this.decisions.snapshot(),
       members: this.members.size,
       connectionsClosed: this.connectionsClosed,
+      suspendedPeers: this.suspended.size(),
+      suspensions: this.suspensions,
     }
   }
 
@@ -161,6 +220,7 @@ class DefaultGaterGroup extends TypedEventEmitter<GaterGroupEvents> implements G
   }
 
   private denyAtHook(peerId: PeerId, hook: GaterHook): boolean | Promise<boolean> {
+    if (this.suspended.has(peerId)) return this.recordDenial(peerId, hook, 'suspended')
     if (this.isAuthorizedCached(peerId)) {
       this.decisions.allow(hook)
       return false

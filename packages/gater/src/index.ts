@@ -21,6 +21,7 @@ export {
 } from './gater.js'
 export {
   createGaterGroup,
+  GATER_GROUP_DEFAULTS,
   type GaterGroup,
   type GaterGroupEvents,
   type GaterGroupInit,

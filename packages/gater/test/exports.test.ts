@@ -5,6 +5,7 @@ test('the public API is deliberate', async () => {
     [
       "DENY_REASONS",
       "GATER_DEFAULTS",
+      "GATER_GROUP_DEFAULTS",
       "GATER_HOOKS",
       "InvalidGaterConfigError",
       "RegistryCallError",

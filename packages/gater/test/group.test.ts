@@ -7,7 +7,7 @@ import {
 } from '@depin/test-utils'
 import type { Libp2p } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import { afterEach, describe, expect, test } from 'vitest'
+import { afterEach, describe, expect, test, vi } from 'vitest'
 import { createGaterGroup, createRegistryGater, type RegistryGater } from '../src/index.js'
 import { createRecordingLogger, secp256k1PeerId } from './helpers.js'
 
@@ -168,4 +168,118 @@ test('attach: deleting the only member that admits a peer closes its connection'
     'debug closing connection of a peer no remaining database admits',
   )
   expect(logger.lines.some((l) => l.msg.includes('no longer in the registry'))).toBe(false)
+})
+
+describe('suspend', () => {
+  test('refuses an admitted peer at every hook with reason suspended, until the suspension ends', async () => {
+    const peer = generateWallet().identity
+    const other = generateWallet().identity
+    const db = await started([peer.wallet, other.wallet])
+    const group = createGaterGroup()
+    group.add(db.gater)
+    const denied: string[] = []
+    group.addEventListener('peer:denied', (e) => denied.push(`${e.detail.hook} ${e.detail.reason}`))
+
+    expect(group.suspend(peer.peerId, 150)).toBe(true)
+    expect(group.isSuspended(peer.peerId)).toBe(true)
+    expect(group.isSuspended(other.peerId)).toBe(false)
+    expect(group.isAuthorizedCached(peer.peerId)).toBe(false)
+    expect(await group.decide(peer.peerId)).toEqual({ allowed: false, reason: 'suspended' })
+    expect(await group.connectionGater.denyDialPeer?.(peer.peerId)).toBe(true)
+    expect(
+      await group.connectionGater.denyInboundEncryptedConnection?.(peer.peerId, undefined as never),
+    ).toBe(true)
+    // Another admitted peer is not affected.
+    expect(await group.connectionGater.denyDialPeer?.(other.peerId)).toBe(false)
+    expect(denied).toEqual(['dial-peer suspended', 'inbound-encrypted suspended'])
+    expect(group.metrics()).toMatchObject({ suspendedPeers: 1, suspensions: 1 })
+    expect(group.metrics().denied['dial-peer'].suspended).toBe(1)
+
+    await waitFor(() => !group.isSuspended(peer.peerId), {
+      timeoutMs: 2000,
+      message: 'the end of the suspension',
+    })
+    expect(await group.connectionGater.denyDialPeer?.(peer.peerId)).toBe(false)
+    expect(group.metrics().suspendedPeers).toBe(0)
+  })
+
+  test('a longer suspension extends a running one; a shorter one does not shorten it', () => {
+    const peer = generateWallet().identity
+    const group = createGaterGroup()
+    vi.useFakeTimers({ toFake: ['Date'] })
+    try {
+      expect(group.suspend(peer.peerId, 60_000)).toBe(true)
+      expect(group.suspend(peer.peerId, 1)).toBe(true)
+      vi.setSystemTime(Date.now() + 1_000)
+      expect(group.isSuspended(peer.peerId)).toBe(true)
+      vi.setSystemTime(Date.now() + 60_000)
+      expect(group.isSuspended(peer.peerId)).toBe(false)
+    } finally {
+      vi.useRealTimers()
+    }
+    expect(group.suspend(peer.peerId, 60_000)).toBe(true)
+    expect(group.metrics().suspensions).toBe(2)
+    expect(group.suspend(peer.peerId, 120_000)).toBe(true)
+    expect(group.metrics().suspensions).toBe(3)
+    expect(group.suspend(peer.peerId, 0)).toBe(false)
+  })
+
+  test('a PeerId without a wallet cannot be suspended (it is never admitted anyway)', async () => {
+    const group = createGaterGroup()
+    expect(group.suspend(await secp256k1PeerId(), 60_000)).toBe(false)
+    expect(group.metrics().suspendedPeers).toBe(0)
+  })
+
+  test('holds at most maxSuspendedPeers: the suspension that ends soonest gives way', () => {
+    const group = createGaterGroup({ maxSuspendedPeers: 3 })
+    const peers = Array.from({ length: 4 }, () => generateWallet().identity.peerId)
+    group.suspend(peers[0]!, 10_000)
+    group.suspend(peers[1]!, 60_000)
+    group.suspend(peers[2]!, 60_000)
+    group.suspend(peers[3]!, 60_000)
+    expect(peers.map((p) => group.isSuspended(p))).toEqual([false, true, true, true])
+    expect(group.metrics().suspendedPeers).toBe(3)
+    expect(() => createGaterGroup({ maxSuspendedPeers: -1 })).toThrow(/maxSuspendedPeers/)
+  })
+
+  test('closes the suspended peer’s open connections on attached nodes and refuses its redial', async () => {
+    const host = generateWallet().identity
+    const peer = generateWallet().identity
+    const db = await started([host.wallet, peer.wallet])
+    const logger = createRecordingLogger()
+    const group = createGaterGroup({ logger })
+    group.add(db.gater)
+    const node = await createTestLibp2p({
+      privateKey: host.privateKey,
+      connectionGater: group.connectionGater,
+      transports: ['tcp'],
+    })
+    nodes.push(node)
+    group.attach(node)
+    const other = await createTestLibp2p({ privateKey: peer.privateKey, transports: ['tcp'] })
+    nodes.push(other)
+    await other.dial(node.getMultiaddrs()[0] as Multiaddr, { signal: AbortSignal.timeout(5000) })
+    await waitFor(() => node.getConnections(peer.peerId).length > 0, {
+      timeoutMs: 5000,
+      message: 'the connection',
+    })
+
+    group.suspend(peer.peerId, 60_000)
+    await waitFor(() => node.getConnections(peer.peerId).length === 0, {
+      timeoutMs: 5000,
+      message: 'the suspended peer to be disconnected',
+    })
+    expect(group.metrics().connectionsClosed).toBe(1)
+    expect(logger.lines.find((l) => l.msg === 'closing connection of a suspended peer')?.level).toBe('info')
+
+    const denied = waitForEvent(group, 'peer:denied', { timeoutMs: 5000 })
+    await other
+      .dial(node.getMultiaddrs()[0] as Multiaddr, { signal: AbortSignal.timeout(5000) })
+      .catch(() => {})
+    expect(((await denied) as CustomEvent<{ reason: string }>).detail.reason).toBe('suspended')
+    await waitFor(() => node.getConnections(peer.peerId).length === 0, {
+      timeoutMs: 5000,
+      message: 'no connection',
+    })
+  })
 })
