@@ -57,6 +57,28 @@ export const GOSSIPSUB_DEFAULTS: Readonly<Partial<GossipsubOpts>> = Object.freez
   },
 })
 
+/** GossipSub's own graylist threshold and P5 weight, for options that leave them unset. */
+export const DEFAULT_GRAYLIST_THRESHOLD = -80
+export const DEFAULT_APP_SPECIFIC_WEIGHT = 10
+
+/**
+ * Adds the accountability's penalties to GossipSub's application-specific score (P5), on top of a
+ * user's own `appSpecificScore` if any: a peer that sends us its own invalid events loses score
+ * there (see @depin/infrastructure's accountability), not through GossipSub's P4, which would also
+ * hit every relay that forwarded a copy.
+ */
+export function withAppSpecificScore(
+  options: Partial<GossipsubOpts>,
+  accountability: { appSpecificScore(peerId: string): number },
+): Partial<GossipsubOpts> {
+  const own = options.scoreParams?.appSpecificScore
+  const appSpecificScore =
+    own === undefined
+      ? (peerId: string) => accountability.appSpecificScore(peerId)
+      : (peerId: string) => accountability.appSpecificScore(peerId) + own(peerId)
+  return { ...options, scoreParams: { ...options.scoreParams, appSpecificScore } }
+}
+
 /** Merges user options over {@link GOSSIPSUB_DEFAULTS}; score params and thresholds merge key by key. */
 export function gossipsubOptions(overrides: Partial<GossipsubOpts> = {}): Partial<GossipsubOpts> {
   return {

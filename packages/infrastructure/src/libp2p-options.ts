@@ -5,7 +5,7 @@ import { createLibp2pLogBridge } from '@depin/logger'
 import { autoNAT } from '@libp2p/autonat'
 import { type CircuitRelayService, circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { dcutr } from '@libp2p/dcutr'
-import { type GossipSub, gossipsub } from '@libp2p/gossipsub'
+import { type GossipSub, type GossipsubOpts, gossipsub } from '@libp2p/gossipsub'
 import { type Identify, type IdentifyPush, identify, identifyPush } from '@libp2p/identify'
 import type { ConnectionGater } from '@libp2p/interface'
 import {
@@ -52,6 +52,7 @@ export const AUTONAT_PROTOCOL = '/libp2p/autonat/1.0.0'
 export function libp2pOptions(
   config: NodeConfig,
   connectionGater: ConnectionGater,
+  gossipsubOpts: Partial<GossipsubOpts> = gossipsubOptions(config.gossipsub),
 ): Libp2pOptions<DepinServices> {
   const transports: NonNullable<Libp2pOptions['transports']> = []
   if (config.transports.quic) {
@@ -97,7 +98,7 @@ export function libp2pOptions(
           }),
         }
       : {}),
-    pubsub: gossipsub(gossipsubOptions(config.gossipsub)),
+    pubsub: gossipsub(gossipsubOpts),
     dcutr: dcutr(),
     autonat: autoNAT(),
     ...(config.relay.server

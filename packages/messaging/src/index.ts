@@ -27,6 +27,7 @@ export {
 export {
   createMessaging,
   type EventHandler,
+  type MessageRejectedDetail,
   type Messaging,
   type MessagingEvents,
   type MessagingInit,
@@ -42,6 +43,7 @@ export { gossipTopic, MAX_TOPIC_LENGTH } from './topic.js'
 export {
   type Authorizer,
   type EventValidationOptions,
+  IGNORE_REASONS,
   type IgnoreReason,
   REJECT_REASONS,
   type RejectReason,

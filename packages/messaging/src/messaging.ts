@@ -1,3 +1,4 @@
+import { createPeerAccountability, type PeerAccountability } from '@depin/infrastructure'
 import { type Logger, noopLogger } from '@depin/logger'
 import type { GossipSub, Message, TopicValidatorFn } from '@libp2p/gossipsub'
 import { TopicValidatorResult } from '@libp2p/gossipsub'
@@ -23,7 +24,7 @@ import { MESSAGING_DEFAULTS, type MessagingOptions, type ResolvedMessagingOption
 import { createDeliveryQueue, type DeliveryQueue } from './queue.js'
 import { DEFAULT_TOPIC_SCORE_PARAMS, installTopicScoreParams, invalidMessageWeight } from './scoring.js'
 import { assertTopic, gossipTopic } from './topic.js'
-import { type Authorizer, type RejectReason, validateEventMessage } from './validate.js'
+import { type Authorizer, checkAuthorization, type RejectReason, validateEventMessage } from './validate.js'
 
 /** A subscription's callback. An async handler is awaited before the next event is handed over. */
 export type EventHandler<T = unknown> = (event: PubSubEvent<T>) => void | Promise<void>
@@ -59,10 +60,25 @@ export interface Subscription {
   unsubscribe(): Promise<void>
 }
 
+/** Detail of the `message:rejected` event. */
+export interface MessageRejectedDetail {
+  topic: string
+  reason: RejectReason
+  /** The peer the message came from. */
+  propagationSource: string
+  /** Its signed author (GossipSub `from`), when signed. */
+  author: string | undefined
+  /**
+   * Who paid: the `author` (a strike; a score penalty too when it sent the message itself), the
+   * `forwarder` (it forwarded a flood of messages signed by keys no registry admits), or `none`.
+   */
+  penalized: 'author' | 'forwarder' | 'none'
+}
+
 /** Events of a {@link Messaging} instance. */
 export interface MessagingEvents {
   /** A received message failed validation (it was not delivered nor forwarded). */
-  'message:rejected': CustomEvent<{ topic: string; reason: RejectReason; propagationSource: string }>
+  'message:rejected': CustomEvent<MessageRejectedDetail>
   /** A subscription's queue was full; the event was dropped for that handler. */
   'message:dropped': CustomEvent<{ topic: string; eventId: string }>
   /** A handler threw; the subscription continues. */
@@ -81,6 +97,13 @@ export interface MessagingInit extends MessagingOptions {
   isAuthorized: Authorizer
   /** Optional synchronous cache check tried first (e.g. a RegistryGater's `isAuthorizedCached`). */
   isAuthorizedCached?: (peerId: PeerId) => boolean
+  /**
+   * Who pays for invalid events: the node's (a `DepinNode`'s `accountability`, shared by its
+   * databases, wired to its gater and to GossipSub's score). Without one, this messaging keeps its
+   * own: authors are struck and suspended here only (their events dropped), and a peer that sends
+   * its own invalid events is penalised by GossipSub's P4 (the validator rejects).
+   */
+  accountability?: PeerAccountability
   logger?: Logger
 }
 
@@ -150,6 +173,7 @@ class DefaultMessaging extends TypedEventEmitter<MessagingEvents> implements Mes
   private readonly selfId: string
   private readonly isAuthorized: Authorizer
   private readonly isAuthorizedCached: ((peerId: PeerId) => boolean) | undefined
+  private readonly accountability: PeerAccountability
   private readonly log: Logger
   private readonly options: ResolvedMessagingOptions
   private readonly scoreParams: TopicScoreParams
@@ -195,6 +219,7 @@ class DefaultMessaging extends TypedEventEmitter<MessagingEvents> implements Mes
     this.isAuthorized = init.isAuthorized
     this.isAuthorizedCached = init.isAuthorizedCached
     this.log = init.logger ?? noopLogger
+    this.accountability = init.accountability ?? createPeerAccountability({ logger: this.log })
     this.options = {
       maxMessageBytes: init.maxMessageBytes ?? MESSAGING_DEFAULTS.maxMessageBytes,
       queueSize: init.queueSize ?? MESSAGING_DEFAULTS.queueSize,
@@ -406,6 +431,7 @@ class DefaultMessaging extends TypedEventEmitter<MessagingEvents> implements Mes
       delivered: c.delivered,
       rejected: { ...c.rejected },
       rejectedTotal: Object.values(c.rejected).reduce((sum, n) => sum + n, 0),
+      rejectedRelayed: c.rejectedRelayed,
       ignored: { ...c.ignored },
       handlerErrors: c.handlerErrors,
       dropped: c.dropped,
@@ -469,13 +495,13 @@ class DefaultMessaging extends TypedEventEmitter<MessagingEvents> implements Mes
     propagationSource: PeerId,
     message: Message,
   ): Promise<TopicValidatorResult> {
-    const outcome = await validateEventMessage(message, {
-      maxMessageBytes: this.options.maxMessageBytes,
-      isAuthorized: this.isAuthorized,
-      ...(this.isAuthorizedCached === undefined ? {} : { isAuthorizedCached: this.isAuthorizedCached }),
-      authorizationTimeoutMs: this.options.authorizationTimeoutMs,
-      signal: this.controller.signal,
-    })
+    // A suspended author's events are dropped before any work, and the relay is not blamed.
+    if (message.type === 'signed' && this.accountability.isSuspended(message.from)) {
+      this.counters.ignored['author-suspended']++
+      const verdict = this.accountability.reportSuspended(message.from, propagationSource)
+      return verdict.rejectInGossipSub ? TopicValidatorResult.Reject : TopicValidatorResult.Ignore
+    }
+    const outcome = await validateEventMessage(message, this.validationOptions())
     switch (outcome.result) {
       case 'accept':
         this.counters.accepted++
@@ -493,15 +519,71 @@ class DefaultMessaging extends TypedEventEmitter<MessagingEvents> implements Mes
           propagationSource.toString(),
         )
         return TopicValidatorResult.Ignore
-      case 'reject': {
-        this.counters.rejected[outcome.reason]++
-        const source = propagationSource.toString()
-        this.log.debug('rejected message', 'topic', topic, 'reason', outcome.reason, 'from', source)
-        this.safeDispatchEvent('message:rejected', {
-          detail: { topic, reason: outcome.reason, propagationSource: source },
-        })
-        return TopicValidatorResult.Reject
-      }
+      case 'reject':
+        return this.reject(topic, propagationSource, message, outcome.reason)
+    }
+  }
+
+  /**
+   * An invalid event: dropped (never delivered nor forwarded) and counted. Its signed author is held
+   * to account, not the relay that forwarded it (plain GossipSub's Reject would penalise every peer
+   * that forwarded a copy, Go relays included, which validate nothing). GossipSub is told to
+   * Reject only when no score penalty can be applied otherwise (see {@link PeerAccountability}).
+   */
+  private async reject(
+    topic: string,
+    propagationSource: PeerId,
+    message: Message,
+    reason: RejectReason,
+  ): Promise<TopicValidatorResult> {
+    this.counters.rejected[reason]++
+    const author = message.type === 'signed' ? message.from : undefined
+    // Only an author this database admits can be held to account: a strike on a throwaway key costs
+    // its owner nothing (and would fill the strike table).
+    const authorAuthorized =
+      author !== undefined &&
+      reason !== 'unauthorized' &&
+      (await checkAuthorization(author, this.validationOptions())) === true
+    const verdict = this.accountability.reportInvalid({
+      author,
+      forwarder: propagationSource,
+      authorAuthorized,
+      reason,
+      topic: this.gossipTopicOf(topic),
+    })
+    const source = propagationSource.toString()
+    const authorId = author?.toString()
+    if (authorId !== source) this.counters.rejectedRelayed++
+    this.log.debug(
+      'rejected message',
+      'topic',
+      topic,
+      'reason',
+      reason,
+      'from',
+      source,
+      'author',
+      authorId,
+      'penalized',
+      verdict.penalized,
+    )
+    this.safeDispatchEvent('message:rejected', {
+      detail: { topic, reason, propagationSource: source, author: authorId, penalized: verdict.penalized },
+    })
+    return verdict.rejectInGossipSub ? TopicValidatorResult.Reject : TopicValidatorResult.Ignore
+  }
+
+  private gossipTopicOf(topic: string): string {
+    return this.joined.get(topic)?.gossipTopic ?? gossipTopic(this.databaseName, topic)
+  }
+
+  private validationOptions(): Parameters<typeof validateEventMessage>[1] {
+    return {
+      maxMessageBytes: this.options.maxMessageBytes,
+      isAuthorized: this.isAuthorized,
+      ...(this.isAuthorizedCached === undefined ? {} : { isAuthorizedCached: this.isAuthorizedCached }),
+      authorizationTimeoutMs: this.options.authorizationTimeoutMs,
+      signal: this.controller.signal,
     }
   }
 

@@ -1,5 +1,5 @@
 import type { IgnoreReason, RejectReason } from './validate.js'
-import { REJECT_REASONS } from './validate.js'
+import { IGNORE_REASONS, REJECT_REASONS } from './validate.js'
 
 /** Counters of one database's messaging layer, as a plain object. */
 export interface MessagingMetrics {
@@ -15,10 +15,15 @@ export interface MessagingMetrics {
   accepted: number
   /** Handler invocations that completed (one event to three handlers counts three). */
   delivered: number
-  /** Received messages rejected by the topic validator, by reason. */
+  /** Received messages rejected by the topic validator, by reason (never delivered nor forwarded). */
   rejected: Record<RejectReason, number>
   /** Sum of `rejected`. */
   rejectedTotal: number
+  /**
+   * Of the rejected, those that came through a peer other than their signed author: the relay was
+   * not penalised (the author was; see the messaging README).
+   */
+  rejectedRelayed: number
   /** Received messages dropped without penalty, by reason. */
   ignored: Record<IgnoreReason, number>
   /** Handler invocations that threw or rejected. */
@@ -38,6 +43,7 @@ export interface MessagingCounters {
   accepted: number
   delivered: number
   rejected: Record<RejectReason, number>
+  rejectedRelayed: number
   ignored: Record<IgnoreReason, number>
   handlerErrors: number
   dropped: number
@@ -56,7 +62,8 @@ export function createCounters(): MessagingCounters {
     accepted: 0,
     delivered: 0,
     rejected,
-    ignored: { 'authorization-unavailable': 0 },
+    rejectedRelayed: 0,
+    ignored: Object.fromEntries(IGNORE_REASONS.map((reason) => [reason, 0])) as Record<IgnoreReason, number>,
     handlerErrors: 0,
     dropped: 0,
     ownEventsSkipped: 0,

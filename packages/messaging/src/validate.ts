@@ -7,7 +7,8 @@ import { decodeEvent, type EventDecodeFailure, type PubSubEvent } from './event.
 /**
  * Why a received message was rejected: it is malformed, oversized, unsigned, its `from_peer` is
  * not its signer, or its signer is not authorized by this database's registry. Rejected
- * messages are not delivered nor forwarded, and lower the forwarding peer's GossipSub score.
+ * messages are not delivered nor forwarded; their signed author is held to account (see the
+ * messaging README), not the peer that forwarded them.
  */
 export type RejectReason =
   | EventDecodeFailure
@@ -16,8 +17,17 @@ export type RejectReason =
   | 'from-peer-mismatch'
   | 'unauthorized'
 
-/** Why a received message was ignored (dropped without penalising anyone). */
-export type IgnoreReason = 'authorization-unavailable'
+/**
+ * Why a received message was dropped without penalising anyone: the registry could not say
+ * whether its signer is authorized, or its signer is suspended (it sent too many invalid events).
+ */
+export type IgnoreReason = 'authorization-unavailable' | 'author-suspended'
+
+/** Every ignore reason, for metrics. */
+export const IGNORE_REASONS: readonly IgnoreReason[] = Object.freeze([
+  'authorization-unavailable',
+  'author-suspended',
+])
 
 /** Every reject reason, for metrics. */
 export const REJECT_REASONS: readonly RejectReason[] = Object.freeze([
@@ -80,18 +90,33 @@ export async function validateEventMessage(
   if (!isSigner(decoded.event.fromPeerId, signer)) return { result: 'reject', reason: 'from-peer-mismatch' }
 
   if (options.isAuthorizedCached?.(signer) === true) return { result: 'accept', event: decoded.event }
-
-  const timeout = AbortSignal.timeout(options.authorizationTimeoutMs)
-  const signal = options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal])
-  let authorized: boolean
-  try {
-    authorized = await raceAbort(Promise.resolve(options.isAuthorized(signer, { signal })), signal)
-  } catch {
-    // A registry that is down or slow is not the sender's fault: drop without penalty.
-    return { result: 'ignore', reason: 'authorization-unavailable' }
-  }
+  const authorized = await checkAuthorization(signer, options)
+  if (authorized === undefined) return { result: 'ignore', reason: 'authorization-unavailable' }
   if (!authorized) return { result: 'reject', reason: 'unauthorized' }
   return { result: 'accept', event: decoded.event }
+}
+
+/**
+ * Whether this database's registry admits `signer`: the synchronous cache first, then the
+ * authorizer bounded by `authorizationTimeoutMs`; undefined when the registry could not say (down,
+ * slow, or the check was aborted).
+ */
+export async function checkAuthorization(
+  signer: PeerId,
+  options: Pick<
+    EventValidationOptions,
+    'isAuthorized' | 'isAuthorizedCached' | 'authorizationTimeoutMs' | 'signal'
+  >,
+): Promise<boolean | undefined> {
+  if (options.isAuthorizedCached?.(signer) === true) return true
+  const timeout = AbortSignal.timeout(options.authorizationTimeoutMs)
+  const signal = options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal])
+  try {
+    return await raceAbort(Promise.resolve(options.isAuthorized(signer, { signal })), signal)
+  } catch {
+    // A registry that is down or slow is not the sender's fault.
+    return undefined
+  }
 }
 
 // An authorizer that ignores its signal must still not hold the validator past the timeout.

@@ -5,6 +5,7 @@ it('exports exactly the public API', async () => {
     [
       "DEFAULT_TOPIC_SCORE_PARAMS",
       "DatabaseInUseError",
+      "IGNORE_REASONS",
       "InvalidConfigError",
       "InvalidMessageError",
       "InvalidTopicError",

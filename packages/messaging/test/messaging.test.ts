@@ -1,9 +1,11 @@
+import { createPeerAccountability } from '@depin/infrastructure'
 import { connectRawNodes, createRawNode, generateWallet, type RawNode, waitFor } from '@depin/test-utils'
 import type { PeerId } from '@libp2p/interface'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   createMessaging,
   InvalidMessageError,
+  type MessageRejectedDetail,
   type Messaging,
   type MessagingInit,
   NoPeersError,
@@ -78,6 +80,10 @@ function canSend(sender: RawNode, receiver: RawNode, full: string): boolean {
 // GossipSub's score is not in its public interface type.
 const scoreOf = (node: RawNode, peer: RawNode): number =>
   (node.services.pubsub as unknown as { getScore(id: string): number }).getScore(peer.peerId.toString())
+
+// GossipSub's mesh is not in its public interface type.
+const meshPeersOf = (node: RawNode, topic: string): string[] =>
+  (node.services.pubsub as unknown as { getMeshPeers(topic: string): string[] }).getMeshPeers(topic)
 
 const goEvent = (from: string, message: unknown, id = crypto.randomUUID()): Uint8Array =>
   encoder.encode(JSON.stringify({ id, from_peer: from, message, timestamp: 1764000000 }))
@@ -200,7 +206,14 @@ describe('messaging over raw @libp2p/gossipsub nodes', () => {
     const messaging = await messagingOn(ours, allowList(raw))
     await messaging.subscribe('rooms', () => {})
     for (let i = 0; i < 12; i++) await rawPublish(raw, ours, 'rooms', encoder.encode(`garbage ${i}`))
-    await waitFor(() => messaging.metrics().rejected['not-json'] === 12, { message: '12 rejections' })
+    // Suspended at its 5th (its later events are dropped unread), and rejected in GossipSub each
+    // time: it sent them itself, and this messaging has no node score to penalise it through.
+    await waitFor(
+      () =>
+        messaging.metrics().rejected['not-json'] === 5 &&
+        messaging.metrics().ignored['author-suspended'] === 7,
+      { message: '5 rejections and 7 events of a suspended author' },
+    )
     // The 10th un-decayed offence crosses the graylist threshold (default -80 here); 12 are well past it.
     await waitFor(() => scoreOf(ours, raw) < -80, {
       message: 'graylisting',
@@ -374,5 +387,103 @@ describe('messaging over raw @libp2p/gossipsub nodes', () => {
     await messaging.stop()
     expect(ours.services.pubsub.getTopics()).toEqual([])
     await expect(messaging.publish('other', 1)).rejects.toMatchObject({ code: 'MESSAGING_NOT_RUNNING' })
+  })
+
+  describe('who pays for an invalid event: its signed author, not the relay', () => {
+    /**
+     * author -> relay -> ours: a raw relay that validates nothing (as a Go node) forwards whatever
+     * `author` publishes; `author` is connected to the relay only.
+     */
+    async function relayChain(
+      isAuthorized: (relay: RawNode, author: RawNode) => MessagingInit['isAuthorized'],
+      options: Partial<MessagingInit> = {},
+    ) {
+      const [ours, relay, author] = [await rawNode(), await rawNode(), await rawNode()]
+      await connectRawNodes(relay, ours)
+      await connectRawNodes(author, relay)
+      const accountability = createPeerAccountability()
+      const messaging = await messagingOn(ours, isAuthorized(relay, author), { accountability, ...options })
+      const received: PubSubEvent[] = []
+      const rejected: MessageRejectedDetail[] = []
+      await messaging.subscribe('rooms', (event) => {
+        received.push(event)
+      })
+      messaging.addEventListener('message:rejected', (e) => rejected.push(e.detail))
+      const full = `${DB}_rooms`
+      relay.services.pubsub.subscribe(full)
+      await waitFor(() => meshPeersOf(relay, full).includes(ours.peerId.toString()), {
+        message: 'ours in the relay mesh',
+      })
+      await waitFor(() => author.services.pubsub.getSubscribers(full).some((p) => p.equals(relay.peerId)), {
+        message: 'the relay subscription to reach the author',
+      })
+      const publish = (node: RawNode, data: Uint8Array) => node.services.pubsub.publish(full, data)
+      return { ours, relay, author, accountability, messaging, received, rejected, publish }
+    }
+
+    it('drops a relayed bad event, strikes its author and leaves the relay score alone; the author is suspended at its 5th', async () => {
+      const c = await relayChain((relay, author) => allowList(relay, author))
+      for (let i = 0; i < 8; i++) await c.publish(c.author, encoder.encode(`garbage ${i}`))
+      await waitFor(
+        () => c.rejected.length === 5 && c.messaging.metrics().ignored['author-suspended'] === 3,
+        {
+          message: '5 rejections, then 3 events of a suspended author dropped',
+        },
+      )
+      for (const r of c.rejected) {
+        expect(r).toMatchObject({
+          reason: 'not-json',
+          propagationSource: c.relay.peerId.toString(),
+          author: c.author.peerId.toString(),
+          penalized: 'author',
+        })
+      }
+      expect(c.messaging.metrics()).toMatchObject({ rejectedTotal: 5, rejectedRelayed: 5 })
+      expect(c.accountability.isSuspended(c.author.peerId)).toBe(true)
+      expect(c.accountability.isSuspended(c.relay.peerId)).toBe(false)
+      // The relay keeps its standing: not one invalid delivery held against it, and its events arrive.
+      await c.publish(c.relay, goEvent(c.relay.peerId.toString(), 'from the relay'))
+      await waitFor(() => c.received.length === 1, { message: "the relay's event" })
+      expect(scoreOf(c.ours, c.relay)).toBeGreaterThanOrEqual(0)
+    })
+
+    it('a spoofed from_peer is held against its signer: the impersonated peer is never struck', async () => {
+      const victim = await rawNode()
+      const c = await relayChain((relay, author) => allowList(relay, author, victim))
+      await connectRawNodes(victim, c.relay)
+      for (let i = 0; i < 5; i++)
+        await c.publish(c.author, goEvent(victim.peerId.toString(), `as the victim ${i}`))
+      await waitFor(() => c.rejected.length === 5, { message: 'five rejections' })
+      expect(new Set(c.rejected.map((r) => `${r.reason} ${r.author}`))).toEqual(
+        new Set([`from-peer-mismatch ${c.author.peerId.toString()}`]),
+      )
+      expect(c.accountability.isSuspended(c.author.peerId)).toBe(true)
+      expect(c.accountability.isSuspended(victim.peerId)).toBe(false)
+      // The victim's own events still arrive through the same relay.
+      const full = `${DB}_rooms`
+      await waitFor(() => victim.services.pubsub.getSubscribers(full).length > 0, {
+        message: 'victim sees the relay',
+      })
+      await c.publish(victim, goEvent(victim.peerId.toString(), 'really from the victim'))
+      await waitFor(() => c.received.some((e) => e.fromPeerId === victim.peerId.toString()), {
+        message: "the victim's event",
+      })
+      expect(c.received.map((e) => e.message)).toEqual(['really from the victim'])
+    })
+
+    it('events signed by a key the registry does not admit cost a relay nothing up to its allowance, and are not delivered', async () => {
+      // The author's wallet is not in this database's registry (a throwaway key, or just revoked).
+      const c = await relayChain((relay) => allowList(relay))
+      for (let i = 0; i < 4; i++) await c.publish(c.author, goEvent(c.author.peerId.toString(), i))
+      await waitFor(() => c.rejected.length === 4, { message: 'four rejections' })
+      expect(c.rejected.every((r) => r.reason === 'unauthorized' && r.penalized === 'none')).toBe(true)
+      expect(c.received).toEqual([])
+      expect(c.accountability.metrics()).toMatchObject({
+        unattributable: 4,
+        unattributablePenalized: 0,
+        strikes: 0,
+      })
+      expect(scoreOf(c.ours, c.relay)).toBeGreaterThanOrEqual(0)
+    })
   })
 })

@@ -236,6 +236,54 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = Object.freeze([
     'counter',
     (n) => n.deadConnectionsClosed,
   ),
+  nodeValue(
+    'node_usable_peers',
+    'Connected peers past their gater (identify completed); readiness counts these.',
+    'gauge',
+    (n) => n.usablePeers,
+  ),
+  nodeValue(
+    'node_connections_refused_total',
+    'Connections a peer closed right after the handshake (its gater does not admit our wallet).',
+    'counter',
+    (n) => n.connectionsRefused,
+  ),
+  nodeValue(
+    'node_author_strikes_total',
+    'Invalid events held against their signed (authorized) author.',
+    'counter',
+    (n) => n.accountability.strikes,
+  ),
+  nodeValue(
+    'node_authors_suspended_total',
+    'Authors suspended for sending invalid events (their events dropped, their connections refused).',
+    'counter',
+    (n) => n.accountability.suspensions,
+  ),
+  nodeValue(
+    'node_invalid_events_relayed_total',
+    'Invalid events that came through a peer other than their author (the relay was not penalised).',
+    'counter',
+    (n) => n.accountability.invalidRelayed,
+  ),
+  nodeValue(
+    'node_invalid_events_unattributable_total',
+    'Relayed invalid events signed by keys no registry admits.',
+    'counter',
+    (n) => n.accountability.unattributable,
+  ),
+  nodeValue(
+    'node_invalid_events_unattributable_penalized_total',
+    "Unattributable invalid events past their forwarder's allowance (the forwarder was penalised).",
+    'counter',
+    (n) => n.accountability.unattributablePenalized,
+  ),
+  nodeValue(
+    'node_penalized_peers',
+    'Peers whose GossipSub score carries a penalty for invalid events now.',
+    'gauge',
+    (n) => n.accountability.penalizedPeers,
+  ),
 
   // @depin/gater: the host's gater group (decisions at libp2p's hooks).
   {
@@ -254,10 +302,17 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = Object.freeze([
   },
   {
     name: 'host_gater_connections_closed_total',
-    help: 'Connections closed because no database admits their peer any more.',
+    help: 'Connections closed because no database admits their peer any more, or it was suspended.',
     type: 'counter',
     labelNames: [],
     samples: (s) => (s.hostGater === undefined ? [] : [[{}, s.hostGater.connectionsClosed]]),
+  },
+  {
+    name: 'host_gater_suspended_peers',
+    help: 'Peers suspended now (refused although the registry admits them).',
+    type: 'gauge',
+    labelNames: [],
+    samples: (s) => (s.hostGater === undefined ? [] : [[{}, s.hostGater.suspendedPeers]]),
   },
 
   // @depin/gater: each database's registry gater.
@@ -362,6 +417,12 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = Object.freeze([
     'messaging_rejected_total',
     'Received messages rejected by the topic validator, by reason.',
     (m) => m.rejected,
+  ),
+  messagingValue(
+    'messaging_rejected_relayed_total',
+    'Rejected messages that came through a peer other than their author (the relay was not penalised).',
+    'counter',
+    (m) => m.rejectedRelayed,
   ),
   messagingRecord(
     'messaging_ignored_total',

@@ -49,11 +49,15 @@ describe('createDepinCollector', () => {
     const m = sampleMetrics()
     const collector = createDepinCollector({
       read: () =>
-        fromFacadeMetrics('db', { ...m, hostGater: { ...m.gater, members: 1, connectionsClosed: 2 } }),
+        fromFacadeMetrics('db', {
+          ...m,
+          hostGater: { ...m.gater, members: 1, connectionsClosed: 2, suspendedPeers: 1, suspensions: 1 },
+        }),
     })
     const text = await collector.metrics()
     expect(text).toContain('depin_host_gater_members 1')
     expect(text).toContain('depin_host_gater_connections_closed_total 2')
+    expect(text).toContain('depin_host_gater_suspended_peers 1')
   })
 
   test('undefined figures are omitted, not reported as 0', async () => {
@@ -70,7 +74,7 @@ describe('createDepinCollector', () => {
       labels: { node: 'n1' },
       read: () => ({
         node: m.node,
-        hostGater: { ...m.gater, members: 2, connectionsClosed: 0 },
+        hostGater: { ...m.gater, members: 2, connectionsClosed: 0, suspendedPeers: 0, suspensions: 0 },
         databases: [
           { name: 'a', messaging: m.messaging },
           { name: 'b', gater: m.gater },

@@ -9,7 +9,12 @@ const hooks = [
   'relay-outbound',
   'relay-inbound',
 ] as const
-const zeroReasons = () => ({ 'not-in-registry': 0, 'registry-unavailable': 0, 'invalid-key-type': 0 })
+const zeroReasons = () => ({
+  'not-in-registry': 0,
+  'registry-unavailable': 0,
+  'invalid-key-type': 0,
+  suspended: 0,
+})
 
 /** A facade `metrics()` result with distinct, recognisable numbers. */
 export function sampleMetrics(): FacadeMetrics {
@@ -40,6 +45,16 @@ export function sampleMetrics(): FacadeMetrics {
       rendezvousAdvertisements: 1,
       pubsubLinkRepairs: 0,
       deadConnectionsClosed: 0,
+      usablePeers: 3,
+      connectionsRefused: 2,
+      accountability: {
+        strikes: 11,
+        suspensions: 1,
+        invalidRelayed: 9,
+        unattributable: 1,
+        unattributablePenalized: 0,
+        penalizedPeers: 1,
+      },
     },
     gater: {
       allowed,
@@ -68,7 +83,8 @@ export function sampleMetrics(): FacadeMetrics {
       delivered: 400,
       rejected: { 'not-json': 1, 'too-large': 2 } as FacadeMetrics['messaging']['rejected'],
       rejectedTotal: 3,
-      ignored: { 'authorization-unavailable': 0 },
+      rejectedRelayed: 2,
+      ignored: { 'authorization-unavailable': 0, 'author-suspended': 6 },
       handlerErrors: 0,
       dropped: 0,
       ownEventsSkipped: 5,

@@ -1,6 +1,6 @@
 import { createRegistryGater, type PeerDeniedDetail } from '@depin/gater'
 import { parseSecretKey } from '@depin/identity'
-import { acquireNode } from '@depin/infrastructure'
+import { acquireNode, type PeerRefusedDetail, type PeerSuspendedDetail } from '@depin/infrastructure'
 import { noopLogger } from '@depin/logger'
 import {
   createMessaging,
@@ -71,6 +71,7 @@ export async function connect(config: DatabaseConfig): Promise<Database> {
       databaseName: c.databaseName,
       isAuthorized: (peerId, options) => gater.isAuthorized(peerId, options),
       isAuthorizedCached: (peerId) => gater.isAuthorizedCached(peerId),
+      accountability: node.accountability,
       logger,
       ...messagingOptionsOf(c),
     })
@@ -90,6 +91,14 @@ export async function connect(config: DatabaseConfig): Promise<Database> {
       events.safeDispatchEvent('peer:denied', { detail: event.detail })
     }
     node.gaters.addEventListener('peer:denied', forwardDenied)
+    const forwardRefused = (event: CustomEvent<PeerRefusedDetail>): void => {
+      events.safeDispatchEvent('peer:refused', { detail: event.detail })
+    }
+    node.addEventListener('peer:refused', forwardRefused)
+    const forwardSuspended = (event: CustomEvent<PeerSuspendedDetail>): void => {
+      events.safeDispatchEvent('peer:suspended', { detail: event.detail })
+    }
+    node.accountability.addEventListener('peer:suspended', forwardSuspended)
     const forwardMessaging = (event: Event): void => {
       events.dispatchEvent(new CustomEvent(event.type, { detail: (event as CustomEvent).detail }))
     }
@@ -99,6 +108,8 @@ export async function connect(config: DatabaseConfig): Promise<Database> {
       node.removeEventListener('ready', forward)
       node.removeEventListener('not-ready', forward)
       node.gaters.removeEventListener('peer:denied', forwardDenied)
+      node.removeEventListener('peer:refused', forwardRefused)
+      node.accountability.removeEventListener('peer:suspended', forwardSuspended)
       for (const type of messagingEvents) messaging.removeEventListener(type, forwardMessaging)
     })
 

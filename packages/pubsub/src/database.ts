@@ -1,5 +1,5 @@
 import type { GaterGroupMetrics, PeerDeniedDetail, RegistryGaterMetrics } from '@depin/gater'
-import type { NodeMetrics } from '@depin/infrastructure'
+import type { NodeMetrics, PeerRefusedDetail, PeerSuspendedDetail } from '@depin/infrastructure'
 import type {
   EventHandler,
   MessagingEvents,
@@ -13,16 +13,24 @@ import type {
 import type { TypedEventTarget } from 'main-event'
 
 /**
- * Readiness transitions of the shared node (with the peer count at that moment), and this
- * database's messaging events (`message:rejected`, `message:dropped`, `handler:error`).
+ * Readiness transitions of the shared node (with the usable peer count at that moment), refusals
+ * both ways, suspensions, and this database's messaging events (`message:rejected`,
+ * `message:dropped`, `handler:error`).
  */
 export interface DatabaseEvents extends MessagingEvents {
-  /** At least one peer is connected (it was not). */
+  /** At least one peer is usable (it was not): connected, and past its gater. */
   ready: CustomEvent<{ peers: number }>
-  /** The last peer disconnected; the node is retrying its bootstrap nodes. */
+  /** The last usable peer disconnected; the node is retrying its bootstrap nodes. */
   'not-ready': CustomEvent<{ peers: number }>
-  /** The host's connection gater refused a peer (no database on this node admits its wallet). */
+  /** The host's connection gater refused a peer (no database on this node admits its wallet, or it is suspended). */
   'peer:denied': CustomEvent<PeerDeniedDetail>
+  /** A peer closed our connection right after the handshake: its gater does not admit our wallet. */
+  'peer:refused': CustomEvent<PeerRefusedDetail>
+  /**
+   * An author sent too many invalid events (`node.accountability.strikesToSuspend`): its events are
+   * dropped and it is refused for `durationMs` (on every database of this node).
+   */
+  'peer:suspended': CustomEvent<PeerSuspendedDetail>
 }
 
 /** Options of `waitUntilReady`. */
@@ -76,9 +84,9 @@ export interface Database extends TypedEventTarget<DatabaseEvents> {
   waitForTopicPeers(topic: string, options?: WaitForTopicPeersOptions): Promise<number>
   /** PeerIds of peers subscribed to the topic, as far as we know. */
   topicPeers(topic: string): string[]
-  /** At least one peer is connected. */
+  /** At least one peer is usable: connected, and identify completed (its gater admitted us). */
   isReady(): boolean
-  /** Resolves once at least one peer is connected. */
+  /** Resolves once at least one peer is usable (see `isReady`). */
   waitUntilReady(options?: WaitUntilReadyOptions): Promise<void>
   /** PeerIds of connected peers. */
   peers(): string[]

@@ -10,7 +10,15 @@ export {
   type SecretKeyInput,
   type WalletInput,
 } from '@depin/identity'
-export { type NodeMetrics, NodeStoppedError, NotReadyError } from '@depin/infrastructure'
+export {
+  type AccountabilityMetrics,
+  type AccountabilityOptions,
+  type NodeMetrics,
+  NodeStoppedError,
+  NotReadyError,
+  type PeerRefusedDetail,
+  type PeerSuspendedDetail,
+} from '@depin/infrastructure'
 export type { Logger, LogLevel } from '@depin/logger'
 export type { NodeOptions } from '@depin/messaging'
 export {
@@ -20,9 +28,11 @@ export {
   decodeEvent,
   type EventHandler,
   encodeEvent,
+  type IgnoreReason,
   InvalidConfigError,
   InvalidMessageError,
   InvalidTopicError,
+  type MessageRejectedDetail,
   type MessagingEvents,
   type MessagingMetrics,
   MessagingNotRunningError,

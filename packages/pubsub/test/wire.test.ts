@@ -6,10 +6,11 @@ import {
   generateWallets,
   type RawNode,
   waitFor,
+  waitForEvent,
 } from '@depin/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { BootstrapNode, PubSubEvent } from '../src/index.js'
-import { createDatabaseTracker, createInMemoryRegistry, testConfig } from './fixtures/network.js'
+import type { BootstrapNode, PeerSuspendedDetail, PubSubEvent } from '../src/index.js'
+import { createDatabaseTracker, createInMemoryRegistry, fastNode, testConfig } from './fixtures/network.js'
 
 const dbs = createDatabaseTracker()
 let raws: RawNode[] = []
@@ -99,8 +100,11 @@ describe('wire compatibility through connect()', () => {
     const ours = generateWallet()
     const rawWallet = generateWallet()
     const { raw, entry } = await rawPeer(rawWallet)
+    // No suspension here (it would disconnect the offender at its 5th): this is about the score.
     const db = await dbs.connect(
-      testConfig(ours, 'wire', createInMemoryRegistry([ours.wallet, rawWallet.wallet]), [entry]),
+      testConfig(ours, 'wire', createInMemoryRegistry([ours.wallet, rawWallet.wallet]), [entry], {
+        node: { ...fastNode(), accountability: { strikesToSuspend: 100 } },
+      }),
     )
     await db.subscribe('rooms', () => {})
     // The same wallet in the same process gets the same node: look at its GossipSub scores.
@@ -131,6 +135,38 @@ describe('wire compatibility through connect()', () => {
     } finally {
       await release()
     }
+  })
+
+  it('suspends a persistent offender at its 5th invalid event: disconnected, refused, counted', async () => {
+    const ours = generateWallet()
+    const rawWallet = generateWallet()
+    const { raw, entry } = await rawPeer(rawWallet)
+    const db = await dbs.connect(
+      testConfig(ours, 'wire', createInMemoryRegistry([ours.wallet, rawWallet.wallet]), [entry]),
+    )
+    await db.subscribe('rooms', () => {})
+    const suspended = waitForEvent<CustomEvent<PeerSuspendedDetail>>(db, 'peer:suspended', {
+      message: 'the suspension',
+    })
+    for (let i = 0; i < 5; i++) await rawPublish(raw, 'wire_rooms', encoder.encode(`junk ${i}`))
+    expect((await suspended).detail).toMatchObject({
+      peerId: raw.peerId.toString(),
+      strikes: 5,
+      reason: 'not-json',
+      durationMs: 600_000,
+    })
+    await waitFor(() => !db.peers().includes(raw.peerId.toString()), {
+      message: 'the offender to be disconnected',
+    })
+    const m = db.metrics()
+    expect(m.messaging.rejected['not-json']).toBe(5)
+    expect(m.node.accountability).toMatchObject({ strikes: 5, suspensions: 1 })
+    expect(m.hostGater.suspendedPeers).toBe(1)
+    // It was our only peer and is our bootstrap node: the retry loop redials it, and the gater refuses.
+    const refusedAsSuspended = (): number =>
+      Object.values(db.metrics().hostGater.denied).reduce((n, reasons) => n + reasons.suspended, 0)
+    await waitFor(() => refusedAsSuspended() > 0, { message: 'a refusal with reason suspended' })
+    expect(db.peers()).not.toContain(raw.peerId.toString())
   })
 
   it('publishes bytes a raw node parses to exactly the Go keys', async () => {
