@@ -1,6 +1,6 @@
 import { type BootstrapNode, bootstrapNodeToMultiaddrs } from '@depin/identity'
 import type { Logger } from '@depin/logger'
-import type { Libp2p, PeerId } from '@libp2p/interface'
+import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { timeoutSignal } from './abort.js'
 import type { NodeCounters } from './metrics.js'
@@ -10,6 +10,8 @@ export const BOOTSTRAP_TAG = 'depin-bootstrap'
 
 export interface BootstrapDialerInit {
   libp2p: Libp2p
+  /** Resolves true once a new connection is usable, false if the remote closes it first (a refusal). */
+  whenUsable(connection: Connection, signal: AbortSignal): Promise<boolean>
   getBootstrapNodes: (options: { signal: AbortSignal }) => Promise<BootstrapNode[]>
   transports: { quic: boolean; tcp: boolean }
   dialTimeoutMs: number
@@ -103,6 +105,15 @@ async function dialBootstrapNode(
     )
     try {
       const connection = await libp2p.dial(addr, { signal: attempt.signal })
+      // A QUIC handshake completes before the remote's gater judges us: wait for a usable connection.
+      if (!(await init.whenUsable(connection, attempt.signal))) {
+        signal.throwIfAborted()
+        throw new Error(
+          attempt.signal.aborted
+            ? `the connection did not become usable within ${init.dialTimeoutMs} ms`
+            : 'the node closed the connection right after the handshake (its gater does not admit our wallet)',
+        )
+      }
       await tagBootstrapPeer(libp2p, connection.remotePeer)
       counters.bootstrapSuccesses++
       logger.info(

@@ -4,6 +4,11 @@ import { isLevelEnabled, type Logger, noopLogger } from '@depin/logger'
 import type { GossipsubOpts } from '@libp2p/gossipsub'
 import { isMultiaddr, multiaddr } from '@multiformats/multiaddr'
 import type { Libp2pOptions } from 'libp2p'
+import {
+  ACCOUNTABILITY_DEFAULTS,
+  type AccountabilityOptions,
+  type ResolvedAccountabilityOptions,
+} from './accountability.js'
 import { InvalidNodeConfigError } from './errors.js'
 
 /**
@@ -158,6 +163,21 @@ export interface NodeInit {
    */
   pubsubLinks?: { checkIntervalMs?: number | undefined; graceMs?: number | undefined } | undefined
   /**
+   * Readiness counts a peer once its connection is usable: identify completed on it (the remote
+   * answered over it, so its gater admitted us), or it stayed open `settleMs` (a peer that runs no
+   * identify). A QUIC or TCP connection that the remote's gater closes right after the handshake
+   * never makes the node ready; it is counted (`connectionsRefused`) and reported (`peer:refused`).
+   * @default { settleMs: 5_000 }
+   */
+  readiness?: { settleMs?: number | undefined } | undefined
+  /**
+   * Who pays for invalid events (see the accountability in @depin/infrastructure's README): the
+   * signed author gets a strike per invalid event and is suspended (its events dropped, its
+   * connections closed and refused) at `strikesToSuspend`; a relay is never penalised for events it
+   * did not author. @default ACCOUNTABILITY_DEFAULTS
+   */
+  accountability?: AccountabilityOptions | undefined
+  /**
    * libp2p's metrics implementation, passed to `createLibp2p({ metrics })` (e.g. `libp2pMetrics()`
    * of @depin/metrics for Prometheus). @default undefined (libp2p collects no metrics)
    */
@@ -183,6 +203,8 @@ export const NODE_DEFAULTS = Object.freeze({
   relay: Object.freeze({ server: true, maxReservations: 128 }),
   autonat: Object.freeze({ server: false }),
   pubsubLinks: Object.freeze({ checkIntervalMs: 5_000, graceMs: 15_000 }),
+  readiness: Object.freeze({ settleMs: 5_000 }),
+  accountability: ACCOUNTABILITY_DEFAULTS,
 })
 
 /** {@link NodeInit} with every default applied and every field checked. */
@@ -210,6 +232,8 @@ export interface NodeConfig {
   metrics: Libp2pOptions['metrics'] | undefined
   autonat: { server: boolean }
   pubsubLinks: { checkIntervalMs: number; graceMs: number }
+  readiness: { settleMs: number }
+  accountability: ResolvedAccountabilityOptions
 }
 
 /** Applies the defaults and validates, throwing {@link InvalidNodeConfigError} naming the bad field. */
@@ -401,6 +425,28 @@ export function resolveNodeConfig(init: NodeInit): NodeConfig {
       ),
       graceMs: nonNegativeInt(init.pubsubLinks?.graceMs, d.pubsubLinks.graceMs, 'pubsubLinks.graceMs'),
     },
+    readiness: {
+      settleMs: nonNegativeInt(init.readiness?.settleMs, d.readiness.settleMs, 'readiness.settleMs'),
+    },
+    accountability: resolveAccountability(init.accountability),
+  }
+}
+
+function resolveAccountability(init: AccountabilityOptions | undefined): ResolvedAccountabilityOptions {
+  const d = ACCOUNTABILITY_DEFAULTS
+  const field = (name: keyof AccountabilityOptions): number =>
+    positiveInt(init?.[name], d[name], `accountability.${name}`)
+  return {
+    strikesToSuspend: field('strikesToSuspend'),
+    suspendMs: field('suspendMs'),
+    strikeMemoryMs: field('strikeMemoryMs'),
+    unattributablePerMinute: nonNegativeInt(
+      init?.unattributablePerMinute,
+      d.unattributablePerMinute,
+      'accountability.unattributablePerMinute',
+    ),
+    invalidEventsToGraylist: field('invalidEventsToGraylist'),
+    maxTrackedPeers: field('maxTrackedPeers'),
   }
 }
 

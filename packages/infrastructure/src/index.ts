@@ -1,3 +1,15 @@
+export {
+  ACCOUNTABILITY_DEFAULTS,
+  type AccountabilityMetrics,
+  type AccountabilityOptions,
+  createPeerAccountability,
+  type InvalidEventReport,
+  type InvalidEventVerdict,
+  type PeerAccountability,
+  type PeerAccountabilityEvents,
+  type PeerAccountabilityInit,
+  type PeerSuspendedDetail,
+} from './accountability.js'
 export { BOOTSTRAP_TAG } from './bootstrap.js'
 export { NODE_DEFAULTS, type NodeInit } from './config.js'
 export { InvalidNodeConfigError, NodeStartError, NodeStoppedError, NotReadyError } from './errors.js'
@@ -14,3 +26,4 @@ export {
 } from './node.js'
 export { acquireNode, type NodeLease } from './node-registry.js'
 export { RENDEZVOUS_PREFIX, rendezvousCid, rendezvousNamespace } from './rendezvous.js'
+export type { PeerRefusedDetail } from './usable-peers.js'

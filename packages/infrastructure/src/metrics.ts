@@ -1,18 +1,26 @@
+import type { AccountabilityMetrics } from './accountability.js'
+
 /** The node's counters and gauges, as a plain object (Prometheus text comes in @depin/pubsub). */
 export interface NodeMetrics {
-  /** At least one peer is connected. */
+  /** At least one peer is usable (connected and past its gater: identify completed). */
   ready: boolean
   /** Connected peers. */
   peers: number
+  /** Connected peers that are usable (what readiness counts). */
+  usablePeers: number
+  /** Connections a peer closed right after the handshake, before they became usable (refusals of our wallet). */
+  connectionsRefused: number
+  /** Invalid events and who paid for them (strikes, suspensions, penalties). */
+  accountability: AccountabilityMetrics
   /** Open connections (a peer may have more than one). */
   connections: number
   /** Databases attached with `joinDatabase`. */
   databases: number
   /** Dials of one bootstrap node (QUIC, then TCP) started. */
   bootstrapAttempts: number
-  /** Bootstrap node dials that connected. */
+  /** Bootstrap node dials that connected and became usable. */
   bootstrapSuccesses: number
-  /** Bootstrap node dials that failed on every transport. */
+  /** Bootstrap node dials that failed (or were refused right after the handshake) on every transport. */
   bootstrapFailures: number
   /** Times the retry loop was started (once per not-ready period at most). */
   retryLoopsStarted: number
@@ -61,6 +69,7 @@ export interface NodeCounters {
   rendezvousAdvertisements: number
   pubsubLinkRepairs: number
   deadConnectionsClosed: number
+  connectionsRefused: number
 }
 
 export function createCounters(): NodeCounters {
@@ -80,5 +89,6 @@ export function createCounters(): NodeCounters {
     rendezvousAdvertisements: 0,
     pubsubLinkRepairs: 0,
     deadConnectionsClosed: 0,
+    connectionsRefused: 0,
   }
 }

@@ -4,27 +4,43 @@ import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
 import { createLibp2p } from 'libp2p'
 import { TypedEventEmitter, type TypedEventTarget } from 'main-event'
 import { timeoutSignal } from './abort.js'
+import { createPeerAccountability, type PeerAccountability } from './accountability.js'
 import { isRelayed } from './address-order.js'
 import { type BootstrapDialerInit, bootstrapRound, isQuic } from './bootstrap.js'
 import { type NodeConfig, type NodeInit, resolveNodeConfig } from './config.js'
 import { type ConnectionMonitor, createConnectionMonitor } from './connection-monitor.js'
 import { type ConnectionTrimmer, createConnectionTrimmer } from './connection-trimmer.js'
 import { InvalidNodeConfigError, NodeStartError, NodeStoppedError, NotReadyError } from './errors.js'
+import {
+  DEFAULT_APP_SPECIFIC_WEIGHT,
+  DEFAULT_GRAYLIST_THRESHOLD,
+  gossipsubOptions,
+  withAppSpecificScore,
+} from './gossipsub-defaults.js'
 import { AUTONAT_PROTOCOL, type DepinServices, libp2pOptions } from './libp2p-options.js'
 import { createCounters, type NodeCounters, type NodeMetrics } from './metrics.js'
 import { createPubsubLinkWatch, type PubsubLinkWatch } from './pubsub-links.js'
 import { createRendezvous, type Rendezvous, rendezvousNamespace } from './rendezvous.js'
 import { createRetryLoop, type RetryLoop } from './retry-loop.js'
+import { createUsablePeers, type PeerRefusedDetail, type UsablePeers } from './usable-peers.js'
 
 /** Default of `waitUntilReady`'s `timeoutMs`. */
 export const WAIT_UNTIL_READY_TIMEOUT_MS = 30_000
 
-/** Events of a {@link DepinNode}: readiness transitions, with the peer count at that moment. */
+/**
+ * Events of a {@link DepinNode}: readiness transitions, with the count of usable peers at that
+ * moment, and connections that peers refused.
+ */
 export interface DepinNodeEvents {
-  /** The first peer connected (the node was not ready). */
+  /** The first usable peer (the node was not ready); see {@link DepinNode.isReady}. */
   ready: CustomEvent<{ peers: number }>
-  /** The last peer disconnected; the bootstrap retry loop starts. */
+  /** The last usable peer disconnected; the bootstrap retry loop starts. */
   'not-ready': CustomEvent<{ peers: number }>
+  /**
+   * A connection closed before it became usable: the peer let the handshake complete and then
+   * closed it, which is what a peer whose gater does not admit our wallet does (QUIC, TCP).
+   */
+  'peer:refused': CustomEvent<PeerRefusedDetail>
 }
 
 /** Options of {@link DepinNode.waitUntilReady}. */
@@ -52,10 +68,19 @@ export interface DepinNode extends TypedEventTarget<DepinNodeEvents> {
   readonly wallet: string
   /** The host's connection gater delegates to this group (a peer is admitted if any database admits it). */
   readonly gaters: GaterGroup
-  /** At least one peer is connected. */
+  /**
+   * Who pays for invalid events, shared by the node's databases: the signed author (strikes, then a
+   * suspension in `gaters`), not the relay; feeds GossipSub's application-specific score.
+   */
+  readonly accountability: PeerAccountability
+  /**
+   * At least one peer is usable: connected, and identify completed on its connection (or the
+   * connection stayed open `readiness.settleMs`). A connection that a peer's gater closes right
+   * after the handshake never counts.
+   */
   isReady(): boolean
   /**
-   * Resolves when at least one peer is connected. Rejects with {@link NotReadyError} after
+   * Resolves when at least one peer is usable (see {@link DepinNode.isReady}). Rejects with {@link NotReadyError} after
    * `timeoutMs`, with the signal's reason on abort, and with {@link NodeStoppedError} on stop.
    */
   waitUntilReady(options?: WaitUntilReadyOptions): Promise<void>
@@ -86,15 +111,30 @@ export async function createNode(init: NodeInit): Promise<DepinNode> {
   const startedAt = Date.now()
   const config = resolveNodeConfig(init)
   const gaters = createGaterGroup({ logger: config.logger })
+  const gossipsub = gossipsubOptions(config.gossipsub)
+  const accountability = createPeerAccountability({
+    ...config.accountability,
+    suspend: (peerId, durationMs) => {
+      gaters.suspend(peerId, durationMs)
+    },
+    isSuspended: (peerId) => gaters.isSuspended(peerId),
+    score: {
+      graylistThreshold: gossipsub.scoreThresholds?.graylistThreshold ?? DEFAULT_GRAYLIST_THRESHOLD,
+      appSpecificWeight: gossipsub.scoreParams?.appSpecificWeight ?? DEFAULT_APP_SPECIFIC_WEIGHT,
+    },
+    logger: config.logger,
+  })
   let libp2p: Libp2p<DepinServices>
   try {
-    libp2p = await createLibp2p(libp2pOptions(config, gaters.connectionGater))
+    libp2p = await createLibp2p(
+      libp2pOptions(config, gaters.connectionGater, withAppSpecificScore(gossipsub, accountability)),
+    )
     // See NodeInit.autonat: the upstream AutoNAT server drops the requester's connection.
     if (!config.autonat.server) await libp2p.unhandle(AUTONAT_PROTOCOL)
   } catch (cause) {
     throw new NodeStartError(config.listenAddresses, { cause })
   }
-  const node = new Node(config, libp2p, gaters, startedAt)
+  const node = new Node(config, libp2p, gaters, accountability, startedAt)
   node.start()
   return node
 }
@@ -129,6 +169,7 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
   readonly peerId: PeerId
   readonly wallet: string
   readonly gaters: GaterGroup
+  readonly accountability: PeerAccountability
   /** Called once the node has stopped (the process registry forgets it). */
   onStopped: (() => void) | undefined
 
@@ -139,6 +180,9 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
   private readonly trimmer: ConnectionTrimmer
   private readonly linkWatch: PubsubLinkWatch
   private readonly monitor: ConnectionMonitor
+  private readonly usablePeers: UsablePeers
+  /** Peers whose refusal was logged at warn (later ones go to debug); bounded. */
+  private readonly refusalsLogged = new Set<string>()
   private readonly databases = new Map<string, DatabaseEntry>()
   private readonly gaterRefs = new Map<RegistryGater, number>()
   private readonly startedAt: number
@@ -149,12 +193,19 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
   private detachGaters: (() => void) | undefined
   private stopping: Promise<void> | undefined
 
-  constructor(config: NodeConfig, libp2p: Libp2p<DepinServices>, gaters: GaterGroup, startedAt: number) {
+  constructor(
+    config: NodeConfig,
+    libp2p: Libp2p<DepinServices>,
+    gaters: GaterGroup,
+    accountability: PeerAccountability,
+    startedAt: number,
+  ) {
     super()
     this.startedAt = startedAt
     this.config = config
     this.libp2p = libp2p
     this.gaters = gaters
+    this.accountability = accountability
     this.peerId = libp2p.peerId
     this.wallet = config.identity.wallet
     this.trimmer = createConnectionTrimmer({
@@ -184,6 +235,13 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
         this.counters.deadConnectionsClosed++
       },
     })
+    this.usablePeers = createUsablePeers({
+      libp2p,
+      settleMs: config.readiness.settleMs,
+      transportOf,
+      onChange: () => this.updateReadiness(),
+      onRefused: (_connection, detail) => this.onRefused(detail),
+    })
     this.retryLoop = createRetryLoop({
       initialDelayMs: config.bootstrap.retryInitialDelayMs,
       intervalMs: config.bootstrap.retryIntervalMs,
@@ -202,7 +260,7 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
 
   start(): void {
     const { libp2p, config } = this
-    libp2p.addEventListener('peer:connect', this.onPeerConnect)
+    this.usablePeers.start()
     libp2p.addEventListener('peer:disconnect', this.onPeerDisconnect)
     libp2p.addEventListener('connection:open', this.onConnectionOpen)
     this.detachGaters = this.gaters.attach(libp2p)
@@ -336,6 +394,9 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
     return {
       ready: this.ready,
       peers: this.libp2p.getPeers().length,
+      usablePeers: this.usablePeers.size,
+      connectionsRefused: c.connectionsRefused,
+      accountability: this.accountability.metrics(),
       connections: this.libp2p.getConnections().length,
       databases: this.databases.size,
       bootstrapAttempts: c.bootstrapAttempts,
@@ -367,8 +428,8 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
     const { libp2p, config } = this
     config.logger.info('stopping node', 'peerId', this.peerId.toString())
     this.shutdown.abort(new NodeStoppedError('continue'))
-    libp2p.removeEventListener('peer:connect', this.onPeerConnect)
     libp2p.removeEventListener('peer:disconnect', this.onPeerDisconnect)
+    this.usablePeers.stop()
     libp2p.removeEventListener('connection:open', this.onConnectionOpen)
     this.trimmer.stop()
     this.linkWatch.stop()
@@ -396,6 +457,7 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
   private dialer(): BootstrapDialerInit {
     return {
       libp2p: this.libp2p,
+      whenUsable: (connection, signal) => this.usablePeers.whenUsable(connection, signal),
       getBootstrapNodes: this.config.getBootstrapNodes,
       transports: this.config.transports,
       dialTimeoutMs: this.config.bootstrap.dialTimeoutMs,
@@ -445,25 +507,36 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
     return count
   }
 
-  private readonly onPeerConnect = (): void => {
-    this.updateReadiness()
-  }
-
   private readonly onPeerDisconnect = (): void => {
-    this.updateReadiness()
     if (this.shutdown.signal.aborted) return
     // Fewer peers: look for more of each database's peers now rather than at the next tick.
     for (const entry of this.databases.values()) entry.rendezvous.findNow()
   }
 
+  private onRefused(detail: PeerRefusedDetail): void {
+    if (this.shutdown.signal.aborted) return
+    this.counters.connectionsRefused++
+    const first = !this.refusalsLogged.has(detail.peerId)
+    if (first && this.refusalsLogged.size < MAX_REFUSALS_LOGGED) this.refusalsLogged.add(detail.peerId)
+    const log = first ? this.config.logger.warn : this.config.logger.debug
+    log.call(
+      this.config.logger,
+      "a peer closed our connection right after the handshake: its gater does not admit our wallet (is it in that network's registry?)",
+      'peer',
+      detail.peerId,
+      'transport',
+      detail.transport,
+      'direction',
+      detail.direction,
+      'openMs',
+      detail.openMs,
+    )
+    this.safeDispatchEvent('peer:refused', { detail })
+  }
+
   private readonly onConnectionOpen = (event: CustomEvent<Connection>): void => {
     const connection = event.detail
-    const transport =
-      connection.limits !== undefined || isRelayed(connection.remoteAddr)
-        ? 'relay'
-        : isQuic(connection.remoteAddr)
-          ? 'quic'
-          : 'tcp'
+    const transport = transportOf(connection)
     if (isLevelEnabled(this.config.logger, 'debug')) this.logClose(connection, transport)
     if (this.firstConnectionLogged.has(transport)) return
     this.firstConnectionLogged.add(transport)
@@ -507,7 +580,7 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
 
   private updateReadiness(): void {
     if (this.shutdown.signal.aborted) return
-    const peers = this.libp2p.getPeers().length
+    const peers = this.usablePeers.size
     if (!this.ready && peers > 0) {
       this.ready = true
       const now = Date.now()
@@ -534,6 +607,14 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
       this.startRetryLoop()
     }
   }
+}
+
+/** Peers whose refusal is logged at warn once; past this many, every refusal goes to debug. */
+const MAX_REFUSALS_LOGGED = 1_024
+
+function transportOf(connection: Connection): string {
+  if (connection.limits !== undefined || isRelayed(connection.remoteAddr)) return 'relay'
+  return isQuic(connection.remoteAddr) ? 'quic' : 'tcp'
 }
 
 /** Internal: lets the process registry learn when a node it handed out has stopped. */

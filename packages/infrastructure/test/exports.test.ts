@@ -3,6 +3,7 @@ import { expect, it } from 'vitest'
 it('exports exactly the public API', async () => {
   expect(Object.keys(await import('../src/index.js')).sort()).toMatchInlineSnapshot(`
     [
+      "ACCOUNTABILITY_DEFAULTS",
       "BOOTSTRAP_TAG",
       "DHT_PROTOCOL",
       "GOSSIPSUB_DEFAULTS",
@@ -15,6 +16,7 @@ it('exports exactly the public API', async () => {
       "WAIT_UNTIL_READY_TIMEOUT_MS",
       "acquireNode",
       "createNode",
+      "createPeerAccountability",
       "rendezvousCid",
       "rendezvousNamespace",
     ]
