@@ -1,3 +1,4 @@
+import type { WalletIdentity } from '@depin/identity'
 import {
   createInMemoryRegistry,
   createTestLibp2p,
@@ -30,6 +31,33 @@ async function started(
   gaters.push(gater)
   await gater.start()
   return { gater, registry }
+}
+
+/**
+ * A node gated by `group` (attached to it) and a peer connected to it over `transport`; both are
+ * stopped after the test.
+ */
+async function connectedPair(
+  group: ReturnType<typeof createGaterGroup>,
+  host: WalletIdentity,
+  peer: WalletIdentity,
+  transport: 'tcp' | 'quic',
+): Promise<{ node: Libp2p; other: Libp2p; detach: () => void }> {
+  const node = await createTestLibp2p({
+    privateKey: host.privateKey,
+    connectionGater: group.connectionGater,
+    transports: [transport],
+  })
+  nodes.push(node)
+  const detach = group.attach(node)
+  const other = await createTestLibp2p({ privateKey: peer.privateKey, transports: [transport] })
+  nodes.push(other)
+  await other.dial(node.getMultiaddrs()[0] as Multiaddr, { signal: AbortSignal.timeout(5000) })
+  await waitFor(() => node.getConnections(peer.peerId).length > 0, {
+    timeoutMs: 5000,
+    message: 'the connection',
+  })
+  return { node, other, detach }
 }
 
 describe('decisions', () => {
@@ -97,20 +125,7 @@ test('attach: revocation by one member keeps a peer another member admits; revoc
   const group = createGaterGroup({ logger })
   group.add(dbA.gater)
   group.add(dbB.gater)
-  const node = await createTestLibp2p({
-    privateKey: host.privateKey,
-    connectionGater: group.connectionGater,
-    transports: ['tcp'],
-  })
-  nodes.push(node)
-  const detach = group.attach(node)
-  const other = await createTestLibp2p({ privateKey: peer.privateKey, transports: ['tcp'] })
-  nodes.push(other)
-  await other.dial(node.getMultiaddrs()[0] as Multiaddr, { signal: AbortSignal.timeout(5000) })
-  await waitFor(() => node.getConnections(peer.peerId).length > 0, {
-    timeoutMs: 5000,
-    message: 'the connection',
-  })
+  const { node, detach } = await connectedPair(group, host, peer, 'tcp')
 
   dbA.registry.remove(peer.wallet)
   const revokedByA = waitForEvent(dbA.gater, 'wallet:revoked', { timeoutMs: 2000 })
@@ -144,20 +159,7 @@ test('attach: deleting the only member that admits a peer closes its connection'
   const group = createGaterGroup({ logger })
   group.add(dbA.gater)
   group.add(dbB.gater)
-  const node = await createTestLibp2p({
-    privateKey: host.privateKey,
-    connectionGater: group.connectionGater,
-    transports: ['quic'],
-  })
-  nodes.push(node)
-  group.attach(node)
-  const other = await createTestLibp2p({ privateKey: peer.privateKey, transports: ['quic'] })
-  nodes.push(other)
-  await other.dial(node.getMultiaddrs()[0] as Multiaddr, { signal: AbortSignal.timeout(5000) })
-  await waitFor(() => node.getConnections(peer.peerId).length > 0, {
-    timeoutMs: 5000,
-    message: 'the connection',
-  })
+  const { node } = await connectedPair(group, host, peer, 'quic')
   group.delete(dbA.gater)
   await waitFor(() => node.getConnections(peer.peerId).length === 0, {
     timeoutMs: 5000,
@@ -249,20 +251,7 @@ describe('suspend', () => {
     const logger = createRecordingLogger()
     const group = createGaterGroup({ logger })
     group.add(db.gater)
-    const node = await createTestLibp2p({
-      privateKey: host.privateKey,
-      connectionGater: group.connectionGater,
-      transports: ['tcp'],
-    })
-    nodes.push(node)
-    group.attach(node)
-    const other = await createTestLibp2p({ privateKey: peer.privateKey, transports: ['tcp'] })
-    nodes.push(other)
-    await other.dial(node.getMultiaddrs()[0] as Multiaddr, { signal: AbortSignal.timeout(5000) })
-    await waitFor(() => node.getConnections(peer.peerId).length > 0, {
-      timeoutMs: 5000,
-      message: 'the connection',
-    })
+    const { node, other } = await connectedPair(group, host, peer, 'tcp')
 
     group.suspend(peer.peerId, 60_000)
     await waitFor(() => node.getConnections(peer.peerId).length === 0, {

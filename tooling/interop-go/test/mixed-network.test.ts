@@ -223,25 +223,30 @@ describe.skipIf(GO_SKIP_REASON !== undefined)(suite, () => {
     name: string
     received: PubSubEvent[]
     relay: Relay
-    author: RawAuthor
-    relayScore: () => number
+    relayWallet: GeneratedWallet
+    authorWallet: GeneratedWallet
+    receiverWallet: GeneratedWallet
     impersonate: string
   }) {
-    const { received, relay, author, name } = init
+    const author = await startRawAuthor({ wallet: init.authorWallet, admit: [init.relayWallet.wallet] })
+    authors.push(author)
+    const score = await scorer(init.receiverWallet)
+    const relayScore = (): number => score(init.relay.peerId)
+    const { received, relay, name } = init
     let seq = await warmUp(relay, received, 0)
     await attach(author, relay, name)
 
     const sentIds: string[] = []
     const publishErrors: unknown[] = []
     let started = 0
-    let minScore = init.relayScore()
+    let minScore = relayScore()
     const publisher = setInterval(() => {
       started++
       relay.publish(seq++).then(
         (id) => sentIds.push(id),
         (err: unknown) => publishErrors.push(err),
       )
-      minScore = Math.min(minScore, init.relayScore())
+      minScore = Math.min(minScore, relayScore())
     }, PUBLISH_INTERVAL_MS)
     timers.push(publisher)
 
@@ -268,10 +273,11 @@ describe.skipIf(GO_SKIP_REASON !== undefined)(suite, () => {
       timeoutMs: 5_000,
       intervalMs: 100,
     }).catch(() => {})
-    minScore = Math.min(minScore, init.relayScore())
+    minScore = Math.min(minScore, relayScore())
     const got = new Set(received.map((e) => e.id))
     const delivered = sentIds.filter((id) => got.has(id)).length
     return {
+      author,
       sent: sentIds.length,
       publishErrors: publishErrors.length,
       delivered,
@@ -315,16 +321,13 @@ describe.skipIf(GO_SKIP_REASON !== undefined)(suite, () => {
     const authorized = [rw!.wallet, gw!.wallet, aw!.wallet]
     const r = await receiverNode(rw!, name, authorized)
     const { relay, node: goNode } = await goRelay(name, gw!, authorized, r.db)
-    const author = await startRawAuthor({ wallet: aw!, admit: [gw!.wallet] })
-    authors.push(author)
-    const score = await scorer(rw!)
-
-    const result = await injectThroughRelay({
+    const { author, ...result } = await injectThroughRelay({
       name,
       received: r.received,
       relay,
-      author,
-      relayScore: () => score(relay.peerId),
+      relayWallet: gw!,
+      authorWallet: aw!,
+      receiverWallet: rw!,
       impersonate: r.db.peerId,
     })
     const m = r.db.metrics()
@@ -376,17 +379,14 @@ describe.skipIf(GO_SKIP_REASON !== undefined)(suite, () => {
       tcp: addrOf(relayDb.multiaddrs(), 'tcp'),
       publish: async (seq) => (await relayDb.publish('rooms', { seq })).id,
     }
-    const author = await startRawAuthor({ wallet: aw!, admit: [tw!.wallet] })
-    authors.push(author)
-    const score = await scorer(rw!)
     const authorScoreAtRelay = await scorer(tw!)
-
-    const result = await injectThroughRelay({
+    const { author, ...result } = await injectThroughRelay({
       name,
       received: r.received,
       relay,
-      author,
-      relayScore: () => score(relay.peerId),
+      relayWallet: tw!,
+      authorWallet: aw!,
+      receiverWallet: rw!,
       impersonate: r.db.peerId,
     })
     const relayMetrics = relayDb.metrics()
@@ -557,6 +557,7 @@ describe.skipIf(GO_SKIP_REASON !== undefined)(suite, () => {
       const db = await open(tw!, name, [bw!.wallet, tw!.wallet], {
         getBootstrapNodes: async () => [bootstrap],
         logger,
+        metricsServer: { port: 0 },
       })
       const transitions: string[] = []
       db.addEventListener('ready', () => transitions.push('ready'))
@@ -590,6 +591,11 @@ describe.skipIf(GO_SKIP_REASON !== undefined)(suite, () => {
       expect(
         logger.warnings.some((w) => w.includes('does not admit our wallet') && w.includes(refusals[0]!)),
       ).toBe(true)
+      // What a probe or a scraper sees.
+      expect((await fetch(`${db.metricsUrl}/healthz`)).status).toBe(503)
+      const text = await (await fetch(`${db.metricsUrl}/metrics`)).text()
+      expect(text).toMatch(/^depin_node_ready 0$/m)
+      expect(text).toMatch(/^depin_node_connections_refused_total [1-9]\d*$/m)
     },
     45_000,
   )
