@@ -48,6 +48,7 @@ type config struct {
 	stdin             bool
 	identityOnly      bool
 	asShipped         bool
+	printEvents       bool
 }
 
 // stringList is a repeatable flag whose values may also be comma-separated.
@@ -92,6 +93,7 @@ func parseFlags(args []string) (*config, error) {
 	retryMs := fs.Int("bootstrap-retry-ms", 5000, "bootstrap retry interval in ms while no peer is connected")
 	fs.BoolVar(&c.identityOnly, "identity-only", false, "print {type:identity, peerId, wallet} for the key and exit (no network)")
 	fs.BoolVar(&c.asShipped, "as-shipped", false, "behave as the Go implementation ships (dTelecom/p2p-database): subscribe only after the first bootstrap round and its 1 s settle sleep; deliver events as its receiver does (from_peer filled with the forwarding peer, a missing timestamp as 0)")
+	fs.BoolVar(&c.printEvents, "print-events", true, "with --as-shipped: print a line per delivered event (false: only count them and their latency, see the stats command)")
 	fs.BoolVar(&c.stdin, "stdin", true, "read commands from stdin and exit at its end; false: run until SIGINT/SIGTERM")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -245,6 +247,7 @@ func run(out *output) error {
 // readCommands runs one command per stdin line until EOF or "quit":
 //
 //	publish <topic> <json>   subscribe <topic>   connect <multiaddr>   peers   topic-peers <topic>   dht   quit
+//	load <topic> <count> <intervalMs> <size>   stats <topic>   stats-reset
 func readCommands(n *node, out *output) {
 	sc := bufio.NewScanner(os.Stdin)
 	sc.Buffer(make([]byte, 64*1024), 8*1024*1024)
@@ -269,6 +272,13 @@ func readCommands(n *node, out *output) {
 				out.errorLine("publish", err)
 			}
 			cancel()
+		case "load":
+			n.loadCommand(rest)
+		case "stats":
+			out.line(n.bench.line(rest))
+		case "stats-reset":
+			n.bench.reset()
+			out.line(map[string]any{"type": "stats-reset"})
 		case "subscribe":
 			if err := n.subscribe(rest); err != nil {
 				out.errorLine("subscribe", err)

@@ -45,6 +45,7 @@ type node struct {
 
 	mu     sync.Mutex
 	topics map[string]*joinedTopic
+	bench  *benchStats
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -87,7 +88,7 @@ func newNode(cfg *config, out *output, id *identity, gater *walletGater) (*node,
 	if err != nil {
 		return nil, fmt.Errorf("libp2p host (QUIC port %d, TCP port %d): %w", cfg.quicPort, cfg.tcpPort, err)
 	}
-	n := &node{cfg: cfg, out: out, id: id, gater: gater, host: h, topics: map[string]*joinedTopic{}}
+	n := &node{cfg: cfg, out: out, id: id, gater: gater, host: h, topics: map[string]*joinedTopic{}, bench: newBenchStats()}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 
 	h.Network().Notify(&network.NotifyBundle{
@@ -288,6 +289,10 @@ func (n *node) deliverAsShipped(line map[string]any, msg *pubsub.Message) {
 	}
 	if ev.FromPeerId == "" {
 		ev.FromPeerId = msg.ReceivedFrom.String()
+	}
+	n.bench.record(line["topic"].(string), ev.Message)
+	if !n.cfg.printEvents {
+		return
 	}
 	data, err := json.Marshal(ev)
 	if err != nil {

@@ -1,6 +1,8 @@
 // @ts-check
 import { defineConfig } from 'tsup'
 
+export { appBundle, copyQuicAddons } from './app-bundle.js'
+
 /** ESM + .d.ts from `src/index.ts`, for Node >= 22. Each package's tsup.config.ts re-exports it. */
 export default defineConfig({
   entry: ['src/index.ts'],

@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises'
 import { privateKeyFromRaw } from '@libp2p/crypto/keys'
 import type { Ed25519PeerId, Ed25519PrivateKey } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { ed25519 } from '@noble/curves/ed25519.js'
 import { equals } from 'uint8arrays/equals'
 import { decodeBase58, encodeBase58 } from './base58.js'
+import { ed25519PublicKeyOf, generateEd25519Seed } from './ed25519-node.js'
 import { InvalidSecretKeyError, KeypairFileError } from './errors.js'
 import { redactSecrets } from './redact.js'
 
@@ -170,7 +170,7 @@ export function identityFromSecretBytes(secret: Uint8Array): WalletIdentity {
   const seed = secret.subarray(0, 32)
   const claimedPublicKey = secret.subarray(32)
   // @libp2p/crypto's privateKeyFromRaw trusts the second half; check it ourselves (TOOLCHAIN.md).
-  const derivedPublicKey = ed25519.getPublicKey(seed)
+  const derivedPublicKey = ed25519PublicKeyOf(seed)
   if (!equals(derivedPublicKey, claimedPublicKey)) {
     throw new InvalidSecretKeyError('its second half is not the public key of its first half')
   }
@@ -217,10 +217,11 @@ export interface GeneratedWallet {
  * const { wallet, secretKeyBase58 } = generateWallet()
  */
 export function generateWallet(): GeneratedWallet {
-  const seed = ed25519.utils.randomSecretKey()
+  const { seed, publicKey } = generateEd25519Seed()
   const secretKey = new Uint8Array(SECRET_KEY_LENGTH)
   secretKey.set(seed, 0)
-  secretKey.set(ed25519.getPublicKey(seed), 32)
+  secretKey.set(publicKey, 32)
+  seed.fill(0)
   const identity = identityFromSecretBytes(secretKey)
   const generated = {} as GeneratedWallet
   Object.defineProperties(generated, {

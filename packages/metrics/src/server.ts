@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Registry } from 'prom-client'
 
@@ -37,6 +37,9 @@ export interface MetricsServer {
  */
 export async function startMetricsServer(init: MetricsServerInit): Promise<MetricsServer> {
   const host = init.host ?? '127.0.0.1'
+  // Imported here, not at the top: an ESM import of node:http reads all its exports, which loads
+  // undici (~25 ms of a node's start-up), and a bundled app would pay it whether or not it serves metrics.
+  const { createServer } = await import('node:http')
   const server = createServer((request, response) => {
     handle(init, request, response).catch(() => {
       if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' })

@@ -8,9 +8,7 @@ import {
   messagingOptionsOf,
   validateDatabaseConfig,
 } from '@depin/messaging'
-import { createDepinCollector, fromFacadeMetrics, libp2pMetrics, startMetricsServer } from '@depin/metrics'
 import { TypedEventEmitter } from 'main-event'
-import { Registry } from 'prom-client'
 import type { Database, DatabaseEvents } from './database.js'
 
 /**
@@ -52,10 +50,14 @@ export async function connect(config: DatabaseConfig): Promise<Database> {
     undo.push(() => gater.stop())
 
     // One Prometheus registry per database; libp2p's own metrics join it when this call creates the node.
-    const registry = c.metricsServer === undefined ? undefined : new Registry()
+    // Loaded only when asked for: prom-client and node:http (whose ESM facade loads undici) cost a
+    // node that serves no metrics ~25 ms of start-up and their memory.
+    const prometheus = c.metricsServer === undefined ? undefined : await loadPrometheus()
     const { node, release } = await acquireNode({
       ...c.node,
-      ...(registry === undefined ? {} : { metrics: libp2pMetrics({ registry }) }),
+      ...(prometheus === undefined
+        ? {}
+        : { metrics: prometheus.metrics.libp2pMetrics({ registry: prometheus.registry }) }),
       identity,
       getBootstrapNodes: c.getBootstrapNodes,
       logger,
@@ -122,16 +124,17 @@ export async function connect(config: DatabaseConfig): Promise<Database> {
     })
 
     let metricsUrl: string | undefined
-    if (registry !== undefined && c.metricsServer !== undefined) {
+    if (prometheus !== undefined && c.metricsServer !== undefined) {
+      const { createDepinCollector, fromFacadeMetrics, startMetricsServer } = prometheus.metrics
       const collector = createDepinCollector({
-        registry,
+        registry: prometheus.registry,
         read: () => fromFacadeMetrics(c.databaseName, metrics()),
       })
       undo.push(async () => collector.remove())
       const server = await startMetricsServer({
         port: c.metricsServer.port,
         ...(c.metricsServer.host === undefined ? {} : { host: c.metricsServer.host }),
-        registry,
+        registry: prometheus.registry,
         isReady: () => node.isReady(),
       })
       undo.push(() => server.close())
@@ -166,4 +169,13 @@ export async function connect(config: DatabaseConfig): Promise<Database> {
     await rollback()
     throw err
   }
+}
+
+/** @depin/metrics and a fresh prom-client registry (one per database), loaded on demand. */
+async function loadPrometheus(): Promise<{
+  metrics: typeof import('@depin/metrics')
+  registry: import('prom-client').Registry
+}> {
+  const [metrics, { Registry }] = await Promise.all([import('@depin/metrics'), import('prom-client')])
+  return { metrics, registry: new Registry() }
 }

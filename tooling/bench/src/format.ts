@@ -221,5 +221,65 @@ export function markdown(r: BenchResults): string {
   }
   const skipped = Object.entries(r.skipped)
   if (skipped.length > 0) parts.push(`## Skipped\n${skipped.map(([k, v]) => `- ${k}: ${v}`).join('\n')}`)
+  if (r.vsGo !== undefined) parts.push(...vsGoMarkdown(r.vsGo))
   return `${parts.join('\n\n')}\n`
+}
+
+function vsGoMarkdown(v: NonNullable<BenchResults['vsGo']>): string[] {
+  const out: string[] = []
+  out.push(
+    `## vs Go: three-node networks, the Go implementation and ours side by side (${v.repeats} interleaved repeats)`,
+  )
+  out.push(
+    `Each node its own OS process, QUIC on 127.0.0.1; a trio is bootstrap/publisher/subscriber; the publisher sends ${v.load.events} events of ${size(v.load.sizeBytes)} one every ${v.load.intervalMs} ms and both other nodes receive (latency pooled over both). Go: tooling/interop-go --as-shipped (${Object.entries(
+      v.versions,
+    )
+      .map(([k, val]) => `${k} ${val}`)
+      .join(
+        ', ',
+      )}). Ours: the lean build (one bundled file, compile cache). CPU and RSS from /proc (every thread).`,
+  )
+  out.push(
+    table(
+      [
+        'trio',
+        'p50 ms',
+        'p99 ms',
+        'CPU/node whole run ms',
+        'CPU/node publishing ms',
+        'CPU/delivery µs',
+        'idle CPU/node ms/s',
+        'idle RSS/node MB',
+        'peak RSS/node MB',
+        'spawn → listening ms',
+        'spawn → first peer ms',
+        'delivered',
+      ],
+      v.trios.map((t) => [
+        t.trio,
+        spreadText(t.latencyP50Ms),
+        spreadText(t.latencyP99Ms),
+        spreadText(t.cpuWholeRunPerNodeMs, 0),
+        spreadText(t.cpuPublishingPerNodeMs, 0),
+        spreadText(t.cpuPerDeliveryUs, 0),
+        spreadText(t.idleCpuPerNodeMsPerS),
+        spreadText(t.idleRssPerNodeMb, 1),
+        spreadText(t.peakRssPerNodeMb, 1),
+        spreadText(t.spawnToListeningMs, 0),
+        spreadText(t.spawnToFirstPeerMs, 0),
+        spreadText(t.deliveredRatio),
+      ]),
+    ),
+  )
+  out.push('All-TS ÷ all-Go, per interleaved repeat:')
+  out.push(
+    table(
+      ['figure', 'ours ÷ Go'],
+      Object.entries(v.ratios).map(([k, s]) => [k, spreadText(s)]),
+    ),
+  )
+  out.push(
+    `Idle network: one bootstrap node and ${v.idle.peers} others joined through it, all subscribed; CPU over ${v.idle.windowMs / 1000} s once settled. Bootstrap node (${v.idle.peers} peers): Go ${spreadText(v.idle.go)} ms/s, ours ${spreadText(v.idle.ts)} ms/s; median node: Go ${spreadText(v.idle.goNetwork)} ms/s, ours ${spreadText(v.idle.tsNetwork)} ms/s.`,
+  )
+  return out
 }

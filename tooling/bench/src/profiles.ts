@@ -19,6 +19,16 @@ export interface BenchProfile {
   startup: { transports: BenchTransport[]; runs: number }
   scale: { sizes: number[]; durationS: number; networkRate: number }
   memory: { durationMs: number; rate: number; size: number }
+  vsGo: {
+    repeats: number
+    events: number
+    intervalMs: number
+    sizeBytes: number
+    idleWindowMs: number
+    idleSettleMs: number
+    idlePeers: number
+    idleRepeats: number
+  }
 }
 
 /** The default run (~15 minutes on 2 cores): every figure is the median of 5 runs. */
@@ -39,6 +49,17 @@ export const FULL: BenchProfile = {
   // The same 10 events/s across the network at every size, the library's production timings.
   scale: { sizes: [10, 25, 50, 100], durationS: 30, networkRate: 10 },
   memory: { durationMs: 120_000, rate: 100, size: 1024 },
+  // The issue's runs: 500 events of 1 KiB at 100/s, 5 interleaved repeats; idle: a node with 12 peers.
+  vsGo: {
+    repeats: 5,
+    events: 500,
+    intervalMs: 10,
+    sizeBytes: 1024,
+    idleWindowMs: 10_000,
+    idleSettleMs: 15_000,
+    idlePeers: 12,
+    idleRepeats: 3,
+  },
 }
 
 /** `--quick`: a couple of minutes, for development (2 runs: medians are indicative only). */
@@ -57,6 +78,16 @@ export const QUICK: BenchProfile = {
   startup: { transports: ['quic', 'tcp'], runs: 2 },
   scale: { sizes: [5], durationS: 3, networkRate: 10 },
   memory: { durationMs: 10_000, rate: 100, size: 1024 },
+  vsGo: {
+    repeats: 2,
+    events: 200,
+    intervalMs: 10,
+    sizeBytes: 1024,
+    idleWindowMs: 3_000,
+    idleSettleMs: 5_000,
+    idlePeers: 12,
+    idleRepeats: 1,
+  },
 }
 
 /** The smoke test's sizes: every benchmark runs, tiny; only the shape of the result is checked. */
@@ -75,8 +106,18 @@ export const SMOKE: BenchProfile = {
   startup: { transports: ['tcp'], runs: 1 },
   scale: { sizes: [2], durationS: 1, networkRate: 4 },
   memory: { durationMs: 2_000, rate: 20, size: 256 },
+  vsGo: {
+    repeats: 1,
+    events: 5,
+    intervalMs: 10,
+    sizeBytes: 64,
+    idleWindowMs: 200,
+    idleSettleMs: 200,
+    idlePeers: 2,
+    idleRepeats: 1,
+  },
 }
 
 /** The benchmarks, in the order they run. */
-export const SECTIONS = ['pubsub', 'gater', 'startup', 'scale', 'memory'] as const
+export const SECTIONS = ['pubsub', 'gater', 'startup', 'scale', 'memory', 'vs-go'] as const
 export type Section = (typeof SECTIONS)[number]

@@ -4,6 +4,7 @@ import type { MemoryFigures } from './memory-bench.js'
 import type { PubsubCell } from './pubsub-bench.js'
 import type { ScaleFigures } from './scale-bench.js'
 import type { StartupFigures } from './startup-bench.js'
+import type { VsGoFigures } from './vs-go-bench.js'
 
 /** The machine a run was on (load averages at start and end: the machine is shared). */
 export interface MachineInfo {
@@ -37,6 +38,7 @@ export interface BenchResults {
   startup?: StartupFigures[]
   scale?: ScaleFigures
   memory?: MemoryFigures
+  vsGo?: VsGoFigures
   skipped: Record<string, string>
   goals: GoalVerdict[]
 }
@@ -111,5 +113,57 @@ export function goals(r: BenchResults): GoalVerdict[] {
             .join('; ')}`,
         },
   )
+  out.push(...vsGoGoals(r))
   return out
+}
+
+/** The lean-node goals (issue 15), from the vs-go section: ours is the all-TS trio, Go the all-Go one. */
+function vsGoGoals(r: BenchResults): GoalVerdict[] {
+  const v = r.vsGo
+  const names = [
+    'spawn → listening ≤ 150 ms, → first peer ≤ 200 ms',
+    'peak RSS ≤ 70 MB idle, ≤ 90 MB at 100 events/s',
+    'CPU per delivered event ≤ 1.5× Go; latency p50 ≤ 1.5×, p99 ≤ 2×',
+    'an idle node with 12 peers ≤ 1 ms of CPU per second',
+  ]
+  if (v === undefined) {
+    return names.map((goal) => ({ goal, status: 'not measured', detail: r.skipped['vs-go'] ?? 'not run' }))
+  }
+  const ts = v.trios.find((t) => t.trio === 'ts/ts/ts')
+  const verdict = (goal: string, ok: boolean, detail: string): GoalVerdict => ({
+    goal,
+    status: ok ? 'met' : 'missed',
+    detail,
+  })
+  const f = (n: number | undefined, digits = 1): string => (n === undefined ? '–' : n.toFixed(digits))
+  const listen = ts?.spawnToListeningMs.median
+  const first = ts?.spawnToFirstPeerMs.median
+  const idleRss = ts?.idleRssPerNodeMb.median
+  const busyRss = ts?.peakRssPerNodeMb.median
+  const cpu = v.ratios.cpuPerDelivery?.median
+  const p50 = v.ratios.latencyP50?.median
+  const p99 = v.ratios.latencyP99?.median
+  const idle = v.idle.ts.median
+  return [
+    verdict(
+      names[0] as string,
+      listen !== undefined && first !== undefined && listen <= 150 && first <= 200,
+      `listening ${f(listen, 0)} ms, first peer ${f(first, 0)} ms (Go ${f(v.trios[0]?.spawnToListeningMs.median, 0)} / ${f(v.trios[0]?.spawnToFirstPeerMs.median, 0)} ms)`,
+    ),
+    verdict(
+      names[1] as string,
+      idleRss !== undefined && busyRss !== undefined && idleRss <= 70 && busyRss <= 90,
+      `idle ${f(idleRss)} MB, peak ${f(busyRss)} MB (Go ${f(v.trios[0]?.peakRssPerNodeMb.median)} MB)`,
+    ),
+    verdict(
+      names[2] as string,
+      cpu !== undefined && p50 !== undefined && p99 !== undefined && cpu <= 1.5 && p50 <= 1.5 && p99 <= 2,
+      `CPU/delivery ×${f(cpu, 2)}, p50 ×${f(p50, 2)}, p99 ×${f(p99, 2)}`,
+    ),
+    verdict(
+      names[3] as string,
+      idle !== undefined && idle <= 1,
+      `${f(idle, 2)} ms/s (Go ${f(v.idle.go.median, 2)} ms/s)`,
+    ),
+  ]
 }

@@ -7,6 +7,7 @@ import { runPubsubBench } from './pubsub-bench.js'
 import { type BenchResults, goals, machineInfo } from './results.js'
 import { runScaleBench } from './scale-bench.js'
 import { runStartupBench } from './startup-bench.js'
+import { runVsGoBench } from './vs-go-bench.js'
 
 /** Options of one suite run. */
 export interface RunBenchOptions {
@@ -116,6 +117,14 @@ export async function runBench(options: RunBenchOptions): Promise<BenchResults> 
     } catch (err) {
       results.skipped.memory = `failed: ${reason(err)}`
       log(`memory bench failed: ${reason(err)}`)
+    }
+  }
+  if (want.has('vs-go')) {
+    try {
+      results.vsGo = await runVsGoBench({ repoRoot: options.repoRoot, ...p.vsGo, log })
+    } catch (err) {
+      results.skipped['vs-go'] = `failed: ${reason(err)}`
+      log(`vs-go bench failed: ${reason(err)}`)
     }
   }
   results.machine.loadAverageEnd = loadavg().map((l) => Math.round(l * 100) / 100)
