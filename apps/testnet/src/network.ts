@@ -4,7 +4,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateWallet } from '@depin/identity'
-import type { BootstrapNode } from '@depin/pubsub'
+import { type BootstrapNode, NODE_PROCESS_FLAGS } from '@depin/pubsub'
 import type { TestnetOptions } from './options.js'
 import type {
   ChildConfig,
@@ -19,8 +19,8 @@ const STOP_TIMEOUT_MS = 8_000
 
 /**
  * Node processes share V8's compiled code through Node's on-disk compile cache: each would
- * otherwise compile the same ~1,000 modules, about 1.6 s of CPU per process measured with 25 nodes
- * starting at once on 2 cores (`compileSourceTextModule` in their profiles). A cache the user set
+ * otherwise compile the whole node (before it was one bundled file, ~1,000 modules: about 1.6 s of
+ * CPU per process with 25 nodes starting at once on 2 cores). A cache the user set
  * (NODE_COMPILE_CACHE) is kept.
  */
 const CHILD_ENV: NodeJS.ProcessEnv = {
@@ -204,6 +204,7 @@ export class Network {
     node.starts++
     node.latest = undefined
     const child = fork(this.childPath, [], {
+      execArgv: [...NODE_PROCESS_FLAGS],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',
       env: CHILD_ENV,

@@ -25,5 +25,6 @@ export {
   type WaitUntilReadyOptions,
 } from './node.js'
 export { acquireNode, type NodeLease } from './node-registry.js'
+export { NODE_PROCESS_FLAGS } from './process-flags.js'
 export { RENDEZVOUS_PREFIX, rendezvousCid, rendezvousNamespace } from './rendezvous.js'
 export type { PeerRefusedDetail } from './usable-peers.js'

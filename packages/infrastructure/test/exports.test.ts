@@ -9,6 +9,7 @@ it('exports exactly the public API', async () => {
       "GOSSIPSUB_DEFAULTS",
       "InvalidNodeConfigError",
       "NODE_DEFAULTS",
+      "NODE_PROCESS_FLAGS",
       "NodeStartError",
       "NodeStoppedError",
       "NotReadyError",

@@ -14,6 +14,7 @@ export {
   type AccountabilityMetrics,
   type AccountabilityOptions,
   type NodeMetrics,
+  NODE_PROCESS_FLAGS,
   NodeStoppedError,
   NotReadyError,
   type PeerRefusedDetail,

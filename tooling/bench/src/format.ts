@@ -278,6 +278,17 @@ function vsGoMarkdown(v: NonNullable<BenchResults['vsGo']>): string[] {
       Object.entries(v.ratios).map(([k, s]) => [k, spreadText(s)]),
     ),
   )
+  if (v.baseline !== undefined) {
+    out.push(
+      `Before → after in the same run: base/base/base is ${v.baseline.node} (idle bootstrap node ${spreadText(v.baseline.idle)} ms/s). Ours ÷ base, per repeat:`,
+    )
+    out.push(
+      table(
+        ['figure', 'after ÷ before'],
+        Object.entries(v.baseline.afterOverBefore).map(([k, s]) => [k, spreadText(s)]),
+      ),
+    )
+  }
   out.push(
     `Idle network: one bootstrap node and ${v.idle.peers} others joined through it, all subscribed; CPU over ${v.idle.windowMs / 1000} s once settled. Bootstrap node (${v.idle.peers} peers): Go ${spreadText(v.idle.go)} ms/s, ours ${spreadText(v.idle.ts)} ms/s; median node: Go ${spreadText(v.idle.goNetwork)} ms/s, ours ${spreadText(v.idle.tsNetwork)} ms/s.`,
   )

@@ -1,8 +1,10 @@
 import { execFile } from 'node:child_process'
 import { existsSync, mkdirSync, renameSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { NODE_PROCESS_FLAGS } from '@depin/infrastructure'
 import { type GeneratedWallet, generateWallets } from '@depin/test-utils'
 import { type Line, type LineProcess, spawnLineProcess } from './line-process.js'
 import { cpuMs, onCpuMs, rssMb } from './proc.js'
@@ -10,8 +12,12 @@ import { quantile, type Spread, sleep, spread } from './stats.js'
 
 const run = promisify(execFile)
 
-/** Which implementation runs a node. */
-export type Impl = 'go' | 'ts'
+/**
+ * Which implementation runs a node: the Go program, ours (the lean build), or `base`: another build
+ * of ours named by $DEPIN_BENCH_BASELINE_NODE (a vs-go-node.js of an older commit), for a before →
+ * after in one interleaved run. `base` runs as that build ran: without NODE_PROCESS_FLAGS.
+ */
+export type Impl = 'go' | 'ts' | 'base'
 /** A three-node network: the implementations of its bootstrap, publisher and subscriber. */
 export type Trio = readonly [bootstrap: Impl, publisher: Impl, subscriber: Impl]
 type Role = 'bootstrap' | 'publisher' | 'subscriber'
@@ -24,6 +30,10 @@ export const TRIOS: readonly Trio[] = [
   ['go', 'ts', 'go'],
   ['ts', 'go', 'ts'],
 ]
+
+const baselineNode = (): string | undefined => process.env.DEPIN_BENCH_BASELINE_NODE || undefined
+const triosToRun = (): readonly Trio[] =>
+  baselineNode() === undefined ? TRIOS : [...TRIOS, ['base', 'base', 'base']]
 
 const TOPIC = 'bench'
 const STEP_TIMEOUT_MS = 30_000
@@ -102,6 +112,8 @@ export interface VsGoFigures {
   }
   /** ours ÷ Go, all-TS against all-Go, computed per interleaved repeat. */
   ratios: Record<string, Spread>
+  /** With $DEPIN_BENCH_BASELINE_NODE: that build's all-TS trio, and ours ÷ it per repeat (after ÷ before). */
+  baseline?: { node: string; afterOverBefore: Record<string, Spread>; idle: Spread }
 }
 
 export interface VsGoOptions {
@@ -169,26 +181,31 @@ async function startNode(
   const common = ['--db', TOPIC, '--authorized', authorized.join(',')]
   if (bootstrap !== undefined) common.push('--bootstrap-node', bootstrap)
   if (subscribe) common.push('--subscribe', TOPIC)
+  const base = baselineNode()
   const proc =
-    impl === 'go'
-      ? spawnLineProcess(
-          goBinary,
-          [
-            ...common,
-            '--listen-host',
-            '127.0.0.1',
-            '--quic-port',
-            '0',
-            '--tcp-port',
-            '0',
-            '--as-shipped',
-            '--print-events=false',
-          ],
-          { WALLET_PRIVATE_KEY: wallet.secretKeyBase58 },
-        )
-      : spawnLineProcess(process.execPath, [tsNodeScript(), ...common], {
-          WALLET_PRIVATE_KEY: wallet.secretKeyBase58,
-        })
+    impl === 'base' && base !== undefined
+      ? spawnLineProcess(process.execPath, [base, ...common], { WALLET_PRIVATE_KEY: wallet.secretKeyBase58 })
+      : impl === 'go'
+        ? spawnLineProcess(
+            goBinary,
+            [
+              ...common,
+              '--listen-host',
+              '127.0.0.1',
+              '--quic-port',
+              '0',
+              '--tcp-port',
+              '0',
+              '--as-shipped',
+              '--print-events=false',
+            ],
+            { WALLET_PRIVATE_KEY: wallet.secretKeyBase58 },
+          )
+        : spawnLineProcess(process.execPath, [...NODE_PROCESS_FLAGS, tsNodeScript(), ...common], {
+            WALLET_PRIVATE_KEY: wallet.secretKeyBase58,
+            // The lean path: the launcher turns the compile cache on; keep it in one folder across runs.
+            NODE_COMPILE_CACHE: join(tmpdir(), 'depin-bench-compile-cache'),
+          })
   const start = await proc.next((l) => l.type === 'start', STEP_TIMEOUT_MS, `${impl} node start`)
   return { proc, start }
 }
@@ -385,7 +402,7 @@ export async function runVsGoBench(o: VsGoOptions): Promise<VsGoFigures> {
   const goBinary = await buildGo(o.repoRoot)
   const runs: TrioRun[] = []
   for (let repeat = 1; repeat <= o.repeats; repeat++) {
-    for (const trio of TRIOS) {
+    for (const trio of triosToRun()) {
       const r = await runTrio(trio, goBinary, o)
       runs.push(r)
       log(
@@ -400,7 +417,9 @@ export async function runVsGoBench(o: VsGoOptions): Promise<VsGoFigures> {
   }
   const idleRuns: IdleRun[] = []
   for (let repeat = 1; repeat <= o.idleRepeats; repeat++) {
-    for (const impl of ['go', 'ts'] as const) {
+    for (const impl of baselineNode() === undefined
+      ? (['go', 'ts'] as const)
+      : (['go', 'ts', 'base'] as const)) {
       const r = await runIdle(impl, goBinary, o)
       idleRuns.push(r)
       log(
@@ -411,12 +430,15 @@ export async function runVsGoBench(o: VsGoOptions): Promise<VsGoFigures> {
   const byTrio = (name: string): TrioRun[] => runs.filter((r) => r.trio === name)
   const goRuns = byTrio('go/go/go')
   const tsRuns = byTrio('ts/ts/ts')
-  const ratios = Object.fromEntries(
-    Object.entries(RATIO_FIGURES).map(([name, f]) => [
-      name,
-      spread(tsRuns.map((r, i) => f(r) / f(goRuns[i] as TrioRun))),
-    ]),
-  )
+  const ratiosOf = (a: TrioRun[], b: TrioRun[]): Record<string, Spread> =>
+    Object.fromEntries(
+      Object.entries(RATIO_FIGURES).map(([name, f]) => [
+        name,
+        spread(a.map((r, i) => f(r) / f(b[i] as TrioRun))),
+      ]),
+    )
+  const ratios = ratiosOf(tsRuns, goRuns)
+  const baseRuns = byTrio('base/base/base')
   const idleOf = (impl: Impl, f: (r: IdleRun) => number): Spread =>
     spread(idleRuns.filter((r) => r.impl === impl).map(f))
   return {
@@ -424,7 +446,7 @@ export async function runVsGoBench(o: VsGoOptions): Promise<VsGoFigures> {
     load: { events: o.events, intervalMs: o.intervalMs, sizeBytes: o.sizeBytes },
     repeats: o.repeats,
     runs,
-    trios: TRIOS.map((t) => summarize(t.join('/'), byTrio(t.join('/')))),
+    trios: triosToRun().map((t) => summarize(t.join('/'), byTrio(t.join('/')))),
     idle: {
       peers: o.idlePeers,
       windowMs: o.idleWindowMs,
@@ -435,6 +457,15 @@ export async function runVsGoBench(o: VsGoOptions): Promise<VsGoFigures> {
       tsNetwork: idleOf('ts', (r) => r.medianNodeIdleCpuMsPerS),
     },
     ratios,
+    ...(baseRuns.length === 0
+      ? {}
+      : {
+          baseline: {
+            node: baselineNode() as string,
+            afterOverBefore: ratiosOf(tsRuns, baseRuns),
+            idle: idleOf('base', (r) => r.bootstrapIdleCpuMsPerS),
+          },
+        }),
   }
 }
 
