@@ -1,10 +1,13 @@
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { appBundle } from '@depin/tsup-config'
+import type { Options } from 'tsup'
 
 // An app, not a library: the CLI parent and the node child process, each one bundled file (the lean
 // start-up path: a node process loads one file instead of ~1,000 modules).
-export default appBundle({
+const config: Options = appBundle({
   entry: ['src/cli.ts', 'src/child.ts'],
   appDir: dirname(fileURLToPath(import.meta.url)),
 })
+
+export default config

@@ -1,11 +1,11 @@
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { appBundle } from '@depin/tsup-config'
-import { defineConfig } from 'tsup'
+import type { Options } from 'tsup'
 
-export default [
+const configs: Options[] = [
   // A runnable script, not a library: every bench entry (the CLI and the child processes it forks).
-  defineConfig({
+  {
     entry: [
       'src/cli.ts',
       'src/memory-child.ts',
@@ -22,7 +22,7 @@ export default [
     skipNodeModulesBundle: true,
     // consumed as TypeScript source
     noExternal: ['@depin/test-utils'],
-  }),
+  },
   // The node of the vs-go section, as an operator would ship it: one bundled file (lean start-up).
   appBundle({
     entry: ['src/vs-go-node.ts'],
@@ -30,3 +30,5 @@ export default [
     outDir: 'lean',
   }),
 ]
+
+export default configs

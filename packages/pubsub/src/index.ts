@@ -13,8 +13,8 @@ export {
 export {
   type AccountabilityMetrics,
   type AccountabilityOptions,
-  type NodeMetrics,
   NODE_PROCESS_FLAGS,
+  type NodeMetrics,
   NodeStoppedError,
   NotReadyError,
   type PeerRefusedDetail,
