@@ -30,6 +30,9 @@ export function fromSeqnoFastMsgId(msg: RPC.Message): string {
  *   which all start at once (often from one IP in a datacenter), are never graylisted on startup.
  *   IP colocation is not penalised: many authorized nodes may share one address. Behaviour
  *   penalties (broken IWANT promises, GRAFT during backoff) count from the 7th on.
+ * - IDONTWANT (GossipSub 1.2) only for messages of 16 KiB or more (the library sends it from 512 B,
+ *   go-libp2p-pubsub from 1 KiB): for a small event the IDONTWANT RPC costs about what the duplicate
+ *   it spares costs (bench vs-go, 1 KiB events: -7% CPU per node, lower p99).
  */
 export const GOSSIPSUB_DEFAULTS: Readonly<Partial<GossipsubOpts>> = Object.freeze({
   globalSignaturePolicy: StrictSign,

@@ -184,6 +184,7 @@ class DefaultMessaging extends TypedEventEmitter<MessagingEvents> implements Mes
   private running = false
   private controller = new AbortController()
   private scoringWarned = false
+  private validation: Parameters<typeof validateEventMessage>[1] | undefined
 
   constructor(init: MessagingInit) {
     super()
@@ -243,6 +244,7 @@ class DefaultMessaging extends TypedEventEmitter<MessagingEvents> implements Mes
     if (open.has(this.databaseName)) throw new DatabaseInUseError(this.databaseName)
     open.add(this.databaseName)
     this.controller = new AbortController()
+    this.validation = undefined
     this.pubsub.addEventListener('message', this.onMessage)
     this.running = true
   }
@@ -577,14 +579,16 @@ class DefaultMessaging extends TypedEventEmitter<MessagingEvents> implements Mes
     return this.joined.get(topic)?.gossipTopic ?? gossipTopic(this.databaseName, topic)
   }
 
+  /** The validator's options, built once per start (its signal is this run's). */
   private validationOptions(): Parameters<typeof validateEventMessage>[1] {
-    return {
+    this.validation ??= {
       maxMessageBytes: this.options.maxMessageBytes,
       isAuthorized: this.isAuthorized,
       ...(this.isAuthorizedCached === undefined ? {} : { isAuthorizedCached: this.isAuthorizedCached }),
       authorizationTimeoutMs: this.options.authorizationTimeoutMs,
       signal: this.controller.signal,
     }
+    return this.validation
   }
 
   private readonly onMessage = (evt: CustomEvent<Message>): void => {
