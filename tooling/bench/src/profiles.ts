@@ -1,5 +1,6 @@
 import type { Mode } from './pubsub-bench.js'
 import type { BenchTransport } from './raw-node.js'
+import type { VsGoOptions } from './vs-go-bench.js'
 
 /** Sizes of every benchmark for one run of the suite. */
 export interface BenchProfile {
@@ -19,16 +20,7 @@ export interface BenchProfile {
   startup: { transports: BenchTransport[]; runs: number }
   scale: { sizes: number[]; durationS: number; networkRate: number }
   memory: { durationMs: number; rate: number; size: number }
-  vsGo: {
-    repeats: number
-    events: number
-    intervalMs: number
-    sizeBytes: number
-    idleWindowMs: number
-    idleSettleMs: number
-    idlePeers: number
-    idleRepeats: number
-  }
+  vsGo: Omit<VsGoOptions, 'repoRoot' | 'log'>
 }
 
 /** The default run (~15 minutes on 2 cores): every figure is the median of 5 runs. */
