@@ -111,7 +111,7 @@ const DENIED_SUSPENDED: GaterDecision = Object.freeze({ allowed: false, reason: 
 class DefaultGaterGroup extends TypedEventEmitter<GaterGroupEvents> implements GaterGroup {
   readonly connectionGater: ConnectionGater
   private readonly members = new Map<RegistryGater, (event: CustomEvent<RefreshDetail>) => void>()
-  private readonly sweeps = new Set<(cause: SweepCause) => void>()
+  /** Attached nodes: swept after refreshes and member removals, and on suspensions. */
   private readonly nodes = new Set<AttachableNode>()
   private readonly decisions = new DecisionCounter()
   private connectionsClosed = 0
@@ -189,18 +189,8 @@ class DefaultGaterGroup extends TypedEventEmitter<GaterGroupEvents> implements G
   }
 
   attach(node: AttachableNode): () => void {
-    const sweep = (cause: SweepCause): void => {
-      this.connectionsClosed += closeRevokedConnections(
-        node,
-        (peerId) => this.isAuthorizedCached(peerId),
-        this.logger,
-        cause,
-      )
-    }
-    this.sweeps.add(sweep)
     this.nodes.add(node)
     return () => {
-      this.sweeps.delete(sweep)
       this.nodes.delete(node)
     }
   }
@@ -216,7 +206,10 @@ class DefaultGaterGroup extends TypedEventEmitter<GaterGroupEvents> implements G
   }
 
   private sweepAll(cause: SweepCause): void {
-    for (const sweep of this.sweeps) sweep(cause)
+    const isAdmitted = (peerId: PeerId): boolean => this.isAuthorizedCached(peerId)
+    for (const node of this.nodes) {
+      this.connectionsClosed += closeRevokedConnections(node, isAdmitted, this.logger, cause)
+    }
   }
 
   private denyAtHook(peerId: PeerId, hook: GaterHook): boolean | Promise<boolean> {

@@ -181,8 +181,6 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
   private readonly linkWatch: PubsubLinkWatch
   private readonly monitor: ConnectionMonitor
   private readonly usablePeers: UsablePeers
-  /** Peers whose refusal was logged at warn (later ones go to debug); bounded. */
-  private readonly refusalsLogged = new Set<string>()
   private readonly databases = new Map<string, DatabaseEntry>()
   private readonly gaterRefs = new Map<RegistryGater, number>()
   private readonly startedAt: number
@@ -240,7 +238,11 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
       settleMs: config.readiness.settleMs,
       transportOf,
       onChange: () => this.updateReadiness(),
-      onRefused: (_connection, detail) => this.onRefused(detail),
+      onRefused: (detail) => {
+        this.counters.connectionsRefused++
+        this.safeDispatchEvent('peer:refused', { detail })
+      },
+      logger: config.logger,
     })
     this.retryLoop = createRetryLoop({
       initialDelayMs: config.bootstrap.retryInitialDelayMs,
@@ -513,27 +515,6 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
     for (const entry of this.databases.values()) entry.rendezvous.findNow()
   }
 
-  private onRefused(detail: PeerRefusedDetail): void {
-    if (this.shutdown.signal.aborted) return
-    this.counters.connectionsRefused++
-    const first = !this.refusalsLogged.has(detail.peerId)
-    if (first && this.refusalsLogged.size < MAX_REFUSALS_LOGGED) this.refusalsLogged.add(detail.peerId)
-    const log = first ? this.config.logger.warn : this.config.logger.debug
-    log.call(
-      this.config.logger,
-      "a peer closed our connection right after the handshake: its gater does not admit our wallet (is it in that network's registry?)",
-      'peer',
-      detail.peerId,
-      'transport',
-      detail.transport,
-      'direction',
-      detail.direction,
-      'openMs',
-      detail.openMs,
-    )
-    this.safeDispatchEvent('peer:refused', { detail })
-  }
-
   private readonly onConnectionOpen = (event: CustomEvent<Connection>): void => {
     const connection = event.detail
     const transport = transportOf(connection)
@@ -608,9 +589,6 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
     }
   }
 }
-
-/** Peers whose refusal is logged at warn once; past this many, every refusal goes to debug. */
-const MAX_REFUSALS_LOGGED = 1_024
 
 function transportOf(connection: Connection): string {
   if (connection.limits !== undefined || isRelayed(connection.remoteAddr)) return 'relay'

@@ -1,3 +1,4 @@
+import type { Logger } from '@depin/logger'
 import type { Connection, IdentifyResult, Libp2p, PeerId } from '@libp2p/interface'
 
 /** Detail of the node's `peer:refused` event. */
@@ -20,11 +21,18 @@ export interface UsablePeersInit {
   settleMs: number
   /** The set of usable peers changed (gained its first or lost its last usable connection of a peer). */
   onChange(): void
-  /** A connection closed before it became usable (in practice: the remote's gater refused us). */
-  onRefused(connection: Connection, detail: PeerRefusedDetail): void
+  /**
+   * A connection closed before it became usable (in practice: the remote's gater refused us). It
+   * is logged here: at warn the first time for a peer, at debug after.
+   */
+  onRefused(detail: PeerRefusedDetail): void
   /** Classifies a connection for the refusal detail. */
   transportOf(connection: Connection): string
+  logger: Logger
 }
+
+/** Peers whose refusal is logged at warn once; past this many, every refusal goes to debug. */
+const MAX_REFUSALS_LOGGED = 1_024
 
 /**
  * Which connected peers can actually be used. A transport-level connection is not enough: QUIC
@@ -54,7 +62,27 @@ export function createUsablePeers(init: UsablePeersInit): UsablePeers {
   const usable = new WeakSet<Connection>()
   const settleTimers = new Map<Connection, ReturnType<typeof setTimeout>>()
   const waiters = new Map<Connection, Set<(usable: boolean) => void>>()
+  const refusalsLogged = new Set<string>()
   let running = false
+
+  const refused = (detail: PeerRefusedDetail): void => {
+    const first = !refusalsLogged.has(detail.peerId)
+    if (first && refusalsLogged.size < MAX_REFUSALS_LOGGED) refusalsLogged.add(detail.peerId)
+    const { logger } = init
+    ;(first ? logger.warn : logger.debug).call(
+      logger,
+      "a peer closed our connection right after the handshake: its gater does not admit our wallet (is it in that network's registry?)",
+      'peer',
+      detail.peerId,
+      'transport',
+      detail.transport,
+      'direction',
+      detail.direction,
+      'openMs',
+      detail.openMs,
+    )
+    init.onRefused(detail)
+  }
 
   const settle = (connection: Connection, result: boolean): void => {
     const timer = settleTimers.get(connection)
@@ -87,7 +115,7 @@ export function createUsablePeers(init: UsablePeersInit): UsablePeers {
     const wasUsable = usable.has(connection)
     settle(connection, false)
     if (!wasUsable) {
-      init.onRefused(connection, {
+      refused({
         peerId: connection.remotePeer.toString(),
         transport: init.transportOf(connection),
         direction: connection.direction,
@@ -153,7 +181,9 @@ export function createUsablePeers(init: UsablePeersInit): UsablePeers {
           resolve(result)
         }
         const onAbort = (): void => {
-          waiters.get(connection)?.delete(done)
+          const waiting = waiters.get(connection)
+          waiting?.delete(done)
+          if (waiting?.size === 0) waiters.delete(connection)
           resolve(false)
         }
         waiting.add(done)

@@ -1,6 +1,7 @@
 import { type BootstrapNode, connect, type Database, type PubSubEvent } from '@depin/pubsub'
 import { type GeneratedWallet, generateWallets, waitFor } from '@depin/test-utils'
 import { afterEach, beforeAll, describe, expect, inject, test } from 'vitest'
+import { bootstrapNodeFromAddrs } from './helpers/bootstrap-node.js'
 import { builtGoBinary, GO_SKIP_REASON } from './helpers/go-binary.js'
 import { type GoLine, type GoNode, startGoNode } from './helpers/go-node.js'
 import type { WireEvent } from './helpers/ts-node.js'
@@ -18,22 +19,7 @@ const only = (t: Transport): string[] => (t === 'quic' ? ['--tcp=false'] : ['--q
 const message = { hello: 'facade', n: [1, 2.5, -3], nested: { ok: true, none: null }, text: 'ü ✓ "quoted"' }
 
 /** The seed's BootstrapNode of a Go node, from its start line. */
-function bootstrapNodeOf(node: GoNode): BootstrapNode {
-  const port = (re: RegExp): number | undefined => {
-    for (const a of node.addrs) {
-      const m = re.exec(a)
-      if (m !== null) return Number(m[1])
-    }
-    return undefined
-  }
-  // A transport the Go node has switched off is left out, as a registry would.
-  return {
-    publicKey: node.wallet,
-    ip: '127.0.0.1',
-    quicPort: port(/\/udp\/(\d+)\/quic-v1/),
-    tcpPort: port(/\/tcp\/(\d+)/),
-  }
-}
+const bootstrapNodeOf = (node: GoNode): BootstrapNode => bootstrapNodeFromAddrs(node.addrs, node.wallet)
 
 describe.skipIf(GO_SKIP_REASON !== undefined)(suite, () => {
   let binary = ''

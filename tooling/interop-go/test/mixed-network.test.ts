@@ -12,6 +12,7 @@ import {
 } from '@depin/pubsub'
 import { type GeneratedWallet, generateWallets, waitFor, waitForEvent } from '@depin/test-utils'
 import { afterEach, beforeAll, describe, expect, inject, test } from 'vitest'
+import { bootstrapNodeFromAddrs } from './helpers/bootstrap-node.js'
 import { builtGoBinary, GO_SKIP_REASON } from './helpers/go-binary.js'
 import { type GoLine, type GoNode, startGoNode } from './helpers/go-node.js'
 import { BAD_PAYLOADS, badPayloadPlan, type RawAuthor, startRawAuthor } from './helpers/raw-author.js'
@@ -128,18 +129,9 @@ describe.skipIf(GO_SKIP_REASON !== undefined)(suite, () => {
     const pubsub = lease.node.libp2p.services.pubsub as unknown as { getScore(peer: string): number }
     return (peer) => pubsub.getScore(peer)
   }
-  const bootstrapNodeOf = (addrs: string[], wallet: GeneratedWallet): BootstrapNode => {
-    const port = (re: RegExp): number | undefined => {
-      const found = addrs.map((a) => re.exec(a)?.[1]).find((p) => p !== undefined)
-      return found === undefined ? undefined : Number(found)
-    }
-    return {
-      publicKey: wallet.wallet,
-      ip: '127.0.0.1',
-      quicPort: port(/\/udp\/(\d+)\/quic-v1/),
-      tcpPort: port(/\/tcp\/(\d+)\//),
-    }
-  }
+  const bootstrapNodeOf = (addrs: string[], wallet: GeneratedWallet): BootstrapNode =>
+    bootstrapNodeFromAddrs(addrs, wallet.wallet)
+
   const addrOf = (addrs: string[], transport: 'quic' | 'tcp'): string => {
     const found = addrs.find((a) => (transport === 'quic' ? a.includes('/quic-v1/') : a.includes('/tcp/')))
     if (found === undefined) throw new Error(`no ${transport} address among ${addrs.join(' ')}`)
