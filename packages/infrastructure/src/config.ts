@@ -120,6 +120,15 @@ export interface NodeInit {
     | {
         /** How often to look for peers of each database. @default 10_000 */
         findIntervalMs?: number | undefined
+        /**
+         * The longest wait between lookups. A lookup that connects nobody new doubles the wait, up
+         * to this; a peer leaving, readiness changing or a lookup that finds someone new brings it
+         * back to `findIntervalMs`. In a network smaller than `targetPeers` every lookup would
+         * otherwise repeat the last one forever (a DHT query to every peer, every interval). It is
+         * also how long two halves of a healed partition may take to find each other through the
+         * DHT. At least `findIntervalMs`. @default 120_000 (or `findIntervalMs` when that is longer)
+         */
+        maxFindIntervalMs?: number | undefined
         /** How often to renew the advertisement (must be well under the 24-48 h provider record TTL). @default 3_600_000 */
         advertiseIntervalMs?: number | undefined
         /**
@@ -199,7 +208,12 @@ export const NODE_DEFAULTS = Object.freeze({
   }),
   connectionLimits: Object.freeze({ low: 100, high: 400, gracePeriodMs: 60_000, inboundPerHostPerSecond: 5 }),
   dht: Object.freeze({ allowPrivateAddresses: true, clientMode: false, lan: true }),
-  rendezvous: Object.freeze({ findIntervalMs: 10_000, advertiseIntervalMs: 3_600_000, targetPeers: 12 }),
+  rendezvous: Object.freeze({
+    findIntervalMs: 10_000,
+    maxFindIntervalMs: 120_000,
+    advertiseIntervalMs: 3_600_000,
+    targetPeers: 12,
+  }),
   relay: Object.freeze({ server: true, maxReservations: 128 }),
   autonat: Object.freeze({ server: false }),
   pubsubLinks: Object.freeze({ checkIntervalMs: 5_000, graceMs: 15_000 }),
@@ -226,7 +240,12 @@ export interface NodeConfig {
   }
   connectionLimits: { low: number; high: number; gracePeriodMs: number; inboundPerHostPerSecond: number }
   dht: { allowPrivateAddresses: boolean; clientMode: boolean; lan: boolean }
-  rendezvous: { findIntervalMs: number; advertiseIntervalMs: number; targetPeers: number }
+  rendezvous: {
+    findIntervalMs: number
+    maxFindIntervalMs: number
+    advertiseIntervalMs: number
+    targetPeers: number
+  }
   relay: { server: boolean; maxReservations: number }
   gossipsub: Partial<GossipsubOpts>
   metrics: Libp2pOptions['metrics'] | undefined
@@ -321,6 +340,18 @@ export function resolveNodeConfig(init: NodeInit): NodeConfig {
       'quic.keepAliveIntervalMs',
     ),
   }
+  const findIntervalMs = positiveInt(
+    init.rendezvous?.findIntervalMs,
+    d.rendezvous.findIntervalMs,
+    'rendezvous.findIntervalMs',
+  )
+  const maxFindIntervalMs = init.rendezvous?.maxFindIntervalMs
+  if (typeof maxFindIntervalMs === 'number' && maxFindIntervalMs < findIntervalMs) {
+    throw new InvalidNodeConfigError(
+      'rendezvous.maxFindIntervalMs',
+      `(${maxFindIntervalMs}) must not be below rendezvous.findIntervalMs (${findIntervalMs})`,
+    )
+  }
   if (quic.keepAliveIntervalMs >= quic.maxIdleTimeoutMs) {
     throw new InvalidNodeConfigError(
       'quic.keepAliveIntervalMs',
@@ -390,10 +421,11 @@ export function resolveNodeConfig(init: NodeInit): NodeConfig {
       lan: bool(init.dht?.lan, d.dht.lan, 'dht.lan'),
     },
     rendezvous: {
-      findIntervalMs: positiveInt(
-        init.rendezvous?.findIntervalMs,
-        d.rendezvous.findIntervalMs,
-        'rendezvous.findIntervalMs',
+      findIntervalMs,
+      maxFindIntervalMs: positiveInt(
+        init.rendezvous?.maxFindIntervalMs,
+        Math.max(d.rendezvous.maxFindIntervalMs, findIntervalMs),
+        'rendezvous.maxFindIntervalMs',
       ),
       advertiseIntervalMs: positiveInt(
         init.rendezvous?.advertiseIntervalMs,

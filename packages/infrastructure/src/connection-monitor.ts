@@ -26,14 +26,12 @@ export interface ConnectionMonitor {
   stop(): void
 }
 
+/** A connection to ping (TCP or relayed: its transport and limits do not change). */
 interface Watch {
-  /** Decided once per connection: its transport and limits do not change. */
-  monitored: boolean
+  connection: Connection
   nextAt: number
   failures: number
   inFlight: boolean
-  /** The last tick that saw the connection open (entries of closed connections are dropped). */
-  seenAt: number
 }
 
 /**
@@ -109,41 +107,60 @@ export function createConnectionMonitor(init: ConnectionMonitorInit): Connection
     }
   }
 
-  let ticks = 0
-  const tick = (): void => {
-    const now = Date.now()
-    ticks++
-    for (const connection of libp2p.getConnections() as Connection[]) {
-      if (connection.status !== 'open') continue
-      let watch = watches.get(connection.id)
-      if (watch === undefined) {
-        const addr = connection.remoteAddr
-        watch = {
-          monitored: connection.limits === undefined && !(isQuic(addr) && !isRelayed(addr)),
-          nextAt: now + Math.random() * init.intervalMs,
-          failures: 0,
-          inFlight: false,
-          seenAt: ticks,
-        }
-        watches.set(connection.id, watch)
-      }
-      watch.seenAt = ticks
-      if (!watch.monitored || watch.inFlight || now < watch.nextAt) continue
-      watch.inFlight = true
-      void ping(connection, watch)
-    }
-    for (const [id, watch] of watches) if (watch.seenAt !== ticks) watches.delete(id)
-  }
-
-  return {
-    start() {
-      if (timer !== undefined || init.intervalMs <= 0) return
+  // Only the connections to ping are tracked, from libp2p's connection events: a node whose
+  // connections are all direct QUIC (the usual case) keeps no timer at all.
+  const track = (connection: Connection): void => {
+    const addr = connection.remoteAddr
+    if (connection.status !== 'open' || connection.limits !== undefined) return
+    if (isQuic(addr) && !isRelayed(addr)) return
+    if (watches.has(connection.id)) return
+    watches.set(connection.id, {
+      connection,
+      nextAt: Date.now() + Math.random() * init.intervalMs,
+      failures: 0,
+      inFlight: false,
+    })
+    if (timer === undefined && !stopped.signal.aborted) {
       // Fine enough to keep each connection near its own schedule, at most once a second.
       timer = setInterval(tick, Math.min(1_000, retryMs))
       timer.unref?.()
+    }
+  }
+  const untrack = (id: string): void => {
+    watches.delete(id)
+    if (watches.size === 0 && timer !== undefined) {
+      clearInterval(timer)
+      timer = undefined
+    }
+  }
+
+  const tick = (): void => {
+    const now = Date.now()
+    for (const [id, w] of watches) {
+      if (w.connection.status !== 'open') {
+        untrack(id)
+        continue
+      }
+      if (w.inFlight || now < w.nextAt) continue
+      w.inFlight = true
+      void ping(w.connection, w)
+    }
+  }
+
+  const onOpen = (event: CustomEvent<Connection>): void => track(event.detail)
+  const onClose = (event: CustomEvent<Connection>): void => untrack(event.detail.id)
+
+  return {
+    start() {
+      if (init.intervalMs <= 0 || stopped.signal.aborted) return
+      libp2p.addEventListener('connection:open', onOpen)
+      libp2p.addEventListener('connection:close', onClose)
+      for (const connection of libp2p.getConnections()) track(connection)
     },
     stop() {
       stopped.abort()
+      libp2p.removeEventListener('connection:open', onOpen)
+      libp2p.removeEventListener('connection:close', onClose)
       if (timer !== undefined) clearInterval(timer)
       timer = undefined
       watches.clear()

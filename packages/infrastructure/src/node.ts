@@ -345,6 +345,7 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
           ],
           namespace: rendezvousNamespace(databaseName),
           findIntervalMs: this.config.rendezvous.findIntervalMs,
+          maxFindIntervalMs: this.config.rendezvous.maxFindIntervalMs,
           advertiseIntervalMs: this.config.rendezvous.advertiseIntervalMs,
           dialTimeoutMs: this.config.bootstrap.dialTimeoutMs,
           enoughPeers: () => this.databasePeers(gaters) >= this.config.rendezvous.targetPeers,

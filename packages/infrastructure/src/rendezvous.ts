@@ -37,6 +37,12 @@ export interface RendezvousInit {
   dhts: KadDHT[]
   namespace: string
   findIntervalMs: number
+  /**
+   * The longest wait between lookups: each lookup that leads to no new connection doubles the wait
+   * from `findIntervalMs` up to this (go-libp2p's backoff discovery does the same); `findNow()` and
+   * a lookup that connects someone new bring it back to `findIntervalMs`.
+   */
+  maxFindIntervalMs: number
   advertiseIntervalMs: number
   dialTimeoutMs: number
   /**
@@ -53,7 +59,7 @@ export interface RendezvousInit {
 export interface Rendezvous {
   start(): Promise<void>
   stop(): Promise<void>
-  /** Looks for peers now (coalesced with a lookup in flight). */
+  /** Looks for peers now (coalesced with a lookup in flight) and ends the lookups' backoff. */
   findNow(): void
   /** Advertises now (coalesced with an advertisement in flight). */
   advertiseNow(): void
@@ -68,14 +74,18 @@ export function createRendezvous(init: RendezvousInit): Rendezvous {
   let advertising: Promise<void> | undefined
   let findAgain = false
   let started = false
+  // The wait before the next lookup (backs off while lookups find nobody new) and its timer.
+  let findDelayMs = init.findIntervalMs
+  let findTimer: ReturnType<typeof setTimeout> | undefined
 
-  const schedule = (fn: () => void, ms: number): void => {
-    if (controller.signal.aborted) return
+  const schedule = (fn: () => void, ms: number): ReturnType<typeof setTimeout> | undefined => {
+    if (controller.signal.aborted) return undefined
     const timer = setTimeout(() => {
       timers.delete(timer)
       fn()
     }, ms)
     timers.add(timer)
+    return timer
   }
 
   const advertise = async (key: CID): Promise<void> => {
@@ -131,6 +141,10 @@ export function createRendezvous(init: RendezvousInit): Rendezvous {
     attempt.clear()
     counters.dhtPeersFound += found.size
     const toDial = [...found.values()].filter((peer) => libp2p.getConnections(peer.id).length === 0)
+    // Nobody new: every lookup of a small or settled network would repeat this one, so wait
+    // longer before the next (a new peer, a peer leaving or readiness changes reset the wait).
+    findDelayMs =
+      toDial.length === 0 ? Math.min(findDelayMs * 2, init.maxFindIntervalMs) : init.findIntervalMs
     if (toDial.length === 0) return
     logger.debug(
       'rendezvous found peers',
@@ -204,6 +218,25 @@ export function createRendezvous(init: RendezvousInit): Rendezvous {
     schedule(tick, ms)
   }
 
+  const scheduleFind = (): void => {
+    if (findTimer !== undefined) {
+      clearTimeout(findTimer)
+      timers.delete(findTimer)
+    }
+    findTimer = schedule(() => {
+      findTimer = undefined
+      findLoop()
+      scheduleFind()
+    }, findDelayMs)
+  }
+
+  /** Looks now and from now on at the base interval again. */
+  const findNow = (): void => {
+    findDelayMs = init.findIntervalMs
+    findLoop()
+    if (started) scheduleFind()
+  }
+
   return {
     async start() {
       if (started) return
@@ -211,9 +244,8 @@ export function createRendezvous(init: RendezvousInit): Rendezvous {
       cid = await rendezvousCid(namespace)
       logger.info('starting rendezvous discovery', 'rendezvous', namespace, 'key', cid.toString())
       advertiseLoop()
-      findLoop()
       periodic(advertiseLoop, init.advertiseIntervalMs)
-      periodic(findLoop, init.findIntervalMs)
+      findNow()
     },
     async stop() {
       if (controller.signal.aborted) return
@@ -228,7 +260,7 @@ export function createRendezvous(init: RendezvousInit): Rendezvous {
         await Promise.allSettled(init.dhts.map((dht) => dht.cancelReprovide(key)))
       }
     },
-    findNow: findLoop,
+    findNow,
     advertiseNow: advertiseLoop,
   }
 }

@@ -66,7 +66,9 @@ function start(connections: StandIn[], over: { maxFailures?: number; intervalMs?
   const logger = createTestLogger('monitor-unit')
   let closed = 0
   const monitor = createConnectionMonitor({
-    libp2p: { getConnections: () => connections.map((c) => c.connection) } as never,
+    libp2p: Object.assign(new EventTarget(), {
+      getConnections: () => connections.map((c) => c.connection),
+    }) as never,
     intervalMs: over.intervalMs ?? 40,
     timeoutMs: 60,
     maxFailures: over.maxFailures ?? 3,
@@ -164,7 +166,7 @@ describe('connection monitor (stand-in connections)', () => {
     const a = standIn(TCP, () => 'echo')
     const logger = createTestLogger('monitor-off')
     const off = createConnectionMonitor({
-      libp2p: { getConnections: () => [a.connection] } as never,
+      libp2p: Object.assign(new EventTarget(), { getConnections: () => [a.connection] }) as never,
       intervalMs: 0,
       timeoutMs: 50,
       maxFailures: 1,

@@ -113,6 +113,46 @@ describe('rendezvous target', () => {
     })
   })
 
+  it('a small network backs off its lookups (real nodes)', {
+    timeout: 60_000,
+  }, async () => {
+    // A network smaller than targetPeers: without the backoff every node looks every 200 ms forever.
+    const rendezvous = {
+      findIntervalMs: 200,
+      maxFindIntervalMs: 1_600,
+      advertiseIntervalMs: 5_000,
+      targetPeers: 12,
+    }
+    const boot = await net.start({ name: 'bo-boot', init: { rendezvous } })
+    const bootstrap = [bootstrapEntryOf(boot.node)]
+    const a = await net.start({ name: 'bo-a', bootstrap, init: { rendezvous } })
+    const b = await net.start({ name: 'bo-b', bootstrap, init: { rendezvous } })
+    await waitFor(() => a.node.libp2p.getConnections(b.node.peerId).length > 0, {
+      timeoutMs: 20_000,
+      message: 'a connected to b',
+    })
+    // When each of a's next lookups starts (the counter polled every 20 ms).
+    const lookupTimes = async (count: number, timeoutMs: number): Promise<number[]> => {
+      const times: number[] = []
+      let seen = a.node.metrics().rendezvousFinds
+      await waitFor(
+        () => {
+          const finds = a.node.metrics().rendezvousFinds
+          if (finds !== seen) times.push(Date.now())
+          seen = finds
+          return times.length >= count
+        },
+        { timeoutMs, message: `${count} lookups of a` },
+      )
+      return times
+    }
+    const gaps = (times: number[]): number[] => times.slice(1).map((t, i) => t - (times[i] as number))
+    const settled = gaps(await lookupTimes(6, 20_000))
+    // 200, 400, 800, 1600, 1600 ms give or take a step: the last gap is several times the first.
+    expect(settled.at(-1)).toBeGreaterThanOrEqual(1_200)
+    expect(settled.at(-1)).toBeGreaterThan(3 * (settled[0] as number))
+  })
+
   it("counts only the database's own peers: another database's peers do not stop its lookups", {
     timeout: 60_000,
   }, async () => {
