@@ -3,10 +3,11 @@ import { fileURLToPath } from 'node:url'
 import { appBundle } from '@depin/tsup-config'
 import type { Options } from 'tsup'
 
-// An app, not a library: the CLI parent and the node child process, each one bundled file (the lean
-// start-up path: a node process loads one file instead of ~1,000 modules).
+// An app, not a library: the CLI parent, the one-node child process and the many-node host process,
+// each one bundled file (the lean start-up path: a node process loads one file instead of ~1,000
+// modules).
 const config: Options = appBundle({
-  entry: ['src/cli.ts', 'src/child.ts'],
+  entry: ['src/cli.ts', 'src/child.ts', 'src/host.ts'],
   appDir: dirname(fileURLToPath(import.meta.url)),
 })
 

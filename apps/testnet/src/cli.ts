@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // The testnet CLI: `npx -y pnpm@12.21.0 testnet [options]` (see --help).
 import { writeFile } from 'node:fs/promises'
+import { choosePlacement } from './network.js'
 import { HELP, parseOptions, type TestnetOptions, UsageError } from './options.js'
+import { PreflightError, preflight, readMachineFacts } from './preflight.js'
 import { runTestnet } from './run.js'
 import { LiveView, PlainView, summary } from './view.js'
 
@@ -17,6 +19,15 @@ async function main(): Promise<number> {
   if (options === undefined) {
     process.stdout.write(HELP)
     return 0
+  }
+
+  let notes: string[]
+  try {
+    notes = preflight(options, choosePlacement(options), readMachineFacts())
+  } catch (err) {
+    if (!(err instanceof PreflightError)) throw err
+    process.stderr.write(`testnet: not starting: ${err.message}\n`)
+    return 2
   }
 
   const controller = new AbortController()
@@ -35,6 +46,7 @@ async function main(): Promise<number> {
     ? new LiveView(process.stdout, title)
     : new PlainView((line) => process.stdout.write(`${line}\n`))
   if (!options.live) process.stdout.write(`${title}\n`)
+  for (const note of notes) view.log(note, 0)
   const started = Date.now()
   view.start()
   const report = await runTestnet(options, {

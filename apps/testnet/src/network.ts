@@ -1,31 +1,61 @@
-import { type ChildProcess, fork } from 'node:child_process'
 import { createSocket } from 'node:dgram'
 import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { availableParallelism } from 'node:os'
 import { generateWallet } from '@depin/identity'
-import { type BootstrapNode, NODE_PROCESS_FLAGS } from '@depin/pubsub'
+import { type BootstrapNode, NODE_DEFAULTS } from '@depin/pubsub'
+import { type ChannelHandlers, HostPool, type NodeChannel, processChannel } from './channels.js'
 import type { TestnetOptions } from './options.js'
-import type {
-  ChildConfig,
-  ChildMessage,
-  ChildStats,
-  ParentMessage,
-  PhaseCommand,
-  PhaseCounts,
-} from './protocol.js'
+import type { ChildConfig, ChildMessage, ChildStats, PhaseCommand, PhaseCounts } from './protocol.js'
 
 const STOP_TIMEOUT_MS = 8_000
+/** Registered nodes an intruder tries on each retry. */
+const INTRUDER_TARGETS = 8
 
 /**
- * Node processes share V8's compiled code through Node's on-disk compile cache: each would
- * otherwise compile the whole node (before it was one bundled file, ~1,000 modules: about 1.6 s of
- * CPU per process with 25 nodes starting at once on 2 cores). A cache the user set
- * (NODE_COMPILE_CACHE) is kept.
+ * Each node's own loopback address, so that libp2p's per-host limits act as between machines:
+ * registered node i on 127.1.x.y, intruder i on 127.2.x.y (Linux routes all of 127/8 to lo).
  */
-const CHILD_ENV: NodeJS.ProcessEnv = {
-  ...process.env,
-  NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), 'depin-testnet-compile-cache'),
+export function loopbackHost(role: ChildConfig['role'], index: number): string {
+  return `127.${role === 'intruder' ? 2 : 1}.${Math.floor(index / 250)}.${1 + (index % 250)}`
+}
+
+/** Where nodes run: one process each, or `hosts` processes of worker threads (`nodesPerThread` each). */
+export type Placement = { kind: 'process' } | { kind: 'hosted'; hosts: number; nodesPerThread: number }
+
+/** Nodes per worker thread at most (Farcaster's gossip profiler runs 25 js-libp2p nodes per worker). */
+const NODES_PER_THREAD = 25
+
+/**
+ * One process per node for small networks and for the fault scenarios (they kill processes);
+ * otherwise one host process per core, or `nodesPerProcess` nodes per host when given.
+ */
+export function choosePlacement(options: TestnetOptions, cores = availableParallelism()): Placement {
+  const perProcess = options.nodesPerProcess
+  if (options.scenario !== 'none' || perProcess === 1 || (perProcess === 0 && options.nodes <= 16))
+    return { kind: 'process' }
+  const total = options.nodes + options.intruders
+  const per = perProcess > 0 ? perProcess : Math.ceil(total / Math.max(1, cores))
+  return { kind: 'hosted', hosts: Math.ceil(total / per), nodesPerThread: Math.min(NODES_PER_THREAD, per) }
+}
+
+/**
+ * A node's settings for a connection band: trimmed to `low` at `high`, lookups stop at half `low`; with
+ * fast timings a connection can be trimmed after 10 s (the library's grace period is a minute).
+ */
+function degreeSettings(
+  degree: { low: number; high: number },
+  timings: TestnetOptions['timings'],
+): NonNullable<ChildConfig['node']> {
+  return {
+    connectionLimits: {
+      low: degree.low,
+      high: degree.high,
+      ...(timings === 'fast' ? { gracePeriodMs: 10_000 } : {}),
+    },
+    // Well below `low`: a node trimmed to `low` that loses one peer must not look up at once (a
+    // DHT lookup dials the key's closest peers, which would push them over `high` again).
+    rendezvous: { targetPeers: Math.min(12, Math.ceil(degree.low / 2)) },
+  }
 }
 
 export type NodeStatus = 'new' | 'starting' | 'running' | 'killed' | 'stopped' | 'failed'
@@ -39,9 +69,10 @@ export interface NodeHandle {
   peerId: string
   wallet: string
   secretKey: string
+  listenHost: string
   listenPorts: { quic: number; tcp: number }
   status: NodeStatus
-  process: ChildProcess | undefined
+  channel: NodeChannel | undefined
   multiaddrs: string[]
   metricsUrl: string | undefined
   latest: ChildStats | undefined
@@ -52,6 +83,10 @@ export interface NodeHandle {
   starts: number
   everReady: boolean
   maxPeers: number
+  /** Since when the node has had more peers than the band's high mark (undefined: not above). */
+  aboveHighSinceMs: number | undefined
+  /** The longest stretch above the band's high mark so far. */
+  longestAboveHighMs: number
   failure: string | undefined
   /** Registered nodes: times a stats report listed an intruder among the connected peers. */
   intruderSightings: number
@@ -59,13 +94,13 @@ export interface NodeHandle {
   denied: Map<number, Record<string, number>>
 }
 
-/** Picks a free TCP port and a free UDP port on 127.0.0.1 (for bootstrap nodes, whose ports must be known). */
-async function freePorts(taken: Set<number>): Promise<{ quic: number; tcp: number }> {
+/** Picks a free TCP port and a free UDP port on `host` (for bootstrap nodes, whose ports must be known). */
+async function freePorts(host: string, taken: Set<number>): Promise<{ quic: number; tcp: number }> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const tcp = await new Promise<number>((resolve, reject) => {
       const server = createServer()
       server.once('error', reject)
-      server.listen(0, '127.0.0.1', () => {
+      server.listen(0, host, () => {
         const port = (server.address() as { port: number }).port
         server.close(() => resolve(port))
       })
@@ -73,7 +108,7 @@ async function freePorts(taken: Set<number>): Promise<{ quic: number; tcp: numbe
     const quic = await new Promise<number>((resolve, reject) => {
       const socket = createSocket('udp4')
       socket.once('error', reject)
-      socket.bind(0, '127.0.0.1', () => {
+      socket.bind(0, host, () => {
         const port = socket.address().port
         socket.close(() => resolve(port))
       })
@@ -84,7 +119,7 @@ async function freePorts(taken: Set<number>): Promise<{ quic: number; tcp: numbe
       return { quic, tcp }
     }
   }
-  throw new Error('could not find free ports on 127.0.0.1')
+  throw new Error(`could not find free ports on ${host}`)
 }
 
 function portOf(multiaddrs: string[], pattern: RegExp): number | undefined {
@@ -110,12 +145,27 @@ export class Network {
   readonly t0 = Date.now()
   private readonly usedPorts = new Set<number>()
   private readonly childPath = new URL('./child.js', import.meta.url)
+  private readonly hosts: HostPool | undefined
   private readonly databaseName = 'testnet'
+  /** The band's high mark: the testnet's `--degree`, else the library's default. */
+  readonly highMark: number
+  /**
+   * From when stretches above the high mark count (the first measured phase): the start's DHT
+   * queries dial most of a small network at once, and those connections are young for a while.
+   */
+  bandWatchFromMs: number | undefined
 
   constructor(
     private readonly options: TestnetOptions,
     private readonly log: (line: string) => void,
-  ) {}
+    placement: Placement = { kind: 'process' },
+  ) {
+    this.highMark = options.degree?.high ?? NODE_DEFAULTS.connectionLimits.high
+    this.hosts =
+      placement.kind === 'hosted'
+        ? new HostPool(new URL('./host.js', import.meta.url), placement.hosts, placement.nodesPerThread)
+        : undefined
+  }
 
   now(): number {
     return Date.now() - this.t0
@@ -130,7 +180,7 @@ export class Network {
         bootstrapIndices.includes(index) ? 'bootstrap' : 'node',
         String(index),
       )
-      if (handle.role === 'bootstrap') handle.listenPorts = await freePorts(this.usedPorts)
+      if (handle.role === 'bootstrap') handle.listenPorts = await freePorts(handle.listenHost, this.usedPorts)
       this.nodes.push(handle)
       this.registry.add(handle.wallet)
     }
@@ -148,9 +198,10 @@ export class Network {
       peerId: generated.identity.peerId.toString(),
       wallet: generated.wallet,
       secretKey: generated.secretKeyBase58,
+      listenHost: loopbackHost(role, index),
       listenPorts: { quic: 0, tcp: 0 },
       status: 'new',
-      process: undefined,
+      channel: undefined,
       multiaddrs: [],
       metricsUrl: undefined,
       latest: undefined,
@@ -160,6 +211,8 @@ export class Network {
       starts: 0,
       everReady: false,
       maxPeers: 0,
+      aboveHighSinceMs: undefined,
+      longestAboveHighMs: 0,
       failure: undefined,
       intruderSightings: 0,
       denied: new Map(),
@@ -170,11 +223,14 @@ export class Network {
   bootstrapList(): BootstrapNode[] {
     return this.bootstrapIndices.map((i) => {
       const node = this.nodes[i] as NodeHandle
-      return { publicKey: node.wallet, ip: '127.0.0.1', ...this.transportPorts(node.listenPorts) }
+      return { publicKey: node.wallet, ip: node.listenHost, ...this.transportPorts(node.listenPorts) }
     })
   }
 
-  /** What intruders dial: every running registered node. */
+  /**
+   * What intruders dial: up to 8 running registered nodes, a fresh random pick on every retry (every
+   * node of a large network, every second, would be a denial of service, not an intruder).
+   */
   private everyNodeList(): BootstrapNode[] {
     const list: BootstrapNode[] = []
     for (const node of this.nodes) {
@@ -183,11 +239,15 @@ export class Network {
       const tcp = portOf(node.multiaddrs, /\/tcp\/(\d+)\/p2p\//)
       list.push({
         publicKey: node.wallet,
-        ip: '127.0.0.1',
+        ip: node.listenHost,
         ...this.transportPorts({ quic: quic ?? 0, tcp: tcp ?? 0 }),
       })
     }
-    return list
+    for (let i = list.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1))
+      ;[list[i], list[j]] = [list[j] as BootstrapNode, list[i] as BootstrapNode]
+    }
+    return list.slice(0, INTRUDER_TARGETS)
   }
 
   private transportPorts(ports: { quic: number; tcp: number }): { quicPort?: number; tcpPort?: number } {
@@ -198,22 +258,11 @@ export class Network {
     }
   }
 
-  /** Starts the node's process; resolves once it listens (or rejects if it failed). */
+  /** Starts the node (its process, or a slot in a host process); resolves once it listens. */
   start(node: NodeHandle): Promise<void> {
     node.status = 'starting'
     node.starts++
     node.latest = undefined
-    const child = fork(this.childPath, [], {
-      execArgv: [...NODE_PROCESS_FLAGS],
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      serialization: 'advanced',
-      env: CHILD_ENV,
-    })
-    node.process = child
-    let stderr = ''
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-2_000)
-    })
     const metricsPort =
       this.options.metricsPort === 0
         ? 0
@@ -224,89 +273,118 @@ export class Network {
       secretKey: node.secretKey,
       databaseName: this.databaseName,
       topics: Array.from({ length: this.options.topics }, (_, i) => `topic-${i}`),
+      listenHost: node.listenHost,
       listenPorts: node.listenPorts,
       transports: { quic: this.options.transport !== 'tcp', tcp: this.options.transport !== 'quic' },
       refreshIntervalMs: this.options.refreshIntervalMs,
       timings: this.options.timings,
       size: this.options.size,
       metricsPort,
+      // Every report crosses IPC (and lists every sender): fewer of them in large networks.
+      statsIntervalMs: Math.max(500, 5 * this.options.nodes),
+      ...(this.options.degree === undefined
+        ? {}
+        : { node: degreeSettings(this.options.degree, this.options.timings) }),
     }
-    // Many processes starting at once on few cores each take seconds to load: allow for it.
+    // Many nodes starting at once on few cores each take seconds to load: allow for it.
     const listenTimeoutMs = 20_000 + 1_000 * (this.options.nodes + this.options.intruders)
     return new Promise<void>((resolve, reject) => {
+      let channel: NodeChannel | undefined
       const timeout = setTimeout(() => {
         fail(`node ${node.label} did not start listening in ${listenTimeoutMs} ms`)
-        child.kill('SIGKILL')
+        void channel?.kill()
       }, listenTimeoutMs)
       const fail = (message: string): void => {
         clearTimeout(timeout)
         node.failure ??= message
         reject(new Error(message))
       }
-      child.on('message', (message: ChildMessage) => {
-        if (node.process !== child) return
-        switch (message.type) {
-          case 'listening':
-            clearTimeout(timeout)
-            node.status = 'running'
-            node.multiaddrs = message.multiaddrs
-            node.metricsUrl = message.metricsUrl
-            resolve()
-            break
-          case 'ask':
-            this.send(child, {
-              type: 'answer',
-              id: message.id,
-              value:
-                message.what === 'wallets'
-                  ? [...this.registry]
-                  : node.role === 'intruder'
-                    ? this.everyNodeList()
-                    : this.bootstrapList(),
-            })
-            break
-          case 'transition':
-            node.transitions.push({
-              atMs: this.now(),
-              ready: message.ready,
-              peers: message.peers,
-              event: message.ready ? 'ready' : 'not-ready',
-            })
-            if (message.ready) node.everReady = true
-            if (node.role === 'intruder') break // its brief handshakes flap; the hosts' refusals tell the story
-            this.log(
-              `node ${node.label} ${message.ready ? 'ready' : 'NOT ready'} (${message.peers} peer${message.peers === 1 ? '' : 's'})`,
-            )
-            break
-          case 'stats':
-            this.record(node, message)
-            break
-          case 'failed':
+      const handlers: ChannelHandlers = {
+        onMessage: (message) => {
+          if (node.channel === channel) this.onMessage(node, message, resolve, fail, timeout)
+        },
+        onExit: (detail) => {
+          if (node.channel !== channel) return
+          if (node.status === 'starting' || node.status === 'running') {
             node.status = 'failed'
-            fail(`node ${node.label} failed: ${message.message}`)
-            break
-          case 'stopped':
-            break
-        }
-      })
-      child.once('exit', (code, signal) => {
-        if (node.process !== child) return
-        if (node.status === 'starting' || node.status === 'running') {
-          node.status = 'failed'
-          const why = `node ${node.label} exited (${signal ?? code})${stderr.trim() === '' ? '' : `: ${stderr.trim().split('\n').slice(-3).join(' | ')}`}`
-          node.failure ??= why
-          this.log(why)
-          fail(why)
-        }
-      })
-      this.send(child, { type: 'start', config })
+            const why = `node ${node.label} exited (${detail})`
+            node.failure ??= why
+            this.log(why)
+            fail(why)
+          }
+        },
+      }
+      const slot = node.role === 'intruder' ? this.options.nodes + node.index : node.index
+      channel = this.hosts?.open(slot, handlers) ?? processChannel(this.childPath, handlers)
+      node.channel = channel
+      channel.send({ type: 'start', config })
     })
+  }
+
+  private onMessage(
+    node: NodeHandle,
+    message: ChildMessage,
+    listening: () => void,
+    fail: (message: string) => void,
+    timeout: NodeJS.Timeout,
+  ): void {
+    switch (message.type) {
+      case 'listening':
+        clearTimeout(timeout)
+        node.status = 'running'
+        node.multiaddrs = message.multiaddrs
+        node.metricsUrl = message.metricsUrl
+        listening()
+        break
+      case 'ask':
+        node.channel?.send({
+          type: 'answer',
+          id: message.id,
+          value:
+            message.what === 'wallets'
+              ? [...this.registry]
+              : node.role === 'intruder'
+                ? this.everyNodeList()
+                : this.bootstrapList(),
+        })
+        break
+      case 'transition':
+        node.transitions.push({
+          atMs: this.now(),
+          ready: message.ready,
+          peers: message.peers,
+          event: message.ready ? 'ready' : 'not-ready',
+        })
+        if (message.ready) node.everReady = true
+        if (node.role === 'intruder') break // its brief handshakes flap; the hosts' refusals tell the story
+        // A thousand nodes becoming ready is not a thousand lines worth reading.
+        if (this.options.nodes > 50) break
+        this.log(
+          `node ${node.label} ${message.ready ? 'ready' : 'NOT ready'} (${message.peers} peer${message.peers === 1 ? '' : 's'})`,
+        )
+        break
+      case 'stats':
+        this.record(node, message)
+        break
+      case 'failed':
+        node.status = 'failed'
+        fail(`node ${node.label} failed: ${message.message}`)
+        break
+      case 'stopped':
+        break
+    }
   }
 
   private record(node: NodeHandle, stats: ChildStats): void {
     node.latest = stats
     if (stats.ready) node.everReady = true
     node.maxPeers = Math.max(node.maxPeers, stats.peers.length)
+    if (stats.peers.length > this.highMark && this.bandWatchFromMs !== undefined) {
+      node.aboveHighSinceMs ??= this.now()
+      node.longestAboveHighMs = Math.max(node.longestAboveHighMs, this.now() - node.aboveHighSinceMs)
+    } else {
+      node.aboveHighSinceMs = undefined
+    }
     node.denied.set(node.starts, stats.deniedPeers)
     if (node.role !== 'intruder') {
       for (const intruder of this.intruders)
@@ -320,10 +398,6 @@ export class Network {
     }
   }
 
-  private send(child: ChildProcess, message: ParentMessage): void {
-    if (child.connected) child.send(message, (err) => err && undefined)
-  }
-
   /** Times the registered nodes' host gaters refused `peerId` (summed over their latest reports). */
   refusalsOf(peerId: string): number {
     let total = 0
@@ -332,34 +406,25 @@ export class Network {
   }
 
   setPhase(command: PhaseCommand, nodes: NodeHandle[]): void {
-    for (const node of nodes)
-      if (node.process !== undefined && node.status === 'running') this.send(node.process, command)
+    for (const node of nodes) if (node.status === 'running') node.channel?.send(command)
   }
 
-  /** Kills the node's process at once (a crash: no clean disconnect). */
+  /** Ends the node at once: SIGKILL of its process (a crash: no clean disconnect). */
   async kill(node: NodeHandle): Promise<void> {
-    const child = node.process
     node.status = 'killed'
     node.transitions.push({ atMs: this.now(), ready: false, peers: 0, event: 'killed' })
-    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-    child.kill('SIGKILL')
-    await exited
+    await node.channel?.kill()
   }
 
-  /** Asks every process to disconnect cleanly; kills those that do not exit in time. */
+  /** Asks every node to disconnect cleanly; ends those that do not in time; then the hosts. */
   async stopAll(): Promise<void> {
     await Promise.all(
       [...this.nodes, ...this.intruders].map(async (node) => {
-        const child = node.process
-        if (child === undefined || child.exitCode !== null || child.signalCode !== null) return
+        if (node.channel === undefined || node.channel.exited) return
         if (node.status === 'running' || node.status === 'starting') node.status = 'stopped'
-        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-        this.send(child, { type: 'stop' })
-        const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS)
-        await exited
-        clearTimeout(timer)
+        await node.channel.stop(STOP_TIMEOUT_MS)
       }),
     )
+    await this.hosts?.close(STOP_TIMEOUT_MS)
   }
 }

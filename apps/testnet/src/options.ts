@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util'
 
-/** The most registered nodes a testnet runs (each a process of ~150-250 MB). */
-export const MAX_NODES = 128
+/** The most registered nodes a testnet runs (the preflight checks what the machine can give). */
+export const MAX_NODES = 5_000
 
 export const SCENARIOS = ['none', 'bootstrap-failover', 'late-bootstrap', 'partition', 'revoke'] as const
 export type Scenario = (typeof SCENARIOS)[number]
@@ -39,6 +39,15 @@ export interface TestnetOptions {
   startBatch: number
   /** Live terminal view; false prints plain lines. @default stdout is a TTY */
   live: boolean
+  /**
+   * Nodes per OS process: 1 runs each node in its own process (the fault scenarios, which kill
+   * processes, always do); more runs them in worker threads of a few host processes. 0 chooses:
+   * one process per node up to 16 nodes, beyond that one host process per core.
+   * @default 0
+   */
+  nodesPerProcess: number
+  /** Each node's connection band (`--degree LOW-HIGH`): trimmed back to LOW once it reaches HIGH. */
+  degree: { low: number; high: number } | undefined
 }
 
 export const HELP = `Usage: npx -y pnpm@12.21.0 testnet [options]
@@ -48,7 +57,7 @@ refuses intruders, optionally runs a fault scenario, prints a summary and exits 
 node became ready, every counted event reached every subscriber and every intruder was refused.
 
 Options:
-  --nodes N            registered nodes, the bootstrap node included (default 5, 2 to 128)
+  --nodes N            registered nodes, the bootstrap node included (default 5, 2 to 5000)
   --transport T        quic | tcp | both (default both)
   --duration S         seconds of publishing (default 10; the whole run takes ~20 s)
   --rate R             events per second per node (default 5)
@@ -71,7 +80,14 @@ Options:
   --timings T          fast | production: fast (default) shortens bootstrap retry, rendezvous
                        and QUIC timeouts so recovery shows within seconds; production keeps the
                        library's defaults (use it to measure cost at scale)
-  --start-batch K      start node processes K at a time (default: all at once)
+  --start-batch K      start nodes K at a time, each batch ready before the next (default: all
+                       at once up to 16 nodes, then 25)
+  --nodes-per-process K
+                       nodes per OS process: 1 = one process each; more = worker threads of a
+                       few host processes (default: 1 up to 16 nodes, then one host per core;
+                       fault scenarios always use 1)
+  --degree LOW-HIGH    each node's connection band: at HIGH connections it closes the least
+                       useful ones down to LOW (default: the library's, 32-64)
   --plain              plain progress lines even on a terminal (default when stdout is not a TTY)
   -h, --help           show this help
 `
@@ -131,9 +147,23 @@ export function parseOptions(argv: string[], isTTY: boolean): TestnetOptions | u
       integer('refresh-ms', v['refresh-ms'], timings === 'fast' ? 1_000 : 30_000, 100, 600_000),
     ),
     timings,
-    startBatch: Math.round(integer('start-batch', v['start-batch'], MAX_NODES, 1, MAX_NODES)),
+    startBatch: Math.round(
+      integer('start-batch', v['start-batch'], nodes <= 16 ? MAX_NODES : 25, 1, MAX_NODES),
+    ),
     live: isTTY && v.plain !== true,
+    nodesPerProcess: Math.round(integer('nodes-per-process', v['nodes-per-process'], 0, 0, MAX_NODES)),
+    degree: parseDegree(v.degree),
   }
+}
+
+function parseDegree(value: string | undefined): TestnetOptions['degree'] {
+  if (value === undefined) return undefined
+  const match = /^(\d+)-(\d+)$/.exec(value)
+  const low = Number(match?.[1])
+  const high = Number(match?.[2])
+  if (match === null || low < 1 || high < low)
+    throw new UsageError(`--degree must be LOW-HIGH with 1 <= LOW <= HIGH, e.g. 8-16 (got "${value}")`)
+  return { low, high }
 }
 
 function parse(argv: string[]) {
@@ -155,6 +185,8 @@ function parse(argv: string[]) {
       'refresh-ms': { type: 'string' },
       timings: { type: 'string' },
       'start-batch': { type: 'string' },
+      'nodes-per-process': { type: 'string' },
+      degree: { type: 'string' },
       plain: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },

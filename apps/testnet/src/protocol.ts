@@ -1,4 +1,6 @@
-/** Messages between the testnet parent (registry owner, orchestrator) and its node processes (IPC). */
+/** Messages between the testnet parent (registry owner, orchestrator) and its nodes (IPC, worker ports). */
+
+import type { NodeOptions } from '@depin/pubsub'
 
 /** What a node process is told at start. */
 export interface ChildConfig {
@@ -8,6 +10,8 @@ export interface ChildConfig {
   secretKey: string
   databaseName: string
   topics: string[]
+  /** The node's own loopback address (127.x.y.z): per-host limits act as between machines. */
+  listenHost: string
   listenPorts: { quic: number; tcp: number }
   transports: { quic: boolean; tcp: boolean }
   refreshIntervalMs: number
@@ -17,6 +21,10 @@ export interface ChildConfig {
   size: number
   /** 0 = any free port. */
   metricsPort: number
+  /** How often the node reports its counts (longer in large networks: every report crosses IPC). */
+  statsIntervalMs: number
+  /** Node settings of this testnet (the degree band). */
+  node?: Pick<NodeOptions, 'connectionLimits' | 'rendezvous'>
 }
 
 /** The publishing mode of a phase. */
@@ -93,3 +101,14 @@ export interface TestnetPayload {
   /** Padding to the requested size. */
   x?: string
 }
+
+/** A node hosted by a host process (many per process, in worker threads), keyed by `key`. */
+export type HostParentMessage =
+  | { type: 'to-node'; key: string; message: ParentMessage }
+  /** Ends a hosted node at once: no goodbye to its peers (the nearest thing to a crash in-process). */
+  | { type: 'kill-node'; key: string }
+
+export type HostChildMessage =
+  | { type: 'host-ready'; threads: number }
+  | { type: 'from-node'; key: string; message: ChildMessage }
+  | { type: 'node-exit'; key: string; code: number }

@@ -58,6 +58,8 @@ export interface NodeReport {
   ready: boolean
   everReady: boolean
   peers: number
+  /** The longest time the node had more peers than the band's high mark, once the network formed. */
+  longestAboveHighMs: number
   starts: number
   sent: number
   received: number
@@ -105,6 +107,11 @@ export interface TestnetReport {
     missing: number
     deliveredRatio: number
     latencyMs: LatencySummary
+    /** Peers of the running registered nodes at the end. */
+    peersPerNode: Spread
+    /** The band's high mark, and the longest time any node stayed above it once the network formed. */
+    highMark: number
+    longestAboveHighMs: number
   }
   phases: PhaseReport[]
   nodes: NodeReport[]
@@ -117,6 +124,23 @@ export interface TestnetReport {
 
 export const WINDOW =
   'Counted events are those published during measured phases. A measured phase starts only after every member node is ready and has received probe events from every other member on every topic (the GossipSub mesh is formed); probe events and events published while nodes are being killed, restarted or revoked are not counted. After each measured phase publishing stops and the testnet waits for late deliveries (up to 5 s plus 1 s per node). Every counted event is expected once at every other member (a node does not receive its own events).'
+
+export interface Spread {
+  min: number | null
+  median: number | null
+  max: number | null
+}
+
+/** Smallest, median and largest of `values` (nulls when empty). */
+export function spread(values: number[]): Spread {
+  if (values.length === 0) return { min: null, median: null, max: null }
+  const sorted = [...values].sort((a, b) => a - b)
+  return {
+    min: sorted[0] as number,
+    median: sorted[Math.floor((sorted.length - 1) / 2)] as number,
+    max: sorted[sorted.length - 1] as number,
+  }
+}
 
 export function latency(values: number[]): LatencySummary {
   if (values.length === 0) return { samples: 0, p50: null, p99: null, max: null }
@@ -211,6 +235,7 @@ export function nodeFigures(node: NodeHandle, measured: MeasuredPhase[]): NodeRe
     ready: running && (s?.ready ?? false),
     everReady: node.everReady,
     peers: running ? (s?.peers.length ?? 0) : 0,
+    longestAboveHighMs: node.longestAboveHighMs,
     starts: node.starts,
     sent,
     received,

@@ -1,4 +1,4 @@
-import { Network, type NodeHandle } from './network.js'
+import { choosePlacement, Network, type NodeHandle } from './network.js'
 import type { TestnetOptions } from './options.js'
 import {
   type Check,
@@ -7,11 +7,14 @@ import {
   type MeasuredPhase,
   nodeFigures,
   phaseFigures,
+  spread,
   type TestnetReport,
   WINDOW,
 } from './report.js'
 
 const POLL_MS = 100
+/** How long a start batch of a large network may take to be ready before the next one starts anyway. */
+const BATCH_READY_MS = 30_000
 
 /** What the view shows while the testnet runs. */
 export interface RunState {
@@ -64,7 +67,8 @@ async function waitUntil(
 /** Runs the testnet with `options`; always stops every process; resolves to the report. */
 export async function runTestnet(options: TestnetOptions, hooks: RunHooks): Promise<TestnetReport> {
   const { signal } = hooks
-  const network = new Network(options, hooks.log)
+  const placement = choosePlacement(options)
+  const network = new Network(options, hooks.log, placement)
   const checks: Check[] = []
   const measured: MeasuredPhase[] = []
   const outcome: Record<string, unknown> = {}
@@ -78,12 +82,13 @@ export async function runTestnet(options: TestnetOptions, hooks: RunHooks): Prom
     expectedEndMs: publishMs + 5_000,
   }
   let nextPhaseId = 1
-  // Bounds that grow with the network (N processes on a few cores); probes thin out as N grows
-  // (each probe round is N x topics events, each delivered N-1 times).
+  // Bounds that grow with the network (N nodes on a few cores); probes thin out as N grows: each
+  // probe round is N x topics events, each delivered N-1 times (and verified by every node), so the
+  // whole network publishes about 20 probe rounds a second whatever N is.
   const READY_TIMEOUT_MS = 30_000 + 1_000 * options.nodes
   const MESH_TIMEOUT_MS = 20_000 + 1_000 * options.nodes
   const DRAIN_TIMEOUT_MS = 5_000 + 1_000 * options.nodes
-  const probeRoundsPerS = Math.max(0.5, Math.min(4, 40 / options.nodes))
+  const probeRoundsPerS = Math.max(0.005, Math.min(4, 20 / options.nodes))
 
   const setPhase = (phase: string, counting = false): void => {
     state.phase = phase
@@ -102,7 +107,19 @@ export async function runTestnet(options: TestnetOptions, hooks: RunHooks): Prom
 
   const startNodes = async (indices: number[]): Promise<void> => {
     for (let i = 0; i < indices.length; i += options.startBatch) {
-      await Promise.all(nodes(indices.slice(i, i + options.startBatch)).map((n) => network.start(n)))
+      const batch = nodes(indices.slice(i, i + options.startBatch))
+      await Promise.all(batch.map((n) => network.start(n)))
+      // In a large network the next batch waits (bounded) for this one to be ready: a thousand
+      // nodes dialing the bootstrap nodes at once time out their handshakes and retry, and the
+      // retries are a storm of their own.
+      if (
+        i + options.startBatch < indices.length &&
+        options.nodes > 16 &&
+        network.nodes[0]?.status === 'running'
+      )
+        await waitUntil(() => batch.every(ready), BATCH_READY_MS, 'a start batch', signal).catch((err) => {
+          if (!(err instanceof StepFailed)) throw err
+        })
     }
     for (const n of nodes(indices))
       hooks.log(`node ${n.label} (${n.role}) ${short(n.peerId)} listening; metrics ${n.metricsUrl}/metrics`)
@@ -179,6 +196,7 @@ export async function runTestnet(options: TestnetOptions, hooks: RunHooks): Prom
       drainMs: 0,
     }
     measured.push(phase)
+    network.bandWatchFromMs ??= network.now()
     setPhase(`${name} (publishing, counted)`, true)
     const publishers = [...nodes([...members, ...excluded]), ...network.intruders]
     network.setPhase({ type: 'phase', id, mode: 'measure', rate: options.rate }, publishers)
@@ -203,7 +221,10 @@ export async function runTestnet(options: TestnetOptions, hooks: RunHooks): Prom
 
   try {
     hooks.log(
-      `scenario: ${options.scenario}; ${options.nodes} nodes + ${options.intruders} intruders; transport ${options.transport}`,
+      `scenario: ${options.scenario}; ${options.nodes} nodes + ${options.intruders} intruders; transport ${options.transport}; ` +
+        (placement.kind === 'process'
+          ? 'one process per node'
+          : `${placement.hosts} host processes, up to ${placement.nodesPerThread} nodes per worker thread`),
     )
     switch (options.scenario) {
       case 'none': {
@@ -487,6 +508,9 @@ function buildReport(
       missing: expected - delivered,
       deliveredRatio: expected === 0 ? 0 : delivered / expected,
       latencyMs: latency(allLatencies),
+      peersPerNode: spread(nodes.filter((n) => n.status === 'running').map((n) => n.peers)),
+      highMark: network.highMark,
+      longestAboveHighMs: Math.max(0, ...nodes.map((n) => n.longestAboveHighMs)),
     },
     phases,
     nodes,

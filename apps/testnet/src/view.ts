@@ -1,9 +1,12 @@
 import type { NodeHandle } from './network.js'
-import type { LatencySummary, TestnetReport } from './report.js'
-import { latency } from './report.js'
+import type { LatencySummary, NodeReport, Spread, TestnetReport } from './report.js'
+import { latency, spread } from './report.js'
 import type { RunState } from './run.js'
 
 const RECENT_LINES = 8
+/** Beyond this many nodes the views show counts, spreads and the worst nodes instead of every row. */
+const LARGE = 30
+const WORST_ROWS = 10
 
 function short(peerId: string): string {
   return `${peerId.slice(0, 4)}…${peerId.slice(-6)}`
@@ -79,6 +82,55 @@ function table(rows: string[][]): string[] {
   )
 }
 
+function spreadText(s: Spread): string {
+  return s.min === null ? '-' : `${s.min}/${s.median}/${s.max}`
+}
+
+/** Counts by state and the spread of peers per node: one line for any number of nodes. */
+function aggregateLine(nodes: NodeHandle[]): string {
+  const byStatus = new Map<string, number>()
+  for (const n of nodes) {
+    const state = n.status === 'running' ? (n.latest?.ready ? 'ready' : 'not ready') : n.status
+    byStatus.set(state, (byStatus.get(state) ?? 0) + 1)
+  }
+  const peers = spread(nodes.filter((n) => n.status === 'running').map((n) => n.latest?.peers.length ?? 0))
+  const states = [...byStatus].map(([state, count]) => `${count} ${state}`).join(', ')
+  return `${nodes.length} nodes: ${states}; peers per node min/median/max ${spreadText(peers)}`
+}
+
+/** Worst first: not running, then not ready, then fewest peers, then the highest p99. */
+function worstFirst<T extends { rank: [number, number, number, number] }>(rows: T[]): T[] {
+  return [...rows].sort(
+    (a, b) =>
+      b.rank[0] - a.rank[0] || b.rank[1] - a.rank[1] || a.rank[2] - b.rank[2] || b.rank[3] - a.rank[3],
+  )
+}
+
+function liveRows(state: RunState): string[][] {
+  const nodes = state.network.nodes
+  const intruders = state.network.intruders.map((n) => nodeLine(n, state))
+  if (nodes.length <= LARGE) return [...nodes.map((n) => nodeLine(n, state)), ...intruders]
+  const ranked = nodes.map((n) => {
+    const row = nodeLine(n, state)
+    const p99 = Number.parseFloat(row[8] ?? '') || 0
+    return {
+      row,
+      rank: [n.status === 'running' ? 0 : 1, n.latest?.ready ? 0 : 1, n.latest?.peers.length ?? 0, p99] as [
+        number,
+        number,
+        number,
+        number,
+      ],
+    }
+  })
+  return [
+    ...worstFirst(ranked)
+      .slice(0, WORST_ROWS)
+      .map((r) => r.row),
+    ...intruders.slice(0, WORST_ROWS),
+  ]
+}
+
 /** The live terminal view: redrawn every second. */
 export class LiveView {
   private readonly recent: string[] = []
@@ -111,11 +163,10 @@ export class LiveView {
     const lines = [
       `${this.title}   ${elapsed.toFixed(0)}s`,
       `phase: ${state.phase}`,
+      aggregateLine(state.network.nodes),
       '',
-      ...table([
-        HEADER,
-        ...[...state.network.nodes, ...state.network.intruders].map((n) => nodeLine(n, state)),
-      ]),
+      ...(state.network.nodes.length > LARGE ? [`the ${WORST_ROWS} worst nodes:`] : []),
+      ...table([HEADER, ...liveRows(state)]),
       '',
       ...this.recent,
     ]
@@ -161,12 +212,13 @@ export class PlainView {
       sent += Number(row[5]) || 0
       received += Number(row[6]) || 0
     }
-    const peers = nodes
-      .map((n) => (n.status === 'running' ? String(n.latest?.peers.length ?? 0) : 'x'))
-      .join(',')
+    const peers =
+      nodes.length > LARGE
+        ? `peers min/median/max ${spreadText(spread(running.map((n) => n.latest?.peers.length ?? 0)))}`
+        : `peers [${nodes.map((n) => (n.status === 'running' ? String(n.latest?.peers.length ?? 0) : 'x')).join(',')}]`
     const refused = state.network.intruders.reduce((a, n) => a + state.network.refusalsOf(n.peerId), 0)
     this.log(
-      `progress: ready ${ready}/${running.length}, peers [${peers}], sent ${sent}, received ${received}, intruder refusals ${refused}`,
+      `progress: ready ${ready}/${running.length}, ${peers}, sent ${sent}, received ${received}, intruder refusals ${refused}`,
       state.network.now(),
     )
   }
@@ -174,6 +226,21 @@ export class PlainView {
   stop(): void {
     if (this.timer !== undefined) clearInterval(this.timer)
   }
+}
+
+function worstNodes(nodes: NodeReport[]): NodeReport[] {
+  const ranked = nodes.map((n) => ({
+    n,
+    rank: [n.status === 'running' ? 0 : 1, n.ready ? 0 : 1, n.peers, n.latencyMs.p99 ?? 0] as [
+      number,
+      number,
+      number,
+      number,
+    ],
+  }))
+  return worstFirst(ranked)
+    .slice(0, WORST_ROWS)
+    .map((r) => r.n)
 }
 
 /** The summary printed at the end. */
@@ -186,7 +253,13 @@ export function summary(report: TestnetReport): string {
   )
   lines.push('')
   const rows = [HEADER]
-  for (const n of report.nodes) {
+  const large = report.nodes.length > LARGE
+  if (large) {
+    lines.push(
+      `${report.nodes.length} nodes: ${report.nodes.filter((n) => n.ready).length} ready; peers per node min/median/max ${spreadText(t.peersPerNode)}; the ${WORST_ROWS} worst:`,
+    )
+  }
+  for (const n of large ? worstNodes(report.nodes) : report.nodes) {
     rows.push([
       n.label,
       n.role,
@@ -224,7 +297,7 @@ export function summary(report: TestnetReport): string {
     )
   }
   lines.push(
-    `total: ${t.published} events, ${t.delivered}/${t.expected} deliveries (${(t.deliveredRatio * 100).toFixed(2)}%), p50 ${ms(t.latencyMs.p50)} p99 ${ms(t.latencyMs.p99)}`,
+    `total: ${t.published} events, ${t.delivered}/${t.expected} deliveries (${(t.deliveredRatio * 100).toFixed(2)}%), p50 ${ms(t.latencyMs.p50)} p99 ${ms(t.latencyMs.p99)}; peers per node min/median/max ${spreadText(t.peersPerNode)}, longest above ${t.highMark}: ${(t.longestAboveHighMs / 1000).toFixed(1)} s`,
   )
   if (Object.keys(report.scenarioOutcome).length > 0)
     lines.push(`scenario outcome: ${JSON.stringify(report.scenarioOutcome)}`)

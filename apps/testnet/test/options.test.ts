@@ -46,6 +46,10 @@ describe('parseOptions', () => {
         'production',
         '--start-batch',
         '8',
+        '--nodes-per-process',
+        '2',
+        '--degree',
+        '4-8',
       ],
       false,
     )
@@ -64,6 +68,8 @@ describe('parseOptions', () => {
       timings: 'production',
       startBatch: 8,
       live: false,
+      nodesPerProcess: 2,
+      degree: { low: 4, high: 8 },
     })
   })
 
@@ -78,7 +84,11 @@ describe('parseOptions', () => {
     [['--transport', 'udp'], /--transport must be quic, tcp or both/],
     [['--scenario', 'meteor'], /--scenario must be one of/],
     [['--scenario', 'partition', '--nodes', '2'], /needs --nodes 3/],
-    [['--nodes', '129'], /--nodes must be a number from 2 to 128/],
+    [['--nodes', '5001'], /--nodes must be a number from 2 to 5000/],
+    [['--degree', '8'], /--degree must be LOW-HIGH/],
+    [['--degree', '9-8'], /--degree must be LOW-HIGH/],
+    [['--degree', '0-8'], /--degree must be LOW-HIGH/],
+    [['--nodes-per-process', 'lots'], /--nodes-per-process must be a number from 0/],
     [['--timings', 'slow'], /--timings must be fast or production/],
     [['--start-batch', '0'], /--start-batch must be a number from 1/],
     [['--bogus'], /bogus/],
@@ -108,6 +118,8 @@ describe('the CLI', () => {
       '--scenario',
       '--timings',
       '--start-batch',
+      '--nodes-per-process',
+      '--degree',
       'bootstrap-failover',
       'late-bootstrap',
       'partition',

@@ -86,12 +86,16 @@ export interface NodeInit {
       }
     | undefined
   /**
-   * Connection manager watermarks (go-libp2p's connmgr): at `high` open connections, inbound ones are
-   * refused and the least valuable are closed until `low` remain; bootstrap and relay peers and
-   * connections younger than `gracePeriodMs` are kept. `inboundPerHostPerSecond` is libp2p's
-   * per-IP rate limit on inbound connections (beyond it a connection is reset before the
-   * handshake); raise it for nodes that many peers reach from one address (CGNAT, a site's NAT).
-   * @default { low: 100, high: 400, gracePeriodMs: 60_000, inboundPerHostPerSecond: 5 }
+   * Connection manager watermarks (go-libp2p's connmgr), the band a node's peer count stays in
+   * whatever the size of the network: at `high` open connections the least valuable are closed
+   * until `low` remain (GossipSub mesh peers and the DHT's closest peers last); bootstrap and relay
+   * peers and connections younger than `gracePeriodMs` are kept. Inbound connections are refused
+   * only at 4 x `high` (libp2p's hard cap), so a bootstrap node that a whole network joins at once
+   * takes them and trims later. 32-64 holds a full GossipSub mesh (up to 12 per topic), its gossip
+   * peers and the DHT's 20 closest peers. `inboundPerHostPerSecond` is libp2p's per-IP rate
+   * limit on inbound connections (beyond it a connection is reset before the handshake); raise
+   * it for nodes that many peers reach from one address (CGNAT, a site's NAT).
+   * @default { low: 32, high: 64, gracePeriodMs: 60_000, inboundPerHostPerSecond: 5 }
    */
   connectionLimits?:
     | {
@@ -206,7 +210,7 @@ export const NODE_DEFAULTS = Object.freeze({
     retryInitialDelayMs: 2_000,
     retryIntervalMs: 5_000,
   }),
-  connectionLimits: Object.freeze({ low: 100, high: 400, gracePeriodMs: 60_000, inboundPerHostPerSecond: 5 }),
+  connectionLimits: Object.freeze({ low: 32, high: 64, gracePeriodMs: 60_000, inboundPerHostPerSecond: 5 }),
   dht: Object.freeze({ allowPrivateAddresses: true, clientMode: false, lan: true }),
   rendezvous: Object.freeze({
     findIntervalMs: 10_000,

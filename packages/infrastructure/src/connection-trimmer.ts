@@ -7,7 +7,7 @@ export interface ConnectionTrimmerInit {
   libp2p: Libp2p
   /** Trim down to this many connections... */
   low: number
-  /** ...once this many are open (libp2p refuses inbound connections beyond it). */
+  /** ...once this many are open. */
   high: number
   /** Connections younger than this are not trimmed (go-libp2p connmgr's grace period). */
   gracePeriodMs: number
@@ -23,13 +23,16 @@ export interface ConnectionTrimmer {
 /**
  * When `high` connections are open, closes the least valuable ones until `low` remain: never a
  * protected peer (a bootstrap node, or a peer libp2p keeps alive such as a relay we hold a
- * reservation on), never a connection younger than the grace period; lowest peer-tag value first,
- * then fewest streams, then newest.
+ * reservation on), never a connection younger than the grace period; lowest peer-tag value first
+ * (GossipSub tags mesh peers 100 per topic, kad-dht its closest peers 50), then fewest streams,
+ * then newest. While young connections hold the count above `high`, the trim runs again once they
+ * are old enough.
  */
 export function createConnectionTrimmer(init: ConnectionTrimmerInit): ConnectionTrimmer {
   const { libp2p, logger } = init
   let trimming: Promise<void> | undefined
   let running = false
+  let again: ReturnType<typeof setTimeout> | undefined
 
   const protectedOrValue = async (peerId: PeerId): Promise<number | 'protected'> => {
     try {
@@ -63,6 +66,7 @@ export function createConnectionTrimmer(init: ConnectionTrimmerInit): Connection
     )
     const excess = connections.length - init.low
     const victims = candidates.slice(0, Math.max(0, excess))
+    if (victims.length < excess) retryWhenOlder(connections, now)
     if (victims.length === 0) return
     logger.info(
       'trimming connections',
@@ -87,6 +91,21 @@ export function createConnectionTrimmer(init: ConnectionTrimmerInit): Connection
     )
   }
 
+  /** Trims again when the youngest connection that blocked this trim leaves its grace period. */
+  const retryWhenOlder = (connections: Connection[], now: number): void => {
+    if (again !== undefined) return
+    const young = connections.map((c) => c.timeline.open + init.gracePeriodMs - now).filter((ms) => ms > 0)
+    if (young.length === 0) return
+    again = setTimeout(
+      () => {
+        again = undefined
+        onOpen()
+      },
+      Math.min(...young) + 100,
+    )
+    again.unref?.()
+  }
+
   const onOpen = (): void => {
     if (!running || trimming !== undefined) return
     trimming = trim()
@@ -103,6 +122,8 @@ export function createConnectionTrimmer(init: ConnectionTrimmerInit): Connection
     },
     stop() {
       running = false
+      clearTimeout(again)
+      again = undefined
       libp2p.removeEventListener('connection:open', onOpen)
     },
   }

@@ -74,6 +74,10 @@ export function libp2pOptions(
     ping: ping({ maxOutboundStreams: 2 }),
     dht: kadDHT({
       protocol: DHT_PROTOCOL,
+      // The DHT's 20 closest peers are trimmed last (tag value 50) but not kept alive: libp2p would
+      // redial each one the moment it drops, and with 20 per DHT on both ends a node's connections
+      // could not stay in a band below ~40 (patches/@libp2p__kad-dht@16.4.5.patch adds the option).
+      closestPeersKeepAlive: false,
       peerInfoMapper: config.dht.allowPrivateAddresses ? passthroughMapper : removePrivateAddressesMapper,
       // A node that keeps private addresses is on a datacenter or test network: it can serve
       // there, so it must not wait for a public address to switch to server mode. Otherwise
@@ -90,6 +94,7 @@ export function libp2pOptions(
           // datacenter network, Go nodes find our records there.
           lanDht: kadDHT({
             protocol: LAN_DHT_PROTOCOL,
+            closestPeersKeepAlive: false,
             peerInfoMapper: removePublicAddressesMapper,
             ...(config.dht.clientMode ? { clientMode: true } : { clientMode: false }),
             logPrefix: 'libp2p:dht-lan',
@@ -127,7 +132,10 @@ export function libp2pOptions(
     // Ours (connection-monitor.ts) pings TCP connections only and closes after repeated failures.
     connectionMonitor: { enabled: false },
     connectionManager: {
-      maxConnections: config.connectionLimits.high,
+      // The hard cap; `high` is where our trimmer closes the least useful connections down to
+      // `low` (go-libp2p's connmgr is soft too). Connections in their grace period cannot be
+      // trimmed, so a bootstrap node that many nodes join at once goes above `high` for a while.
+      maxConnections: hardConnectionCap(config.connectionLimits.high),
       inboundConnectionThreshold: config.connectionLimits.inboundPerHostPerSecond,
       // The seed allows 30 s per dial attempt; libp2p's own defaults (10 s per dial, 6 s per
       // address) would cut a slow datacenter link short.
@@ -137,4 +145,9 @@ export function libp2pOptions(
     },
     services: services as NonNullable<Libp2pOptions<DepinServices>['services']>,
   }
+}
+
+/** libp2p's hard connection cap for a `high` watermark: room for a start storm's young connections. */
+export function hardConnectionCap(high: number): number {
+  return Math.max(4 * high, high + 64)
 }

@@ -64,6 +64,37 @@ describe('connection limits', () => {
     expect(hub.node.isReady()).toBe(true)
   })
 
+  it('connections too young to trim at the high watermark are trimmed once their grace period ends', async () => {
+    const boot = await net.start({ name: 'grace-boot' })
+    const hub = await net.start({
+      name: 'grace-hub',
+      bootstrap: [bootstrapEntryOf(boot.node)],
+      init: { connectionLimits: { low: 1, high: 3, gracePeriodMs: 2_000 } },
+    })
+    await hub.node.waitUntilReady({ timeoutMs: 10_000 })
+    const others = []
+    for (let i = 0; i < 2; i++) {
+      others.push(
+        await net.start({
+          name: `grace-peer${i}`,
+          database: 'elsewhere',
+          init: { dht: { clientMode: true } },
+        }),
+      )
+    }
+    const hubAddr = hub.node.libp2p.getMultiaddrs()[0]
+    if (hubAddr === undefined) throw new Error('no address')
+    // Both within the grace period: the trim at the third connection can close nothing yet, and no
+    // connection opens after them; only the trimmer's own retry brings the hub back down.
+    await Promise.all(others.map((other) => other.node.libp2p.dial(hubAddr).catch(() => {})))
+    expect(hub.node.libp2p.getConnections().length).toBeGreaterThanOrEqual(3)
+    await waitFor(() => hub.node.libp2p.getConnections().length <= 1, {
+      timeoutMs: 15_000,
+      message: 'down to the low watermark after the grace period',
+    })
+    expect(hub.node.libp2p.getConnections(boot.node.peerId).length).toBeGreaterThan(0)
+  })
+
   // libp2p resets inbound connections beyond a per-IP rate (5 per second by default); peers behind
   // one CGNAT or site address need it raised, and the option must reach libp2p.
   it('refuses a burst of inbound connections from one IP beyond the default rate', async () => {

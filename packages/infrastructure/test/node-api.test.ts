@@ -50,7 +50,10 @@ describe('createNode: bad input', () => {
     ['quic.keepAliveIntervalMs', { ...valid, quic: { maxIdleTimeoutMs: 1_000, keepAliveIntervalMs: 1_000 } }],
     ['rendezvous.findIntervalMs', { ...valid, rendezvous: { findIntervalMs: -5 } }],
     ['rendezvous.targetPeers', { ...valid, rendezvous: { targetPeers: 0 } }],
-    ['rendezvous.maxFindIntervalMs', { ...valid, rendezvous: { findIntervalMs: 5_000, maxFindIntervalMs: 1_000 } }],
+    [
+      'rendezvous.maxFindIntervalMs',
+      { ...valid, rendezvous: { findIntervalMs: 5_000, maxFindIntervalMs: 1_000 } },
+    ],
     ['rendezvous.maxFindIntervalMs', { ...valid, rendezvous: { maxFindIntervalMs: 0 } }],
     ['connectionMonitor.pingIntervalMs', { ...valid, connectionMonitor: { pingIntervalMs: -1 } }],
     ['connectionMonitor.pingTimeoutMs', { ...valid, connectionMonitor: { pingTimeoutMs: 0 } }],

@@ -13,6 +13,7 @@ export {
 export {
   type AccountabilityMetrics,
   type AccountabilityOptions,
+  NODE_DEFAULTS,
   NODE_PROCESS_FLAGS,
   type NodeMetrics,
   NodeStoppedError,

@@ -12,6 +12,7 @@ it('exports exactly the public API', async () => {
       "InvalidTopicError",
       "InvalidWalletError",
       "MessagingNotRunningError",
+      "NODE_DEFAULTS",
       "NODE_PROCESS_FLAGS",
       "NoPeersError",
       "NodeStoppedError",

@@ -1,0 +1,139 @@
+// Many testnet nodes in one OS process: the process (started by the CLI with an IPC channel) runs
+// worker threads of this same file, and each worker runs up to `nodesPerThread` nodes, every one
+// its own libp2p host with its own wallet, ports and loopback address. The process only routes
+// messages: parent <-> process by IPC, process <-> worker by the worker's port, each tagged with
+// the node's key.
+
+import { availableParallelism } from 'node:os'
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
+import { NodeRunner } from './node-runner.js'
+import type { HostChildMessage, HostParentMessage } from './protocol.js'
+
+/** How long a stopping host waits for its nodes' goodbyes before it exits anyway. */
+const HOST_STOP_TIMEOUT_MS = 15_000
+
+interface HostData {
+  nodesPerThread: number
+}
+
+if (isMainThread) runHostProcess()
+else runWorker()
+
+function runHostProcess(): void {
+  const nodesPerThread = Math.max(1, Number(process.argv[2] ?? 25) || 25)
+  const workers: Array<{ worker: Worker; keys: Set<string>; capacity: number }> = []
+  const placement = new Map<string, (typeof workers)[number]>()
+  let stopping: Promise<void> | undefined
+
+  const toParent = (message: HostChildMessage): void => {
+    if (process.connected) process.send?.(message)
+  }
+  /**
+   * The worker with room for one more node (a new one when all are full). A bootstrap node gets a
+   * thread of its own: every newcomer's handshake lands on it at once.
+   */
+  const workerFor = (key: string, alone: boolean): (typeof workers)[number] => {
+    const placed = placement.get(key)
+    if (placed !== undefined) return placed
+    let slot = alone ? undefined : workers.find((w) => w.keys.size < w.capacity)
+    if (slot === undefined) {
+      const capacity = alone ? 1 : nodesPerThread
+      const worker = new Worker(new URL(import.meta.url), {
+        workerData: { nodesPerThread: capacity } satisfies HostData,
+      })
+      const created = { worker, keys: new Set<string>(), capacity }
+      worker.on('message', (message: HostChildMessage) => {
+        if (message.type === 'node-exit') {
+          created.keys.delete(message.key)
+          placement.delete(message.key)
+        }
+        toParent(message)
+      })
+      // A worker that dies takes its nodes with it: each is reported as exited.
+      worker.on('exit', (code) => {
+        for (const k of created.keys) toParent({ type: 'node-exit', key: k, code: code === 0 ? 1 : code })
+        created.keys.clear()
+        workers.splice(workers.indexOf(created), 1)
+      })
+      worker.on('error', (err) => process.stderr.write(`testnet host worker failed: ${err.message}\n`))
+      workers.push(created)
+      slot = created
+    }
+    slot.keys.add(key)
+    placement.set(key, slot)
+    return slot
+  }
+
+  const stopAll = (): Promise<void> => {
+    stopping ??= (async () => {
+      const exited = workers.map(
+        (w) => new Promise<void>((resolve) => w.worker.once('exit', () => resolve())),
+      )
+      for (const w of workers) w.worker.postMessage({ type: 'stop-all' })
+      const bounded = new Promise<void>((resolve) => setTimeout(resolve, HOST_STOP_TIMEOUT_MS).unref())
+      await Promise.race([Promise.all(exited), bounded])
+      process.exit(0)
+    })()
+    return stopping
+  }
+
+  process.on('message', (message: HostParentMessage) => {
+    if (stopping !== undefined) return
+    if (message.type === 'kill-node' && !placement.has(message.key)) return
+    const alone =
+      message.type === 'to-node' &&
+      message.message.type === 'start' &&
+      message.message.config.role === 'bootstrap'
+    workerFor(message.key, alone).worker.postMessage(message)
+  })
+  process.on('SIGINT', () => {})
+  process.on('SIGTERM', () => void stopAll())
+  process.on('disconnect', () => void stopAll())
+  toParent({ type: 'host-ready', threads: availableParallelism() })
+}
+
+function runWorker(): void {
+  const port = parentPort
+  if (port === null) return
+  const { nodesPerThread } = workerData as HostData
+  const runners = new Map<string, NodeRunner>()
+  let stoppingAll = false
+
+  const exitIfDone = (): void => {
+    if (stoppingAll && runners.size === 0) process.exit(0)
+  }
+  const runnerFor = (key: string): NodeRunner => {
+    let runner = runners.get(key)
+    if (runner === undefined) {
+      if (runners.size >= nodesPerThread) throw new Error(`worker is full (${nodesPerThread} nodes)`)
+      runner = new NodeRunner({
+        send: (message) => port.postMessage({ type: 'from-node', key, message } satisfies HostChildMessage),
+        onExit: (code) => {
+          runners.delete(key)
+          port.postMessage({ type: 'node-exit', key, code } satisfies HostChildMessage)
+          exitIfDone()
+        },
+      })
+      runners.set(key, runner)
+    }
+    return runner
+  }
+
+  port.on('message', (message: HostParentMessage | { type: 'stop-all' }) => {
+    switch (message.type) {
+      case 'to-node':
+        runnerFor(message.key).handle(message.message)
+        break
+      case 'kill-node':
+        // In one process a node cannot crash alone: it stops at once instead (the fault scenarios
+        // that kill nodes run one node per process).
+        void runners.get(message.key)?.stop(0)
+        break
+      case 'stop-all':
+        stoppingAll = true
+        for (const runner of runners.values()) void runner.stop(0)
+        exitIfDone()
+        break
+    }
+  })
+}

@@ -1,0 +1,95 @@
+import { describe, expect, test } from 'vitest'
+import { choosePlacement, loopbackHost } from '../src/network.js'
+import { parseOptions, type TestnetOptions } from '../src/options.js'
+import { type MachineFacts, PreflightError, preflight } from '../src/preflight.js'
+
+const options = (argv: string[]): TestnetOptions => parseOptions(argv, false) as TestnetOptions
+const roomy: MachineFacts = {
+  openFilesLimit: 1_000_000,
+  availableMemoryMb: 1_000_000,
+  udpReceiveBufferMax: 1 << 24,
+}
+
+describe('where nodes run', () => {
+  test('small networks and every fault scenario: one process per node', () => {
+    expect(choosePlacement(options(['--nodes', '16']), 2)).toEqual({ kind: 'process' })
+    expect(choosePlacement(options(['--nodes', '200', '--scenario', 'partition']), 2)).toEqual({
+      kind: 'process',
+    })
+    expect(choosePlacement(options(['--nodes', '200', '--nodes-per-process', '1']), 2)).toEqual({
+      kind: 'process',
+    })
+  })
+
+  test('large networks: one host process per core, at most 25 nodes per worker thread', () => {
+    expect(choosePlacement(options(['--nodes', '1000', '--intruders', '0']), 2)).toEqual({
+      kind: 'hosted',
+      hosts: 2,
+      nodesPerThread: 25,
+    })
+    expect(choosePlacement(options(['--nodes', '30', '--intruders', '2']), 4)).toEqual({
+      kind: 'hosted',
+      hosts: 4,
+      nodesPerThread: 8,
+    })
+    // Asked for: 10 nodes per process.
+    expect(choosePlacement(options(['--nodes', '95', '--nodes-per-process', '10']), 2)).toEqual({
+      kind: 'hosted',
+      hosts: 10,
+      nodesPerThread: 10,
+    })
+  })
+
+  test('every node has its own loopback address, registered nodes and intruders apart', () => {
+    const hosts = new Set<string>()
+    for (let i = 0; i < 5_000; i++) hosts.add(loopbackHost('node', i))
+    for (let i = 0; i < 16; i++) hosts.add(loopbackHost('intruder', i))
+    expect(hosts.size).toBe(5_016)
+    for (const host of hosts) expect(host).toMatch(/^127\.[12]\.(\d+)\.(\d+)$/)
+    for (const host of hosts) {
+      const [, , c, d] = host.split('.').map(Number)
+      expect(c).toBeLessThanOrEqual(255)
+      expect(d).toBeGreaterThanOrEqual(1)
+      expect(d).toBeLessThanOrEqual(250)
+    }
+  })
+})
+
+describe('preflight', () => {
+  test('a machine with room: notes only', () => {
+    const o = options(['--nodes', '1000'])
+    const notes = preflight(o, choosePlacement(o, 2), roomy)
+    expect(notes.at(-1)).toMatch(/^preflight: 1001 nodes, 501 per process/)
+  })
+
+  test('too few open files per process: refused, naming the limit and what to change', () => {
+    const o = options(['--nodes', '1000'])
+    const run = (): string[] => preflight(o, choosePlacement(o, 2), { ...roomy, openFilesLimit: 1_024 })
+    expect(run).toThrow(PreflightError)
+    expect(run).toThrow(
+      /limit is 1024: raise it \(ulimit -n \d+\) or run at most \d+ nodes per process \(--nodes-per-process \d+\)/,
+    )
+  })
+
+  test('not enough memory: refused with the estimate and what is available', () => {
+    const o = options(['--nodes', '100', '--nodes-per-process', '1'])
+    const run = (): string[] => preflight(o, choosePlacement(o, 2), { ...roomy, availableMemoryMb: 2_000 })
+    expect(run).toThrow(/101 nodes need about 11110 MB .* but 2000 MB are available/)
+  })
+
+  test('small UDP buffers for a large QUIC network: a note, not a refusal', () => {
+    const o = options(['--nodes', '500'])
+    const notes = preflight(o, choosePlacement(o, 2), { ...roomy, udpReceiveBufferMax: 212_992 })
+    expect(notes.some((n) => n.includes('net.core.rmem_max is 212992'))).toBe(true)
+  })
+
+  test('unknown facts (not Linux): no refusal', () => {
+    const o = options(['--nodes', '1000'])
+    const unknown = {
+      openFilesLimit: undefined,
+      availableMemoryMb: undefined,
+      udpReceiveBufferMax: undefined,
+    }
+    expect(preflight(o, choosePlacement(o, 2), unknown).at(-1)).toContain('limit unknown')
+  })
+})

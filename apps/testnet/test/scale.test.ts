@@ -1,0 +1,54 @@
+// The testnet at scale, through its CLI: many nodes in worker threads of a few host processes, and
+// the degree band. Figures (times, CPU, memory) belong to the scale bench; these assert outcomes.
+import { describe, expect, test } from 'vitest'
+import { failed, runCli } from './helpers.js'
+
+// A node may be above its band's high mark only while connections are young (10 s of grace with
+// fast timings), plus a stats report and a trim: the nodes closest to the rendezvous key take the
+// connections of every DHT lookup, and trim them once they are old enough.
+const GRACE_AND_SLACK_MS = 15_000
+
+describe('testnet at scale', () => {
+  test('100 nodes in host processes: every node ready, every event delivered, intruders refused, peers kept in the band', async () => {
+    const run = await runCli(
+      [
+        ...['--nodes', '100', '--intruders', '2', '--transport', 'quic', '--topics', '1'],
+        ...['--duration', '10', '--rate', '0.1', '--size', '16', '--degree', '12-24'],
+      ],
+      { timeoutMs: 400_000 },
+    )
+    expect(run.code, failed(run)).toBe(0)
+    const report = run.report
+    expect(run.stdout).toMatch(/\d+ host processes, up to 25 nodes per worker thread/)
+    expect(report?.nodes).toHaveLength(100)
+    expect(report?.nodes.every((n) => n.ready)).toBe(true)
+    expect(report?.totals.published).toBeGreaterThan(0)
+    expect(report?.totals.missing).toBe(0)
+    expect(report?.intruders.every((i) => i.refused > 0 && i.acceptedBy.length === 0)).toBe(true)
+    // Without the trimmer, nodes keep most of the peers their DHT queries reach, for good.
+    expect(report?.totals.highMark).toBe(24)
+    expect(report?.totals.longestAboveHighMs, failed(run)).toBeLessThanOrEqual(GRACE_AND_SLACK_MS)
+    expect(report?.totals.peersPerNode.min).toBeGreaterThanOrEqual(1)
+    // Every node on its own loopback address.
+    const hosts = new Set(report?.nodes.map((n) => new URL(n.metricsUrl ?? 'http://x').hostname))
+    expect(hosts.size).toBe(100)
+  }, 420_000)
+
+  test('degree band 8-16 over 30 nodes: no node stays above 16 peers longer than the grace period, and the network stays connected', async () => {
+    const run = await runCli(
+      [
+        ...['--nodes', '30', '--intruders', '0', '--transport', 'quic', '--topics', '1'],
+        ...['--duration', '10', '--rate', '0.5', '--size', '16', '--degree', '8-16'],
+      ],
+      { timeoutMs: 240_000 },
+    )
+    expect(run.code, failed(run)).toBe(0)
+    const totals = run.report?.totals
+    expect(totals?.highMark).toBe(16)
+    expect(totals?.longestAboveHighMs, failed(run)).toBeLessThanOrEqual(GRACE_AND_SLACK_MS)
+    expect(totals?.peersPerNode.min).toBeGreaterThanOrEqual(1)
+    // Connected: every event of the 10 s of publishing reached every other node.
+    expect(totals?.missing).toBe(0)
+    expect(totals?.published).toBeGreaterThan(0)
+  }, 260_000)
+})
