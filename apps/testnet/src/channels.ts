@@ -34,10 +34,14 @@ export interface NodeChannel {
   readonly exited: boolean
 }
 
-/** A node alone in its process: what the fault scenarios kill. */
-export function processChannel(childPath: URL, handlers: ChannelHandlers): NodeChannel {
-  const child: ChildProcess = fork(childPath, [], {
-    execArgv: [...NODE_PROCESS_FLAGS],
+/** A child with an IPC channel; `exitDetail` says how it ended, with the tail of its stderr. */
+function forkNode(
+  path: URL,
+  args: string[],
+  execArgv: string[],
+): { child: ChildProcess; exitDetail(code: number | null, signal: string | null): string } {
+  const child = fork(path, args, {
+    execArgv,
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     serialization: 'advanced',
     env: CHILD_ENV,
@@ -46,12 +50,21 @@ export function processChannel(childPath: URL, handlers: ChannelHandlers): NodeC
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-2_000)
   })
+  return {
+    child,
+    exitDetail(code, signal) {
+      const tail = stderr.trim() === '' ? '' : `: ${stderr.trim().split('\n').slice(-3).join(' | ')}`
+      return `${signal ?? code}${tail}`
+    },
+  }
+}
+
+/** A node alone in its process: what the fault scenarios kill. */
+export function processChannel(childPath: URL, handlers: ChannelHandlers): NodeChannel {
+  const { child, exitDetail } = forkNode(childPath, [], [...NODE_PROCESS_FLAGS])
   const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   child.on('message', (message: ChildMessage) => handlers.onMessage(message))
-  child.once('exit', (code, signal) => {
-    const tail = stderr.trim() === '' ? '' : `: ${stderr.trim().split('\n').slice(-3).join(' | ')}`
-    handlers.onExit(`${signal ?? code}${tail}`)
-  })
+  child.once('exit', (code, signal) => handlers.onExit(exitDetail(code, signal)))
   const exited = (): boolean => child.exitCode !== null || child.signalCode !== null
   const send = (message: ParentMessage): void => {
     if (child.connected) child.send(message, (err) => err && undefined)
@@ -135,15 +148,7 @@ export class HostPool {
   private host(index: number): Host {
     const existing = this.hosts[index]
     if (existing !== undefined) return existing
-    const child = fork(this.hostPath, [String(this.nodesPerThread)], {
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      serialization: 'advanced',
-      env: CHILD_ENV,
-    })
-    let stderr = ''
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-2_000)
-    })
+    const { child, exitDetail } = forkNode(this.hostPath, [String(this.nodesPerThread)], [])
     const host: Host = { child, nodes: new Map() }
     const ended = (key: string, detail: string): void => {
       const node = host.nodes.get(key)
@@ -158,8 +163,7 @@ export class HostPool {
       else if (message.type === 'node-exit') ended(message.key, String(message.code))
     })
     child.once('exit', (code, signal) => {
-      const tail = stderr.trim() === '' ? '' : `: ${stderr.trim().split('\n').slice(-3).join(' | ')}`
-      for (const key of [...host.nodes.keys()]) ended(key, `host process ${signal ?? code}${tail}`)
+      for (const key of [...host.nodes.keys()]) ended(key, `host process ${exitDetail(code, signal)}`)
       this.hosts[index] = undefined
     })
     this.hosts[index] = host

@@ -72,7 +72,7 @@ describe('connection limits', () => {
       init: { connectionLimits: { low: 1, high: 3, gracePeriodMs: 3_000 } },
     })
     await hub.node.waitUntilReady({ timeoutMs: 10_000 })
-    const others = []
+    const others: TestNode[] = []
     for (let i = 0; i < 2; i++) {
       others.push(
         await net.start({
