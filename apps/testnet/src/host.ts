@@ -79,11 +79,10 @@ function runHostProcess(): void {
 
   process.on('message', (message: HostParentMessage) => {
     if (stopping !== undefined) return
-    if (message.type === 'kill-node' && !placement.has(message.key)) return
-    const alone =
-      message.type === 'to-node' &&
-      message.message.type === 'start' &&
-      message.message.config.role === 'bootstrap'
+    const starting = message.type === 'to-node' && message.message.type === 'start'
+    // A late message to a node that has exited (an answer, a stop) places nothing anywhere.
+    if (!starting && !placement.has(message.key)) return
+    const alone = starting && message.message.type === 'start' && message.message.config.role === 'bootstrap'
     workerFor(message.key, alone).worker.postMessage(message)
   })
   process.on('SIGINT', () => {})
@@ -122,7 +121,9 @@ function runWorker(): void {
   port.on('message', (message: HostParentMessage | { type: 'stop-all' }) => {
     switch (message.type) {
       case 'to-node':
-        runnerFor(message.key).handle(message.message)
+        // Only a start creates a node; anything else for a node that is gone is dropped.
+        if (message.message.type === 'start' || runners.has(message.key))
+          runnerFor(message.key).handle(message.message)
         break
       case 'kill-node':
         // In one process a node cannot crash alone: it stops at once instead (the fault scenarios
