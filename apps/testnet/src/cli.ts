@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The testnet CLI: `npx -y pnpm@12.21.0 testnet [options]` (see --help).
 import { writeFile } from 'node:fs/promises'
-import { choosePlacement } from './network.js'
 import { HELP, parseOptions, type TestnetOptions, UsageError } from './options.js'
+import { choosePlacement } from './placement.js'
 import { PreflightError, preflight, readMachineFacts } from './preflight.js'
 import { runTestnet } from './run.js'
 import { LiveView, PlainView, summary } from './view.js'

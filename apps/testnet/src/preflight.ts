@@ -2,8 +2,8 @@
 // change instead of failing halfway (a process out of file descriptors, the machine out of memory).
 
 import { readFileSync } from 'node:fs'
-import type { Placement } from './network.js'
 import type { TestnetOptions } from './options.js'
+import type { Placement } from './placement.js'
 
 /** The machine as the preflight sees it (read from /proc; tests pass their own). */
 export interface MachineFacts {

@@ -1,5 +1,6 @@
-import { choosePlacement, Network, type NodeHandle } from './network.js'
+import { Network, type NodeHandle } from './network.js'
 import type { TestnetOptions } from './options.js'
+import { choosePlacement } from './placement.js'
 import {
   type Check,
   intruderFigures,

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
-import { choosePlacement, loopbackHost } from '../src/network.js'
 import { parseOptions, type TestnetOptions } from '../src/options.js'
+import { choosePlacement, loopbackHost } from '../src/placement.js'
 import { type MachineFacts, PreflightError, preflight } from '../src/preflight.js'
 
 const options = (argv: string[]): TestnetOptions => parseOptions(argv, false) as TestnetOptions

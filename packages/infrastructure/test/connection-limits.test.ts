@@ -30,28 +30,36 @@ async function dialAtOnceFromOneHost(
   return Promise.allSettled(clients.map((c) => c.dial(addr, { signal: AbortSignal.timeout(10_000) })))
 }
 
+/**
+ * A hub with the band 1-3 (joined through a bootstrap node) and two nodes of another database that
+ * are DHT clients: they do not dial each other (or the hub) on their own.
+ */
+async function hubAndTwoOthers(prefix: string, gracePeriodMs: number) {
+  const boot = await net.start({ name: `${prefix}-boot` })
+  const hub = await net.start({
+    name: `${prefix}-hub`,
+    bootstrap: [bootstrapEntryOf(boot.node)],
+    init: { connectionLimits: { low: 1, high: 3, gracePeriodMs } },
+  })
+  await hub.node.waitUntilReady({ timeoutMs: 10_000 })
+  const others: TestNode[] = []
+  for (let i = 0; i < 2; i++) {
+    others.push(
+      await net.start({
+        name: `${prefix}-peer${i}`,
+        database: 'elsewhere',
+        init: { dht: { clientMode: true } },
+      }),
+    )
+  }
+  const hubAddr = hub.node.libp2p.getMultiaddrs()[0]
+  if (hubAddr === undefined) throw new Error('no address')
+  return { boot, hub, others, hubAddr }
+}
+
 describe('connection limits', () => {
   it('at the high watermark, trims to the low one and keeps the bootstrap peer', async () => {
-    const boot = await net.start({ name: 'limits-boot' })
-    const hub = await net.start({
-      name: 'limits-hub',
-      bootstrap: [bootstrapEntryOf(boot.node)],
-      init: { connectionLimits: { low: 1, high: 3, gracePeriodMs: 0 } },
-    })
-    await hub.node.waitUntilReady({ timeoutMs: 10_000 })
-    // Another database and DHT clients: they do not dial each other (or the hub) on their own.
-    const others = []
-    for (let i = 0; i < 2; i++) {
-      others.push(
-        await net.start({
-          name: `limits-peer${i}`,
-          database: 'elsewhere',
-          init: { dht: { clientMode: true } },
-        }),
-      )
-    }
-    const hubAddr = hub.node.libp2p.getMultiaddrs()[0]
-    if (hubAddr === undefined) throw new Error('no address')
+    const { boot, hub, others, hubAddr } = await hubAndTwoOthers('limits', 0)
     for (const other of others) await other.node.libp2p.dial(hubAddr).catch(() => {})
 
     await waitFor(() => hub.logger.lines.some((l) => l.includes('trimming connections')), {
@@ -65,25 +73,7 @@ describe('connection limits', () => {
   })
 
   it('connections too young to trim at the high watermark are trimmed once their grace period ends', async () => {
-    const boot = await net.start({ name: 'grace-boot' })
-    const hub = await net.start({
-      name: 'grace-hub',
-      bootstrap: [bootstrapEntryOf(boot.node)],
-      init: { connectionLimits: { low: 1, high: 3, gracePeriodMs: 3_000 } },
-    })
-    await hub.node.waitUntilReady({ timeoutMs: 10_000 })
-    const others: TestNode[] = []
-    for (let i = 0; i < 2; i++) {
-      others.push(
-        await net.start({
-          name: `grace-peer${i}`,
-          database: 'elsewhere',
-          init: { dht: { clientMode: true } },
-        }),
-      )
-    }
-    const hubAddr = hub.node.libp2p.getMultiaddrs()[0]
-    if (hubAddr === undefined) throw new Error('no address')
+    const { boot, hub, others, hubAddr } = await hubAndTwoOthers('grace', 3_000)
     // Both within the grace period: the trim at the third connection can close nothing yet, and no
     // connection opens after them; only the trimmer's own retry brings the hub back down. (A dial
     // can fail on a loaded machine: redial, bounded, until the hub holds all three.)

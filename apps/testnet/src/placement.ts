@@ -1,0 +1,53 @@
+// Where the testnet's nodes run and how each is set up: one process each or worker threads of host
+// processes, each node's own loopback address, and the settings of a connection band.
+
+import { availableParallelism } from 'node:os'
+import type { TestnetOptions } from './options.js'
+import type { ChildConfig } from './protocol.js'
+
+/**
+ * Each node's own loopback address, so that libp2p's per-host limits act as between machines:
+ * registered node i on 127.1.x.y, intruder i on 127.2.x.y (Linux routes all of 127/8 to lo).
+ */
+export function loopbackHost(role: ChildConfig['role'], index: number): string {
+  return `127.${role === 'intruder' ? 2 : 1}.${Math.floor(index / 250)}.${1 + (index % 250)}`
+}
+
+/** Where nodes run: one process each, or `hosts` processes of worker threads (`nodesPerThread` each). */
+export type Placement = { kind: 'process' } | { kind: 'hosted'; hosts: number; nodesPerThread: number }
+
+/** Nodes per worker thread at most (Farcaster's gossip profiler runs 25 js-libp2p nodes per worker). */
+const NODES_PER_THREAD = 25
+
+/**
+ * One process per node for small networks and for the fault scenarios (they kill processes);
+ * otherwise one host process per core, or `nodesPerProcess` nodes per host when given.
+ */
+export function choosePlacement(options: TestnetOptions, cores = availableParallelism()): Placement {
+  const perProcess = options.nodesPerProcess
+  if (options.scenario !== 'none' || perProcess === 1 || (perProcess === 0 && options.nodes <= 16))
+    return { kind: 'process' }
+  const total = options.nodes + options.intruders
+  const per = perProcess > 0 ? perProcess : Math.ceil(total / Math.max(1, cores))
+  return { kind: 'hosted', hosts: Math.ceil(total / per), nodesPerThread: Math.min(NODES_PER_THREAD, per) }
+}
+
+/**
+ * A node's settings for a connection band: trimmed to `low` at `high`, lookups stop at half `low`; with
+ * fast timings a connection can be trimmed after 10 s (the library's grace period is a minute).
+ */
+export function degreeSettings(
+  degree: { low: number; high: number },
+  timings: TestnetOptions['timings'],
+): NonNullable<ChildConfig['node']> {
+  return {
+    connectionLimits: {
+      low: degree.low,
+      high: degree.high,
+      ...(timings === 'fast' ? { gracePeriodMs: 10_000 } : {}),
+    },
+    // Well below `low`: a node trimmed to `low` that loses one peer must not look up at once (a
+    // DHT lookup dials the key's closest peers, which would push them over `high` again).
+    rendezvous: { targetPeers: Math.min(12, Math.ceil(degree.low / 2)) },
+  }
+}
