@@ -10,4 +10,6 @@ export default defineConfig({
   target: 'node22',
   platform: 'node',
   splitting: false,
+  // consumed as TypeScript source (the PNG chart)
+  noExternal: ['@depin/test-utils'],
 })

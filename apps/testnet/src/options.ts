@@ -14,6 +14,12 @@ export interface TestnetOptions {
   transport: 'quic' | 'tcp' | 'both'
   /** Seconds of publishing (the whole run takes ~10 s more: start, mesh, drain). @default 10 */
   durationS: number
+  /**
+   * Quiet seconds once the mesh has formed, before counted publishing: a window in which the
+   * network is idle (no event published), reported as `scenarioOutcome.timeline.idle` so that a
+   * benchmark can read the idle cost per node. Scenario `none` only. @default 0
+   */
+  idleS: number
   /** Events per second per node. @default 5 */
   rate: number
   /** Bytes of padding per event. @default 64 */
@@ -60,7 +66,9 @@ Options:
   --nodes N            registered nodes, the bootstrap node included (default 5, 2 to 5000)
   --transport T        quic | tcp | both (default both)
   --duration S         seconds of publishing (default 10; the whole run takes ~20 s)
-  --rate R             events per second per node (default 5)
+  --rate R             events per second per node (default 5, down to 0.001)
+  --idle S             seconds with nothing published once the mesh has formed, before the
+                       counted events (scenario none; default 0): the idle window of a benchmark
   --size B             padding bytes per event (default 64)
   --topics T           topics every node subscribes to (default 3)
   --intruders K        nodes with unregistered wallets that keep dialing (default 1)
@@ -136,6 +144,7 @@ export function parseOptions(argv: string[], isTTY: boolean): TestnetOptions | u
     nodes,
     transport,
     durationS: integer('duration', v.duration, 10, 1, 3600),
+    idleS: idle(v.idle, scenario),
     // Large networks need low rates: 1000 nodes at 0.01/s each is 10 events/s, ~10,000 deliveries.
     rate: integer('rate', v.rate, 5, 0.001, 1000),
     size: Math.round(integer('size', v.size, 64, 0, 512 * 1024)),
@@ -157,6 +166,13 @@ export function parseOptions(argv: string[], isTTY: boolean): TestnetOptions | u
   }
 }
 
+function idle(value: string | undefined, scenario: Scenario): number {
+  const s = integer('idle', value, 0, 0, 3600)
+  if (s > 0 && scenario !== 'none')
+    throw new UsageError(`--idle applies to scenario none only (got --scenario ${scenario})`)
+  return s
+}
+
 function parseDegree(value: string | undefined): TestnetOptions['degree'] {
   if (value === undefined) return undefined
   const match = /^(\d+)-(\d+)$/.exec(value)
@@ -176,6 +192,7 @@ function parse(argv: string[]) {
       nodes: { type: 'string' },
       transport: { type: 'string' },
       duration: { type: 'string' },
+      idle: { type: 'string' },
       rate: { type: 'string' },
       size: { type: 'string' },
       topics: { type: 'string' },

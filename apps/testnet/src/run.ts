@@ -80,7 +80,7 @@ export async function runTestnet(options: TestnetOptions, hooks: RunHooks): Prom
     phase: 'starting',
     counting: false,
     measured,
-    expectedEndMs: publishMs + 5_000,
+    expectedEndMs: publishMs + options.idleS * 1000 + 5_000,
   }
   let nextPhaseId = 1
   // Bounds that grow with the network (N nodes on a few cores); probes thin out as N grows: each
@@ -136,7 +136,7 @@ export async function runTestnet(options: TestnetOptions, hooks: RunHooks): Prom
     return ms
   }
   /** Probe events until every member heard every other member on every topic. */
-  const formMesh = async (members: number[]): Promise<void> => {
+  const formMesh = async (members: number[]): Promise<number> => {
     const id = nextPhaseId++
     setPhase('forming mesh (probe events, not counted)')
     const list = nodes(members)
@@ -158,6 +158,7 @@ export async function runTestnet(options: TestnetOptions, hooks: RunHooks): Prom
         signal,
       )
       hooks.log(`mesh formed in ${ms} ms`)
+      return ms
     } catch (err) {
       const missing = list.flatMap((r) =>
         list
@@ -235,7 +236,19 @@ export async function runTestnet(options: TestnetOptions, hooks: RunHooks): Prom
         await Promise.all([startNodes(range(1, options.nodes)), startIntruders()])
         setPhase('waiting for readiness')
         outcome.allReadyMs = await waitReady(all(), 'network')
-        await formMesh(all())
+        // When each step ended, in ms from the network's start (t0, epoch ms): a benchmark sampling
+        // the processes from outside reads its idle and busy windows from here.
+        const timeline: Record<string, unknown> = { t0: network.t0, readyAtMs: network.now() }
+        outcome.timeline = timeline
+        outcome.meshFormedMs = await formMesh(all())
+        timeline.meshAtMs = network.now()
+        if (options.idleS > 0) {
+          setPhase(`idle for ${options.idleS} s (nothing published)`)
+          const fromMs = network.now()
+          await sleep(options.idleS * 1000, signal)
+          timeline.idle = { fromMs, toMs: network.now() }
+        }
+        timeline.publish = { fromMs: network.now(), toMs: network.now() + publishMs }
         await measure('steady', all(), publishMs)
         break
       }

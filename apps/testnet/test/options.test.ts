@@ -26,6 +26,8 @@ describe('parseOptions', () => {
         'tcp',
         '--duration',
         '3',
+        '--idle',
+        '0',
         '--rate',
         '20',
         '--size',
@@ -57,6 +59,7 @@ describe('parseOptions', () => {
       nodes: 4,
       transport: 'tcp',
       durationS: 3,
+      idleS: 0,
       rate: 20,
       size: 10,
       topics: 2,
@@ -91,10 +94,18 @@ describe('parseOptions', () => {
     [['--nodes-per-process', 'lots'], /--nodes-per-process must be a number from 0/],
     [['--timings', 'slow'], /--timings must be fast or production/],
     [['--start-batch', '0'], /--start-batch must be a number from 1/],
+    [['--idle', '4000'], /--idle must be a number from 0 to 3600/],
+    [['--idle', 'soon'], /--idle must be a number/],
+    [['--idle', '5', '--scenario', 'revoke'], /--idle applies to scenario none only/],
     [['--bogus'], /bogus/],
   ])('bad input %j is refused naming the option', (argv, message) => {
     expect(() => parseOptions(argv, false)).toThrow(UsageError)
     expect(() => parseOptions(argv, false)).toThrow(message)
+  })
+
+  test('--idle gives seconds of quiet before the counted events', () => {
+    expect(parseOptions([], false)?.idleS).toBe(0)
+    expect(parseOptions(['--idle', '20'], false)?.idleS).toBe(20)
   })
 
   test('--help returns undefined', () => {
@@ -110,6 +121,7 @@ describe('the CLI', () => {
       '--nodes',
       '--transport',
       '--duration',
+      '--idle',
       '--rate',
       '--size',
       '--topics',

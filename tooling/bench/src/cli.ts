@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util'
 import { markdown } from './format.js'
 import { FULL, QUICK, SECTIONS, type Section } from './profiles.js'
 import { runBench } from './run.js'
+import { scaleChartPng } from './scale-bench.js'
 
 const { values } = parseArgs({
   options: {
@@ -21,7 +22,8 @@ const { values } = parseArgs({
 if (values.help) {
   process.stdout.write(
     `Usage: node dist/cli.js [--quick] [--only ${SECTIONS.join(',')}] [--no-nats] [--out DIR]\n` +
-      'Writes DIR/<date>.json and DIR/<date>.md (DIR defaults to <repo>/bench/results; --quick writes <date>-quick.*).\n',
+      'Writes DIR/<date>.json and DIR/<date>.md (DIR defaults to <repo>/bench/results; --quick writes <date>-quick.*;\n' +
+      '--only a,b writes a-b-<date>.*), and DIR/<name>-scale.png when the scale section ran.\n',
   )
   process.exit(0)
 }
@@ -51,9 +53,15 @@ const md = markdown(results)
 process.stdout.write(`\n${md}\n`)
 const dir = values.out ?? join(repoRoot, 'bench', 'results')
 mkdirSync(dir, { recursive: true })
-const base = join(dir, `${results.date.slice(0, 10)}${profile === QUICK ? '-quick' : ''}`)
+// A run of some sections only is named after them, so that it does not replace the day's full run.
+const prefix = values.only === undefined ? '' : `${sections.join('-')}-`
+const base = join(dir, `${prefix}${results.date.slice(0, 10)}${profile === QUICK ? '-quick' : ''}`)
 writeFileSync(`${base}.json`, `${JSON.stringify(results, null, 2)}\n`)
 writeFileSync(`${base}.md`, md)
 process.stdout.write(`wrote ${base}.json and ${base}.md\n`)
+if (results.scale?.rows.some((row) => row.status === 'ran')) {
+  writeFileSync(`${base}-scale.png`, scaleChartPng(results.scale))
+  process.stdout.write(`wrote ${base}-scale.png\n`)
+}
 // Libp2p and QUIC leave timers/sockets that clear on their own; do not wait for them.
 process.exit(0)

@@ -154,8 +154,9 @@ export function markdown(r: BenchResults): string {
     )
   }
   if (r.scale !== undefined) {
+    const sc = r.scale
     parts.push(
-      `## Scale: apps/testnet node processes (${r.scale.durationS} s of publishing, ${r.scale.networkRate} events/s across the network on one topic, \`--timings production\`, ${r.scale.startBatch} processes started at a time)`,
+      `## Scale: apps/testnet, N nodes on this machine (${sc.idleS} s idle, then ${sc.durationS} s of publishing at ${sc.ratePerNode} events/s per node on one topic; QUIC; \`--timings production\`; ${sc.startBatch} nodes started at a time; \`--nodes-per-process ${sc.nodesPerProcess}\`${sc.nodesPerProcess === 0 ? ' (automatic)' : ''}; at most ${sc.sizeTimeoutS} s per size)`,
     )
     parts.push(
       table(
@@ -163,28 +164,38 @@ export function markdown(r: BenchResults): string {
           'nodes',
           'status',
           'delivered',
-          'p50 ms',
-          'p99 ms',
-          'max ms',
+          'p50 / p99 / max ms',
+          'peers min / median / max',
+          'all ready s',
+          'mesh s',
+          'processes',
           'RSS per node MB (peak)',
-          'CPU cores (avg)',
+          'marginal RSS MB',
+          'idle CPU ms/s per node',
+          'busy CPU ms/s per node',
+          'CPU per delivery µs',
         ],
-        r.scale.rows.map((x) => [
+        sc.rows.map((x) => [
           String(x.nodes),
           x.status === 'ran' ? (x.ok ? 'ok' : `not ok: ${(x.failedChecks ?? []).join('; ')}`) : x.status,
           x.deliveredRatio === undefined
             ? '–'
             : `${(100 * x.deliveredRatio).toFixed(2)}% (${x.delivered}/${x.expected})`,
-          num(x.p50Ms),
-          num(x.p99Ms),
-          num(x.maxMs),
-          num(x.rssPerNodeMb, 0),
-          num(x.cpuCoresAvg),
+          x.p50Ms === undefined ? '–' : `${num(x.p50Ms)} / ${num(x.p99Ms)} / ${num(x.maxMs)}`,
+          x.peers === undefined ? '–' : `${x.peers.min ?? '–'} / ${x.peers.median ?? '–'} / ${x.peers.max ?? '–'}`,
+          num(x.allReadyMs === undefined || x.allReadyMs === null ? x.allReadyMs : x.allReadyMs / 1000, 1),
+          num(x.meshMs === undefined || x.meshMs === null ? x.meshMs : x.meshMs / 1000, 1),
+          x.processes === undefined ? '–' : String(x.processes),
+          num(x.rssPerNodeMb, 1),
+          num(x.marginalRssMb, 1),
+          num(x.idleCpuMsPerNodeS, 2),
+          num(x.busyCpuMsPerNodeS, 2),
+          num(x.cpuPerDeliveryUs, 0),
         ]),
       ),
     )
     parts.push(
-      `Largest N where every event reached every subscriber: **${r.scale.largestFullDelivery ?? 'none'}**.`,
+      `Largest N where every event reached every subscriber: **${sc.largestFullDelivery ?? 'none'}**. Marginal RSS: the slope of the summed peak RSS from the previous size. CPU per delivery: CPU over the idle rate while publishing, divided by the deliveries.`,
     )
   }
   if (r.memory !== undefined) {

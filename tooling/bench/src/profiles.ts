@@ -18,7 +18,7 @@ export interface BenchProfile {
   }
   gater: { wallets: number; runs: number; pacedOverMs: number }
   startup: { transports: BenchTransport[]; runs: number }
-  scale: { sizes: number[]; durationS: number; networkRate: number }
+  scale: { sizes: number[]; durationS: number; idleS: number; ratePerNode: number; nodesPerProcess?: number }
   memory: { durationMs: number; rate: number; size: number }
   vsGo: Omit<VsGoOptions, 'repoRoot' | 'log'>
 }
@@ -38,8 +38,9 @@ export const FULL: BenchProfile = {
   },
   gater: { wallets: 100_000, runs: 5, pacedOverMs: 1_000 },
   startup: { transports: ['quic', 'tcp'], runs: 5 },
-  // The same 10 events/s across the network at every size, the library's production timings.
-  scale: { sizes: [10, 25, 50, 100], durationS: 30, networkRate: 10 },
+  // Issue 16's sizes: 1 event/s per 100 nodes, 60 s of publishing after 20 s idle; the testnet
+  // places nodes in worker threads of host processes (one per core) beyond 16 nodes.
+  scale: { sizes: [50, 100, 250, 500, 1000], durationS: 60, idleS: 20, ratePerNode: 0.01 },
   memory: { durationMs: 120_000, rate: 100, size: 1024 },
   // The issue's runs: 500 events of 1 KiB at 100/s, 5 interleaved repeats; idle: a node with 12 peers.
   vsGo: {
@@ -68,7 +69,8 @@ export const QUICK: BenchProfile = {
   },
   gater: { wallets: 100_000, runs: 1, pacedOverMs: 200 },
   startup: { transports: ['quic', 'tcp'], runs: 2 },
-  scale: { sizes: [5], durationS: 3, networkRate: 10 },
+  // Six nodes in host processes of three (the path large sizes take).
+  scale: { sizes: [6], durationS: 3, idleS: 3, ratePerNode: 1, nodesPerProcess: 3 },
   memory: { durationMs: 10_000, rate: 100, size: 1024 },
   vsGo: {
     repeats: 2,
@@ -96,7 +98,7 @@ export const SMOKE: BenchProfile = {
   },
   gater: { wallets: 1_000, runs: 1, pacedOverMs: 50 },
   startup: { transports: ['tcp'], runs: 1 },
-  scale: { sizes: [2], durationS: 1, networkRate: 4 },
+  scale: { sizes: [4], durationS: 1, idleS: 2, ratePerNode: 4, nodesPerProcess: 2 },
   memory: { durationMs: 2_000, rate: 20, size: 256 },
   vsGo: {
     repeats: 1,

@@ -91,30 +91,71 @@ export function goals(r: BenchResults): GoalVerdict[] {
           detail: `${hit.median.toFixed(0)} ns (min ${hit.min.toFixed(0)}, max ${hit.max.toFixed(0)})`,
         },
   )
-  const largest = r.scale?.largestFullDelivery
-  out.push(
-    r.scale === undefined
-      ? {
-          goal: '100 nodes on one 2-core machine all delivering',
-          status: 'not measured',
-          detail: r.skipped.scale ?? 'not run',
-        }
-      : {
-          goal: '100 nodes on one 2-core machine all delivering',
-          status:
-            largest !== null && largest !== undefined && largest >= 100
-              ? 'met'
-              : r.scale.rows.some((x) => x.nodes >= 100 && x.status === 'ran')
-                ? 'missed'
-                : 'not measured',
-          detail: `largest N with every event at every subscriber: ${largest ?? 'none'}; ${r.scale.rows
-            .filter((x) => x.status !== 'ran')
-            .map((x) => `${x.nodes}: ${x.status}`)
-            .join('; ')}`,
-        },
-  )
+  out.push(...scaleGoals(r))
   out.push(...vsGoGoals(r))
   return out
+}
+
+/** The scale goals (issue 16), from the scale section's rows. */
+function scaleGoals(r: BenchResults): GoalVerdict[] {
+  const names = [
+    'N = 1000 on this machine, every counted event at every subscriber',
+    'CPU and RSS per node flat from N = 100 to 1000 (±20%); marginal RSS ≤ 15 MB',
+    'propagation p99 at N = 1000 < 1 s',
+  ]
+  const sc = r.scale
+  if (sc === undefined)
+    return names.map((goal) => ({ goal, status: 'not measured', detail: r.skipped.scale ?? 'not run' }))
+  const row = (n: number) => sc.rows.find((x) => x.nodes === n && x.status === 'ran')
+  const at1000 = row(1000)
+  const at100 = row(100)
+  const notRun = sc.rows
+    .filter((x) => x.status !== 'ran')
+    .map((x) => `${x.nodes}: ${x.status}`)
+    .join('; ')
+  const missing = `largest N with every event at every subscriber: ${sc.largestFullDelivery ?? 'none'}${notRun === '' ? '' : `; ${notRun}`}`
+  const within = (a: number | null | undefined, b: number | null | undefined): boolean =>
+    a !== null && a !== undefined && b !== null && b !== undefined && Math.abs(b - a) <= 0.2 * a
+  const marginal = sc.rows.filter((x) => x.status === 'ran' && x.nodes > 100).map((x) => x.marginalRssMb ?? Infinity)
+  return [
+    {
+      goal: names[0] as string,
+      status: at1000 === undefined ? (sc.rows.some((x) => x.nodes === 1000) ? 'missed' : 'not measured') : at1000.deliveredRatio === 1 ? 'met' : 'missed',
+      detail: missing,
+    },
+    {
+      goal: names[1] as string,
+      status:
+        at100 === undefined || at1000 === undefined
+          ? sc.rows.some((x) => x.nodes === 1000)
+            ? 'missed'
+            : 'not measured'
+          : within(at100.rssPerNodeMb, at1000.rssPerNodeMb) &&
+              within(at100.idleCpuMsPerNodeS, at1000.idleCpuMsPerNodeS) &&
+              marginal.every((m) => m <= 15)
+            ? 'met'
+            : 'missed',
+      detail: sc.rows
+        .filter((x) => x.status === 'ran')
+        .map(
+          (x) =>
+            `${x.nodes}: ${x.rssPerNodeMb?.toFixed(1)} MB/node (marginal ${x.marginalRssMb?.toFixed(1)}), idle ${x.idleCpuMsPerNodeS?.toFixed(2) ?? '–'} ms/s/node`,
+        )
+        .join('; '),
+    },
+    {
+      goal: names[2] as string,
+      status:
+        at1000 === undefined
+          ? sc.rows.some((x) => x.nodes === 1000)
+            ? 'missed'
+            : 'not measured'
+          : (at1000.p99Ms ?? Infinity) < 1000
+            ? 'met'
+            : 'missed',
+      detail: at1000 === undefined ? missing : `p99 ${at1000.p99Ms} ms`,
+    },
+  ]
 }
 
 /** The lean-node goals (issue 15), from the vs-go section: ours is the all-TS trio, Go the all-Go one. */

@@ -2,13 +2,14 @@ import { spawn } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { freemem, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { lineChartPng } from '@depin/test-utils/chart'
 
 /** One testnet size. */
 export interface ScaleRow {
   nodes: number
   /** 'ran', or why this size was not run. */
   status: string
-  /** The testnet's own verdict (every node ready, every counted event at every subscriber, intruders refused). */
+  /** The testnet's own verdict (every node ready, every counted event at every subscriber, mesh formed). */
   ok?: boolean
   deliveredRatio?: number
   published?: number
@@ -17,12 +18,29 @@ export interface ScaleRow {
   p50Ms?: number | null
   p99Ms?: number | null
   maxMs?: number | null
-  /** Node processes seen (the testnet's children). */
+  /** Peers per node at the end: smallest, median, largest. */
+  peers?: { min: number | null; median: number | null; max: number | null }
+  /** From the network's start until every node was ready (start batches included). */
+  allReadyMs?: number | null
+  /** From all ready until every node had heard every other (the mesh formed). */
+  meshMs?: number | null
+  /** OS processes running nodes (host processes with worker threads, or one per node). */
   processes?: number
-  /** Peak over the run of the summed RSS of the node processes, divided by the node count. */
+  /** Peak over the run of the summed RSS of those processes, divided by the node count. */
   rssPerNodeMb?: number
   rssTotalPeakMb?: number
-  /** CPU used by the whole process tree over the run, in cores (1 = one core busy). */
+  /**
+   * RSS one more node adds: the slope of the peak summed RSS from the previous size to this one
+   * (for the first size, its RSS per node).
+   */
+  marginalRssMb?: number
+  /** CPU of the node processes per node while nothing is published (the idle window), ms/s. */
+  idleCpuMsPerNodeS?: number | null
+  /** CPU of the node processes per node while publishing, ms/s. */
+  busyCpuMsPerNodeS?: number | null
+  /** CPU over the idle rate per delivered event, network-wide, µs. */
+  cpuPerDeliveryUs?: number | null
+  /** CPU of the whole process tree over the run, in cores (1 = one core busy). */
   cpuCoresAvg?: number
   runMs?: number
   failedChecks?: string[]
@@ -32,38 +50,45 @@ export interface ScaleRow {
 export interface ScaleFigures {
   cli: string
   durationS: number
-  /** Events per second published across the whole network (one topic), split evenly over its nodes. */
-  networkRate: number
-  /** Node processes started at a time. */
+  idleS: number
+  /** Events per second per node (the network publishes N × this, on one topic). */
+  ratePerNode: number
+  /** Nodes started at a time. */
   startBatch: number
+  /** `--nodes-per-process` given to the testnet (0: its automatic choice). */
+  nodesPerProcess: number
+  /** Wall-clock limit of one size. */
+  sizeTimeoutS: number
   rows: ScaleRow[]
   largestFullDelivery: number | null
 }
 
 const TICKS = 100 // USER_HZ on Linux
-/** Node processes started at a time: each takes ~1 s of CPU to load, so all at once stall 2 cores. */
-const START_BATCH = 10
+/** Nodes started at a time: the testnet's default beyond 16 nodes. */
+const START_BATCH = 25
 
-function descendants(root: number): number[] {
-  const parents = new Map<number, number>()
+function childrenByParent(): Map<number, number[]> {
+  const byParent = new Map<number, number[]>()
   for (const entry of readdirSync('/proc')) {
     const pid = Number(entry)
     if (!Number.isInteger(pid)) continue
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
-      parents.set(pid, ppid)
+      byParent.set(ppid, [...(byParent.get(ppid) ?? []), pid])
     } catch {}
   }
+  return byParent
+}
+
+function descendants(root: number): number[] {
+  const byParent = childrenByParent()
   const out: number[] = []
   const queue = [root]
-  while (queue.length > 0) {
-    const p = queue.shift() as number
-    for (const [pid, ppid] of parents) {
-      if (ppid === p) {
-        out.push(pid)
-        queue.push(pid)
-      }
+  for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
+    for (const pid of byParent.get(p) ?? []) {
+      out.push(pid)
+      queue.push(pid)
     }
   }
   return out
@@ -75,7 +100,7 @@ function procSample(pid: number): { rssKb: number; ticks: number } | undefined {
     const rssKb = Number(status.match(/VmRSS:\s+(\d+)/)?.[1] ?? 0)
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    // utime, stime, cutime, cstime are fields 14-17 (1-based) of /proc/pid/stat
+    // utime, stime are fields 14-15 (1-based) of /proc/pid/stat: every thread of the process
     const ticks = Number(fields[11]) + Number(fields[12])
     return { rssKb, ticks }
   } catch {
@@ -83,161 +108,264 @@ function procSample(pid: number): { rssKb: number; ticks: number } | undefined {
   }
 }
 
+/** CPU (ticks, every node process so far) and RSS at one moment. */
+interface TreeSample {
+  atMs: number
+  ticks: number
+  rssKb: number
+}
+
+/** CPU ms used by the node processes between two moments (epoch ms), from the nearest samples inside. */
+export function cpuMsBetween(samples: readonly TreeSample[], fromMs: number, toMs: number): number | null {
+  const inside = samples.filter((s) => s.atMs >= fromMs && s.atMs <= toMs)
+  const first = inside[0]
+  const last = inside[inside.length - 1]
+  if (first === undefined || last === undefined || last.atMs - first.atMs < 500) return null
+  // Scaled to the whole window: the samples start up to a second late and end up to a second early.
+  return ((last.ticks - first.ticks) * (1000 / TICKS) * (toMs - fromMs)) / (last.atMs - first.atMs)
+}
+
+interface TestnetJson {
+  ok: boolean
+  totals: {
+    published: number
+    expected: number
+    delivered: number
+    deliveredRatio: number
+    latencyMs: { p50: number | null; p99: number | null; max: number | null }
+    peersPerNode: { min: number | null; median: number | null; max: number | null }
+  }
+  checks: Array<{ name: string; ok: boolean; detail: string }>
+  nodes: Array<{ everReady: boolean }>
+  scenarioOutcome: {
+    meshFormedMs?: number
+    timeline?: {
+      t0: number
+      readyAtMs?: number
+      meshAtMs?: number
+      idle?: { fromMs: number; toMs: number }
+      publish?: { fromMs: number; toMs: number }
+    }
+  }
+}
+
 /**
- * Runs apps/testnet's CLI at each size (`--nodes N --json file`), sampling the RSS and CPU of its
- * node processes from /proc. Stops early when a size fails to start or memory would run out.
+ * Runs apps/testnet's CLI at each size (`--nodes N --idle S --json file`, QUIC, one topic, the
+ * library's production timings), sampling the CPU and RSS of its node processes from /proc every
+ * second, and reads the idle and publishing windows from the report's timeline. Sizes after the
+ * first that does not deliver every event (or does not finish within `sizeTimeoutS`) are not run:
+ * a bigger network on the same machine only fails slower.
  */
 export async function runScaleBench({
   repoRoot,
   sizes,
   durationS,
-  networkRate,
-  maxNodes = 128,
+  idleS,
+  ratePerNode,
+  nodesPerProcess = 0,
+  sizeTimeoutS = 900,
   log = () => {},
 }: {
   repoRoot: string
   sizes: number[]
   durationS: number
-  networkRate: number
-  /** The testnet CLI's own upper bound on --nodes. */
-  maxNodes?: number
+  idleS: number
+  ratePerNode: number
+  nodesPerProcess?: number
+  sizeTimeoutS?: number
   log?: (line: string) => void
 }): Promise<ScaleFigures> {
   const cli = join(repoRoot, 'apps', 'testnet', 'dist', 'cli.js')
   const rows: ScaleRow[] = []
   let stop: string | undefined
-  let lastPerNodeMb = 0
+  let previous: ScaleRow | undefined
   for (const nodes of sizes) {
+    if (stop === undefined && !existsSync(cli)) stop = `apps/testnet is not built (${cli})`
+    const perNodeMb = previous?.rssPerNodeMb ?? 0
+    const needMb = perNodeMb * nodes * 1.2
+    if (stop === undefined && needMb > freemem() / 1024 / 1024)
+      stop = `needs ~${Math.round(needMb)} MB, ${Math.round(freemem() / 1024 / 1024)} MB free`
     if (stop !== undefined) {
       rows.push({ nodes, status: `not run: ${stop}` })
       continue
     }
-    if (!existsSync(cli)) {
-      stop = `apps/testnet is not built (${cli})`
-      rows.push({ nodes, status: `not run: ${stop}` })
-      continue
-    }
-    if (nodes > maxNodes) {
-      rows.push({ nodes, status: `not run: the testnet CLI accepts at most --nodes ${maxNodes}` })
-      continue
-    }
-    const needMb = lastPerNodeMb * nodes * 1.2
-    if (needMb > freemem() / 1024 / 1024) {
-      stop = `needs ~${Math.round(needMb)} MB, ${Math.round(freemem() / 1024 / 1024)} MB free`
-      rows.push({ nodes, status: `not run: ${stop}` })
-      continue
-    }
-    // The traffic stays the same at every size (each delivery costs CPU on one machine: a per-node
-    // rate would grow the work with N squared); the nodes run the library's production timings.
-    const rate = Math.max(0.1, Math.round((networkRate / nodes) * 100) / 100)
-    log(`scale: testnet of ${nodes} node processes (${durationS} s at ${rate}/s per node, one topic)`)
-    const json = join(tmpdir(), `depin-bench-scale-${process.pid}-${nodes}.json`)
-    rmSync(json, { force: true })
-    const started = performance.now()
-    const child = spawn(
-      process.execPath,
-      [
-        cli,
-        '--nodes',
-        String(nodes),
-        '--duration',
-        String(durationS),
-        '--rate',
-        String(rate),
-        '--topics',
-        '1',
-        '--timings',
-        'production',
-        '--start-batch',
-        String(START_BATCH),
-        '--intruders',
-        '0',
-        '--plain',
-        '--json',
-        json,
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
+    log(
+      `scale: testnet of ${nodes} nodes (${idleS} s idle, ${durationS} s at ${ratePerNode}/s per node = ${(nodes * ratePerNode).toFixed(2)}/s, one topic)`,
     )
-    let stderr = ''
-    child.stderr?.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-2_000)
-    })
-    const lastTicks = new Map<number, number>()
-    let peakRssKb = 0
-    let processes = 0
-    const sampleTree = (): void => {
-      if (child.pid === undefined) return
-      let rssKb = 0
-      const pids = descendants(child.pid)
-      processes = Math.max(processes, pids.length)
-      for (const pid of [child.pid, ...pids]) {
-        const s = procSample(pid)
-        if (s === undefined) continue
-        if (pid !== child.pid) rssKb += s.rssKb
-        lastTicks.set(pid, s.ticks)
-      }
-      peakRssKb = Math.max(peakRssKb, rssKb)
-    }
-    const sampler = setInterval(sampleTree, 1_000)
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
-    clearInterval(sampler)
-    const runMs = performance.now() - started
-    let ticks = 0
-    for (const t of lastTicks.values()) ticks += t
-    if (!existsSync(json)) {
-      stop = `testnet of ${nodes} exited ${code} without a report: ${stderr.trim().split('\n').at(-1) ?? ''}`
-      rows.push({ nodes, status: `failed: ${stop}`, runMs })
-      continue
-    }
-    const report = JSON.parse(readFileSync(json, 'utf8')) as {
-      ok: boolean
-      totals: {
-        published: number
-        expected: number
-        delivered: number
-        deliveredRatio: number
-        latencyMs: { p50: number | null; p99: number | null; max: number | null }
-      }
-      checks: Array<{ name: string; ok: boolean; detail: string }>
-      nodes: Array<{ everReady: boolean }>
-    }
-    rmSync(json, { force: true })
-    const nodeProcesses = Math.max(1, report.nodes.length)
-    const row: ScaleRow = {
-      nodes,
-      status: 'ran',
-      ok: report.ok,
-      deliveredRatio: report.totals.deliveredRatio,
-      published: report.totals.published,
-      expected: report.totals.expected,
-      delivered: report.totals.delivered,
-      p50Ms: report.totals.latencyMs.p50,
-      p99Ms: report.totals.latencyMs.p99,
-      maxMs: report.totals.latencyMs.max,
-      processes,
-      rssPerNodeMb: peakRssKb / 1024 / nodeProcesses,
-      rssTotalPeakMb: peakRssKb / 1024,
-      cpuCoresAvg: ticks / TICKS / (runMs / 1000),
-      runMs,
-      // The testnet's details can list every unheard pair; keep the gist.
-      failedChecks: report.checks
-        .filter((c) => !c.ok)
-        .map((c) => `${c.name}: ${c.detail.length > 240 ? `${c.detail.slice(0, 240)}…` : c.detail}`),
+    const row = await runOneSize({ cli, nodes, durationS, idleS, ratePerNode, nodesPerProcess, sizeTimeoutS })
+    if (row.rssTotalPeakMb !== undefined) {
+      row.marginalRssMb =
+        previous?.rssTotalPeakMb === undefined
+          ? row.rssTotalPeakMb / nodes
+          : (row.rssTotalPeakMb - previous.rssTotalPeakMb) / (nodes - previous.nodes)
     }
     rows.push(row)
-    lastPerNodeMb = row.rssPerNodeMb ?? 0
-    log(
-      `scale ${nodes}: ok=${row.ok} delivered ${(100 * (row.deliveredRatio ?? 0)).toFixed(2)}% p99 ${row.p99Ms} ms, ${row.rssPerNodeMb?.toFixed(0)} MB/node, ${row.cpuCoresAvg?.toFixed(2)} cores`,
-    )
-    if (!report.nodes.every((n) => n.everReady)) stop = `not every node of ${nodes} became ready`
+    if (row.status === 'ran') {
+      previous = row
+      log(
+        `scale ${nodes}: ok=${row.ok} delivered ${(100 * (row.deliveredRatio ?? 0)).toFixed(2)}% p99 ${row.p99Ms} ms, ready ${row.allReadyMs} ms, mesh ${row.meshMs} ms, ${row.rssPerNodeMb?.toFixed(1)} MB/node, idle ${row.idleCpuMsPerNodeS?.toFixed(2)} ms/s/node`,
+      )
+    }
+    if (row.status !== 'ran') stop = `N = ${nodes} ${row.status}`
+    else if (row.deliveredRatio !== 1 || row.ok !== true)
+      stop = `N = ${nodes} did not deliver every event (${(row.failedChecks ?? []).join('; ').slice(0, 200)})`
   }
   const full = rows.filter((r) => r.status === 'ran' && r.deliveredRatio === 1).map((r) => r.nodes)
   return {
     cli: 'apps/testnet/dist/cli.js',
     durationS,
-    networkRate,
+    idleS,
+    ratePerNode,
     startBatch: START_BATCH,
+    nodesPerProcess,
+    sizeTimeoutS,
     rows,
     largestFullDelivery: full.length > 0 ? Math.max(...full) : null,
   }
+}
+
+async function runOneSize({
+  cli,
+  nodes,
+  durationS,
+  idleS,
+  ratePerNode,
+  nodesPerProcess,
+  sizeTimeoutS,
+}: {
+  cli: string
+  nodes: number
+  durationS: number
+  idleS: number
+  ratePerNode: number
+  nodesPerProcess: number
+  sizeTimeoutS: number
+}): Promise<ScaleRow> {
+  const json = join(tmpdir(), `depin-bench-scale-${process.pid}-${nodes}.json`)
+  rmSync(json, { force: true })
+  const started = performance.now()
+  const child = spawn(
+    process.execPath,
+    [
+      cli,
+      ...['--nodes', String(nodes), '--duration', String(durationS), '--idle', String(idleS)],
+      ...['--rate', String(ratePerNode), '--topics', '1', '--transport', 'quic'],
+      ...['--timings', 'production', '--start-batch', String(START_BATCH), '--intruders', '0'],
+      ...['--nodes-per-process', String(nodesPerProcess), '--plain', '--json', json],
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  )
+  let stderr = ''
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-2_000)
+  })
+  // Ticks of every node process seen, kept after it exits, so the sum never goes back.
+  const ticksByPid = new Map<number, number>()
+  const samples: TreeSample[] = []
+  let peakRssKb = 0
+  let processes = 0
+  const sampleTree = (): void => {
+    if (child.pid === undefined) return
+    let rssKb = 0
+    const pids = descendants(child.pid)
+    processes = Math.max(processes, pids.length)
+    for (const pid of pids) {
+      const s = procSample(pid)
+      if (s === undefined) continue
+      rssKb += s.rssKb
+      ticksByPid.set(pid, s.ticks)
+    }
+    let ticks = 0
+    for (const t of ticksByPid.values()) ticks += t
+    samples.push({ atMs: Date.now(), ticks, rssKb })
+    peakRssKb = Math.max(peakRssKb, rssKb)
+  }
+  const sampler = setInterval(sampleTree, 1_000)
+  // Past the deadline the testnet is asked to stop (SIGTERM: it stops its nodes and still reports).
+  const deadline = setTimeout(() => child.kill('SIGTERM'), sizeTimeoutS * 1000)
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
+  clearInterval(sampler)
+  clearTimeout(deadline)
+  const runMs = performance.now() - started
+  const timedOut = runMs >= sizeTimeoutS * 1000
+  if (!existsSync(json)) {
+    return {
+      nodes,
+      status: `failed: the testnet exited ${code} without a report: ${stderr.trim().split('\n').at(-1) ?? ''}`,
+      runMs,
+    }
+  }
+  const report = JSON.parse(readFileSync(json, 'utf8')) as TestnetJson
+  rmSync(json, { force: true })
+  const timeline = report.scenarioOutcome.timeline
+  const window = (w: { fromMs: number; toMs: number } | undefined): number | null => {
+    if (timeline === undefined || w === undefined) return null
+    const cpuMs = cpuMsBetween(samples, timeline.t0 + w.fromMs, timeline.t0 + w.toMs)
+    return cpuMs === null ? null : cpuMs / ((w.toMs - w.fromMs) / 1000) / nodes
+  }
+  const idleCpu = window(timeline?.idle)
+  const busyCpu = window(timeline?.publish)
+  const publishS = timeline?.publish === undefined ? 0 : (timeline.publish.toMs - timeline.publish.fromMs) / 1000
+  const lastTicks = samples[samples.length - 1]?.ticks ?? 0
+  return {
+    nodes,
+    status: timedOut ? `stopped after the ${sizeTimeoutS} s limit` : 'ran',
+    ok: report.ok,
+    deliveredRatio: report.totals.deliveredRatio,
+    published: report.totals.published,
+    expected: report.totals.expected,
+    delivered: report.totals.delivered,
+    p50Ms: report.totals.latencyMs.p50,
+    p99Ms: report.totals.latencyMs.p99,
+    maxMs: report.totals.latencyMs.max,
+    peers: report.totals.peersPerNode,
+    allReadyMs: timeline?.readyAtMs ?? null,
+    meshMs: report.scenarioOutcome.meshFormedMs ?? null,
+    processes,
+    rssPerNodeMb: peakRssKb / 1024 / nodes,
+    rssTotalPeakMb: peakRssKb / 1024,
+    idleCpuMsPerNodeS: idleCpu,
+    busyCpuMsPerNodeS: busyCpu,
+    cpuPerDeliveryUs:
+      idleCpu === null || busyCpu === null || report.totals.delivered === 0
+        ? null
+        : ((busyCpu - idleCpu) * nodes * publishS * 1000) / report.totals.delivered,
+    cpuCoresAvg: (lastTicks / TICKS) / (runMs / 1000),
+    runMs,
+    // The testnet's details can list every unheard pair; keep the gist.
+    failedChecks: report.checks
+      .filter((c) => !c.ok)
+      .map((c) => `${c.name}: ${c.detail.length > 240 ? `${c.detail.slice(0, 240)}…` : c.detail}`),
+  }
+}
+
+/** The scale chart: cost and latency against N (one panel per figure), as PNG bytes. */
+export function scaleChartPng(figures: ScaleFigures): Buffer {
+  const ran = figures.rows.filter((r) => r.status === 'ran')
+  const value = (v: number | null | undefined): number => (v === null || v === undefined ? Number.NaN : v)
+  return lineChartPng(
+    `depin pubsub testnet scale, ${figures.ratePerNode}/s per node, QUIC`,
+    'nodes',
+    ran.map((r) => r.nodes),
+    [
+      { name: 'delivered %', colour: [30, 130, 60], values: ran.map((r) => 100 * value(r.deliveredRatio)) },
+      { name: 'p99 ms', colour: [200, 60, 40], values: ran.map((r) => value(r.p99Ms)) },
+      { name: 'RSS per node MB', colour: [40, 90, 200], values: ran.map((r) => value(r.rssPerNodeMb)) },
+      {
+        name: 'idle CPU per node ms/s',
+        colour: [140, 60, 170],
+        values: ran.map((r) => value(r.idleCpuMsPerNodeS)),
+      },
+      {
+        name: 'busy CPU per node ms/s',
+        colour: [200, 130, 20],
+        values: ran.map((r) => value(r.busyCpuMsPerNodeS)),
+      },
+      {
+        name: 'time to mesh s',
+        colour: [90, 90, 90],
+        values: ran.map((r) => value(r.meshMs) / 1000),
+      },
+    ],
+  )
 }

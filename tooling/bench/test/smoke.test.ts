@@ -6,6 +6,7 @@ import { runGaterBench } from '../../../packages/gater/bench/gater-bench.js'
 import { markdown } from '../src/format.js'
 import { SECTIONS, SMOKE } from '../src/profiles.js'
 import { runBench } from '../src/run.js'
+import { type ScaleFigures, scaleChartPng } from '../src/scale-bench.js'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 const isNumber = (v: unknown): boolean => typeof v === 'number' && !Number.isNaN(v)
@@ -72,6 +73,10 @@ describe('bench smoke', () => {
     expect(row?.status).toBe('ran')
     expect(isNumber(row?.deliveredRatio)).toBe(true)
     expect(isNumber(row?.rssPerNodeMb)).toBe(true)
+    expect(isNumber(row?.allReadyMs)).toBe(true)
+    expect(isNumber(row?.meshMs)).toBe(true)
+    expect(row?.processes).toBe(2) // four nodes, two per host process
+    expect(scaleChartPng(results.scale as ScaleFigures).subarray(1, 4).toString()).toBe('PNG')
 
     expect(isNumber(results.memory?.idle.rssMaxMb)).toBe(true)
     expect(results.memory?.busy.published).toBeGreaterThan(0)

@@ -1,4 +1,4 @@
-import { type ChartSeries, lineChartPng } from './chart.js'
+import { type ChartSeries, lineChartPng } from '@depin/test-utils/chart'
 import { createLoopbackNetwork } from './network.js'
 import { createTraffic } from './traffic.js'
 
