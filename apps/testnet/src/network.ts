@@ -234,7 +234,7 @@ export class Network {
       size: this.options.size,
       metricsPort,
       // Every report crosses IPC (and lists every sender): fewer of them in large networks.
-      statsIntervalMs: Math.max(500, 5 * this.options.nodes),
+      statsIntervalMs: Math.max(1_000, 5 * this.options.nodes),
       ...(this.options.degree === undefined
         ? {}
         : { node: degreeSettings(this.options.degree, this.options.timings) }),

@@ -52,6 +52,7 @@ export class NodeRunner {
   private readonly phases = new Map<number, PhaseCounts>()
   private readonly seen = new Map<string, Set<number>>() // `${phase}|${sender}|${topic}` -> seqs
   private latencies: Record<number, number[]> = {}
+  private readonly changedPhases = new Set<number>()
   private db: Database | undefined
   private config: ChildConfig | undefined
   private publishTimers: NodeJS.Timeout[] = []
@@ -120,7 +121,9 @@ export class NodeRunner {
     })
   }
 
+  /** Counts of `phase`, marked to be reported (every caller changes them). */
   private counts(phase: number): PhaseCounts {
+    this.changedPhases.add(phase)
     let c = this.phases.get(phase)
     if (c === undefined) {
       c = { sent: {}, received: {}, duplicates: 0, publishErrors: 0 }
@@ -179,6 +182,7 @@ export class NodeRunner {
       this.db?.publish(topic, payload).catch(() => {
         c.sent[topic] = (c.sent[topic] ?? 1) - 1
         c.publishErrors++
+        this.changedPhases.add(command.id)
       })
     }
     // The first event at a random point of the first interval: nodes that share a thread (or a
@@ -205,8 +209,14 @@ export class NodeRunner {
     const db = this.db
     if (db === undefined) return
     const m = db.metrics()
+    // Only the phases whose counts changed since the last report: the parent keeps the rest, and at
+    // a thousand nodes resending every phase's per-sender counts is megabytes a second.
     const phasesOut: Record<number, PhaseCounts> = {}
-    for (const [id, c] of this.phases) phasesOut[id] = c
+    for (const id of this.changedPhases) {
+      const c = this.phases.get(id)
+      if (c !== undefined) phasesOut[id] = c
+    }
+    this.changedPhases.clear()
     this.init.send({
       type: 'stats',
       ready: db.isReady(),

@@ -90,6 +90,12 @@ export interface DepinNode extends TypedEventTarget<DepinNodeEvents> {
    * (before it, the host admits nobody). The gater's own start/stop stay with its owner.
    */
   joinDatabase(databaseName: string, gater: RegistryGater): Promise<DatabaseMembership>
+  /**
+   * Connected peers, by PeerId string. Read from the open connections' own PeerIds: libp2p's
+   * `getPeers()` parses every PeerId back from its string (a base58 decode and a public key per peer
+   * per call), which at 50 peers cost more than the rest of an idle node.
+   */
+  peers(): Map<string, PeerId>
   /** Readiness, peers, bootstrap and rendezvous counters, as a plain object. */
   metrics(): NodeMetrics
   /** Stops everything: loops, timers, listeners, sockets. Idempotent. */
@@ -392,11 +398,20 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
     }
   }
 
+  peers(): Map<string, PeerId> {
+    const peers = new Map<string, PeerId>()
+    for (const connection of this.libp2p.getConnections()) {
+      const peer = connection.remotePeer
+      peers.set(peer.toString(), peer)
+    }
+    return peers
+  }
+
   metrics(): NodeMetrics {
     const c = this.counters
     return {
       ready: this.ready,
-      peers: this.libp2p.getPeers().length,
+      peers: this.peers().size,
       usablePeers: this.usablePeers.size,
       connectionsRefused: c.connectionsRefused,
       accountability: this.accountability.metrics(),
@@ -498,7 +513,7 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
   private databasePeers(gaters: Map<RegistryGater, number>): number {
     const target = this.config.rendezvous.targetPeers
     let count = 0
-    for (const peer of this.libp2p.getPeers()) {
+    for (const peer of this.peers().values()) {
       for (const gater of gaters.keys()) {
         if (gater.isAuthorizedCached(peer)) {
           count++

@@ -80,6 +80,10 @@ test('an admitted peer makes the node ready once identify completed on its conne
   await identified
   expect(ready.detail.peers).toBe(1)
   expect(client.node.metrics()).toMatchObject({ ready: true, usablePeers: 1, connectionsRefused: 0 })
+  // Connected peers, one entry per peer (TCP and QUIC connections to the same peer count once).
+  expect([...client.node.peers().keys()]).toEqual([boot.node.peerId.toString()])
+  expect(client.node.peers().get(boot.node.peerId.toString())?.equals(boot.node.peerId)).toBe(true)
+  expect(client.node.metrics().peers).toBe(1)
   await waitFor(() => client.node.metrics().bootstrapSuccesses === 1, { message: 'the bootstrap success' })
   // The bootstrap node counts its inbound peer too.
   await waitFor(() => boot.node.isReady(), { message: 'the bootstrap node ready' })

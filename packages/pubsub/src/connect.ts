@@ -152,7 +152,7 @@ export async function connect(config: DatabaseConfig): Promise<Database> {
       topicPeers: messaging.topicPeers.bind(messaging),
       isReady: () => node.isReady(),
       waitUntilReady: (options?: Parameters<Database['waitUntilReady']>[0]) => node.waitUntilReady(options),
-      peers: () => node.libp2p.getPeers().map((peer) => peer.toString()),
+      peers: () => [...node.peers().keys()],
       multiaddrs: () => node.libp2p.getMultiaddrs().map((addr) => addr.toString()),
       metrics,
       metricsUrl,

@@ -156,7 +156,7 @@ export function markdown(r: BenchResults): string {
   if (r.scale !== undefined) {
     const sc = r.scale
     parts.push(
-      `## Scale: apps/testnet, N nodes on this machine (${sc.idleS} s idle, then ${sc.durationS} s of publishing at ${sc.ratePerNode} events/s per node on one topic; QUIC; \`--timings production\`; ${sc.startBatch} nodes started at a time; \`--nodes-per-process ${sc.nodesPerProcess}\`${sc.nodesPerProcess === 0 ? ' (automatic)' : ''}; at most ${sc.sizeTimeoutS} s per size)`,
+      `## Scale: apps/testnet, N nodes on this machine (${sc.idleS} s idle, then ${sc.durationS} s of publishing, ${sc.networkRate} events/s across the network on one topic; QUIC; \`--timings production\`; ${sc.startBatch} nodes started at a time; \`--nodes-per-process ${sc.nodesPerProcess}\`${sc.nodesPerProcess === 0 ? ' (automatic)' : ''}; at most ${sc.sizeTimeoutS} s per size)`,
     )
     parts.push(
       table(
@@ -195,7 +195,7 @@ export function markdown(r: BenchResults): string {
       ),
     )
     parts.push(
-      `Largest N where every event reached every subscriber: **${sc.largestFullDelivery ?? 'none'}**. Marginal RSS: the slope of the summed peak RSS from the previous size. CPU per delivery: CPU over the idle rate while publishing, divided by the deliveries.`,
+      `Largest N where every event reached every subscriber: **${sc.largestFullDelivery ?? 'none'}**. Marginal RSS: the slope of the summed peak RSS from the previous size. Idle CPU: over the second half of the quiet window (the first half still carries the start). CPU per delivery: CPU over the idle rate while publishing, divided by the deliveries.`,
     )
   }
   if (r.memory !== undefined) {

@@ -7,6 +7,8 @@ import { lineChartPng } from '@depin/test-utils/chart'
 /** One testnet size. */
 export interface ScaleRow {
   nodes: number
+  /** Events per second each node published (the network rate over N, at least 0.001). */
+  ratePerNode?: number
   /** 'ran', or why this size was not run. */
   status: string
   /** The testnet's own verdict (every node ready, every counted event at every subscriber, mesh formed). */
@@ -34,7 +36,7 @@ export interface ScaleRow {
    * (for the first size, its RSS per node).
    */
   marginalRssMb?: number
-  /** CPU of the node processes per node while nothing is published (the idle window), ms/s. */
+  /** CPU of the node processes per node while nothing is published (the second half of the idle window), ms/s. */
   idleCpuMsPerNodeS?: number | null
   /** CPU of the node processes per node while publishing, ms/s. */
   busyCpuMsPerNodeS?: number | null
@@ -51,8 +53,8 @@ export interface ScaleFigures {
   cli: string
   durationS: number
   idleS: number
-  /** Events per second per node (the network publishes N × this, on one topic). */
-  ratePerNode: number
+  /** Events per second published across the whole network (one topic), split evenly over its nodes. */
+  networkRate: number
   /** Nodes started at a time. */
   startBatch: number
   /** `--nodes-per-process` given to the testnet (0: its automatic choice). */
@@ -161,7 +163,7 @@ export async function runScaleBench({
   sizes,
   durationS,
   idleS,
-  ratePerNode,
+  networkRate,
   nodesPerProcess = 0,
   sizeTimeoutS = 900,
   log = () => {},
@@ -170,7 +172,7 @@ export async function runScaleBench({
   sizes: number[]
   durationS: number
   idleS: number
-  ratePerNode: number
+  networkRate: number
   nodesPerProcess?: number
   sizeTimeoutS?: number
   log?: (line: string) => void
@@ -189,6 +191,8 @@ export async function runScaleBench({
       rows.push({ nodes, status: `not run: ${stop}` })
       continue
     }
+    // The testnet takes rates down to 0.001 events/s per node.
+    const ratePerNode = Math.max(0.001, Math.round((networkRate / nodes) * 1000) / 1000)
     log(
       `scale: testnet of ${nodes} nodes (${idleS} s idle, ${durationS} s at ${ratePerNode}/s per node = ${(nodes * ratePerNode).toFixed(2)}/s, one topic)`,
     )
@@ -215,7 +219,7 @@ export async function runScaleBench({
     cli: 'apps/testnet/dist/cli.js',
     durationS,
     idleS,
-    ratePerNode,
+    networkRate,
     startBatch: START_BATCH,
     nodesPerProcess,
     sizeTimeoutS,
@@ -291,7 +295,7 @@ async function runOneSize({
   if (!existsSync(json)) {
     return {
       nodes,
-      status: `failed: the testnet exited ${code} without a report: ${stderr.trim().split('\n').at(-1) ?? ''}`,
+      status: `failed: the testnet exited ${code} without a report: ${firstError(stderr)}`,
       runMs,
     }
   }
@@ -303,12 +307,16 @@ async function runOneSize({
     const cpuMs = cpuMsBetween(samples, timeline.t0 + w.fromMs, timeline.t0 + w.toMs)
     return cpuMs === null ? null : cpuMs / ((w.toMs - w.fromMs) / 1000) / nodes
   }
-  const idleCpu = window(timeline?.idle)
+  // The second half of the quiet window: a network that just formed is still busy with its start
+  // (DHT lookups and routing-table checks of every new connection) for tens of seconds.
+  const idle = timeline?.idle
+  const idleCpu = window(idle === undefined ? undefined : { fromMs: (idle.fromMs + idle.toMs) / 2, toMs: idle.toMs })
   const busyCpu = window(timeline?.publish)
   const publishS = timeline?.publish === undefined ? 0 : (timeline.publish.toMs - timeline.publish.fromMs) / 1000
   const lastTicks = samples[samples.length - 1]?.ticks ?? 0
   return {
     nodes,
+    ratePerNode,
     status: timedOut ? `stopped after the ${sizeTimeoutS} s limit` : 'ran',
     ok: report.ok,
     deliveredRatio: report.totals.deliveredRatio,
@@ -339,12 +347,21 @@ async function runOneSize({
   }
 }
 
+/** The line of a child's stderr that says what went wrong (Node ends a crash with its version). */
+function firstError(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('Node.js v'))
+  return (lines.find((l) => /error|refus|not starting|cannot/i.test(l)) ?? lines.at(-1) ?? '').slice(0, 300)
+}
+
 /** The scale chart: cost and latency against N (one panel per figure), as PNG bytes. */
 export function scaleChartPng(figures: ScaleFigures): Buffer {
   const ran = figures.rows.filter((r) => r.status === 'ran')
   const value = (v: number | null | undefined): number => (v === null || v === undefined ? Number.NaN : v)
   return lineChartPng(
-    `depin pubsub testnet scale, ${figures.ratePerNode}/s per node, QUIC`,
+    `depin pubsub testnet scale, ${figures.networkRate} events/s across the network, QUIC`,
     'nodes',
     ran.map((r) => r.nodes),
     [
