@@ -16,12 +16,13 @@ const { values } = parseArgs({
     only: { type: 'string' },
     'no-nats': { type: 'boolean' },
     out: { type: 'string' },
+    'scale-sizes': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 })
 if (values.help) {
   process.stdout.write(
-    `Usage: node dist/cli.js [--quick] [--only ${SECTIONS.join(',')}] [--no-nats] [--out DIR]\n` +
+    `Usage: node dist/cli.js [--quick] [--only ${SECTIONS.join(',')}] [--no-nats] [--out DIR] [--scale-sizes 50,100,...]\n` +
       'Writes DIR/<date>.json and DIR/<date>.md (DIR defaults to <repo>/bench/results; --quick writes <date>-quick.*;\n' +
       '--only a,b writes a-b-<date>.*), and DIR/<name>-scale.png when the scale section ran.\n',
   )
@@ -36,7 +37,13 @@ if (unknown.length > 0) {
   process.exit(2)
 }
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
-const profile = values.quick ? QUICK : FULL
+const chosen = values.quick ? QUICK : FULL
+const scaleSizes = values['scale-sizes']?.split(',').map((n) => Number(n.trim()))
+if (scaleSizes !== undefined && !scaleSizes.every((n) => Number.isInteger(n) && n >= 2 && n <= 5000)) {
+  process.stderr.write(`--scale-sizes: node counts from 2 to 5000, comma-separated (got "${values['scale-sizes']}")\n`)
+  process.exit(2)
+}
+const profile = scaleSizes === undefined ? chosen : { ...chosen, scale: { ...chosen.scale, sizes: scaleSizes } }
 const started = Date.now()
 const log = (line: string): void => {
   process.stdout.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`)
@@ -55,7 +62,7 @@ const dir = values.out ?? join(repoRoot, 'bench', 'results')
 mkdirSync(dir, { recursive: true })
 // A run of some sections only is named after them, so that it does not replace the day's full run.
 const prefix = values.only === undefined ? '' : `${sections.join('-')}-`
-const base = join(dir, `${prefix}${results.date.slice(0, 10)}${profile === QUICK ? '-quick' : ''}`)
+const base = join(dir, `${prefix}${results.date.slice(0, 10)}${chosen === QUICK ? '-quick' : ''}`)
 writeFileSync(`${base}.json`, `${JSON.stringify(results, null, 2)}\n`)
 writeFileSync(`${base}.md`, md)
 process.stdout.write(`wrote ${base}.json and ${base}.md\n`)
