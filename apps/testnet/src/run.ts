@@ -198,6 +198,9 @@ export async function runTestnet(options: TestnetOptions, hooks: RunHooks): Prom
           .filter((s) => s !== r && Object.keys(r.phases.get(id)?.received[s.peerId] ?? {}).length < topics)
           .map((s) => `${s.label}->${r.label}`),
       )
+      const alone = list
+        .filter((n) => Object.values(n.latest?.topicPeers ?? {}).filter((c) => c > 0).length < topics)
+        .map((n) => `${n.label} (${n.latest?.peers.length ?? 0} peers)`)
       const m = list
         .map((n) => {
           const s = n.latest
@@ -207,7 +210,9 @@ export async function runTestnet(options: TestnetOptions, hooks: RunHooks): Prom
         })
         .join('; ')
       throw err instanceof StepFailed
-        ? new StepFailed(`${err.message} (not heard: ${missing.join(', ')}; ${m})`)
+        ? new StepFailed(
+            `${err.message} (not heard: ${missing.join(', ') || 'none'}; without a peer on every topic: ${alone.join(', ') || 'none'}; ${m})`,
+          )
         : err
     } finally {
       network.setPhase({ type: 'phase', id, mode: 'quiet', rate: 0 }, list)

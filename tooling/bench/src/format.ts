@@ -180,7 +180,9 @@ export function markdown(r: BenchResults): string {
           x.status === 'ran' ? (x.ok ? 'ok' : `not ok: ${(x.failedChecks ?? []).join('; ')}`) : x.status,
           x.deliveredRatio === undefined
             ? '–'
-            : `${(100 * x.deliveredRatio).toFixed(2)}% (${x.delivered}/${x.expected})`,
+            : x.expected === 0
+              ? '– (no measured phase)'
+              : `${(100 * x.deliveredRatio).toFixed(2)}% (${x.delivered}/${x.expected})`,
           x.p50Ms === undefined ? '–' : `${num(x.p50Ms)} / ${num(x.p99Ms)} / ${num(x.maxMs)}`,
           x.peers === undefined ? '–' : `${x.peers.min ?? '–'} / ${x.peers.median ?? '–'} / ${x.peers.max ?? '–'}`,
           num(x.allReadyMs === undefined || x.allReadyMs === null ? x.allReadyMs : x.allReadyMs / 1000, 1),

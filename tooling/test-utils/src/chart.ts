@@ -127,7 +127,7 @@ function formatValue(v: number): string {
 }
 
 /**
- * A PNG line chart: a title, a legend, and one panel per series stacked vertically, each with its
+ * A PNG line chart: a title, a legend (unless `legend: false`), and one panel per series stacked vertically, each with its
  * own y range (series have different units), sharing the x axis `xs` (labelled `xLabel`).
  */
 export function lineChartPng(
@@ -135,6 +135,7 @@ export function lineChartPng(
   xLabel: string,
   xs: readonly number[],
   series: readonly ChartSeries[],
+  { legend = true }: { legend?: boolean } = {},
 ): Buffer {
   const width = 1000
   const panelHeight = 110
@@ -145,9 +146,9 @@ export function lineChartPng(
   const height = top + series.length * (panelHeight + gap) + 50
   const canvas = new Canvas(width, height)
   canvas.text(left, 14, title, AXIS, 3)
-  // Legend.
+  // Legend (each panel is titled too: many series leave it out rather than run off the edge).
   let lx = left
-  for (const s of series) {
+  for (const s of legend ? series : []) {
     canvas.rect(lx, 52, 24, 8, s.colour)
     lx += 32 + canvas.text(lx + 32, 49, s.name, AXIS, 2) + 24
   }
