@@ -175,13 +175,14 @@ export async function runTestnet(options: TestnetOptions, hooks: RunHooks): Prom
       senders,
     )
     const heardAll = (): boolean =>
-      list.every((receiver) =>
-        Object.values(receiver.latest?.topicPeers ?? {}).filter((n) => n > 0).length >= topics &&
-        senders.every((sender) => {
-          if (sender === receiver) return true
-          const byTopic = receiver.phases.get(id)?.received[sender.peerId] ?? {}
-          return Object.keys(byTopic).length >= topics
-        }),
+      list.every(
+        (receiver) =>
+          Object.values(receiver.latest?.topicPeers ?? {}).filter((n) => n > 0).length >= topics &&
+          senders.every((sender) => {
+            if (sender === receiver) return true
+            const byTopic = receiver.phases.get(id)?.received[sender.peerId] ?? {}
+            return Object.keys(byTopic).length >= topics
+          }),
       )
     try {
       const ms = await waitUntil(

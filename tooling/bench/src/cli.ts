@@ -40,10 +40,13 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 const chosen = values.quick ? QUICK : FULL
 const scaleSizes = values['scale-sizes']?.split(',').map((n) => Number(n.trim()))
 if (scaleSizes !== undefined && !scaleSizes.every((n) => Number.isInteger(n) && n >= 2 && n <= 5000)) {
-  process.stderr.write(`--scale-sizes: node counts from 2 to 5000, comma-separated (got "${values['scale-sizes']}")\n`)
+  process.stderr.write(
+    `--scale-sizes: node counts from 2 to 5000, comma-separated (got "${values['scale-sizes']}")\n`,
+  )
   process.exit(2)
 }
-const profile = scaleSizes === undefined ? chosen : { ...chosen, scale: { ...chosen.scale, sizes: scaleSizes } }
+const profile =
+  scaleSizes === undefined ? chosen : { ...chosen, scale: { ...chosen.scale, sizes: scaleSizes } }
 const started = Date.now()
 const log = (line: string): void => {
   process.stdout.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`)

@@ -184,7 +184,9 @@ export function markdown(r: BenchResults): string {
               ? '– (no measured phase)'
               : `${(100 * x.deliveredRatio).toFixed(2)}% (${x.delivered}/${x.expected})`,
           x.p50Ms === undefined ? '–' : `${num(x.p50Ms)} / ${num(x.p99Ms)} / ${num(x.maxMs)}`,
-          x.peers === undefined ? '–' : `${x.peers.min ?? '–'} / ${x.peers.median ?? '–'} / ${x.peers.max ?? '–'}`,
+          x.peers === undefined
+            ? '–'
+            : `${x.peers.min ?? '–'} / ${x.peers.median ?? '–'} / ${x.peers.max ?? '–'}`,
           num(x.allReadyMs === undefined || x.allReadyMs === null ? x.allReadyMs : x.allReadyMs / 1000, 1),
           num(x.meshMs === undefined || x.meshMs === null ? x.meshMs : x.meshMs / 1000, 1),
           x.processes === undefined ? '–' : String(x.processes),

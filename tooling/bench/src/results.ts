@@ -116,11 +116,20 @@ function scaleGoals(r: BenchResults): GoalVerdict[] {
   const missing = `largest N with every event at every subscriber: ${sc.largestFullDelivery ?? 'none'}${notRun === '' ? '' : `; ${notRun}`}`
   const within = (a: number | null | undefined, b: number | null | undefined): boolean =>
     a !== null && a !== undefined && b !== null && b !== undefined && Math.abs(b - a) <= 0.2 * a
-  const marginal = sc.rows.filter((x) => x.status === 'ran' && x.nodes > 100).map((x) => x.marginalRssMb ?? Infinity)
+  const marginal = sc.rows
+    .filter((x) => x.status === 'ran' && x.nodes > 100)
+    .map((x) => x.marginalRssMb ?? Infinity)
   return [
     {
       goal: names[0] as string,
-      status: at1000 === undefined ? (sc.rows.some((x) => x.nodes === 1000) ? 'missed' : 'not measured') : at1000.deliveredRatio === 1 ? 'met' : 'missed',
+      status:
+        at1000 === undefined
+          ? sc.rows.some((x) => x.nodes === 1000)
+            ? 'missed'
+            : 'not measured'
+          : at1000.deliveredRatio === 1
+            ? 'met'
+            : 'missed',
       detail: missing,
     },
     {

@@ -314,9 +314,12 @@ async function runOneSize({
   // The second half of the quiet window: a network that just formed is still busy with its start
   // (DHT lookups and routing-table checks of every new connection) for tens of seconds.
   const idle = timeline?.idle
-  const idleCpu = window(idle === undefined ? undefined : { fromMs: (idle.fromMs + idle.toMs) / 2, toMs: idle.toMs })
+  const idleCpu = window(
+    idle === undefined ? undefined : { fromMs: (idle.fromMs + idle.toMs) / 2, toMs: idle.toMs },
+  )
   const busyCpu = window(timeline?.publish)
-  const publishS = timeline?.publish === undefined ? 0 : (timeline.publish.toMs - timeline.publish.fromMs) / 1000
+  const publishS =
+    timeline?.publish === undefined ? 0 : (timeline.publish.toMs - timeline.publish.fromMs) / 1000
   const lastTicks = samples[samples.length - 1]?.ticks ?? 0
   return {
     nodes,
@@ -342,7 +345,7 @@ async function runOneSize({
       idleCpu === null || busyCpu === null || report.totals.delivered === 0
         ? null
         : ((busyCpu - idleCpu) * nodes * publishS * 1000) / report.totals.delivered,
-    cpuCoresAvg: (lastTicks / TICKS) / (runMs / 1000),
+    cpuCoresAvg: lastTicks / TICKS / (runMs / 1000),
     runMs,
     // The testnet's details can list every unheard pair; keep the gist.
     failedChecks: report.checks

@@ -76,7 +76,11 @@ describe('bench smoke', () => {
     expect(isNumber(row?.allReadyMs)).toBe(true)
     expect(isNumber(row?.meshMs)).toBe(true)
     expect(row?.processes).toBe(2) // four nodes, two per host process
-    expect(scaleChartPng(results.scale as ScaleFigures).subarray(1, 4).toString()).toBe('PNG')
+    expect(
+      scaleChartPng(results.scale as ScaleFigures)
+        .subarray(1, 4)
+        .toString(),
+    ).toBe('PNG')
 
     expect(isNumber(results.memory?.idle.rssMaxMb)).toBe(true)
     expect(results.memory?.busy.published).toBeGreaterThan(0)
