@@ -119,31 +119,24 @@ function scaleGoals(r: BenchResults): GoalVerdict[] {
   const marginal = sc.rows
     .filter((x) => x.status === 'ran' && x.nodes > 100)
     .map((x) => x.marginalRssMb ?? Infinity)
+  // Without the rows a goal needs: missed if N = 1000 was asked for (it did not run), else not measured.
+  const verdict = (measured: boolean, ok: () => boolean): GoalVerdict['status'] =>
+    !measured ? (sc.rows.some((x) => x.nodes === 1000) ? 'missed' : 'not measured') : ok() ? 'met' : 'missed'
   return [
     {
       goal: names[0] as string,
-      status:
-        at1000 === undefined
-          ? sc.rows.some((x) => x.nodes === 1000)
-            ? 'missed'
-            : 'not measured'
-          : at1000.deliveredRatio === 1
-            ? 'met'
-            : 'missed',
+      status: verdict(at1000 !== undefined, () => at1000?.deliveredRatio === 1),
       detail: missing,
     },
     {
       goal: names[1] as string,
-      status:
-        at100 === undefined || at1000 === undefined
-          ? sc.rows.some((x) => x.nodes === 1000)
-            ? 'missed'
-            : 'not measured'
-          : within(at100.rssPerNodeMb, at1000.rssPerNodeMb) &&
-              within(at100.idleCpuMsPerNodeS, at1000.idleCpuMsPerNodeS) &&
-              marginal.every((m) => m <= 15)
-            ? 'met'
-            : 'missed',
+      status: verdict(
+        at100 !== undefined && at1000 !== undefined,
+        () =>
+          within(at100?.rssPerNodeMb, at1000?.rssPerNodeMb) &&
+          within(at100?.idleCpuMsPerNodeS, at1000?.idleCpuMsPerNodeS) &&
+          marginal.every((m) => m <= 15),
+      ),
       detail: sc.rows
         .filter((x) => x.status === 'ran')
         .map(
@@ -154,14 +147,7 @@ function scaleGoals(r: BenchResults): GoalVerdict[] {
     },
     {
       goal: names[2] as string,
-      status:
-        at1000 === undefined
-          ? sc.rows.some((x) => x.nodes === 1000)
-            ? 'missed'
-            : 'not measured'
-          : (at1000.p99Ms ?? Infinity) < 1000
-            ? 'met'
-            : 'missed',
+      status: verdict(at1000 !== undefined, () => (at1000?.p99Ms ?? Infinity) < 1000),
       detail: at1000 === undefined ? missing : `p99 ${at1000.p99Ms} ms`,
     },
   ]
