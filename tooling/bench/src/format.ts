@@ -199,7 +199,7 @@ export function markdown(r: BenchResults): string {
       ),
     )
     parts.push(
-      `Largest N where every event reached every subscriber: **${sc.largestFullDelivery ?? 'none'}**. Marginal RSS: the slope of the summed peak RSS from the previous size. Idle CPU: over the second half of the quiet window (the first half still carries the start). CPU per delivery: CPU over the idle rate while publishing, divided by the deliveries.`,
+      `Largest N where every event reached every subscriber: **${sc.largestFullDelivery ?? 'none'}**. Marginal RSS: the slope of the summed peak RSS from the previous size. Idle CPU: over the last 30 s of the quiet window (at most its second half; before that the network is still busy with its start). CPU per delivery: CPU over the idle rate while publishing, divided by the deliveries.`,
     )
   }
   if (r.memory !== undefined) {

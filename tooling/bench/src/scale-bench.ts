@@ -36,7 +36,7 @@ export interface ScaleRow {
    * (for the first size, its RSS per node).
    */
   marginalRssMb?: number
-  /** CPU of the node processes per node while nothing is published (the second half of the idle window), ms/s. */
+  /** CPU of the node processes per node while nothing is published (the last 30 s of the idle window, at most its second half), ms/s. */
   idleCpuMsPerNodeS?: number | null
   /** CPU of the node processes per node while publishing, ms/s. */
   busyCpuMsPerNodeS?: number | null
@@ -66,6 +66,8 @@ export interface ScaleFigures {
 }
 
 const TICKS = 100 // USER_HZ on Linux
+/** Idle CPU is read over the end of the quiet window, this long at most. */
+const IDLE_WINDOW_MS = 30_000
 /** The next size runs only if this one delivered at least this share and formed its mesh. */
 const MIN_RATIO_TO_GO_ON = 0.95
 /** Nodes started at a time: the testnet's default beyond 16 nodes. */
@@ -311,11 +313,14 @@ async function runOneSize({
     const cpuMs = cpuMsBetween(samples, timeline.t0 + w.fromMs, timeline.t0 + w.toMs)
     return cpuMs === null ? null : cpuMs / ((w.toMs - w.fromMs) / 1000) / nodes
   }
-  // The second half of the quiet window: a network that just formed is still busy with its start
-  // (DHT lookups and routing-table checks of every new connection) for tens of seconds.
+  // The end of the quiet window (its last 30 s, at most its second half): a network that just formed
+  // is still busy with its start (connections, DHT lookups, routing-table checks) for minutes at 100
+  // nodes on two cores.
   const idle = timeline?.idle
   const idleCpu = window(
-    idle === undefined ? undefined : { fromMs: (idle.fromMs + idle.toMs) / 2, toMs: idle.toMs },
+    idle === undefined
+      ? undefined
+      : { fromMs: Math.max((idle.fromMs + idle.toMs) / 2, idle.toMs - IDLE_WINDOW_MS), toMs: idle.toMs },
   )
   const busyCpu = window(timeline?.publish)
   const publishS =
