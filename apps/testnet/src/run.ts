@@ -1,3 +1,4 @@
+import { hasTopicPeers, heard, probeRate, probeSenders } from './mesh-check.js'
 import { Network, type NodeHandle } from './network.js'
 import type { TestnetOptions } from './options.js'
 import { choosePlacement } from './placement.js'
@@ -34,30 +35,6 @@ export interface RunHooks {
 }
 
 class StepFailed extends Error {}
-
-/** Most members that send probe events in a mesh check (beyond, a sample of them). */
-export const MESH_PROBE_SENDERS = 100
-/**
- * Probe deliveries per second the whole network spends on a mesh check: each costs every receiver a
- * signature check and a forward (~0.3 ms of CPU), so a faster rate would leave a backlog that
- * delays the counted events behind it (p50 of 23 s at N = 100 when every node probed every 5 s).
- */
-export const PROBE_DELIVERIES_PER_S = 1_000
-
-/** The members that probe: all up to {@link MESH_PROBE_SENDERS}, else that many spread evenly (first and last included). */
-export function probeSenders<T>(members: readonly T[]): T[] {
-  const n = members.length
-  if (n <= MESH_PROBE_SENDERS) return [...members]
-  return Array.from(
-    { length: MESH_PROBE_SENDERS },
-    (_, i) => members[Math.round((i * (n - 1)) / (MESH_PROBE_SENDERS - 1))] as T,
-  )
-}
-
-/** Probe rounds per second per sender so that the network delivers about {@link PROBE_DELIVERIES_PER_S} probes a second. */
-export function probeRate(senders: number, topics: number, members: number): number {
-  return Math.min(4, Math.max(0.001, PROBE_DELIVERIES_PER_S / (senders * topics * Math.max(1, members - 1))))
-}
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -177,12 +154,8 @@ export async function runTestnet(options: TestnetOptions, hooks: RunHooks): Prom
     const heardAll = (): boolean =>
       list.every(
         (receiver) =>
-          Object.values(receiver.latest?.topicPeers ?? {}).filter((n) => n > 0).length >= topics &&
-          senders.every((sender) => {
-            if (sender === receiver) return true
-            const byTopic = receiver.phases.get(id)?.received[sender.peerId] ?? {}
-            return Object.keys(byTopic).length >= topics
-          }),
+          hasTopicPeers(receiver, topics) &&
+          senders.every((sender) => sender === receiver || heard(receiver, sender, id, topics)),
       )
     try {
       const ms = await waitUntil(
@@ -195,12 +168,10 @@ export async function runTestnet(options: TestnetOptions, hooks: RunHooks): Prom
       return ms
     } catch (err) {
       const missing = list.flatMap((r) =>
-        senders
-          .filter((s) => s !== r && Object.keys(r.phases.get(id)?.received[s.peerId] ?? {}).length < topics)
-          .map((s) => `${s.label}->${r.label}`),
+        senders.filter((s) => s !== r && !heard(r, s, id, topics)).map((s) => `${s.label}->${r.label}`),
       )
       const alone = list
-        .filter((n) => Object.values(n.latest?.topicPeers ?? {}).filter((c) => c > 0).length < topics)
+        .filter((n) => !hasTopicPeers(n, topics))
         .map((n) => `${n.label} (${n.latest?.peers.length ?? 0} peers)`)
       const m = list
         .map((n) => {

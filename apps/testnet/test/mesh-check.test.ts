@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { MESH_PROBE_SENDERS, PROBE_DELIVERIES_PER_S, probeRate, probeSenders } from '../src/run.js'
+import { MESH_PROBE_SENDERS, PROBE_DELIVERIES_PER_S, probeRate, probeSenders } from '../src/mesh-check.js'
 
 describe('the mesh check', () => {
   test('every member probes in a network of up to 100', () => {

@@ -13,6 +13,27 @@ function statFields(pid: number): string[] | undefined {
   }
 }
 
+/** Every process below `root` (children, their children, ...), from each process's parent in /proc. */
+export function descendants(root: number): number[] {
+  const byParent = new Map<number, number[]>()
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry)
+    if (!Number.isInteger(pid)) continue
+    // ppid is field 4 (1-based) of /proc/pid/stat.
+    const ppid = Number(statFields(pid)?.[1])
+    if (Number.isInteger(ppid)) byParent.set(ppid, [...(byParent.get(ppid) ?? []), pid])
+  }
+  const out: number[] = []
+  const queue = [root]
+  for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
+    for (const pid of byParent.get(p) ?? []) {
+      out.push(pid)
+      queue.push(pid)
+    }
+  }
+  return out
+}
+
 /** CPU time (user + system) a process has used so far, all its threads, in ms (10 ms resolution). */
 export function cpuMs(pid: number): number | undefined {
   const fields = statFields(pid)

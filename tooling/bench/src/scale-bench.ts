@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { freemem, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { lineChartPng } from '@depin/test-utils/chart'
+import { cpuMs, descendants, rssMb } from './proc.js'
 
 /** One testnet size. */
 export interface ScaleRow {
@@ -65,7 +66,6 @@ export interface ScaleFigures {
   largestFullDelivery: number | null
 }
 
-const TICKS = 100 // USER_HZ on Linux
 /** Idle CPU is read over the end of the quiet window, this long at most. */
 const IDLE_WINDOW_MS = 30_000
 /** The next size runs only if this one delivered at least this share and formed its mesh. */
@@ -73,52 +73,11 @@ const MIN_RATIO_TO_GO_ON = 0.95
 /** Nodes started at a time: the testnet's default beyond 16 nodes. */
 const START_BATCH = 25
 
-function childrenByParent(): Map<number, number[]> {
-  const byParent = new Map<number, number[]>()
-  for (const entry of readdirSync('/proc')) {
-    const pid = Number(entry)
-    if (!Number.isInteger(pid)) continue
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
-      byParent.set(ppid, [...(byParent.get(ppid) ?? []), pid])
-    } catch {}
-  }
-  return byParent
-}
-
-function descendants(root: number): number[] {
-  const byParent = childrenByParent()
-  const out: number[] = []
-  const queue = [root]
-  for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
-    for (const pid of byParent.get(p) ?? []) {
-      out.push(pid)
-      queue.push(pid)
-    }
-  }
-  return out
-}
-
-function procSample(pid: number): { rssKb: number; ticks: number } | undefined {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-    const rssKb = Number(status.match(/VmRSS:\s+(\d+)/)?.[1] ?? 0)
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    // utime, stime are fields 14-15 (1-based) of /proc/pid/stat: every thread of the process
-    const ticks = Number(fields[11]) + Number(fields[12])
-    return { rssKb, ticks }
-  } catch {
-    return undefined
-  }
-}
-
-/** CPU (ticks, every node process so far) and RSS at one moment. */
+/** CPU (ms, every node process so far) and RSS at one moment. */
 interface TreeSample {
   atMs: number
-  ticks: number
-  rssKb: number
+  cpuMs: number
+  rssMb: number
 }
 
 /** CPU ms used by the node processes between two moments (epoch ms), from the nearest samples inside. */
@@ -128,7 +87,7 @@ export function cpuMsBetween(samples: readonly TreeSample[], fromMs: number, toM
   const last = inside[inside.length - 1]
   if (first === undefined || last === undefined || last.atMs - first.atMs < 500) return null
   // Scaled to the whole window: the samples start up to a second late and end up to a second early.
-  return ((last.ticks - first.ticks) * (1000 / TICKS) * (toMs - fromMs)) / (last.atMs - first.atMs)
+  return ((last.cpuMs - first.cpuMs) * (toMs - fromMs)) / (last.atMs - first.atMs)
 }
 
 interface TestnetJson {
@@ -269,26 +228,26 @@ async function runOneSize({
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-2_000)
   })
-  // Ticks of every node process seen, kept after it exits, so the sum never goes back.
-  const ticksByPid = new Map<number, number>()
+  // CPU of every node process seen, kept after it exits, so the sum never goes back.
+  const cpuByPid = new Map<number, number>()
   const samples: TreeSample[] = []
-  let peakRssKb = 0
+  let peakRssMb = 0
   let processes = 0
   const sampleTree = (): void => {
     if (child.pid === undefined) return
-    let rssKb = 0
+    let rss = 0
     const pids = descendants(child.pid)
     processes = Math.max(processes, pids.length)
     for (const pid of pids) {
-      const s = procSample(pid)
-      if (s === undefined) continue
-      rssKb += s.rssKb
-      ticksByPid.set(pid, s.ticks)
+      const cpu = cpuMs(pid)
+      if (cpu === undefined) continue
+      rss += rssMb(pid)?.rss ?? 0
+      cpuByPid.set(pid, cpu)
     }
-    let ticks = 0
-    for (const t of ticksByPid.values()) ticks += t
-    samples.push({ atMs: Date.now(), ticks, rssKb })
-    peakRssKb = Math.max(peakRssKb, rssKb)
+    let cpu = 0
+    for (const c of cpuByPid.values()) cpu += c
+    samples.push({ atMs: Date.now(), cpuMs: cpu, rssMb: rss })
+    peakRssMb = Math.max(peakRssMb, rss)
   }
   const sampler = setInterval(sampleTree, 1_000)
   // Past the deadline the testnet is asked to stop (SIGTERM: it stops its nodes and still reports).
@@ -325,7 +284,7 @@ async function runOneSize({
   const busyCpu = window(timeline?.publish)
   const publishS =
     timeline?.publish === undefined ? 0 : (timeline.publish.toMs - timeline.publish.fromMs) / 1000
-  const lastTicks = samples[samples.length - 1]?.ticks ?? 0
+  const lastCpuMs = samples[samples.length - 1]?.cpuMs ?? 0
   return {
     nodes,
     ratePerNode,
@@ -342,15 +301,15 @@ async function runOneSize({
     allReadyMs: timeline?.readyAtMs ?? null,
     meshMs: report.scenarioOutcome.meshFormedMs ?? null,
     processes,
-    rssPerNodeMb: peakRssKb / 1024 / nodes,
-    rssTotalPeakMb: peakRssKb / 1024,
+    rssPerNodeMb: peakRssMb / nodes,
+    rssTotalPeakMb: peakRssMb,
     idleCpuMsPerNodeS: idleCpu,
     busyCpuMsPerNodeS: busyCpu,
     cpuPerDeliveryUs:
       idleCpu === null || busyCpu === null || report.totals.delivered === 0
         ? null
         : ((busyCpu - idleCpu) * nodes * publishS * 1000) / report.totals.delivered,
-    cpuCoresAvg: lastTicks / TICKS / (runMs / 1000),
+    cpuCoresAvg: lastCpuMs / runMs,
     runMs,
     // The testnet's details can list every unheard pair; keep the gist.
     failedChecks: report.checks

@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { cpuMsBetween } from '../src/scale-bench.js'
 
-// ticks are 10 ms (USER_HZ 100); one sample a second.
-const samples = [0, 1, 2, 3, 4, 5].map((s) => ({ atMs: 1_000 + s * 1_000, ticks: s * 50, rssKb: 0 }))
+// One sample a second, 500 ms of CPU a second.
+const samples = [0, 1, 2, 3, 4, 5].map((s) => ({ atMs: 1_000 + s * 1_000, cpuMs: s * 500, rssMb: 0 }))
 
 describe('scale bench: CPU in a window', () => {
   it('reads the CPU between the samples inside the window, scaled to its length', () => {
-    // 50 ticks a second = 500 ms of CPU a second.
     expect(cpuMsBetween(samples, 1_000, 6_000)).toBeCloseTo(2_500)
     // A window wider than the samples inside it: scaled from the 2 s sampled to the 3 s asked.
     expect(cpuMsBetween(samples, 1_500, 4_500)).toBeCloseTo(1_500)
