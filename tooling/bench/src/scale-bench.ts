@@ -241,7 +241,9 @@ async function runOneSize({
     for (const pid of pids) {
       const cpu = cpuMs(pid)
       if (cpu === undefined) continue
-      rss += rssMb(pid)?.rss ?? 0
+      // An exiting process (a zombie) has a status without VmRSS: NaN, counted as nothing.
+      const processRss = rssMb(pid)?.rss ?? 0
+      if (Number.isFinite(processRss)) rss += processRss
       cpuByPid.set(pid, cpu)
     }
     let cpu = 0
