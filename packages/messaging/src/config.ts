@@ -78,6 +78,7 @@ const KNOWN_FIELDS = new Set([
   'waitForTopicPeersTimeoutMs',
   'invalidMessagesToGraylist',
   'topicScoreParams',
+  'history',
 ])
 
 /**
@@ -244,6 +245,40 @@ export function validateMessagingOptions(options: MessagingOptions | Record<stri
       message: 'must be an object of GossipSub topic score parameters',
     })
   }
+  if (o.history !== undefined) issues.push(...validateHistoryOptions(o.history))
+  return issues
+}
+
+const HISTORY_INTEGER_FIELDS = {
+  maxEvents: 0,
+  maxBytes: 1,
+  maxAgeMs: 1,
+  catchUpPeers: 1,
+  requestsPerPeer: 1,
+  requestTimeoutMs: 1,
+} as const
+
+function validateHistoryOptions(value: unknown): ConfigIssue[] {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return [{ field: 'history', message: 'must be an object of history options' }]
+  }
+  const h = value as Record<string, unknown>
+  const issues: ConfigIssue[] = []
+  for (const key of Object.keys(h)) {
+    if (!(key in HISTORY_INTEGER_FIELDS) && key !== 'catchUp')
+      issues.push({ field: `history.${key}`, message: 'is not a known option' })
+  }
+  for (const [field, min] of Object.entries(HISTORY_INTEGER_FIELDS)) {
+    const v = h[field]
+    if (v !== undefined && !(typeof v === 'number' && Number.isSafeInteger(v) && v >= min)) {
+      issues.push({
+        field: `history.${field}`,
+        message: min === 0 ? 'must be a non-negative integer' : 'must be a positive integer',
+      })
+    }
+  }
+  if (h.catchUp !== undefined && typeof h.catchUp !== 'boolean')
+    issues.push({ field: 'history.catchUp', message: 'must be a boolean' })
   return issues
 }
 
@@ -260,6 +295,7 @@ const MESSAGING_OPTION_KEYS = [
   'waitForTopicPeersTimeoutMs',
   'invalidMessagesToGraylist',
   'topicScoreParams',
+  'history',
 ] as const satisfies readonly (keyof MessagingOptions)[]
 
 /** The messaging options set in a database config (and nothing else: no secrets, no callbacks). */

@@ -13,6 +13,11 @@ export interface PubSubEvent<T = unknown> {
   message: T
   /** When the event was published, Unix time in whole seconds. */
   timestamp: number
+  /**
+   * Set on an event delivered by a catch-up (it was published while this node was away, and a
+   * peer's history supplied it, its author's signature checked). Never on the wire.
+   */
+  replayed?: true
 }
 
 /** Why a received payload is not a valid event. */

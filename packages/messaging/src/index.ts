@@ -24,9 +24,23 @@ export {
   encodeEvent,
   type PubSubEvent,
 } from './event.js'
+export type { HistoryHost, HistoryMetrics } from './history.js'
+export { ENTRY_OVERHEAD_BYTES, type HistoryEntry, type HistoryLimits, HistoryStore } from './history-store.js'
+export {
+  decodeRequest as decodeHistoryRequest,
+  HISTORY_PROTOCOL,
+  HISTORY_REJECT_REASONS,
+  type HistoryRefusal,
+  type HistoryRejectReason,
+  type HistoryRequest,
+  type HistoryResponseHeader,
+  signedBytes as historySignedBytes,
+  verifyEntry as verifyHistoryEntry,
+} from './history-wire.js'
 export {
   createMessaging,
   type EventHandler,
+  type HistoryQueryOptions,
   type MessageRejectedDetail,
   type Messaging,
   type MessagingEvents,
@@ -37,7 +51,14 @@ export {
   type WaitForTopicPeersOptions,
 } from './messaging.js'
 export type { MessagingMetrics } from './metrics.js'
-export { MESSAGING_DEFAULTS, type MessagingOptions, type ResolvedMessagingOptions } from './options.js'
+export {
+  HISTORY_DEFAULTS,
+  type HistoryOptions,
+  MESSAGING_DEFAULTS,
+  type MessagingOptions,
+  type ResolvedHistoryOptions,
+  type ResolvedMessagingOptions,
+} from './options.js'
 export { DEFAULT_TOPIC_SCORE_PARAMS } from './scoring.js'
 export { gossipTopic, MAX_TOPIC_LENGTH } from './topic.js'
 export {

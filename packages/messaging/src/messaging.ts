@@ -7,7 +7,7 @@ import {
   type TopicScoreParams,
   validateTopicScoreParams,
 } from '@libp2p/gossipsub/score'
-import type { PeerId } from '@libp2p/interface'
+import type { PeerId, PrivateKey } from '@libp2p/interface'
 import { TypedEventEmitter, type TypedEventTarget } from 'main-event'
 import { validateMessagingOptions } from './config.js'
 import {
@@ -19,8 +19,14 @@ import {
   TopicPeersTimeoutError,
 } from './errors.js'
 import { createEvent, encodeEvent, type PubSubEvent } from './event.js'
-import { createCounters, type MessagingMetrics } from './metrics.js'
-import { MESSAGING_DEFAULTS, type MessagingOptions, type ResolvedMessagingOptions } from './options.js'
+import { DatabaseHistory, type HistoryHost } from './history.js'
+import { createCounters, emptyHistoryMetrics, type MessagingMetrics } from './metrics.js'
+import {
+  HISTORY_DEFAULTS,
+  MESSAGING_DEFAULTS,
+  type MessagingOptions,
+  type ResolvedMessagingOptions,
+} from './options.js'
 import { createDeliveryQueue, type DeliveryQueue } from './queue.js'
 import { DEFAULT_TOPIC_SCORE_PARAMS, installTopicScoreParams, invalidMessageWeight } from './scoring.js'
 import { assertTopic, gossipTopic } from './topic.js'
@@ -35,6 +41,21 @@ export interface SubscribeOptions {
   deliverOwnEvents?: boolean
   /** @default the messaging's `queueSize` (256) */
   queueSize?: number
+  /**
+   * Deliver first the events published on the topic since `sinceMs` (Unix ms) that peers still
+   * hold, marked `replayed` (e.g. the time this process last stopped). Without it a new
+   * subscription starts from now. Needs the history (`libp2p` in the messaging init).
+   */
+  catchUp?: { sinceMs: number }
+}
+
+/** Options of `history`. */
+export interface HistoryQueryOptions {
+  /** Events received (by the answering nodes) at or after this time, Unix ms. */
+  sinceMs: number
+  /** Most events returned (the oldest first). @default 1_000 */
+  limit?: number
+  signal?: AbortSignal
 }
 
 /** Per-call overrides for `publish`. */
@@ -104,6 +125,13 @@ export interface MessagingInit extends MessagingOptions {
    * its own invalid events is penalised by GossipSub's P4 (the validator rejects).
    */
   accountability?: PeerAccountability
+  /**
+   * The libp2p node, to keep and serve history over `/depin/history/1.0.0` and catch up (shared by
+   * the node's databases). Without it there is no history.
+   */
+  libp2p?: HistoryHost
+  /** This node's key: signs our own events when a peer first asks for them from our history. */
+  privateKey?: PrivateKey
   logger?: Logger
 }
 
@@ -133,6 +161,11 @@ export interface Messaging extends TypedEventTarget<MessagingEvents> {
   topicPeers(topic: string): string[]
   /** Application topics joined. */
   topics(): string[]
+  /**
+   * The topic's events since `sinceMs` from this node's history and its topic peers', each
+   * verified against its author's signature, oldest first. Not delivered to handlers.
+   */
+  history(topic: string, options: HistoryQueryOptions): Promise<PubSubEvent[]>
   metrics(): MessagingMetrics
 }
 
@@ -185,6 +218,7 @@ class DefaultMessaging extends TypedEventEmitter<MessagingEvents> implements Mes
   private controller = new AbortController()
   private scoringWarned = false
   private validation: Parameters<typeof validateEventMessage>[1] | undefined
+  private readonly databaseHistory: DatabaseHistory | undefined
 
   constructor(init: MessagingInit) {
     super()
@@ -211,6 +245,8 @@ class DefaultMessaging extends TypedEventEmitter<MessagingEvents> implements Mes
     } catch (err) {
       issues.push({ field: 'topicScoreParams', message: err instanceof Error ? err.message : 'invalid' })
     }
+    if (init.libp2p !== undefined && typeof init.libp2p.handle !== 'function')
+      issues.push({ field: 'libp2p', message: 'must be a libp2p node' })
     if (issues.length > 0 || scoreParams === undefined) throw new InvalidConfigError(issues)
     this.scoreParams = scoreParams
     this.databaseName = init.databaseName
@@ -232,6 +268,21 @@ class DefaultMessaging extends TypedEventEmitter<MessagingEvents> implements Mes
       invalidMessagesToGraylist:
         init.invalidMessagesToGraylist ?? MESSAGING_DEFAULTS.invalidMessagesToGraylist,
     }
+    this.databaseHistory =
+      init.libp2p === undefined
+        ? undefined
+        : new DatabaseHistory({
+            host: init.libp2p,
+            databaseName: init.databaseName,
+            options: { ...HISTORY_DEFAULTS, ...init.history },
+            maxMessageBytes: this.options.maxMessageBytes,
+            privateKey: init.privateKey,
+            authorize: (peer) => checkAuthorization(peer, this.validationOptions()),
+            accountability: this.accountability,
+            subscribers: (full) => this.pubsub.getSubscribers(full).map((peer) => peer.toString()),
+            deliver: (topic, events) => this.deliverReplayed(topic, events),
+            log: this.log,
+          })
   }
 
   async start(): Promise<void> {
@@ -246,7 +297,14 @@ class DefaultMessaging extends TypedEventEmitter<MessagingEvents> implements Mes
     this.controller = new AbortController()
     this.validation = undefined
     this.pubsub.addEventListener('message', this.onMessage)
+    this.pubsub.addEventListener('subscription-change', this.onSubscriptionChange)
     this.running = true
+    try {
+      await this.databaseHistory?.start()
+    } catch (err) {
+      await this.stop()
+      throw err
+    }
   }
 
   async stop(): Promise<void> {
@@ -254,6 +312,8 @@ class DefaultMessaging extends TypedEventEmitter<MessagingEvents> implements Mes
     this.running = false
     for (const topic of [...this.joined.keys()]) this.leaveTopic(topic)
     this.pubsub.removeEventListener('message', this.onMessage)
+    this.pubsub.removeEventListener('subscription-change', this.onSubscriptionChange)
+    await this.databaseHistory?.stop()
     this.controller.abort(new MessagingNotRunningError(this.databaseName))
     openDatabases.get(this.pubsub)?.delete(this.databaseName)
   }
@@ -278,6 +338,12 @@ class DefaultMessaging extends TypedEventEmitter<MessagingEvents> implements Mes
     const queueSize = options.queueSize ?? this.options.queueSize
     if (!Number.isSafeInteger(queueSize) || queueSize < 1) {
       throw new InvalidConfigError([{ field: 'queueSize', message: 'must be a positive integer' }])
+    }
+    const sinceMs = options.catchUp?.sinceMs
+    if (options.catchUp !== undefined && !(typeof sinceMs === 'number' && Number.isFinite(sinceMs))) {
+      throw new InvalidConfigError([
+        { field: 'catchUp.sinceMs', message: 'must be a time in Unix milliseconds' },
+      ])
     }
     const state = this.joinTopic(topic)
     let firstDropLogged = false
@@ -320,6 +386,7 @@ class DefaultMessaging extends TypedEventEmitter<MessagingEvents> implements Mes
     }
     state.subscriptions.add(subscription)
     if (!this.pubsub.getTopics().includes(state.gossipTopic)) this.pubsub.subscribe(state.gossipTopic)
+    this.databaseHistory?.subscribed(topic, sinceMs)
     this.log.debug('subscribed', 'topic', state.gossipTopic)
     return {
       topic,
@@ -328,6 +395,7 @@ class DefaultMessaging extends TypedEventEmitter<MessagingEvents> implements Mes
         if (!state.subscriptions.delete(subscription)) return
         if (state.subscriptions.size === 0 && this.joined.get(topic) === state) {
           this.pubsub.unsubscribe(state.gossipTopic)
+          this.databaseHistory?.unsubscribed(topic)
         }
       },
     }
@@ -359,6 +427,7 @@ class DefaultMessaging extends TypedEventEmitter<MessagingEvents> implements Mes
       this.log.debug('published to no peers', 'topic', state.gossipTopic, 'eventId', event.id)
       if (throwOnNoPeers) throw new NoPeersError(topic)
     }
+    this.databaseHistory?.published(topic, event, data, this.peerId)
     const frozen = Object.freeze({ ...event })
     for (const subscription of state.subscriptions) {
       if (subscription.deliverOwnEvents) subscription.queue.push(frozen)
@@ -416,6 +485,20 @@ class DefaultMessaging extends TypedEventEmitter<MessagingEvents> implements Mes
     return [...this.joined.keys()]
   }
 
+  async history(topic: string, options: HistoryQueryOptions): Promise<PubSubEvent[]> {
+    this.assertRunning()
+    assertTopic(topic)
+    const limit = options?.limit ?? 1_000
+    const issues = []
+    if (!(typeof options?.sinceMs === 'number' && Number.isFinite(options.sinceMs)))
+      issues.push({ field: 'sinceMs', message: 'must be a time in Unix milliseconds' })
+    if (!Number.isSafeInteger(limit) || limit < 1)
+      issues.push({ field: 'limit', message: 'must be a positive integer' })
+    if (issues.length > 0) throw new InvalidConfigError(issues)
+    if (this.databaseHistory === undefined) return []
+    return this.databaseHistory.query(topic, options.sinceMs, limit, options.signal)
+  }
+
   metrics(): MessagingMetrics {
     let subscriptions = 0
     let queued = 0
@@ -439,6 +522,7 @@ class DefaultMessaging extends TypedEventEmitter<MessagingEvents> implements Mes
       dropped: c.dropped,
       ownEventsSkipped: c.ownEventsSkipped,
       queued,
+      history: this.databaseHistory?.metrics() ?? emptyHistoryMetrics(),
     }
   }
 
@@ -483,6 +567,7 @@ class DefaultMessaging extends TypedEventEmitter<MessagingEvents> implements Mes
     if (state === undefined) return
     this.joined.delete(topic)
     this.byGossipTopic.delete(state.gossipTopic)
+    this.databaseHistory?.unsubscribed(topic)
     for (const subscription of state.subscriptions) subscription.queue.close()
     state.subscriptions.clear()
     if (this.pubsub.getTopics().includes(state.gossipTopic)) this.pubsub.unsubscribe(state.gossipTopic)
@@ -604,6 +689,32 @@ class DefaultMessaging extends TypedEventEmitter<MessagingEvents> implements Mes
       this.counters.ownEventsSkipped++
       return
     }
+    if (this.databaseHistory !== undefined) {
+      // Already delivered by a catch-up (a replayed copy came first).
+      if (this.databaseHistory.isDuplicate(state.topic, event.id)) return
+      this.databaseHistory.received(state.topic, message, event)
+    }
     for (const subscription of state.subscriptions) subscription.queue.push(event)
+  }
+
+  private readonly onSubscriptionChange = (
+    evt: CustomEvent<{ peerId: PeerId; subscriptions: Array<{ topic: string; subscribe: boolean }> }>,
+  ): void => {
+    this.databaseHistory?.subscriptionChange(evt.detail.peerId.toString(), evt.detail.subscriptions)
+  }
+
+  /** Replayed events into every handler's queue, waiting for room instead of dropping (nothing is lost). */
+  private async deliverReplayed(topic: string, events: PubSubEvent[]): Promise<void> {
+    const state = this.joined.get(topic)
+    if (state === undefined) return
+    await Promise.all(
+      [...state.subscriptions].map(async ({ queue }) => {
+        for (const event of events) {
+          while (queue.size >= queue.capacity && !queue.closed) await queue.idle()
+          if (queue.closed) return
+          queue.push(event)
+        }
+      }),
+    )
   }
 }

@@ -48,10 +48,52 @@ export interface MessagingOptions {
    * @default DEFAULT_TOPIC_SCORE_PARAMS
    */
   topicScoreParams?: Partial<TopicScoreParams>
+  /**
+   * Recent events kept by this node for peers that were away, and catch-up of what this node
+   * missed (see the messaging README, "History and catch-up").
+   * @default HISTORY_DEFAULTS
+   */
+  history?: HistoryOptions
 }
 
+/** The history every node keeps and serves, and its automatic catch-up. */
+export interface HistoryOptions {
+  /** Events kept per database, all topics together; 0 keeps none (and serves none). @default 10_000 */
+  maxEvents?: number
+  /** Bytes kept per database (data plus ~320 bytes per event). @default 16_777_216 (16 MiB) */
+  maxBytes?: number
+  /** How long an event is kept, from when this node received or published it. @default 600_000 (10 min) */
+  maxAgeMs?: number
+  /**
+   * Catch up automatically: when a subscribed topic regains peers after having none, or a peer that
+   * left comes back, ask for the events published meanwhile and deliver the missing ones (marked
+   * `replayed`). @default true
+   */
+  catchUp?: boolean
+  /** Peers asked per catch-up. @default 3 */
+  catchUpPeers?: number
+  /** History requests served per peer per 10 s; past that it is answered `rate-limited`. @default 30 */
+  requestsPerPeer?: number
+  /** How long one history request may take before it is abandoned. @default 10_000 */
+  requestTimeoutMs?: number
+}
+
+/** {@link HistoryOptions} with every default applied. */
+export type ResolvedHistoryOptions = Required<HistoryOptions>
+
+/** The defaults of {@link HistoryOptions}. */
+export const HISTORY_DEFAULTS: Readonly<ResolvedHistoryOptions> = Object.freeze({
+  maxEvents: 10_000,
+  maxBytes: 16 * 1024 * 1024,
+  maxAgeMs: 10 * 60_000,
+  catchUp: true,
+  catchUpPeers: 3,
+  requestsPerPeer: 30,
+  requestTimeoutMs: 10_000,
+})
+
 /** {@link MessagingOptions} with every default applied. */
-export type ResolvedMessagingOptions = Required<Omit<MessagingOptions, 'topicScoreParams'>>
+export type ResolvedMessagingOptions = Required<Omit<MessagingOptions, 'topicScoreParams' | 'history'>>
 
 /** The defaults of {@link MessagingOptions}. */
 export const MESSAGING_DEFAULTS: Readonly<ResolvedMessagingOptions> = Object.freeze({

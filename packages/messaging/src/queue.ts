@@ -18,6 +18,10 @@ export interface DeliveryQueue<T> {
   push(item: T): boolean
   /** Items waiting (not counting the one being handled). */
   readonly size: number
+  /** Most items waiting. */
+  readonly capacity: number
+  /** Closed: nothing more is delivered. */
+  readonly closed: boolean
   /** Stops delivery; waiting items are discarded. Does not wait for a running handler. */
   close(): void
   /** Resolves once nothing is waiting or running (for tests and orderly shutdown). */
@@ -81,6 +85,10 @@ export function createDeliveryQueue<T>(init: DeliveryQueueInit<T>): DeliveryQueu
     },
     get size() {
       return pending()
+    },
+    capacity: init.capacity,
+    get closed() {
+      return closed
     },
     close() {
       closed = true

@@ -5,6 +5,11 @@ it('exports exactly the public API', async () => {
     [
       "DEFAULT_TOPIC_SCORE_PARAMS",
       "DatabaseInUseError",
+      "ENTRY_OVERHEAD_BYTES",
+      "HISTORY_DEFAULTS",
+      "HISTORY_PROTOCOL",
+      "HISTORY_REJECT_REASONS",
+      "HistoryStore",
       "IGNORE_REASONS",
       "InvalidConfigError",
       "InvalidMessageError",
@@ -19,12 +24,15 @@ it('exports exactly the public API', async () => {
       "createEvent",
       "createMessaging",
       "decodeEvent",
+      "decodeHistoryRequest",
       "encodeEvent",
       "gossipTopic",
+      "historySignedBytes",
       "messagingOptionsOf",
       "validateDatabaseConfig",
       "validateEventMessage",
       "validateMessagingOptions",
+      "verifyHistoryEntry",
     ]
   `)
 })

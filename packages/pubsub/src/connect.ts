@@ -74,6 +74,8 @@ export async function connect(config: DatabaseConfig): Promise<Database> {
       isAuthorized: (peerId, options) => gater.isAuthorized(peerId, options),
       isAuthorizedCached: (peerId) => gater.isAuthorizedCached(peerId),
       accountability: node.accountability,
+      libp2p: node.libp2p,
+      privateKey: identity.privateKey,
       logger,
       ...messagingOptionsOf(c),
     })
@@ -150,6 +152,7 @@ export async function connect(config: DatabaseConfig): Promise<Database> {
       leave: messaging.leave.bind(messaging),
       waitForTopicPeers: messaging.waitForTopicPeers.bind(messaging),
       topicPeers: messaging.topicPeers.bind(messaging),
+      history: messaging.history.bind(messaging),
       isReady: () => node.isReady(),
       waitUntilReady: (options?: Parameters<Database['waitUntilReady']>[0]) => node.waitUntilReady(options),
       peers: () => [...node.peers().keys()],

@@ -2,6 +2,7 @@ import type { GaterGroupMetrics, PeerDeniedDetail, RegistryGaterMetrics } from '
 import type { NodeMetrics, PeerRefusedDetail, PeerSuspendedDetail } from '@depin/infrastructure'
 import type {
   EventHandler,
+  HistoryQueryOptions,
   MessagingEvents,
   MessagingMetrics,
   PublishOptions,
@@ -84,6 +85,11 @@ export interface Database extends TypedEventTarget<DatabaseEvents> {
   waitForTopicPeers(topic: string, options?: WaitForTopicPeersOptions): Promise<number>
   /** PeerIds of peers subscribed to the topic, as far as we know. */
   topicPeers(topic: string): string[]
+  /**
+   * The topic's events since `sinceMs` (Unix ms), from this node's history and up to three topic
+   * peers', each checked against its author's signature, oldest first. Handlers are not called.
+   */
+  history(topic: string, options: HistoryQueryOptions): Promise<PubSubEvent[]>
   /** At least one peer is usable: connected, and identify completed (its gater admitted us). */
   isReady(): boolean
   /** Resolves once at least one peer is usable (see `isReady`). */

@@ -4,6 +4,8 @@ it('exports exactly the public API', async () => {
   expect(Object.keys(await import('../src/index.js')).sort()).toMatchInlineSnapshot(`
     [
       "DepinError",
+      "HISTORY_DEFAULTS",
+      "HISTORY_PROTOCOL",
       "InvalidBootstrapNodeError",
       "InvalidConfigError",
       "InvalidMessageError",

@@ -1,0 +1,282 @@
+import { createPeerAccountability, type PeerAccountability } from '@depin/infrastructure'
+import { connectRawNodes, createRawNode, generateWallet, type RawNode, waitFor } from '@depin/test-utils'
+import { RPC } from '@libp2p/gossipsub/message'
+import type { PeerId, PrivateKey } from '@libp2p/interface'
+import { lpStream } from '@libp2p/utils'
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  createMessaging,
+  decodeHistoryRequest,
+  encodeEvent,
+  HISTORY_PROTOCOL,
+  type HistoryRejectReason,
+  historySignedBytes,
+  type Messaging,
+  type MessagingInit,
+  type PubSubEvent,
+} from '../src/index.js'
+
+const DB = 'histdb'
+const TOPIC = 'rooms'
+const FULL = `${DB}_${TOPIC}`
+
+interface Peer {
+  node: RawNode
+  key: PrivateKey
+  messaging: Messaging | undefined
+  accountability: PeerAccountability
+}
+
+let peers: Peer[] = []
+
+afterEach(async () => {
+  await Promise.allSettled(peers.map((p) => p.messaging?.stop()))
+  await Promise.allSettled(peers.map((p) => p.node.stop()))
+  peers = []
+})
+
+async function peer(): Promise<Peer> {
+  const key = generateWallet().identity.privateKey
+  const node = await createRawNode({ privateKey: key })
+  // With a score, a penalty shows in appSpecificScore (as on a DepinNode, where GossipSub reads it).
+  const accountability = createPeerAccountability({ score: { graylistThreshold: -80, appSpecificWeight: 1 } })
+  const p: Peer = { node, key, messaging: undefined, accountability }
+  peers.push(p)
+  return p
+}
+
+const everyone = (): ((peer: PeerId) => boolean) => {
+  return (id) => peers.some((p) => p.node.peerId.equals(id))
+}
+
+async function withMessaging(p: Peer, options: Partial<MessagingInit> = {}): Promise<Messaging> {
+  const messaging = createMessaging({
+    pubsub: p.node.services.pubsub,
+    peerId: p.node.peerId,
+    databaseName: DB,
+    isAuthorized: everyone(),
+    libp2p: p.node,
+    privateKey: p.key,
+    accountability: p.accountability,
+    ...options,
+  })
+  await messaging.start()
+  p.messaging = messaging
+  return messaging
+}
+
+function collector(): { events: PubSubEvent[]; handler: (e: PubSubEvent) => void } {
+  const events: PubSubEvent[] = []
+  return { events, handler: (e) => void events.push(e) }
+}
+
+const subscribedTo = (from: Peer, to: Peer): boolean =>
+  from.node.services.pubsub.getSubscribers(FULL).some((id) => id.equals(to.node.peerId))
+
+describe('history and catch-up (real nodes)', () => {
+  it('a subscriber that lost its only peer gets the events published meanwhile, in order, once, marked replayed', async () => {
+    const a = await peer()
+    const b = await peer()
+    const ma = await withMessaging(a)
+    const mb = await withMessaging(b)
+    const got = collector()
+    await mb.subscribe(TOPIC, got.handler)
+    await ma.subscribe(TOPIC, () => {})
+    await connectRawNodes(b.node, a.node)
+    await waitFor(() => subscribedTo(a, b) && subscribedTo(b, a), { message: 'topic peers' })
+    await ma.waitForTopicPeers(TOPIC)
+    await ma.publish(TOPIC, { n: -1 })
+    await waitFor(() => got.events.length === 1, { message: 'the live event' })
+
+    await b.node.hangUp(a.node.peerId)
+    await waitFor(() => !subscribedTo(a, b), { message: 'b gone from a' })
+    for (let n = 0; n < 20; n++) await ma.publish(TOPIC, { n })
+    expect(got.events).toHaveLength(1)
+
+    await connectRawNodes(b.node, a.node)
+    await waitFor(() => got.events.length >= 21, { message: '20 replayed events' })
+    // Nothing more arrives: each once.
+    await waitFor(() => mb.metrics().history.catchUps >= 1, { message: 'catch-up ran' })
+    const replayed = got.events.slice(1)
+    expect(replayed.map((e) => (e.message as { n: number }).n)).toEqual([...Array(20).keys()])
+    expect(replayed.every((e) => e.replayed === true)).toBe(true)
+    expect(got.events[0]?.replayed).toBeUndefined()
+    expect(new Set(got.events.map((e) => e.id)).size).toBe(got.events.length)
+    const hb = mb.metrics().history
+    expect(hb.recovered).toBe(20)
+    expect(hb.rejectedTotal).toBe(0)
+    expect(ma.metrics().history.requestsServed).toBeGreaterThanOrEqual(2)
+
+    // A later live event is delivered once, not replayed.
+    await waitFor(() => subscribedTo(a, b), { message: 'b back on the topic' })
+    await ma.waitForTopicPeers(TOPIC)
+    await ma.publish(TOPIC, { n: 20 })
+    await waitFor(() => got.events.length === 22, { message: 'the live event after catch-up' })
+    expect(got.events.at(-1)?.replayed).toBeUndefined()
+  })
+
+  it('a fresh subscription catches up only when asked, and history() answers on demand', async () => {
+    const a = await peer()
+    const b = await peer()
+    const ma = await withMessaging(a)
+    const mb = await withMessaging(b)
+    await ma.subscribe(TOPIC, () => {})
+    const before = Date.now()
+    for (let n = 0; n < 5; n++) await ma.publish(TOPIC, { n })
+    await connectRawNodes(b.node, a.node)
+
+    const plain = collector()
+    await mb.subscribe(TOPIC, plain.handler)
+    const asked = collector()
+    await mb.subscribe(TOPIC, asked.handler, { catchUp: { sinceMs: before - 1_000 } })
+    await waitFor(() => asked.events.length === 5, { message: 'five replayed events' })
+    expect(asked.events.map((e) => (e.message as { n: number }).n)).toEqual([0, 1, 2, 3, 4])
+
+    const answer = await mb.history(TOPIC, { sinceMs: before - 1_000 })
+    expect(answer.map((e) => (e.message as { n: number }).n)).toEqual([0, 1, 2, 3, 4])
+    expect(answer.every((e) => e.fromPeerId === a.node.peerId.toString())).toBe(true)
+    const limited = await mb.history(TOPIC, { sinceMs: before - 1_000, limit: 2 })
+    expect(limited).toHaveLength(2)
+    await expect(mb.history(TOPIC, { sinceMs: Number.NaN })).rejects.toThrow(/sinceMs/)
+  })
+
+  it('a peer without the protocol (as a Go node) is skipped without error or warning', async () => {
+    const a = await peer()
+    const b = await peer()
+    const warnings: unknown[][] = []
+    const logger = {
+      debug: () => {},
+      info: () => {},
+      warn: (...args: unknown[]) => void warnings.push(args),
+      error: (...args: unknown[]) => void warnings.push(args),
+    }
+    const mb = await withMessaging(b, { logger })
+    a.node.services.pubsub.subscribe(FULL)
+    await connectRawNodes(b.node, a.node)
+    const got = collector()
+    await mb.subscribe(TOPIC, got.handler, { catchUp: { sinceMs: Date.now() - 60_000 } })
+    await waitFor(() => mb.metrics().history.peersSkipped >= 1, { message: 'the peer skipped' })
+    const h = mb.metrics().history
+    expect(h.requestsFailed).toBe(0)
+    expect(h.rejectedTotal).toBe(0)
+    expect(warnings).toEqual([])
+    expect(got.events).toEqual([])
+  })
+
+  it('refuses a requester its registry does not authorize', async () => {
+    const a = await peer()
+    const b = await peer()
+    const ma = await withMessaging(a, { isAuthorized: (id) => id.equals(a.node.peerId) })
+    const mb = await withMessaging(b)
+    await ma.subscribe(TOPIC, () => {})
+    await ma.publish(TOPIC, { secret: true })
+    await connectRawNodes(b.node, a.node)
+    await waitFor(() => subscribedTo(b, a), { message: 'a on the topic' })
+    const answer = await mb.history(TOPIC, { sinceMs: 0 })
+    expect(answer).toEqual([])
+    expect(ma.metrics().history.requestsRefused.unauthorized).toBe(1)
+    expect(mb.metrics().history.requestsFailed).toBe(1)
+  })
+})
+
+/** A serving peer that answers every fetch with `frames` (and an inventory of `ids`). */
+async function liar(m: Peer, ids: string[], frames: () => Promise<Uint8Array[]>): Promise<void> {
+  m.node.services.pubsub.subscribe(FULL)
+  await m.node.handle(HISTORY_PROTOCOL, async (stream) => {
+    const lp = lpStream(stream)
+    const request = decodeHistoryRequest((await lp.read()).subarray())
+    const encoder = new TextEncoder()
+    if (request?.inventory === true) {
+      await lp.write(encoder.encode(JSON.stringify({ status: 'ok', count: 0, ids })))
+    } else {
+      const body = await frames()
+      await lp.writeV([encoder.encode(JSON.stringify({ status: 'ok', count: body.length })), ...body])
+    }
+    await stream.close()
+  })
+}
+
+/** A GossipSub message signed by `key` over `event`, as a history frame. */
+async function signedFrame(key: PrivateKey, event: PubSubEvent, alter?: (data: Uint8Array) => Uint8Array) {
+  const from = (await import('@libp2p/peer-id')).peerIdFromPrivateKey(key).toMultihash().bytes
+  const data = encodeEvent(event)
+  const seqno = new Uint8Array(8).fill(1)
+  const signature = await key.sign(historySignedBytes({ from, data, seqno, topic: FULL }))
+  return RPC.Message.encode({ from, data: alter?.(data) ?? data, seqno, topic: FULL, signature })
+}
+
+describe('history answers from a bad peer', () => {
+  const cases: Array<{
+    name: string
+    reason: HistoryRejectReason
+    frames: (liarPeer: Peer, honest: Peer, id: string) => Promise<Uint8Array[]>
+  }> = [
+    {
+      name: 'an event whose message was altered after its author signed it',
+      reason: 'bad-signature',
+      frames: async (_m, honest, id) => [
+        await signedFrame(
+          honest.key,
+          { id, fromPeerId: honest.node.peerId.toString(), message: { pay: 1 }, timestamp: 1 },
+          (data) => new TextEncoder().encode(new TextDecoder().decode(data).replace('"pay":1', '"pay":9')),
+        ),
+      ],
+    },
+    {
+      name: "an event signed by the liar with another peer's from_peer",
+      reason: 'from-peer-mismatch',
+      frames: async (m, honest, id) => [
+        await signedFrame(m.key, {
+          id,
+          fromPeerId: honest.node.peerId.toString(),
+          message: 'forged',
+          timestamp: 1,
+        }),
+      ],
+    },
+    {
+      name: 'junk bytes',
+      reason: 'malformed',
+      frames: async () => [new Uint8Array([0xff, 0xff, 0xff, 0x01, 0x02])],
+    },
+    {
+      name: 'an unsigned message',
+      reason: 'unsigned',
+      frames: async () => [RPC.Message.encode({ data: new Uint8Array([1]), topic: FULL })],
+    },
+    {
+      name: 'a valid event that was not asked for',
+      reason: 'unrequested',
+      frames: async (_m, honest) => [
+        await signedFrame(honest.key, {
+          id: 'not-asked',
+          fromPeerId: honest.node.peerId.toString(),
+          message: 'old',
+          timestamp: 1,
+        }),
+      ],
+    },
+  ]
+
+  for (const c of cases) {
+    it(`rejects ${c.name} (${c.reason}), penalizes the server, delivers nothing`, async () => {
+      const honest = await peer()
+      const m = await peer()
+      const b = await peer()
+      const id = crypto.randomUUID()
+      await liar(m, [id], () => c.frames(m, honest, id))
+      const mb = await withMessaging(b)
+      await connectRawNodes(b.node, m.node)
+      const got = collector()
+      await mb.subscribe(TOPIC, got.handler, { catchUp: { sinceMs: Date.now() - 60_000 } })
+      await waitFor(() => mb.metrics().history.rejectedTotal >= 1, { message: 'the answer rejected' })
+      const h = mb.metrics().history
+      expect(h.rejected[c.reason]).toBe(1)
+      expect(h.recovered).toBe(0)
+      expect(got.events).toEqual([])
+      expect(b.accountability.metrics().strikes).toBe(1)
+      expect(b.accountability.appSpecificScore(m.node.peerId.toString())).toBeLessThan(0)
+      expect(b.accountability.appSpecificScore(honest.node.peerId.toString())).toBe(0)
+    })
+  }
+})
