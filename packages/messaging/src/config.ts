@@ -254,6 +254,7 @@ const HISTORY_INTEGER_FIELDS = {
   maxBytes: 1,
   maxAgeMs: 1,
   catchUpPeers: 1,
+  syncIntervalMs: 0,
   requestsPerPeer: 1,
   requestTimeoutMs: 1,
 } as const

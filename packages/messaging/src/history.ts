@@ -1,7 +1,7 @@
 import type { PeerAccountability } from '@depin/infrastructure'
 import type { Logger } from '@depin/logger'
 import type { SignedMessage } from '@libp2p/gossipsub'
-import type { Connection, Libp2p, PeerId, PrivateKey, Stream } from '@libp2p/interface'
+import type { Connection, IdentifyResult, Libp2p, PeerId, PrivateKey, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { lpStream, RateLimiter } from '@libp2p/utils'
 import type { PubSubEvent } from './event.js'
@@ -32,7 +32,13 @@ import { gossipTopic } from './topic.js'
 /** What the history needs of the libp2p node: the protocol handler, connections, peers' protocols. */
 export type HistoryHost = Pick<
   Libp2p,
-  'handle' | 'unhandle' | 'getConnections' | 'peerStore' | 'addEventListener' | 'removeEventListener'
+  | 'handle'
+  | 'unhandle'
+  | 'getConnections'
+  | 'getPeers'
+  | 'peerStore'
+  | 'addEventListener'
+  | 'removeEventListener'
 >
 
 /** Counters of a database's history (see the messaging README, "History and catch-up"). */
@@ -51,8 +57,10 @@ export interface HistoryMetrics {
   requestsServed: number
   /** Requests this node refused, by reason. */
   requestsRefused: Record<HistoryRefusal, number>
-  /** Catch-ups run (a topic regained peers, a peer came back, or a subscription asked). */
+  /** Catch-ups run (a topic regained peers, a peer came back, a subscription asked, or a sync). */
   catchUps: number
+  /** Anti-entropy syncs asked for (one peer per subscribed topic per `syncIntervalMs`). */
+  syncs: number
   /** Missed events delivered to handlers by catch-up (each once, marked `replayed`). */
   recovered: number
   /** Events offered by peers that this node had already delivered (dropped). */
@@ -107,10 +115,13 @@ interface TopicCatchUp {
   readonly pending: Map<string, number>
   /** Delivered (or published) event ids, oldest first, bounded. */
   readonly seen: Set<string>
+  /** A peer was connected while the topic was subscribed (so being alone now means missing events). */
   hadPeers: boolean
   lastDeliveredAtMs: number | undefined
-  askSince: number | undefined
-  askLeft: number
+  /** When the last anti-entropy sync of this topic was asked for. */
+  lastSyncAt: number | undefined
+  /** Asking the next peers that appear for what was published since `since` (a regain, or `catchUp`). */
+  episode: { since: number; left: number; asked: Set<string> } | undefined
   timer: ReturnType<typeof setTimeout> | undefined
   running: boolean
 }
@@ -131,6 +142,7 @@ export class DatabaseHistory {
   private controller = new AbortController()
   private seqno = BigInt(Date.now()) * 1_000_000n
   private registered = false
+  private syncTimer: ReturnType<typeof setTimeout> | undefined
   private readonly counters = {
     requestsMade: 0,
     requestsFailed: 0,
@@ -143,6 +155,7 @@ export class DatabaseHistory {
       'unknown-database': 0,
     } as Record<HistoryRefusal, number>,
     catchUps: 0,
+    syncs: 0,
     recovered: 0,
     duplicates: 0,
     bytesReceived: 0,
@@ -163,6 +176,7 @@ export class DatabaseHistory {
   async start(): Promise<void> {
     this.controller = new AbortController()
     this.init.host.addEventListener('peer:disconnect', this.onPeerDisconnect)
+    this.init.host.addEventListener('peer:identify', this.onPeerIdentify)
     let databases = servers.get(this.init.host)
     if (databases === undefined) {
       databases = new Map()
@@ -171,6 +185,7 @@ export class DatabaseHistory {
     const first = databases.size === 0
     databases.set(this.init.databaseName, this)
     this.registered = true
+    this.scheduleSync()
     if (first) {
       await this.init.host.handle(
         HISTORY_PROTOCOL,
@@ -186,7 +201,10 @@ export class DatabaseHistory {
 
   async stop(): Promise<void> {
     this.controller.abort(new Error('history stopped'))
+    clearTimeout(this.syncTimer)
+    this.syncTimer = undefined
     this.init.host.removeEventListener('peer:disconnect', this.onPeerDisconnect)
+    this.init.host.removeEventListener('peer:identify', this.onPeerIdentify)
     for (const state of this.topics.values()) clearTimeout(state.timer)
     this.topics.clear()
     this.store.clear()
@@ -209,6 +227,7 @@ export class DatabaseHistory {
       requestsServed: c.requestsServed,
       requestsRefused: { ...c.requestsRefused },
       catchUps: c.catchUps,
+      syncs: c.syncs,
       recovered: c.recovered,
       duplicates: c.duplicates,
       bytesReceived: c.bytesReceived,
@@ -232,20 +251,21 @@ export class DatabaseHistory {
         departed: new Map(),
         pending: new Map(),
         seen: new Set(),
-        hadPeers: false,
+        hadPeers: this.init.host.getPeers().length > 0,
         lastDeliveredAtMs: undefined,
-        askSince: undefined,
-        askLeft: 0,
+        lastSyncAt: undefined,
+        episode: undefined,
         timer: undefined,
         running: false,
       }
       this.topics.set(topic, state)
     }
-    if (sinceMs !== undefined) {
-      state.askSince = Math.min(state.askSince ?? sinceMs, sinceMs)
-      state.askLeft = this.init.options.catchUpPeers
-    }
+    if (sinceMs !== undefined) this.openEpisode(state, sinceMs)
     for (const peer of this.init.subscribers(state.gossipTopic)) this.peerJoined(state, peer)
+    // Peers that publish without subscribing keep their own events too: ask them after the subscribers.
+    if (state.episode !== undefined) {
+      for (const peerId of this.init.host.getPeers()) this.ask(state, peerId.toString())
+    }
   }
 
   /** The topic has no handler left: stop tracking it (what it keeps stays until it ages out). */
@@ -316,7 +336,9 @@ export class DatabaseHistory {
       const event = this.localEvent(entry)
       if (event !== undefined) byId.set(event.id, event)
     }
-    const peers = this.init.subscribers(full).slice(0, this.init.options.catchUpPeers)
+    const candidates = new Set(this.init.subscribers(full))
+    for (const peerId of this.init.host.getPeers()) candidates.add(peerId.toString())
+    const peers = [...candidates].slice(0, this.init.options.catchUpPeers)
     const answers = await Promise.all(
       peers.map((peer) => this.fetchFrom(topic, full, peer, sinceMs, new Set(byId.keys()), signal)),
     )
@@ -340,7 +362,79 @@ export class DatabaseHistory {
 
   private readonly onPeerDisconnect = (event: CustomEvent<PeerId>): void => {
     const peer = event.detail.toString()
-    for (const state of this.topics.values()) this.peerLeft(state, peer)
+    const alone = this.init.host.getPeers().length === 0
+    for (const state of this.topics.values()) {
+      this.peerLeft(state, peer)
+      // No peer at all (revoked, partitioned, offline): events of publishers that do not subscribe
+      // were missed too, and the topic's subscriber set alone would not show it.
+      if (alone) this.lonely(state)
+    }
+  }
+
+  /** A peer finished identify: a candidate for topics that are catching up, if it speaks the protocol. */
+  private readonly onPeerIdentify = (event: CustomEvent<IdentifyResult>): void => {
+    const peer = event.detail.peerId.toString()
+    const speaks = event.detail.protocols.includes(HISTORY_PROTOCOL)
+    for (const state of this.topics.values()) {
+      state.hadPeers = true
+      if (state.episode === undefined || state.episode.asked.has(peer)) continue
+      if (speaks) this.ask(state, peer)
+      else this.counters.peersSkipped++
+    }
+  }
+
+  /** Anti-entropy: one random peer per subscribed topic, for what arrived since the last sync. */
+  private scheduleSync(): void {
+    const interval = this.init.options.syncIntervalMs
+    if (interval === 0 || this.controller.signal.aborted) return
+    const delay = Math.round(interval * (0.8 + Math.random() * 0.4))
+    this.syncTimer = setTimeout(() => {
+      this.syncTimer = undefined
+      this.sync(interval)
+      this.scheduleSync()
+    }, delay)
+    this.syncTimer.unref?.()
+  }
+
+  private sync(interval: number): void {
+    const now = Date.now()
+    for (const state of this.topics.values()) {
+      const since = (state.lastSyncAt ?? now - interval) - SKEW_MARGIN_MS
+      const subscribers = this.init.subscribers(state.gossipTopic)
+      const candidates = subscribers.length > 0 ? subscribers : this.init.host.getPeers().map(String)
+      const peer = candidates[Math.floor(Math.random() * candidates.length)]
+      if (peer === undefined) continue
+      state.lastSyncAt = now
+      this.counters.syncs++
+      this.enqueue(state, peer, since)
+    }
+  }
+
+  private lonely(state: TopicCatchUp): void {
+    if (!state.hadPeers || !this.init.options.catchUp) return
+    const now = Date.now()
+    this.openEpisode(state, Math.min(state.lastDeliveredAtMs ?? now, now) - SKEW_MARGIN_MS)
+    this.init.log.debug('topic lost its peers; will catch up', 'topic', state.gossipTopic)
+  }
+
+  private openEpisode(state: TopicCatchUp, since: number): void {
+    const open = state.episode
+    if (open !== undefined && open.left > 0) {
+      open.since = Math.min(open.since, since)
+      return
+    }
+    state.episode = { since, left: this.init.options.catchUpPeers, asked: new Set() }
+  }
+
+  /** Asks `peer` within the open episode, when it has room and has not asked it yet. */
+  private ask(state: TopicCatchUp, peer: string): boolean {
+    const episode = state.episode
+    if (episode === undefined || episode.left <= 0 || episode.asked.has(peer)) return false
+    episode.asked.add(peer)
+    episode.left--
+    this.enqueue(state, peer, episode.since)
+    if (episode.left === 0) state.episode = undefined
+    return true
   }
 
   private peerLeft(state: TopicCatchUp, peer: string): void {
@@ -352,13 +446,8 @@ export class DatabaseHistory {
       const oldest = state.departed.keys().next().value
       if (oldest !== undefined) state.departed.delete(oldest)
     }
-    if (state.members.size === 0 && state.hadPeers && this.init.options.catchUp) {
-      // Alone on the topic: whoever comes next is asked for everything since our last delivery.
-      const since = Math.min(state.lastDeliveredAtMs ?? now, now) - SKEW_MARGIN_MS
-      state.askSince = Math.min(state.askSince ?? since, since)
-      state.askLeft = this.init.options.catchUpPeers
-      this.init.log.debug('topic has no peers left; will catch up', 'topic', state.gossipTopic)
-    }
+    // Alone on the topic: whoever comes next is asked for everything since our last delivery.
+    if (state.members.size === 0) this.lonely(state)
   }
 
   private peerJoined(state: TopicCatchUp, peer: string): void {
@@ -367,12 +456,7 @@ export class DatabaseHistory {
     state.hadPeers = true
     const departedAt = state.departed.get(peer)
     state.departed.delete(peer)
-    if (state.askSince !== undefined && state.askLeft > 0) {
-      state.askLeft--
-      this.enqueue(state, peer, state.askSince)
-      if (state.askLeft === 0) state.askSince = undefined
-      return
-    }
+    if (this.ask(state, peer)) return
     // A peer that left and came back (a partition healed, its links restarted) may hold what we missed.
     if (
       departedAt !== undefined &&

@@ -51,6 +51,7 @@ export function emptyHistoryMetrics(): HistoryMetrics {
     requestsServed: 0,
     requestsRefused: { 'bad-request': 0, unauthorized: 0, 'rate-limited': 0, 'unknown-database': 0 },
     catchUps: 0,
+    syncs: 0,
     recovered: 0,
     duplicates: 0,
     bytesReceived: 0,

@@ -72,6 +72,13 @@ export interface HistoryOptions {
   catchUp?: boolean
   /** Peers asked per catch-up. @default 3 */
   catchUpPeers?: number
+  /**
+   * Anti-entropy: this often (±20 % jitter) each subscribed topic compares the ids of recent events
+   * with one random peer and fetches what it lacks, so an event that reached only some nodes (its
+   * publisher's links were failing) still reaches every subscriber. Costs one small request per
+   * topic per interval. 0 turns it off. @default 30_000
+   */
+  syncIntervalMs?: number
   /** History requests served per peer per 10 s; past that it is answered `rate-limited`. @default 30 */
   requestsPerPeer?: number
   /** How long one history request may take before it is abandoned. @default 10_000 */
@@ -88,6 +95,7 @@ export const HISTORY_DEFAULTS: Readonly<ResolvedHistoryOptions> = Object.freeze(
   maxAgeMs: 10 * 60_000,
   catchUp: true,
   catchUpPeers: 3,
+  syncIntervalMs: 30_000,
   requestsPerPeer: 30,
   requestTimeoutMs: 10_000,
 })

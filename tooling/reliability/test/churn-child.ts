@@ -16,6 +16,10 @@ export type ChurnParentMessage =
       topic: string
       host: string
       ports: { quic: number; tcp: number }
+      /** Catch up from this time (a restart: the time of the last event the previous process got). */
+      catchUpSinceMs?: number
+      /** Automatic catch-up on (the default) or off (to measure delivery without it). */
+      catchUp: boolean
     }
   | { type: 'answer'; id: number; value?: unknown; error?: string }
   | { type: 'publish'; id: number; message: unknown }
@@ -26,7 +30,7 @@ export type ChurnChildMessage =
   | { type: 'listening'; wallet: string; quicPort: number | undefined; tcpPort: number | undefined }
   | { type: 'ask'; id: number; what: 'wallets' | 'bootstrap' }
   | { type: 'readiness'; ready: boolean; at: number }
-  | { type: 'event'; message: unknown; at: number }
+  | { type: 'event'; message: unknown; at: number; replayed: boolean }
   | { type: 'published'; id: number; error?: string }
   | { type: 'failed'; message: string }
   /** Every second while running: connected peers and known subscribers of the topic. */
@@ -88,12 +92,17 @@ async function start(c: Extract<ChurnParentMessage, { type: 'start' }>): Promise
       rendezvous: { findIntervalMs: 10_000, advertiseIntervalMs: 60_000 },
       gossipsub: { heartbeatInterval: 500 },
     },
+    // Anti-entropy every 2 s (30 s by default) so that the test's window sees it converge.
+    history: { catchUp: c.catchUp, syncIntervalMs: c.catchUp ? 2_000 : 0 },
   })
   db = database
   database.addEventListener('ready', () => send({ type: 'readiness', ready: true, at: Date.now() }))
   database.addEventListener('not-ready', () => send({ type: 'readiness', ready: false, at: Date.now() }))
-  await database.subscribe(c.topic, (event) =>
-    send({ type: 'event', message: event.message, at: Date.now() }),
+  await database.subscribe(
+    c.topic,
+    (event) =>
+      send({ type: 'event', message: event.message, at: Date.now(), replayed: event.replayed === true }),
+    c.catchUp && c.catchUpSinceMs !== undefined ? { catchUp: { sinceMs: c.catchUpSinceMs } } : {},
   )
   let quicPort: number | undefined
   let tcpPort: number | undefined

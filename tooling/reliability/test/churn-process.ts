@@ -56,7 +56,11 @@ export interface SpawnMemberOptions {
   host: string
   ports: { quic: number; tcp: number }
   registry: ChurnRegistry
-  onEvent(message: unknown): void
+  /** Catch up from this time on start (a restart). */
+  catchUpSinceMs?: number
+  /** Automatic catch-up (the library default) or not. */
+  catchUp: boolean
+  onEvent(message: unknown, replayed: boolean): void
 }
 
 /** Starts a member process (`churn-child.ts` on this Node) and resolves once it listens. */
@@ -125,7 +129,7 @@ export async function spawnMember(options: SpawnMemberOptions): Promise<MemberPr
         ready = message.ready
         break
       case 'event':
-        options.onEvent(message.message)
+        options.onEvent(message.message, message.replayed)
         break
       case 'published':
         publishes.get(message.id)?.(message.error)
@@ -148,6 +152,8 @@ export async function spawnMember(options: SpawnMemberOptions): Promise<MemberPr
       topic: options.topic,
       host: options.host,
       ports: options.ports,
+      catchUp: options.catchUp,
+      ...(options.catchUpSinceMs === undefined ? {} : { catchUpSinceMs: options.catchUpSinceMs }),
     }),
   )
 

@@ -14,8 +14,12 @@ import { type MemberProcess, spawnMember } from './churn-process.js'
 // random ready members publish every PUBLISH_EVERY_MS.
 // A published event is expected at every other member that was ready for at least READY_GRACE_MS
 // when it was sent (mesh grafting takes a heartbeat or two) and that was not stopped within
-// DELIVERY_WINDOW_MS after. The ratio is reported; the test asserts every node comes back to ready
-// and that the healed network delivers a fresh event to every node.
+// DELIVERY_WINDOW_MS after. That ratio (live delivery alone) is reported; the test asserts every node
+// comes back to ready and that the healed network delivers a fresh event to every node.
+// With catch-up (the library default; CHURN_CATCH_UP=0 turns it off), a restarted member subscribes
+// with `catchUp: { sinceMs }` from the time of the last event its previous process got (less
+// CATCH_UP_MARGIN_MS), as an application that remembers that time would, and its peers' history
+// fills in what it missed: then every event must reach every other member, each once per process.
 const SIZE = Number(process.env.CHURN_NODES ?? 20)
 const SEEDS = 3
 const START_BATCH = 4
@@ -29,6 +33,9 @@ const READY_TIMEOUT_MS = 20_000
 const FINAL_ATTEMPTS = 45
 const TOPIC = 'churn'
 const SEED = Number(process.env.CHURN_SEED ?? 20_261_125)
+const CATCH_UP = process.env.CHURN_CATCH_UP !== '0'
+const CATCH_UP_MARGIN_MS = 1_000
+const CATCH_UP_TIMEOUT_MS = 20_000
 
 interface Member {
   index: number
@@ -42,6 +49,7 @@ interface Member {
 interface Sent {
   id: string
   at: number
+  publisher: number
   expected: number[]
 }
 
@@ -85,6 +93,13 @@ describe('churn', () => {
           .map((m) => ({ publicKey: m.wallet, ip: m.host, quicPort: m.ports.quic, tcpPort: m.ports.tcp })),
     }
     const received = members.map(() => new Set<string>())
+    // Live deliveries alone (the ratio without catch-up), ids of the current process, and counts.
+    const receivedLive = members.map(() => new Set<string>())
+    const lifetime = members.map(() => new Set<string>())
+    const lastEventAt = members.map((): number | undefined => undefined)
+    let replayedEvents = 0
+    let duplicatesInProcess = 0
+    let redeliveredAfterRestart = 0
     const stoppedAt = members.map((): number[] => [])
     const timeToReadyMs: number[] = []
     let kills = 0
@@ -93,6 +108,10 @@ describe('churn', () => {
     // Starts a member; with `measure`, waits until it is ready and records the time since its fork.
     const bringUp = async (m: Member, measure: boolean): Promise<void> => {
       const started = Date.now()
+      const restarted = (stoppedAt[m.index] ?? []).length > 0
+      const since = lastEventAt[m.index] ?? stoppedAt[m.index]?.[0]
+      const ids = new Set<string>()
+      lifetime[m.index] = ids
       const proc = await spawnMember({
         secretKey: m.secretKey,
         databaseName: 'churn',
@@ -100,9 +119,18 @@ describe('churn', () => {
         host: m.host,
         ports: m.ports,
         registry,
-        onEvent: (message) => {
+        catchUp: CATCH_UP,
+        ...(restarted && since !== undefined ? { catchUpSinceMs: since - CATCH_UP_MARGIN_MS } : {}),
+        onEvent: (message, replayed) => {
           const id = (message as { id?: unknown } | null)?.id
-          if (typeof id === 'string') received[m.index]?.add(id)
+          if (typeof id !== 'string') return
+          if (ids.has(id)) duplicatesInProcess++
+          else if (received[m.index]?.has(id)) redeliveredAfterRestart++
+          ids.add(id)
+          received[m.index]?.add(id)
+          if (replayed) replayedEvents++
+          else receivedLive[m.index]?.add(id)
+          lastEventAt[m.index] = Date.now()
         },
       })
       spawned.add(proc)
@@ -152,7 +180,8 @@ describe('churn', () => {
     const down = new Set<number>()
     let restarts = 0
     let nextId = 0
-    const churnEnd = Date.now() + CHURN_MS
+    const churnStart = Date.now()
+    const churnEnd = churnStart + CHURN_MS
     let nextStop = Date.now() + STOP_EVERY_MS
     while (Date.now() < churnEnd) {
       const now = Date.now()
@@ -166,7 +195,7 @@ describe('churn', () => {
         const expected = eligible.filter((m) => m !== publisher).map((m) => m.index)
         publishes.push(
           publisher.proc.publish({ id }).then(
-            () => void sent.push({ id, at: now, expected }),
+            () => void sent.push({ id, at: now, publisher: publisher.index, expected }),
             () => undefined,
           ),
         )
@@ -211,9 +240,42 @@ describe('churn', () => {
     }))
     const expectedTotal = counted.reduce((n, s) => n + s.expected.length, 0)
     const deliveredNow = (): number =>
-      counted.reduce((n, s) => n + s.expected.filter((i) => received[i]?.has(s.id)).length, 0)
+      counted.reduce((n, s) => n + s.expected.filter((i) => receivedLive[i]?.has(s.id)).length, 0)
     await waitFor(() => deliveredNow() === expectedTotal, { timeoutMs: 3_000 }).catch(() => undefined)
     const delivered = deliveredNow()
+
+    // With catch-up: every event that left its publisher, at every other member, whether it was up
+    // when the event was sent. An event no other member ever got died with its publisher's process
+    // (stopped right after publishing): no history holds it.
+    const everyone = members.map((m) => m.index)
+    const leftPublisher = (s: Sent): boolean =>
+      everyone.some((i) => i !== s.publisher && received[i]?.has(s.id))
+    const missingNow = (): number =>
+      sent.reduce(
+        (n, s) => n + everyone.filter((i) => i !== s.publisher && !received[i]?.has(s.id)).length,
+        0,
+      ) -
+      sent.filter((s) => !leftPublisher(s)).length * (SIZE - 1)
+    const expectedEverywhere = () => sent.filter(leftPublisher).length * (SIZE - 1)
+    if (CATCH_UP) {
+      await waitFor(() => missingNow() === 0, { timeoutMs: CATCH_UP_TIMEOUT_MS }).catch(() => undefined)
+    }
+    const missingAfterCatchUp = missingNow()
+    const diedWithPublisher = sent.filter((s) => !leftPublisher(s)).length
+    // Who still misses events, and when those were sent relative to its stops and restarts.
+    const missingBy = everyone
+      .map((i) => {
+        const missed = sent.filter((s) => s.publisher !== i && leftPublisher(s) && !received[i]?.has(s.id))
+        return {
+          index: i,
+          missed: missed.length,
+          restarts: (stoppedAt[i] ?? []).length,
+          stoppedAt: (stoppedAt[i] ?? []).map((t) => t - churnStart),
+          missedAt: missed.slice(0, 8).map((s) => s.at - churnStart),
+        }
+      })
+      .filter((m) => m.missed > 0)
+    mark('caughtUp')
 
     // The healed network delivers a fresh event to every other node: one final event a second until
     // one reaches all, at most FINAL_ATTEMPTS: meshes re-graft within a few heartbeats, and a link
@@ -254,6 +316,20 @@ describe('churn', () => {
       expectedDeliveries: expectedTotal,
       delivered,
       deliveryRatio: expectedTotal === 0 ? 1 : Number((delivered / expectedTotal).toFixed(4)),
+      catchUp: CATCH_UP,
+      // Every event at every other member (live or replayed), whether it was up or not.
+      diedWithPublisher,
+      expectedEverywhere: expectedEverywhere(),
+      deliveredEverywhere: expectedEverywhere() - missingAfterCatchUp,
+      catchUpRatio:
+        expectedEverywhere() === 0
+          ? 1
+          : Number(((expectedEverywhere() - missingAfterCatchUp) / expectedEverywhere()).toFixed(4)),
+      replayedEvents,
+      duplicatesInProcess,
+      // Delivered by a restarted process after its previous one got them (the catch-up margin).
+      redeliveredAfterRestart,
+      missingBy,
       finalEventAttempts: finalAttempts,
       // Who missed the last final event, with what each knew (peers, topic subscribers) then.
       finalMissing: finalMissing.map((i) => ({
@@ -269,5 +345,10 @@ describe('churn', () => {
     expect(restarts).toBeGreaterThanOrEqual(MAX_DOWN)
     expect(timeToReadyMs.length).toBe(restarts)
     expect(report.published).toBeGreaterThan(0)
+    expect(duplicatesInProcess, 'no process gets an event twice').toBe(0)
+    if (CATCH_UP) {
+      expect(missingAfterCatchUp, 'with catch-up, every event reaches every other member').toBe(0)
+      expect(replayedEvents).toBeGreaterThan(0)
+    }
   })
 })
