@@ -448,4 +448,67 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = Object.freeze([
     (m) => m.ownEventsSkipped,
   ),
   messagingValue('messaging_queued', 'Events waiting in subscription queues.', 'gauge', (m) => m.queued),
+  // @depin/messaging: each database's history and catch-up.
+  messagingValue('history_events', 'Events kept in the history.', 'gauge', (m) => m.history.events),
+  messagingValue('history_bytes', 'Estimated bytes kept in the history.', 'gauge', (m) => m.history.bytes),
+  messagingValue(
+    'history_requests_made_total',
+    'History requests made (inventories and fetches).',
+    'counter',
+    (m) => m.history.requestsMade,
+  ),
+  messagingValue(
+    'history_requests_failed_total',
+    'History requests that failed (error, timeout, refusal, rejected answer).',
+    'counter',
+    (m) => m.history.requestsFailed,
+  ),
+  messagingValue(
+    'history_peers_skipped_total',
+    'Peers not asked for history because they do not speak the protocol (Go nodes).',
+    'counter',
+    (m) => m.history.peersSkipped,
+  ),
+  messagingValue(
+    'history_requests_served_total',
+    'History requests answered.',
+    'counter',
+    (m) => m.history.requestsServed,
+  ),
+  messagingRecord(
+    'history_requests_refused_total',
+    'History requests refused, by reason.',
+    (m) => m.history.requestsRefused,
+  ),
+  messagingValue('history_catch_ups_total', 'Catch-ups run.', 'counter', (m) => m.history.catchUps),
+  messagingValue('history_syncs_total', 'Anti-entropy syncs asked for.', 'counter', (m) => m.history.syncs),
+  messagingValue(
+    'history_recovered_total',
+    'Missed events delivered by catch-up (marked replayed).',
+    'counter',
+    (m) => m.history.recovered,
+  ),
+  messagingValue(
+    'history_duplicates_total',
+    'Events offered again after they were delivered (dropped).',
+    'counter',
+    (m) => m.history.duplicates,
+  ),
+  messagingValue(
+    'history_received_bytes_total',
+    'Bytes of history answers received.',
+    'counter',
+    (m) => m.history.bytesReceived,
+  ),
+  messagingValue(
+    'history_sent_bytes_total',
+    'Bytes of history answers sent.',
+    'counter',
+    (m) => m.history.bytesSent,
+  ),
+  messagingRecord(
+    'history_rejected_total',
+    'Events in history answers rejected, by reason (the serving peer is held to account).',
+    (m) => m.history.rejected,
+  ),
 ])

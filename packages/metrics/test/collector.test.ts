@@ -28,6 +28,9 @@ describe('createDepinCollector', () => {
     expect(text).toContain('depin_gater_refreshes_total{database="rooms-db",result="failed"} 1')
     expect(text).toContain('depin_messaging_rejected_total{database="rooms-db",reason="too-large"} 2')
     expect(text).toContain('depin_messaging_delivered_total{database="rooms-db"} 400')
+    expect(text).toContain('depin_history_recovered_total{database="rooms-db"} 20')
+    expect(text).toContain('depin_history_rejected_total{database="rooms-db",reason="bad-signature"} 1')
+    expect(text).toContain('depin_history_events{database="rooms-db"} 120')
     expect(text).toContain('# TYPE depin_node_peers gauge')
   })
 
@@ -100,7 +103,12 @@ describe('createDepinCollector', () => {
   })
 
   // Sums that Prometheus computes itself (sum by ...) are deliberately not exported.
-  const DERIVED = new Set(['gater.allowedTotal', 'gater.deniedTotal', 'messaging.rejectedTotal'])
+  const DERIVED = new Set([
+    'gater.allowedTotal',
+    'gater.deniedTotal',
+    'messaging.rejectedTotal',
+    'messaging.history.rejectedTotal',
+  ])
 
   test('every figure the lower packages report reaches Prometheus (a new field fails here until mapped)', async () => {
     const leaves = (value: unknown, path: string[]): string[][] =>
