@@ -143,7 +143,7 @@ export class HistoryStore {
    */
   page(
     topic: string,
-    query: { sinceMs: number; after?: number; limit: number; maxBytes?: number },
+    query: { sinceMs: number; after?: number | undefined; limit: number; maxBytes?: number },
   ): HistoryPage {
     this.prune()
     const log = this.topics.get(topic)

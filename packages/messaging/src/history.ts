@@ -569,7 +569,7 @@ export class DatabaseHistory {
         ...(after === undefined ? {} : { after }),
       }
       const answer = await this.request(connection, full, request, signal)
-      if (answer === undefined) return fetched
+      if (answer === undefined || answer.lied) return fetched
       for (const id of answer.ids) if (!known.has(id) && !this.store.has(topic, id)) missing.push(id)
       if (answer.next === undefined) break
       after = answer.next
@@ -579,7 +579,8 @@ export class DatabaseHistory {
       const answer = await this.request(connection, full, { ...base, limit: ids.length, ids }, signal)
       if (answer === undefined) break
       fetched.entries.push(...answer.entries)
-      // A page cut short by its byte bound: what is left is asked for next, once.
+      if (answer.lied) break
+      // A page cut short by its byte bound (large events): what is left is asked for next.
       const got = new Set(answer.entries.map((e) => e.event.id))
       const rest = ids.filter((id) => !got.has(id))
       if (rest.length > 0 && answer.entries.length > 0 && i + MAX_EVENTS_PER_PAGE >= missing.length) {
@@ -607,7 +608,7 @@ export class DatabaseHistory {
     full: string,
     request: HistoryRequest,
     outer?: AbortSignal,
-  ): Promise<{ ids: string[]; next: number | undefined; entries: VerifiedEntry[] } | undefined> {
+  ): Promise<{ ids: string[]; next: number | undefined; entries: VerifiedEntry[]; lied: boolean } | undefined> {
     const timeout = AbortSignal.timeout(this.init.options.requestTimeoutMs)
     const signal = outer === undefined ? timeout : AbortSignal.any([timeout, outer])
     const peer = connection.remotePeer
@@ -660,7 +661,8 @@ export class DatabaseHistory {
         }
         const authorized = await this.init.authorize(verdict.entry.author)
         if (authorized === false) {
-          reject('unauthorized')
+          // Its author is not (or no longer) admitted: dropped and counted, the server not blamed.
+          this.counters.rejected.unauthorized++
           continue
         }
         // The registry could not say: dropped without blame, as the live validator does.
@@ -668,8 +670,9 @@ export class DatabaseHistory {
         entries.push(verdict.entry)
       }
       await stream.close({ signal }).catch(() => undefined)
-      if (rejection !== undefined) return { ids: [], next: undefined, entries }
-      return { ids: header.ids ?? [], next: header.next, entries }
+      // What verified is kept; a server that lied is not asked further.
+      if (rejection !== undefined) return { ids: [], next: undefined, entries, lied: true }
+      return { ids: header.ids ?? [], next: header.next, entries, lied: false }
     } catch (err) {
       stream?.abort(err instanceof Error ? err : new Error('history request failed'))
       // A peer without the protocol (the Go implementation): skipped, without a word.
@@ -731,7 +734,8 @@ export class DatabaseHistory {
         encodeJson({
           status: 'ok',
           count: 0,
-          ids: page.entries.map((e) => e.id),
+          // An id too long for the protocol (a Go node's event may carry any id) cannot be caught up.
+          ids: page.entries.filter((e) => e.id.length <= MAX_ID_LENGTH).map((e) => e.id),
           ...(page.next === undefined ? {} : { next: page.next }),
         }),
       ])
@@ -822,7 +826,8 @@ async function serve(
 
 function frameLimit(maxMessageBytes: number): number {
   // An event frame is the event plus ~200 bytes of signature, ids and framing; an inventory is ids.
-  return Math.max(maxMessageBytes + 4_096, MAX_IDS_PER_PAGE * (MAX_ID_LENGTH + 4) + 1_024)
+  // An id of MAX_ID_LENGTH characters is at most 6 bytes each in JSON (\u escapes).
+  return Math.max(maxMessageBytes + 4_096, MAX_IDS_PER_PAGE * (MAX_ID_LENGTH * 6 + 4) + 1_024)
 }
 
 function isUnsupported(err: unknown): boolean {

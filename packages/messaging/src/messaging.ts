@@ -708,8 +708,10 @@ class DefaultMessaging extends TypedEventEmitter<MessagingEvents> implements Mes
     const state = this.joined.get(topic)
     if (state === undefined) return
     await Promise.all(
-      [...state.subscriptions].map(async ({ queue }) => {
+      [...state.subscriptions].map(async ({ queue, deliverOwnEvents }) => {
         for (const event of events) {
+          // As live: our own events (a previous process of this wallet) only when asked for.
+          if (event.fromPeerId === this.selfId && !deliverOwnEvents) continue
           while (queue.size >= queue.capacity && !queue.closed) await queue.idle()
           if (queue.closed) return
           queue.push(event)
