@@ -14,10 +14,14 @@ export interface HistoryLimits {
   maxAgeMs: number
 }
 
-/** Estimated bytes an entry costs beyond its data: signature, from, seqno, id, the object and its index slots. */
-export const ENTRY_OVERHEAD_BYTES = 320
+/**
+ * Estimated bytes an entry costs beyond its data: the signed frame's other fields (from, seqno,
+ * topic, signature: ~130), its buffer, the entry object, its id string and index slots (measured:
+ * bench/README.md, "Catch-up").
+ */
+export const ENTRY_OVERHEAD_BYTES = 600
 
-/** One stored event. `signature` is filled lazily for our own events (signed when first served). */
+/** One stored event, as the signed GossipSub message it is served as. */
 export interface HistoryEntry {
   /** Local, strictly increasing: the paging cursor. */
   readonly seq: number
@@ -28,13 +32,15 @@ export interface HistoryEntry {
   readonly timestamp: number
   /** When this node received or published it (its clock, ms). */
   readonly receivedAtMs: number
-  /** The GossipSub `data`: the event's JSON bytes. */
-  readonly data: Uint8Array
-  /** The author's PeerId multihash (GossipSub `from`). */
-  readonly from: Uint8Array
-  /** The GossipSub `seqno` (8 bytes). */
-  readonly seqno: Uint8Array
-  signature: Uint8Array | undefined
+  /**
+   * The signed GossipSub message (pubsub protobuf `Message`: `from`, `data`, `seqno`, `topic`,
+   * `signature`), one buffer; undefined for our own event until a peer first asks for it.
+   */
+  frame: Uint8Array | undefined
+  /** Our own event's data and seqno, until it is signed (then `frame` replaces them). */
+  unsigned: { readonly data: Uint8Array; readonly seqno: Uint8Array } | undefined
+  /** Bytes of the event's data (the JSON). */
+  readonly dataBytes: number
   readonly bytes: number
 }
 
@@ -120,7 +126,7 @@ export class HistoryStore {
       this.topics.set(fields.topic, log)
     }
     if (log.byId.has(fields.id)) return undefined
-    const bytes = fields.data.byteLength + ENTRY_OVERHEAD_BYTES
+    const bytes = fields.dataBytes + ENTRY_OVERHEAD_BYTES
     if (bytes > this.limits.maxBytes) return undefined
     const entry: HistoryEntry = { ...fields, seq: this.nextSeq++, receivedAtMs: this.now(), bytes }
     log.entries.push(entry)

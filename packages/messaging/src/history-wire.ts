@@ -4,7 +4,6 @@ import { peerIdFromMultihash } from '@libp2p/peer-id'
 import { decode as decodeDigest } from 'multiformats/hashes/digest'
 import { concat } from 'uint8arrays/concat'
 import { decodeEvent, type PubSubEvent } from './event.js'
-import type { HistoryEntry } from './history-store.js'
 
 /**
  * `/depin/history/1.0.0`: one request, one answer, then the stream closes. Every frame is
@@ -133,17 +132,6 @@ export function signedBytes(fields: {
   return concat([SIGN_PREFIX, RPC.Message.encode({ from, data, seqno, topic })])
 }
 
-/** One stored event as the signed GossipSub message (its signature must be set). */
-export function encodeEntry(entry: HistoryEntry, gossipTopic: string): Uint8Array {
-  return RPC.Message.encode({
-    from: entry.from,
-    data: entry.data,
-    seqno: entry.seqno,
-    topic: gossipTopic,
-    ...(entry.signature === undefined ? {} : { signature: entry.signature }),
-  })
-}
-
 /** Why an event in a history answer was not accepted. */
 export type HistoryRejectReason =
   | 'malformed'
@@ -174,10 +162,10 @@ export interface VerifiedEntry {
   event: PubSubEvent
   /** The author (its PeerId string is `event.fromPeerId`). */
   author: PeerId
-  from: Uint8Array
-  seqno: Uint8Array
+  /** The event's JSON bytes. */
   data: Uint8Array
-  signature: Uint8Array
+  /** The signed message as received (its own buffer), to keep and serve on. */
+  frame: Uint8Array
 }
 
 /**
@@ -191,8 +179,10 @@ export async function verifyEntry(
   maxMessageBytes: number,
 ): Promise<{ ok: true; entry: VerifiedEntry } | { ok: false; reason: HistoryRejectReason }> {
   let message: RPC.Message
+  // Our own copy: a frame read from a stream can be a view into a larger buffer.
+  const owned = frame.byteOffset === 0 && frame.buffer.byteLength === frame.byteLength ? frame : frame.slice()
   try {
-    message = RPC.Message.decode(frame)
+    message = RPC.Message.decode(owned)
   } catch {
     return { ok: false, reason: 'malformed' }
   }
@@ -223,5 +213,5 @@ export async function verifyEntry(
   const decoded = decodeEvent(data)
   if (!decoded.ok) return { ok: false, reason: 'invalid-event' }
   if (decoded.event.fromPeerId !== author.toString()) return { ok: false, reason: 'from-peer-mismatch' }
-  return { ok: true, entry: { event: decoded.event, author, from, seqno, data, signature } }
+  return { ok: true, entry: { event: decoded.event, author, data, frame: owned } }
 }

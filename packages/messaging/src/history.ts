@@ -1,6 +1,7 @@
 import type { PeerAccountability } from '@depin/infrastructure'
 import type { Logger } from '@depin/logger'
 import type { SignedMessage } from '@libp2p/gossipsub'
+import { RPC } from '@libp2p/gossipsub/message'
 import type { Connection, IdentifyResult, Libp2p, PeerId, PrivateKey, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { lpStream, RateLimiter } from '@libp2p/utils'
@@ -9,7 +10,6 @@ import { type HistoryEntry, HistoryStore } from './history-store.js'
 import {
   decodeHeader,
   decodeRequest,
-  encodeEntry,
   encodeJson,
   HISTORY_PROTOCOL,
   HISTORY_REJECT_REASONS,
@@ -73,9 +73,13 @@ export interface HistoryMetrics {
   rejectedTotal: number
 }
 
-/** Events a catch-up found, or `history()` returned. */
-interface Fetched {
-  entries: VerifiedEntry[]
+/** A peer asked within one catch-up: its open connection, and the ids its inventory listed. */
+interface Source {
+  readonly peer: string
+  readonly connection: Connection
+  readonly listed: Set<string>
+  /** It answered with something it should not have: not asked further. */
+  lied: boolean
 }
 
 /** What {@link DatabaseHistory} is built from (the messaging layer's parts). */
@@ -287,14 +291,21 @@ export class DatabaseHistory {
   received(topic: string, message: SignedMessage, event: PubSubEvent): void {
     const state = this.topics.get(topic)
     if (state !== undefined) this.markSeen(state, event.id)
+    // One buffer per event: the message as its author signed it, ready to serve.
+    const frame = RPC.Message.encode({
+      from: message.from.toMultihash().bytes,
+      data: message.data,
+      seqno: seqnoBytes(message.sequenceNumber),
+      topic: message.topic,
+      signature: message.signature,
+    })
     this.store.record({
       topic,
       id: event.id,
       timestamp: event.timestamp,
-      data: own(message.data),
-      from: message.from.toMultihash().bytes,
-      seqno: seqnoBytes(message.sequenceNumber),
-      signature: own(message.signature),
+      frame,
+      unsigned: undefined,
+      dataBytes: message.data.byteLength,
     })
   }
 
@@ -307,10 +318,9 @@ export class DatabaseHistory {
       topic,
       id: event.id,
       timestamp: event.timestamp,
-      data,
-      from: author.toMultihash().bytes,
-      seqno: seqnoBytes(++this.seqno),
-      signature: undefined,
+      frame: undefined,
+      unsigned: { data, seqno: seqnoBytes(++this.seqno) },
+      dataBytes: data.byteLength,
     })
   }
 
@@ -339,10 +349,14 @@ export class DatabaseHistory {
     const candidates = new Set(this.init.subscribers(full))
     for (const peerId of this.init.host.getPeers()) candidates.add(peerId.toString())
     const peers = [...candidates].slice(0, this.init.options.catchUpPeers)
-    const answers = await Promise.all(
-      peers.map((peer) => this.fetchFrom(topic, full, peer, sinceMs, new Set(byId.keys()), signal)),
+    const fetched = await this.collect(
+      topic,
+      full,
+      peers.map((peer): [string, number] => [peer, sinceMs]),
+      new Set(byId.keys()),
+      signal,
     )
-    for (const answer of answers) for (const entry of answer.entries) byId.set(entry.event.id, entry.event)
+    for (const entry of fetched) byId.set(entry.event.id, entry.event)
     return sortByTimestamp([...byId.values()])
       .slice(0, limit)
       .map((event) => Object.freeze(event))
@@ -489,17 +503,17 @@ export class DatabaseHistory {
     state.pending.clear()
     this.counters.catchUps++
     try {
-      const answers = await Promise.all(
-        batch.map(([peer, since]) =>
-          this.fetchFrom(state.topic, state.gossipTopic, peer, since, state.seen, this.controller.signal),
-        ),
+      const fetched = await this.collect(
+        state.topic,
+        state.gossipTopic,
+        batch,
+        state.seen,
+        this.controller.signal,
       )
       const fresh = new Map<string, VerifiedEntry>()
-      for (const answer of answers) {
-        for (const entry of answer.entries) {
-          if (state.seen.has(entry.event.id) || fresh.has(entry.event.id)) this.counters.duplicates++
-          else fresh.set(entry.event.id, entry)
-        }
+      for (const entry of fetched) {
+        if (state.seen.has(entry.event.id) || fresh.has(entry.event.id)) this.counters.duplicates++
+        else fresh.set(entry.event.id, entry)
       }
       if (this.topics.get(state.topic) !== state || fresh.size === 0) return
       const entries = [...fresh.values()].sort((a, b) => a.event.timestamp - b.event.timestamp)
@@ -510,10 +524,9 @@ export class DatabaseHistory {
           topic: state.topic,
           id: entry.event.id,
           timestamp: entry.event.timestamp,
-          data: entry.data,
-          from: entry.from,
-          seqno: entry.seqno,
-          signature: entry.signature,
+          frame: entry.frame,
+          unsigned: undefined,
+          dataBytes: entry.data.byteLength,
         })
         events.push(Object.freeze({ ...entry.event, replayed: true }))
       }
@@ -535,59 +548,119 @@ export class DatabaseHistory {
   }
 
   /**
-   * Asks one peer for a topic's events since `sinceMs` that `known` does not hold: an inventory of
-   * ids first (paged), then the missing events by id, each verified. A peer without the protocol is
-   * skipped quietly; a peer that answers with altered, forged or malformed events is held to
-   * account once per answer and not asked further.
+   * Asks peers for a topic's events since their `sinceMs` that `known` (and this node's history)
+   * does not hold: an inventory of ids from each (in parallel, paged), then each missing id fetched
+   * once, from one of the peers that listed it (spread over them, in parallel), every event
+   * verified; ids a peer failed to deliver are asked once more of another peer that listed them. A
+   * peer without the protocol is skipped quietly; a peer whose answer holds an altered, forged or
+   * malformed event is held to account once per answer and not asked further.
    */
-  private async fetchFrom(
+  private async collect(
+    topic: string,
+    full: string,
+    asks: ReadonlyArray<readonly [string, number]>,
+    known: ReadonlySet<string>,
+    signal?: AbortSignal,
+  ): Promise<VerifiedEntry[]> {
+    const sources = (
+      await Promise.all(asks.map(([peer, since]) => this.inventory(topic, full, peer, since, known, signal)))
+    ).filter((source): source is Source => source !== undefined)
+    const got = new Map<string, VerifiedEntry>()
+    const wanted = new Set<string>()
+    for (const source of sources) for (const id of source.listed) wanted.add(id)
+    for (let round = 0; round < 2 && wanted.size > 0; round++) {
+      // Each id from one source that listed it (and has not lied), spread round-robin.
+      const share = new Map<Source, string[]>()
+      let turn = round
+      for (const id of wanted) {
+        const owners = sources.filter((source) => !source.lied && source.listed.has(id))
+        const owner = owners[turn++ % Math.max(1, owners.length)]
+        if (owner === undefined) continue
+        const list = share.get(owner)
+        if (list === undefined) share.set(owner, [id])
+        else list.push(id)
+        owner.listed.delete(id)
+      }
+      if (share.size === 0) break
+      await Promise.all(
+        [...share].map(async ([source, ids]) => {
+          for (const entry of await this.fetchIds(source, topic, full, ids, signal))
+            got.set(entry.event.id, entry)
+        }),
+      )
+      for (const id of got.keys()) wanted.delete(id)
+    }
+    return [...got.values()]
+  }
+
+  /** One peer's inventory of a topic since `sinceMs`, less what `known` and our history hold. */
+  private async inventory(
     topic: string,
     full: string,
     peer: string,
     sinceMs: number,
     known: ReadonlySet<string>,
     signal?: AbortSignal,
-  ): Promise<Fetched> {
-    const fetched: Fetched = { entries: [] }
+  ): Promise<Source | undefined> {
     let peerId: PeerId
     try {
       peerId = peerIdFromString(peer)
     } catch {
-      return fetched
+      return undefined
     }
     const connection = this.init.host.getConnections(peerId).find((c) => c.status === 'open')
-    if (connection === undefined || !(await this.speaksHistory(peerId))) return fetched
-    const base = { database: this.init.databaseName, topic, sinceMs }
-    const missing: string[] = []
+    if (connection === undefined || !(await this.speaksHistory(peerId))) return undefined
+    const source: Source = { peer, connection, listed: new Set(), lied: false }
     let after: number | undefined
     const maxPages = Math.ceil(this.store.limits.maxEvents / MAX_IDS_PER_PAGE) + 1
     for (let page = 0; page < maxPages; page++) {
       const request: HistoryRequest = {
-        ...base,
+        database: this.init.databaseName,
+        topic,
+        sinceMs,
         limit: MAX_IDS_PER_PAGE,
         inventory: true,
         ...(after === undefined ? {} : { after }),
       }
       const answer = await this.request(connection, full, request, signal)
-      if (answer === undefined || answer.lied) return fetched
-      for (const id of answer.ids) if (!known.has(id) && !this.store.has(topic, id)) missing.push(id)
+      if (answer === undefined || answer.lied) return page === 0 ? undefined : source
+      for (const id of answer.ids) if (!known.has(id) && !this.store.has(topic, id)) source.listed.add(id)
       if (answer.next === undefined) break
       after = answer.next
     }
-    for (let i = 0; i < missing.length; i += MAX_EVENTS_PER_PAGE) {
-      const ids = missing.slice(i, i + MAX_EVENTS_PER_PAGE)
-      const answer = await this.request(connection, full, { ...base, limit: ids.length, ids }, signal)
+    return source
+  }
+
+  /** The events `ids` from one source, in pages; what verified (the rest is simply not returned). */
+  private async fetchIds(
+    source: Source,
+    topic: string,
+    full: string,
+    ids: string[],
+    signal?: AbortSignal,
+  ): Promise<VerifiedEntry[]> {
+    const entries: VerifiedEntry[] = []
+    const queue = [...ids]
+    while (queue.length > 0 && !source.lied) {
+      const chunk = queue.splice(0, MAX_EVENTS_PER_PAGE)
+      const request: HistoryRequest = {
+        database: this.init.databaseName,
+        topic,
+        sinceMs: 0,
+        limit: chunk.length,
+        ids: chunk,
+      }
+      const answer = await this.request(source.connection, full, request, signal)
       if (answer === undefined) break
-      fetched.entries.push(...answer.entries)
-      if (answer.lied) break
-      // A page cut short by its byte bound (large events): what is left is asked for next.
-      const got = new Set(answer.entries.map((e) => e.event.id))
-      const rest = ids.filter((id) => !got.has(id))
-      if (rest.length > 0 && answer.entries.length > 0 && i + MAX_EVENTS_PER_PAGE >= missing.length) {
-        missing.push(...rest)
+      entries.push(...answer.entries)
+      source.lied = answer.lied
+      // A page cut short by its byte bound (large events): the rest goes back in the queue.
+      if (answer.entries.length > 0 && answer.entries.length < chunk.length) {
+        const delivered = new Set(answer.entries.map((e) => e.event.id))
+        queue.unshift(...chunk.filter((id) => !delivered.has(id)))
       }
     }
-    return fetched
+    return entries
   }
 
   /** Whether a peer announced the protocol (identify); unknown counts as yes. */
@@ -608,7 +681,9 @@ export class DatabaseHistory {
     full: string,
     request: HistoryRequest,
     outer?: AbortSignal,
-  ): Promise<{ ids: string[]; next: number | undefined; entries: VerifiedEntry[]; lied: boolean } | undefined> {
+  ): Promise<
+    { ids: string[]; next: number | undefined; entries: VerifiedEntry[]; lied: boolean } | undefined
+  > {
     const timeout = AbortSignal.timeout(this.init.options.requestTimeoutMs)
     const signal = outer === undefined ? timeout : AbortSignal.any([timeout, outer])
     const peer = connection.remotePeer
@@ -760,12 +835,8 @@ export class DatabaseHistory {
     const frames: Uint8Array[] = []
     let bytes = 0
     for (const entry of entries) {
-      if (entry.signature === undefined) {
-        const key = this.init.privateKey
-        if (key === undefined) continue
-        entry.signature = await key.sign(signedBytes({ ...entry, topic: full }))
-      }
-      const frame = encodeEntry(entry, full)
+      const frame = entry.frame ?? (await this.sign(entry, full))
+      if (frame === undefined) continue
       if (frames.length > 0 && bytes + frame.byteLength > MAX_RESPONSE_BYTES) break
       bytes += frame.byteLength
       frames.push(frame)
@@ -787,9 +858,29 @@ export class DatabaseHistory {
     return frames
   }
 
+  /** Signs our own event when it is first served: the frame replaces its data and seqno. */
+  private async sign(entry: HistoryEntry, full: string): Promise<Uint8Array | undefined> {
+    const key = this.init.privateKey
+    const unsigned = entry.unsigned
+    if (key === undefined || unsigned === undefined) return undefined
+    const fields = {
+      from: key.publicKey.toMultihash().bytes,
+      data: unsigned.data,
+      seqno: unsigned.seqno,
+      topic: full,
+    }
+    const signature = await key.sign(signedBytes(fields))
+    entry.frame = RPC.Message.encode({ ...fields, signature })
+    entry.unsigned = undefined
+    return entry.frame
+  }
+
   private localEvent(entry: HistoryEntry): PubSubEvent | undefined {
     try {
-      const parsed = JSON.parse(new TextDecoder().decode(entry.data)) as Record<string, unknown>
+      const data =
+        entry.unsigned?.data ?? (entry.frame === undefined ? undefined : RPC.Message.decode(entry.frame).data)
+      if (data === undefined) return undefined
+      const parsed = JSON.parse(new TextDecoder().decode(data)) as Record<string, unknown>
       return {
         id: entry.id,
         fromPeerId: String(parsed.from_peer),
@@ -838,11 +929,6 @@ function seqnoBytes(value: bigint): Uint8Array {
   const out = new Uint8Array(8)
   new DataView(out.buffer).setBigUint64(0, BigInt.asUintN(64, value), false)
   return out
-}
-
-// GossipSub's fields are views into the whole received RPC buffer: keep only our bytes.
-function own(bytes: Uint8Array): Uint8Array {
-  return bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.byteLength ? bytes : bytes.slice()
 }
 
 function sortByTimestamp(events: PubSubEvent[]): PubSubEvent[] {

@@ -21,10 +21,9 @@ function storeWith(limits: Partial<{ maxEvents: number; maxBytes: number; maxAge
       topic,
       id,
       timestamp: Math.floor(now / 1000),
-      data: bytes(size),
-      from: bytes(38),
-      seqno: bytes(8),
-      signature: bytes(64),
+      frame: bytes(size + 130),
+      unsigned: undefined,
+      dataBytes: size,
     })
   return { store, add, tick: (ms: number) => void (now += ms), now: () => now }
 }

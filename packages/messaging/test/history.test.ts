@@ -140,6 +140,39 @@ describe('history and catch-up (real nodes)', () => {
     await expect(mb.history(TOPIC, { sinceMs: Number.NaN })).rejects.toThrow(/sinceMs/)
   })
 
+  it('asks several holders, and fetches each missing event from one of them only', async () => {
+    const a = await peer()
+    const c = await peer()
+    const b = await peer()
+    const ma = await withMessaging(a)
+    const mc = await withMessaging(c)
+    const mb = await withMessaging(b)
+    await ma.subscribe(TOPIC, () => {})
+    await mc.subscribe(TOPIC, () => {})
+    await connectRawNodes(c.node, a.node)
+    await ma.waitForTopicPeers(TOPIC)
+    const since = Date.now() - 1_000
+    for (let n = 0; n < 30; n++) await ma.publish(TOPIC, { n })
+    await waitFor(() => mc.metrics().history.events === 30, { message: 'c holds the 30 events' })
+    await connectRawNodes(b.node, a.node)
+    await connectRawNodes(b.node, c.node)
+    await waitFor(() => subscribedTo(b, a) && subscribedTo(b, c), { message: 'both holders on the topic' })
+    const got = collector()
+    await mb.subscribe(TOPIC, got.handler, { catchUp: { sinceMs: since } })
+    await waitFor(() => got.events.length === 30, { message: 'the 30 events' })
+    const h = mb.metrics().history
+    expect(h.recovered).toBe(30)
+    expect(h.duplicates).toBe(0)
+    // Both were asked for an inventory; the events came once: served from both, 30 in all.
+    const served = ma.metrics().history.bytesSent + mc.metrics().history.bytesSent
+    expect(ma.metrics().history.requestsServed).toBeGreaterThanOrEqual(1)
+    expect(mc.metrics().history.requestsServed).toBeGreaterThanOrEqual(1)
+    expect(h.bytesReceived).toBe(served)
+    expect(h.bytesReceived).toBeLessThan(
+      1.5 * 30 * (new TextEncoder().encode(JSON.stringify(got.events[0])).length + 200),
+    )
+  })
+
   it('a peer without the protocol (as a Go node) is skipped without error or warning', async () => {
     const a = await peer()
     const b = await peer()
