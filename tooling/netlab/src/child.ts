@@ -123,7 +123,14 @@ async function start(c: ChildConfig): Promise<void> {
   )
   if (c.topic !== undefined) {
     await database.subscribe(c.topic, (event) =>
-      send({ type: 'event', fromPeerId: event.fromPeerId, message: event.message, at: Date.now() }),
+      send({
+        type: 'event',
+        eventId: event.id,
+        fromPeerId: event.fromPeerId,
+        message: event.message,
+        replayed: event.replayed === true,
+        at: Date.now(),
+      }),
     )
   }
   send({
@@ -144,6 +151,16 @@ async function publish(id: number, message: unknown): Promise<void> {
     send({ type: 'published', id })
   } catch (err) {
     send({ type: 'published', id, error: err instanceof Error ? err.message : String(err) })
+  }
+}
+
+function inspect(id: number): void {
+  try {
+    if (db === undefined) throw new Error('not started')
+    const topicPeers = config?.topic === undefined ? [] : db.topicPeers(config.topic)
+    send({ type: 'inspected', id, snapshot: { metrics: db.metrics(), topicPeers } })
+  } catch (err) {
+    send({ type: 'inspected', id, error: err instanceof Error ? err.message : String(err) })
   }
 }
 
@@ -176,6 +193,9 @@ process.on('message', (message: ParentMessage) => {
       break
     case 'publish':
       void publish(message.id, message.message)
+      break
+    case 'inspect':
+      inspect(message.id)
       break
     case 'stop':
       void stop(0)

@@ -5,7 +5,7 @@ export type {
   ReceivedEvent,
   SpawnNodeOptions,
 } from './node-process.js'
-export type { ConnectionInfo } from './protocol.js'
+export type { ConnectionInfo, NodeSnapshot } from './protocol.js'
 export {
   createTopology,
   type HostInfo,

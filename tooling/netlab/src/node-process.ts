@@ -2,12 +2,13 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { BootstrapNode } from '@depin/identity'
 import { waitFor } from '@depin/test-utils'
-import type { ChildConfig, ChildMessage, ConnectionInfo, ParentMessage } from './protocol.js'
+import type { ChildConfig, ChildMessage, ConnectionInfo, NodeSnapshot, ParentMessage } from './protocol.js'
 
 const CHILD_PATH = fileURLToPath(new URL('./child.ts', import.meta.url))
 const LISTEN_TIMEOUT_MS = 20_000
 const STOP_TIMEOUT_MS = 6_000
 const PUBLISH_TIMEOUT_MS = 5_000
+const INSPECT_TIMEOUT_MS = 5_000
 const STDERR_LINES_KEPT = 40
 const DEBUG_LINES_KEPT = 2_000
 
@@ -52,8 +53,12 @@ export interface SpawnNodeOptions {
 
 /** An event a node received, with the time its handler ran (Unix ms; one clock for every namespace). */
 export interface ReceivedEvent {
+  /** The event id (UUID v4 chosen by its publisher). */
+  id: string
   fromPeerId: string
   message: unknown
+  /** Delivered by a catch-up from a peer's history (`event.replayed`), not live. */
+  replayed: boolean
   at: number
 }
 
@@ -84,6 +89,8 @@ export interface NetlabNode {
   /** Lines of the libp2p components named by `debug` (bounded). */
   readonly debugLog: readonly string[]
   publish(message: unknown): Promise<void>
+  /** Asks the node for its database's metrics (`db.metrics()`) and its topic's peers (`db.topicPeers`). */
+  inspect(): Promise<NodeSnapshot>
   /** Graceful stop (disconnect), then SIGKILL if it does not exit in time. Idempotent. */
   stop(): Promise<void>
   /** Kills the process at once (a crash). */
@@ -166,6 +173,8 @@ export async function spawnNode(
   })
   let nextPublish = 0
   const publishes = new Map<number, (error?: string) => void>()
+  let nextInspect = 0
+  const inspects = new Map<number, (snapshot: NodeSnapshot | undefined, error?: string) => void>()
   const sendToChild = (message: ParentMessage): void => {
     if (child.connected) child.send(message)
   }
@@ -198,7 +207,13 @@ export async function spawnNode(
         state.transitions.push({ ready: message.ready, at: message.at })
         break
       case 'event':
-        state.received.push({ fromPeerId: message.fromPeerId, message: message.message, at: message.at })
+        state.received.push({
+          id: message.eventId,
+          fromPeerId: message.fromPeerId,
+          message: message.message,
+          replayed: message.replayed,
+          at: message.at,
+        })
         break
       case 'connections':
         state.connections = message.connections
@@ -210,6 +225,9 @@ export async function spawnNode(
         break
       case 'published':
         publishes.get(message.id)?.(message.error)
+        break
+      case 'inspected':
+        inspects.get(message.id)?.(message.snapshot, message.error)
         break
       case 'failed':
         failure = message.message
@@ -277,6 +295,23 @@ export async function spawnNode(
         }
         publishes.set(id, done)
         sendToChild({ type: 'publish', id, message })
+      })
+    },
+    inspect() {
+      const id = nextInspect++
+      return new Promise<NodeSnapshot>((resolve, reject) => {
+        const timeout = setTimeout(
+          () => done(undefined, `no answer in ${INSPECT_TIMEOUT_MS} ms`),
+          INSPECT_TIMEOUT_MS,
+        )
+        const done = (snapshot: NodeSnapshot | undefined, error?: string): void => {
+          clearTimeout(timeout)
+          inspects.delete(id)
+          if (snapshot !== undefined && error === undefined) resolve(snapshot)
+          else reject(new Error(`${name}: inspect failed: ${error ?? 'no snapshot'}`))
+        }
+        inspects.set(id, done)
+        sendToChild({ type: 'inspect', id })
       })
     },
     stop() {

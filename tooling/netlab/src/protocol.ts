@@ -2,6 +2,7 @@
 // Type-only: the child (run by Node's type stripping) imports nothing from here at run time.
 
 import type { BootstrapNode } from '@depin/identity'
+import type { DatabaseMetrics } from '@depin/pubsub'
 
 /** What a node process is told at start. */
 export interface ChildConfig {
@@ -22,6 +23,14 @@ export interface ChildConfig {
   autonatServer: boolean
 }
 
+/** What a node reports on request (`NetlabNode.inspect()`): its database's metrics and topic peers. */
+export interface NodeSnapshot {
+  /** `db.metrics()` (plain objects; `messaging.history` holds the catch-up counters). */
+  metrics: DatabaseMetrics
+  /** `db.topicPeers(topic)` for the node's topic (empty without one). */
+  topicPeers: string[]
+}
+
 /** One open connection as the node sees it. */
 export interface ConnectionInfo {
   peerId: string
@@ -37,16 +46,27 @@ export type ParentMessage =
   | { type: 'start'; config: ChildConfig }
   | { type: 'answer'; id: number; value?: unknown; error?: string }
   | { type: 'publish'; id: number; message: unknown }
+  | { type: 'inspect'; id: number }
   | { type: 'stop' }
 
 export type ChildMessage =
   | { type: 'listening'; peerId: string; wallet: string; multiaddrs: string[] }
   | { type: 'ask'; id: number; what: 'wallets' | 'bootstrap' }
   | { type: 'readiness'; ready: boolean; peers: number; at: number }
-  | { type: 'event'; fromPeerId: string; message: unknown; at: number }
+  | {
+      type: 'event'
+      /** The event id (UUID v4 chosen by its publisher). */
+      eventId: string
+      fromPeerId: string
+      message: unknown
+      /** Delivered by a catch-up from a peer's history (`event.replayed`), not live. */
+      replayed: boolean
+      at: number
+    }
   | { type: 'connections'; connections: ConnectionInfo[]; at: number }
   | { type: 'addresses'; multiaddrs: string[]; at: number }
   | { type: 'published'; id: number; error?: string }
+  | { type: 'inspected'; id: number; snapshot?: NodeSnapshot; error?: string }
   | { type: 'failed'; message: string }
   | { type: 'stopped' }
 

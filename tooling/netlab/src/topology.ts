@@ -57,6 +57,16 @@ export interface Topology {
   cutLink(hostOrLan: string): Promise<void>
   /** Restores a link cut by {@link Topology.cutLink}. */
   healLink(hostOrLan: string): Promise<void>
+  /**
+   * Splits the public segment: an nftables filter on its bridge drops every frame between the
+   * uplinks of different groups (public hosts or whole LANs), both ways, whatever the address
+   * (link-local too); within a group, and to anything in no group, traffic flows. Links stay up
+   * (no carrier loss): connections across die only by their own timeouts. Replaces any earlier
+   * partition.
+   */
+  partition(groups: ReadonlyArray<readonly string[]>): Promise<void>
+  /** Removes the partition made by {@link Topology.partition} (no-op without one). */
+  healPartition(): Promise<void>
   /** Stops every node and deletes every namespace. Idempotent; also runs on process exit and signals. */
   destroy(): Promise<void>
 }
@@ -326,6 +336,37 @@ export async function createTopology(spec: TopologySpec): Promise<Topology> {
     await run('ip', ['-n', uplink[0], 'link', 'set', uplink[1], up ? 'up' : 'down'])
   }
 
+  // Creating the table first makes `delete` valid whether or not a partition exists.
+  const dropPartition = 'table bridge netlab_partition\ndelete table bridge netlab_partition\n'
+  const partition = async (groups: ReadonlyArray<readonly string[]>): Promise<void> => {
+    const ports = groups.map((group) =>
+      group.map((name) => {
+        const uplink = uplinks.get(name)
+        if (uplink === undefined || uplink[0] !== inet) {
+          throw new Error(`partition: ${name} is not a public host or a LAN of this topology`)
+        }
+        return `"${uplink[1]}"`
+      }),
+    )
+    const rules: string[] = []
+    for (const [i, from] of ports.entries()) {
+      for (const [j, to] of ports.entries()) {
+        if (i !== j && from.length > 0 && to.length > 0)
+          rules.push(`    iifname { ${from.join(', ')} } oifname { ${to.join(', ')} } drop`)
+      }
+    }
+    const ruleset = [
+      'table bridge netlab_partition {',
+      '  chain forward {',
+      '    type filter hook forward priority 0; policy accept;',
+      ...rules,
+      '  }',
+      '}',
+      '',
+    ].join('\n')
+    await run('ip', ['netns', 'exec', inet, 'nft', '-f', '-'], dropPartition + ruleset)
+  }
+
   return {
     prefix,
     hosts,
@@ -352,6 +393,10 @@ export async function createTopology(spec: TopologySpec): Promise<Topology> {
     },
     cutLink: (hostOrLan) => setLink(hostOrLan, false),
     healLink: (hostOrLan) => setLink(hostOrLan, true),
+    partition,
+    healPartition: async () => {
+      await run('ip', ['netns', 'exec', inet, 'nft', '-f', '-'], dropPartition)
+    },
     destroy,
   }
 }

@@ -64,6 +64,18 @@ describe.skipIf(unavailable !== undefined)(
       expect(await udpProbe(topology, 'alice', 'relay', 5000)).toBe(alice.publicAddress)
     })
 
+    it('partition() cuts the public segment between groups only; healPartition() restores it', async () => {
+      topology = await createTopology({ publicHosts: ['a1', 'a2', 'b1'] })
+      await topology.partition([['a1', 'a2'], ['b1']])
+      expect(await udpProbe(topology, 'a1', 'b1', 5000)).toBeUndefined()
+      expect(await udpProbe(topology, 'b1', 'a2', 5000)).toBeUndefined()
+      expect(await udpProbe(topology, 'a1', 'a2', 5000)).toBe(topology.host('a1').address)
+      await topology.healPartition()
+      expect(await udpProbe(topology, 'a1', 'b1', 5000)).toBe(topology.host('a1').address)
+      await topology.healPartition() // no partition left: a no-op
+      await expect(topology.partition([['a1'], ['nope']])).rejects.toThrow(/not a public host or a LAN/)
+    })
+
     it('destroy() removes every namespace and is idempotent', async () => {
       topology = await createTopology({ publicHosts: ['one', 'two'] })
       const created = [...topology.namespaces]
