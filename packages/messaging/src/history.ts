@@ -2,32 +2,17 @@ import type { PeerAccountability } from '@depin/infrastructure'
 import type { Logger } from '@depin/logger'
 import type { SignedMessage } from '@libp2p/gossipsub'
 import { RPC } from '@libp2p/gossipsub/message'
-import type { Connection, IdentifyResult, Libp2p, PeerId, PrivateKey, Stream } from '@libp2p/interface'
-import { peerIdFromString } from '@libp2p/peer-id'
-import { lpStream, RateLimiter } from '@libp2p/utils'
+import type { IdentifyResult, Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
 import type { PubSubEvent } from './event.js'
+import { HistoryClient } from './history-client.js'
+import { createHistoryCounters, type HistoryMetrics, historyMetricsOf } from './history-counters.js'
+import { HistoryServer } from './history-server.js'
 import { type HistoryEntry, HistoryStore } from './history-store.js'
-import {
-  decodeHeader,
-  decodeRequest,
-  encodeJson,
-  HISTORY_PROTOCOL,
-  HISTORY_REJECT_REASONS,
-  type HistoryRefusal,
-  type HistoryRejectReason,
-  type HistoryRequest,
-  type HistoryResponseHeader,
-  MAX_EVENTS_PER_PAGE,
-  MAX_ID_LENGTH,
-  MAX_IDS_PER_PAGE,
-  MAX_REQUEST_BYTES,
-  MAX_RESPONSE_BYTES,
-  signedBytes,
-  type VerifiedEntry,
-  verifyEntry,
-} from './history-wire.js'
+import { HISTORY_PROTOCOL, type VerifiedEntry } from './history-wire.js'
 import type { ResolvedHistoryOptions } from './options.js'
 import { gossipTopic } from './topic.js'
+
+export type { HistoryMetrics } from './history-counters.js'
 
 /** What the history needs of the libp2p node: the protocol handler, connections, peers' protocols. */
 export type HistoryHost = Pick<
@@ -40,47 +25,6 @@ export type HistoryHost = Pick<
   | 'addEventListener'
   | 'removeEventListener'
 >
-
-/** Counters of a database's history (see the messaging README, "History and catch-up"). */
-export interface HistoryMetrics {
-  /** Events kept now, all topics. */
-  events: number
-  /** Estimated bytes kept now. */
-  bytes: number
-  /** History requests this node made (inventories and fetches). */
-  requestsMade: number
-  /** Of those, the ones that failed (stream error, timeout, refusal, bad answer). */
-  requestsFailed: number
-  /** Peers not asked because they do not speak the protocol (the Go implementation). */
-  peersSkipped: number
-  /** Requests this node answered with history. */
-  requestsServed: number
-  /** Requests this node refused, by reason. */
-  requestsRefused: Record<HistoryRefusal, number>
-  /** Catch-ups run (a topic regained peers, a peer came back, a subscription asked, or a sync). */
-  catchUps: number
-  /** Anti-entropy syncs asked for (one peer per subscribed topic per `syncIntervalMs`). */
-  syncs: number
-  /** Missed events delivered to handlers by catch-up (each once, marked `replayed`). */
-  recovered: number
-  /** Events offered by peers that this node had already delivered (dropped). */
-  duplicates: number
-  /** Bytes of history answers received and sent. */
-  bytesReceived: number
-  bytesSent: number
-  /** Events in history answers rejected, by reason; the serving peer is held to account. */
-  rejected: Record<HistoryRejectReason, number>
-  rejectedTotal: number
-}
-
-/** A peer asked within one catch-up: its open connection, and the ids its inventory listed. */
-interface Source {
-  readonly peer: string
-  readonly connection: Connection
-  readonly listed: Set<string>
-  /** It answered with something it should not have: not asked further. */
-  lied: boolean
-}
 
 /** What {@link DatabaseHistory} is built from (the messaging layer's parts). */
 export interface DatabaseHistoryInit {
@@ -108,8 +52,6 @@ const SKEW_MARGIN_MS = 5_000
 const CATCH_UP_DELAY_MS = 100
 /** Departed peers remembered per topic. */
 const MAX_DEPARTED = 1_024
-/** Concurrent history streams per connection, each way. */
-const MAX_STREAMS = 4
 
 interface TopicCatchUp {
   readonly topic: string
@@ -130,9 +72,6 @@ interface TopicCatchUp {
   running: boolean
 }
 
-// One protocol handler per libp2p node, shared by its databases (a request names its database).
-const servers = new WeakMap<object, Map<string, DatabaseHistory>>()
-
 /**
  * The history of one database: keeps what it receives and publishes, serves it over
  * `/depin/history/1.0.0` to peers its registry authorizes, and catches its subscriptions up.
@@ -141,66 +80,48 @@ export class DatabaseHistory {
   readonly store: HistoryStore
   private readonly init: DatabaseHistoryInit
   private readonly topics = new Map<string, TopicCatchUp>()
-  private readonly limiter: RateLimiter
+  private readonly client: HistoryClient
+  private readonly server: HistoryServer
   private readonly seenCapacity: number
   private controller = new AbortController()
   private seqno = BigInt(Date.now()) * 1_000_000n
   private registered = false
   private syncTimer: ReturnType<typeof setTimeout> | undefined
-  private readonly counters = {
-    requestsMade: 0,
-    requestsFailed: 0,
-    peersSkipped: 0,
-    requestsServed: 0,
-    requestsRefused: {
-      'bad-request': 0,
-      unauthorized: 0,
-      'rate-limited': 0,
-      'unknown-database': 0,
-    } as Record<HistoryRefusal, number>,
-    catchUps: 0,
-    syncs: 0,
-    recovered: 0,
-    duplicates: 0,
-    bytesReceived: 0,
-    bytesSent: 0,
-    rejected: Object.fromEntries(HISTORY_REJECT_REASONS.map((r) => [r, 0])) as Record<
-      HistoryRejectReason,
-      number
-    >,
-  }
+  private readonly counters = createHistoryCounters()
 
   constructor(init: DatabaseHistoryInit) {
     this.init = init
     this.store = new HistoryStore(init.options)
     this.seenCapacity = Math.max(1_000, init.options.maxEvents)
-    this.limiter = new RateLimiter({ points: init.options.requestsPerPeer, duration: 10 })
+    this.client = new HistoryClient({
+      host: init.host,
+      databaseName: init.databaseName,
+      maxMessageBytes: init.maxMessageBytes,
+      requestTimeoutMs: init.options.requestTimeoutMs,
+      maxEvents: init.options.maxEvents,
+      authorize: init.authorize,
+      accountability: init.accountability,
+      holds: (topic, id) => this.store.has(topic, id),
+      counters: this.counters,
+      log: init.log,
+    })
+    this.server = new HistoryServer({
+      databaseName: init.databaseName,
+      store: this.store,
+      privateKey: init.privateKey,
+      authorize: init.authorize,
+      requestsPerPeer: init.options.requestsPerPeer,
+      counters: this.counters,
+    })
   }
 
   async start(): Promise<void> {
     this.controller = new AbortController()
     this.init.host.addEventListener('peer:disconnect', this.onPeerDisconnect)
     this.init.host.addEventListener('peer:identify', this.onPeerIdentify)
-    let databases = servers.get(this.init.host)
-    if (databases === undefined) {
-      databases = new Map()
-      servers.set(this.init.host, databases)
-    }
-    const first = databases.size === 0
-    databases.set(this.init.databaseName, this)
     this.registered = true
     this.scheduleSync()
-    if (first) {
-      await this.init.host.handle(
-        HISTORY_PROTOCOL,
-        (stream, connection) => serve(databases, stream, connection),
-        {
-          maxInboundStreams: MAX_STREAMS,
-          maxOutboundStreams: MAX_STREAMS,
-          force: true,
-        },
-      )
-    }
+    await this.server.register(this.init.host)
   }
 
   async stop(): Promise<void> {
@@ -214,31 +135,11 @@ export class DatabaseHistory {
     this.store.clear()
     if (!this.registered) return
     this.registered = false
-    const databases = servers.get(this.init.host)
-    if (databases?.get(this.init.databaseName) !== this) return
-    databases.delete(this.init.databaseName)
-    if (databases.size === 0) await this.init.host.unhandle(HISTORY_PROTOCOL).catch(() => undefined)
+    await this.server.unregister(this.init.host)
   }
 
   metrics(): HistoryMetrics {
-    const c = this.counters
-    return {
-      events: this.store.size,
-      bytes: this.store.bytes,
-      requestsMade: c.requestsMade,
-      requestsFailed: c.requestsFailed,
-      peersSkipped: c.peersSkipped,
-      requestsServed: c.requestsServed,
-      requestsRefused: { ...c.requestsRefused },
-      catchUps: c.catchUps,
-      syncs: c.syncs,
-      recovered: c.recovered,
-      duplicates: c.duplicates,
-      bytesReceived: c.bytesReceived,
-      bytesSent: c.bytesSent,
-      rejected: { ...c.rejected },
-      rejectedTotal: Object.values(c.rejected).reduce((sum, n) => sum + n, 0),
-    }
+    return historyMetricsOf(this.counters, this.store)
   }
 
   /**
@@ -310,7 +211,7 @@ export class DatabaseHistory {
   }
 
   /** We published an event: keep it, to be signed when first served. */
-  published(topic: string, event: PubSubEvent, data: Uint8Array, author: PeerId): void {
+  published(topic: string, event: PubSubEvent, data: Uint8Array): void {
     if (this.init.privateKey === undefined) return
     const state = this.topics.get(topic)
     if (state !== undefined) this.markSeen(state, event.id)
@@ -349,7 +250,7 @@ export class DatabaseHistory {
     const candidates = new Set(this.init.subscribers(full))
     for (const peerId of this.init.host.getPeers()) candidates.add(peerId.toString())
     const peers = [...candidates].slice(0, this.init.options.catchUpPeers)
-    const fetched = await this.collect(
+    const fetched = await this.client.collect(
       topic,
       full,
       peers.map((peer): [string, number] => [peer, sinceMs]),
@@ -503,7 +404,7 @@ export class DatabaseHistory {
     state.pending.clear()
     this.counters.catchUps++
     try {
-      const fetched = await this.collect(
+      const fetched = await this.client.collect(
         state.topic,
         state.gossipTopic,
         batch,
@@ -547,334 +448,6 @@ export class DatabaseHistory {
     }
   }
 
-  /**
-   * Asks peers for a topic's events since their `sinceMs` that `known` (and this node's history)
-   * does not hold: an inventory of ids from each (in parallel, paged), then each missing id fetched
-   * once, from one of the peers that listed it (spread over them, in parallel), every event
-   * verified; ids a peer failed to deliver are asked once more of another peer that listed them. A
-   * peer without the protocol is skipped quietly; a peer whose answer holds an altered, forged or
-   * malformed event is held to account once per answer and not asked further.
-   */
-  private async collect(
-    topic: string,
-    full: string,
-    asks: ReadonlyArray<readonly [string, number]>,
-    known: ReadonlySet<string>,
-    signal?: AbortSignal,
-  ): Promise<VerifiedEntry[]> {
-    const sources = (
-      await Promise.all(asks.map(([peer, since]) => this.inventory(topic, full, peer, since, known, signal)))
-    ).filter((source): source is Source => source !== undefined)
-    const got = new Map<string, VerifiedEntry>()
-    const wanted = new Set<string>()
-    for (const source of sources) for (const id of source.listed) wanted.add(id)
-    for (let round = 0; round < 2 && wanted.size > 0; round++) {
-      // Each id from one source that listed it (and has not lied), spread round-robin.
-      const share = new Map<Source, string[]>()
-      let turn = round
-      for (const id of wanted) {
-        const owners = sources.filter((source) => !source.lied && source.listed.has(id))
-        const owner = owners[turn++ % Math.max(1, owners.length)]
-        if (owner === undefined) continue
-        const list = share.get(owner)
-        if (list === undefined) share.set(owner, [id])
-        else list.push(id)
-        owner.listed.delete(id)
-      }
-      if (share.size === 0) break
-      await Promise.all(
-        [...share].map(async ([source, ids]) => {
-          for (const entry of await this.fetchIds(source, topic, full, ids, signal))
-            got.set(entry.event.id, entry)
-        }),
-      )
-      for (const id of got.keys()) wanted.delete(id)
-    }
-    return [...got.values()]
-  }
-
-  /** One peer's inventory of a topic since `sinceMs`, less what `known` and our history hold. */
-  private async inventory(
-    topic: string,
-    full: string,
-    peer: string,
-    sinceMs: number,
-    known: ReadonlySet<string>,
-    signal?: AbortSignal,
-  ): Promise<Source | undefined> {
-    let peerId: PeerId
-    try {
-      peerId = peerIdFromString(peer)
-    } catch {
-      return undefined
-    }
-    const connection = this.init.host.getConnections(peerId).find((c) => c.status === 'open')
-    if (connection === undefined || !(await this.speaksHistory(peerId))) return undefined
-    const source: Source = { peer, connection, listed: new Set(), lied: false }
-    let after: number | undefined
-    const maxPages = Math.ceil(this.store.limits.maxEvents / MAX_IDS_PER_PAGE) + 1
-    for (let page = 0; page < maxPages; page++) {
-      const request: HistoryRequest = {
-        database: this.init.databaseName,
-        topic,
-        sinceMs,
-        limit: MAX_IDS_PER_PAGE,
-        inventory: true,
-        ...(after === undefined ? {} : { after }),
-      }
-      const answer = await this.request(connection, full, request, signal)
-      if (answer === undefined || answer.lied) return page === 0 ? undefined : source
-      for (const id of answer.ids) if (!known.has(id) && !this.store.has(topic, id)) source.listed.add(id)
-      if (answer.next === undefined) break
-      after = answer.next
-    }
-    return source
-  }
-
-  /** The events `ids` from one source, in pages; what verified (the rest is simply not returned). */
-  private async fetchIds(
-    source: Source,
-    topic: string,
-    full: string,
-    ids: string[],
-    signal?: AbortSignal,
-  ): Promise<VerifiedEntry[]> {
-    const entries: VerifiedEntry[] = []
-    const queue = [...ids]
-    while (queue.length > 0 && !source.lied) {
-      const chunk = queue.splice(0, MAX_EVENTS_PER_PAGE)
-      const request: HistoryRequest = {
-        database: this.init.databaseName,
-        topic,
-        sinceMs: 0,
-        limit: chunk.length,
-        ids: chunk,
-      }
-      const answer = await this.request(source.connection, full, request, signal)
-      if (answer === undefined) break
-      entries.push(...answer.entries)
-      source.lied = answer.lied
-      // A page cut short by its byte bound (large events): the rest goes back in the queue.
-      if (answer.entries.length > 0 && answer.entries.length < chunk.length) {
-        const delivered = new Set(answer.entries.map((e) => e.event.id))
-        queue.unshift(...chunk.filter((id) => !delivered.has(id)))
-      }
-    }
-    return entries
-  }
-
-  /** Whether a peer announced the protocol (identify); unknown counts as yes. */
-  private async speaksHistory(peerId: PeerId): Promise<boolean> {
-    try {
-      const protocols = (await this.init.host.peerStore.get(peerId)).protocols
-      if (protocols.length === 0 || protocols.includes(HISTORY_PROTOCOL)) return true
-    } catch {
-      return true
-    }
-    this.counters.peersSkipped++
-    return false
-  }
-
-  /** One request on a new stream; undefined when it failed (counted, and the peer penalised if it lied). */
-  private async request(
-    connection: Connection,
-    full: string,
-    request: HistoryRequest,
-    outer?: AbortSignal,
-  ): Promise<
-    { ids: string[]; next: number | undefined; entries: VerifiedEntry[]; lied: boolean } | undefined
-  > {
-    const timeout = AbortSignal.timeout(this.init.options.requestTimeoutMs)
-    const signal = outer === undefined ? timeout : AbortSignal.any([timeout, outer])
-    const peer = connection.remotePeer
-    this.counters.requestsMade++
-    let stream: Stream | undefined
-    let rejection: HistoryRejectReason | undefined
-    const reject = (reason: HistoryRejectReason): void => {
-      rejection = reason
-      this.counters.rejected[reason]++
-    }
-    try {
-      stream = await connection.newStream(HISTORY_PROTOCOL, { signal })
-      const lp = lpStream(stream, { maxDataLength: frameLimit(this.init.maxMessageBytes) })
-      await lp.write(encodeJson(request), { signal })
-      const headerBytes = (await lp.read({ signal })).subarray()
-      this.counters.bytesReceived += headerBytes.byteLength
-      const header: HistoryResponseHeader | undefined = decodeHeader(headerBytes)
-      if (header === undefined) {
-        reject('malformed')
-        return undefined
-      }
-      if (header.status !== 'ok') {
-        this.counters.requestsFailed++
-        this.init.log.debug('history request refused', 'peer', peer.toString(), 'status', header.status)
-        return undefined
-      }
-      const wanted = request.ids === undefined ? undefined : new Set(request.ids)
-      if (header.count > (request.ids?.length ?? (request.inventory === true ? 0 : request.limit))) {
-        reject('unrequested')
-        return undefined
-      }
-      const entries: VerifiedEntry[] = []
-      let bytes = 0
-      for (let i = 0; i < header.count; i++) {
-        const frame = (await lp.read({ signal })).subarray()
-        bytes += frame.byteLength
-        this.counters.bytesReceived += frame.byteLength
-        if (bytes > MAX_RESPONSE_BYTES + this.init.maxMessageBytes) {
-          reject('too-large')
-          break
-        }
-        const verdict = await verifyEntry(frame, full, this.init.maxMessageBytes)
-        if (!verdict.ok) {
-          reject(verdict.reason)
-          continue
-        }
-        if (wanted !== undefined && !wanted.has(verdict.entry.event.id)) {
-          reject('unrequested')
-          continue
-        }
-        const authorized = await this.init.authorize(verdict.entry.author)
-        if (authorized === false) {
-          // Its author is not (or no longer) admitted: dropped and counted, the server not blamed.
-          this.counters.rejected.unauthorized++
-          continue
-        }
-        // The registry could not say: dropped without blame, as the live validator does.
-        if (authorized === undefined) continue
-        entries.push(verdict.entry)
-      }
-      await stream.close({ signal }).catch(() => undefined)
-      // What verified is kept; a server that lied is not asked further.
-      if (rejection !== undefined) return { ids: [], next: undefined, entries, lied: true }
-      return { ids: header.ids ?? [], next: header.next, entries, lied: false }
-    } catch (err) {
-      stream?.abort(err instanceof Error ? err : new Error('history request failed'))
-      // A peer without the protocol (the Go implementation): skipped, without a word.
-      if (isUnsupported(err)) {
-        this.counters.peersSkipped++
-        return undefined
-      }
-      this.counters.requestsFailed++
-      if (!signal.aborted || timeout.aborted) {
-        this.init.log.debug('history request failed', 'peer', peer.toString(), 'error', err)
-      }
-      return undefined
-    } finally {
-      if (rejection !== undefined) this.blame(peer, full, rejection)
-    }
-  }
-
-  private blame(peer: PeerId, full: string, reason: HistoryRejectReason): void {
-    this.counters.requestsFailed++
-    const verdict = this.init.accountability.reportInvalid({
-      author: peer,
-      forwarder: peer,
-      authorAuthorized: true,
-      reason: `history-${reason}`,
-      topic: full,
-    })
-    this.init.log.warn(
-      'rejected a history answer; the serving peer is held to account',
-      'peer',
-      peer.toString(),
-      'topic',
-      full,
-      'reason',
-      reason,
-      'penalized',
-      verdict.penalized,
-    )
-  }
-
-  // ---- serving ----
-
-  /** Answers one request of `peer` (already parsed): the header and the event frames. */
-  async answer(request: HistoryRequest, peer: PeerId): Promise<Uint8Array[]> {
-    try {
-      this.limiter.consume(peer.toString())
-    } catch {
-      return this.refuse('rate-limited')
-    }
-    if ((await this.init.authorize(peer)) !== true) return this.refuse('unauthorized')
-    const full = gossipTopic(this.init.databaseName, request.topic)
-    if (request.inventory === true) {
-      const page = this.store.page(request.topic, {
-        sinceMs: request.sinceMs,
-        limit: Math.min(request.limit, MAX_IDS_PER_PAGE),
-        ...(request.after === undefined ? {} : { after: request.after }),
-      })
-      this.counters.requestsServed++
-      return this.sent([
-        encodeJson({
-          status: 'ok',
-          count: 0,
-          // An id too long for the protocol (a Go node's event may carry any id) cannot be caught up.
-          ids: page.entries.filter((e) => e.id.length <= MAX_ID_LENGTH).map((e) => e.id),
-          ...(page.next === undefined ? {} : { next: page.next }),
-        }),
-      ])
-    }
-    let entries: HistoryEntry[]
-    let next: number | undefined
-    if (request.ids !== undefined) {
-      entries = this.store.byIds(
-        request.topic,
-        request.ids.slice(0, Math.min(request.limit, MAX_EVENTS_PER_PAGE)),
-      )
-    } else {
-      const page = this.store.page(request.topic, {
-        sinceMs: request.sinceMs,
-        limit: Math.min(request.limit, MAX_EVENTS_PER_PAGE),
-        maxBytes: MAX_RESPONSE_BYTES,
-        ...(request.after === undefined ? {} : { after: request.after }),
-      })
-      entries = page.entries
-      next = page.next
-    }
-    const frames: Uint8Array[] = []
-    let bytes = 0
-    for (const entry of entries) {
-      const frame = entry.frame ?? (await this.sign(entry, full))
-      if (frame === undefined) continue
-      if (frames.length > 0 && bytes + frame.byteLength > MAX_RESPONSE_BYTES) break
-      bytes += frame.byteLength
-      frames.push(frame)
-    }
-    this.counters.requestsServed++
-    return this.sent([
-      encodeJson({ status: 'ok', count: frames.length, ...(next === undefined ? {} : { next }) }),
-      ...frames,
-    ])
-  }
-
-  refuse(reason: HistoryRefusal): Uint8Array[] {
-    this.counters.requestsRefused[reason]++
-    return this.sent([encodeJson({ status: reason })])
-  }
-
-  private sent(frames: Uint8Array[]): Uint8Array[] {
-    for (const frame of frames) this.counters.bytesSent += frame.byteLength
-    return frames
-  }
-
-  /** Signs our own event when it is first served: the frame replaces its data and seqno. */
-  private async sign(entry: HistoryEntry, full: string): Promise<Uint8Array | undefined> {
-    const key = this.init.privateKey
-    const unsigned = entry.unsigned
-    if (key === undefined || unsigned === undefined) return undefined
-    const fields = {
-      from: key.publicKey.toMultihash().bytes,
-      data: unsigned.data,
-      seqno: unsigned.seqno,
-      topic: full,
-    }
-    const signature = await key.sign(signedBytes(fields))
-    entry.frame = RPC.Message.encode({ ...fields, signature })
-    entry.unsigned = undefined
-    return entry.frame
-  }
-
   private localEvent(entry: HistoryEntry): PubSubEvent | undefined {
     try {
       const data =
@@ -891,38 +464,6 @@ export class DatabaseHistory {
       return undefined
     }
   }
-}
-
-/** The handler of `/depin/history/1.0.0`: one request, one answer. */
-async function serve(
-  databases: Map<string, DatabaseHistory>,
-  stream: Stream,
-  connection: Connection,
-): Promise<void> {
-  const signal = AbortSignal.timeout(10_000)
-  try {
-    const lp = lpStream(stream, { maxDataLength: MAX_REQUEST_BYTES })
-    const request = decodeRequest((await lp.read({ signal })).subarray())
-    const history = request === undefined ? undefined : databases.get(request.database)
-    let frames: Uint8Array[]
-    if (request === undefined) frames = [encodeJson({ status: 'bad-request' })]
-    else if (history === undefined) frames = [encodeJson({ status: 'unknown-database' })]
-    else frames = await history.answer(request, connection.remotePeer)
-    await lp.writeV(frames, { signal })
-    await stream.close({ signal })
-  } catch (err) {
-    stream.abort(err instanceof Error ? err : new Error('history request failed'))
-  }
-}
-
-function frameLimit(maxMessageBytes: number): number {
-  // An event frame is the event plus ~200 bytes of signature, ids and framing; an inventory is ids.
-  // An id of MAX_ID_LENGTH characters is at most 6 bytes each in JSON (\u escapes).
-  return Math.max(maxMessageBytes + 4_096, MAX_IDS_PER_PAGE * (MAX_ID_LENGTH * 6 + 4) + 1_024)
-}
-
-function isUnsupported(err: unknown): boolean {
-  return err instanceof Error && err.name === 'UnsupportedProtocolError'
 }
 
 function seqnoBytes(value: bigint): Uint8Array {

@@ -427,7 +427,7 @@ class DefaultMessaging extends TypedEventEmitter<MessagingEvents> implements Mes
       this.log.debug('published to no peers', 'topic', state.gossipTopic, 'eventId', event.id)
       if (throwOnNoPeers) throw new NoPeersError(topic)
     }
-    this.databaseHistory?.published(topic, event, data, this.peerId)
+    this.databaseHistory?.published(topic, event, data)
     const frozen = Object.freeze({ ...event })
     for (const subscription of state.subscriptions) {
       if (subscription.deliverOwnEvents) subscription.queue.push(frozen)

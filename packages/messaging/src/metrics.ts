@@ -1,5 +1,4 @@
-import type { HistoryMetrics } from './history.js'
-import { HISTORY_REJECT_REASONS } from './history-wire.js'
+import { createHistoryCounters, type HistoryMetrics, historyMetricsOf } from './history-counters.js'
 import type { IgnoreReason, RejectReason } from './validate.js'
 import { IGNORE_REASONS, REJECT_REASONS } from './validate.js'
 
@@ -42,23 +41,7 @@ export interface MessagingMetrics {
 
 /** History counters of a messaging without history (no libp2p node given). */
 export function emptyHistoryMetrics(): HistoryMetrics {
-  return {
-    events: 0,
-    bytes: 0,
-    requestsMade: 0,
-    requestsFailed: 0,
-    peersSkipped: 0,
-    requestsServed: 0,
-    requestsRefused: { 'bad-request': 0, unauthorized: 0, 'rate-limited': 0, 'unknown-database': 0 },
-    catchUps: 0,
-    syncs: 0,
-    recovered: 0,
-    duplicates: 0,
-    bytesReceived: 0,
-    bytesSent: 0,
-    rejected: Object.fromEntries(HISTORY_REJECT_REASONS.map((r) => [r, 0])) as HistoryMetrics['rejected'],
-    rejectedTotal: 0,
-  }
+  return historyMetricsOf(createHistoryCounters(), { size: 0, bytes: 0 })
 }
 
 /** Mutable counters behind {@link MessagingMetrics}. */
