@@ -1,12 +1,13 @@
 import { parseSecretKey } from '@depin/identity'
 import { acquireNode, type NodeLease } from '@depin/infrastructure'
-import { connect, type Database, type DatabaseConfig, type Logger, type PubSubEvent } from '@depin/pubsub'
+import type { Database, DatabaseConfig, Logger, PubSubEvent } from '@depin/pubsub'
 import { type GeneratedWallet, generateWallets, waitFor } from '@depin/test-utils'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { afterEach, beforeAll, describe, expect, inject, test } from 'vitest'
 import { bootstrapNodeFromAddrs } from './helpers/bootstrap-node.js'
 import { builtGoBinary, GO_SKIP_REASON } from './helpers/go-binary.js'
 import { type GoLine, type GoNode, startGoNode } from './helpers/go-node.js'
+import { openDatabase } from './helpers/open-database.js'
 import type { WireEvent } from './helpers/ts-node.js'
 
 // Catch-up history (/depin/history/1.0.0) in a network with a Go node, which does not speak it:
@@ -63,25 +64,12 @@ describe.skipIf(GO_SKIP_REASON !== undefined)(suite, () => {
     ])
   })
 
-  const open = async (
+  const open = (
     wallet: GeneratedWallet,
     databaseName: string,
     authorized: string[],
     extra: Partial<DatabaseConfig> = {},
-  ): Promise<Database> => {
-    const db = await connect({
-      walletPrivateKey: wallet.secretKeyBase58,
-      databaseName,
-      getAuthorizedWallets: async () => authorized,
-      getBootstrapNodes: async () => [],
-      listenPorts: { quic: 0, tcp: 0 },
-      listenHost: '127.0.0.1',
-      refreshIntervalMs: 60_000,
-      ...extra,
-    })
-    dbs.push(db)
-    return db
-  }
+  ): Promise<Database> => openDatabase(dbs, wallet, databaseName, authorized, extra)
   const quicOf = (addrs: string[]): string => {
     const found = addrs.find((a) => a.includes('/quic-v1/'))
     if (found === undefined) throw new Error(`no QUIC address among ${addrs.join(' ')}`)

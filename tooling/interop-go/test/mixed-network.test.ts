@@ -1,20 +1,20 @@
 import { parseSecretKey } from '@depin/identity'
 import { acquireNode, type NodeLease } from '@depin/infrastructure'
-import {
-  type BootstrapNode,
-  connect,
-  type Database,
-  type DatabaseConfig,
-  type Logger,
-  type MessageRejectedDetail,
-  type PeerSuspendedDetail,
-  type PubSubEvent,
+import type {
+  BootstrapNode,
+  Database,
+  DatabaseConfig,
+  Logger,
+  MessageRejectedDetail,
+  PeerSuspendedDetail,
+  PubSubEvent,
 } from '@depin/pubsub'
 import { type GeneratedWallet, generateWallets, waitFor, waitForEvent } from '@depin/test-utils'
 import { afterEach, beforeAll, describe, expect, inject, test } from 'vitest'
 import { bootstrapNodeFromAddrs } from './helpers/bootstrap-node.js'
 import { builtGoBinary, GO_SKIP_REASON } from './helpers/go-binary.js'
 import { type GoLine, type GoNode, startGoNode } from './helpers/go-node.js'
+import { openDatabase } from './helpers/open-database.js'
 import { BAD_PAYLOADS, badPayloadPlan, type RawAuthor, startRawAuthor } from './helpers/raw-author.js'
 import type { WireEvent } from './helpers/ts-node.js'
 
@@ -99,25 +99,12 @@ describe.skipIf(GO_SKIP_REASON !== undefined)(suite, () => {
     ])
   })
 
-  const open = async (
+  const open = (
     wallet: GeneratedWallet,
     databaseName: string,
     authorized: string[],
     extra: Partial<DatabaseConfig> = {},
-  ): Promise<Database> => {
-    const db = await connect({
-      walletPrivateKey: wallet.secretKeyBase58,
-      databaseName,
-      getAuthorizedWallets: async () => authorized,
-      getBootstrapNodes: async () => [],
-      listenPorts: { quic: 0, tcp: 0 },
-      listenHost: '127.0.0.1',
-      refreshIntervalMs: 60_000,
-      ...extra,
-    })
-    dbs.push(db)
-    return db
-  }
+  ): Promise<Database> => openDatabase(dbs, wallet, databaseName, authorized, extra)
   /** The GossipSub score that the node of `wallet` (this process's shared node) gives a peer. */
   const scorer = async (wallet: GeneratedWallet): Promise<(peer: string) => number> => {
     const lease = await acquireNode({
