@@ -19,6 +19,9 @@ import {
   verifyEntry,
 } from './history-wire.js'
 
+/** Bytes of an event frame beyond its data (from, seqno, topic, signature, protobuf tags), with room. */
+const FRAME_OVERHEAD_BYTES = 4_096
+
 /** A peer asked within one catch-up: its open connection, and the ids its inventory listed. */
 interface Source {
   readonly peer: string
@@ -229,7 +232,11 @@ export class HistoryClient {
         const frame = (await lp.read({ signal })).subarray()
         bytes += frame.byteLength
         this.counters.bytesReceived += frame.byteLength
-        if (bytes > MAX_RESPONSE_BYTES + this.init.maxMessageBytes) {
+        // One event's frame is its data plus ~200 bytes; the stream's bound is the inventory's.
+        if (
+          frame.byteLength > this.init.maxMessageBytes + FRAME_OVERHEAD_BYTES ||
+          bytes > MAX_RESPONSE_BYTES + this.init.maxMessageBytes
+        ) {
           reject('too-large')
           break
         }
@@ -261,6 +268,11 @@ export class HistoryClient {
       // A peer without the protocol (the Go implementation): skipped, without a word.
       if (isUnsupported(err)) {
         this.counters.peersSkipped++
+        return undefined
+      }
+      // A frame (or its length prefix) past the bound: the answer is oversized, the server to blame.
+      if (isOversized(err)) {
+        reject('too-large')
         return undefined
       }
       this.counters.requestsFailed++
@@ -299,9 +311,16 @@ export class HistoryClient {
 function frameLimit(maxMessageBytes: number): number {
   // An event frame is the event plus ~200 bytes of signature, ids and framing; an inventory is ids.
   // An id of MAX_ID_LENGTH characters is at most 6 bytes each in JSON (\u escapes).
-  return Math.max(maxMessageBytes + 4_096, MAX_IDS_PER_PAGE * (MAX_ID_LENGTH * 6 + 4) + 1_024)
+  return Math.max(maxMessageBytes + FRAME_OVERHEAD_BYTES, MAX_IDS_PER_PAGE * (MAX_ID_LENGTH * 6 + 4) + 1_024)
 }
 
 function isUnsupported(err: unknown): boolean {
   return err instanceof Error && err.name === 'UnsupportedProtocolError'
+}
+
+function isOversized(err: unknown): boolean {
+  return (
+    err instanceof Error &&
+    (err.name === 'InvalidDataLengthError' || err.name === 'InvalidDataLengthLengthError')
+  )
 }

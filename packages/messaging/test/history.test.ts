@@ -273,6 +273,11 @@ describe('history answers from a bad peer', () => {
       frames: async () => [new Uint8Array([0xff, 0xff, 0xff, 0x01, 0x02])],
     },
     {
+      name: 'a frame larger than any event may be',
+      reason: 'too-large',
+      frames: async () => [new Uint8Array(1024 * 1024 + 8 * 1024)],
+    },
+    {
       name: 'an unsigned message',
       reason: 'unsigned',
       frames: async () => [RPC.Message.encode({ data: new Uint8Array([1]), topic: FULL })],
