@@ -9,6 +9,7 @@ const configs: Options[] = [
     entry: [
       'src/cli.ts',
       'src/memory-child.ts',
+      'src/catch-up-child.ts',
       'src/profile-pubsub.ts',
       'src/diagnose-latency.ts',
       'src/line-process.ts',

@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { CATCH_UP_SCENARIOS, type CatchUpScenario } from './catch-up-bench.js'
 import { markdown } from './format.js'
 import { FULL, QUICK, SECTIONS, type Section } from './profiles.js'
 import { runBench } from './run.js'
@@ -17,12 +18,18 @@ const { values } = parseArgs({
     'no-nats': { type: 'boolean' },
     out: { type: 'string' },
     'scale-sizes': { type: 'string' },
+    'catchup-away-ms': { type: 'string' },
+    'catchup-rate': { type: 'string' },
+    'catchup-size': { type: 'string' },
+    'catchup-scenarios': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 })
 if (values.help) {
   process.stdout.write(
     `Usage: node dist/cli.js [--quick] [--only ${SECTIONS.join(',')}] [--no-nats] [--out DIR] [--scale-sizes 50,100,...]\n` +
+      '       [--catchup-away-ms 60000] [--catchup-rate 100] [--catchup-size 1024]\n' +
+      `       [--catchup-scenarios ${CATCH_UP_SCENARIOS.join(',')}]\n` +
       'Writes DIR/<date>.json and DIR/<date>.md (DIR defaults to <repo>/bench/results; --quick writes <date>-quick.*;\n' +
       '--only a,b writes a-b-<date>.*), and DIR/<name>-scale.png when the scale section ran.\n',
   )
@@ -45,8 +52,39 @@ if (scaleSizes !== undefined && !scaleSizes.every((n) => Number.isInteger(n) && 
   )
   process.exit(2)
 }
-const profile =
-  scaleSizes === undefined ? chosen : { ...chosen, scale: { ...chosen.scale, sizes: scaleSizes } }
+// The catch-up section's away time, rate (events/s) and payload size, e.g. for a short run.
+const catchUpFlags = {
+  awayMs: ['catchup-away-ms', 100, 3_600_000],
+  rate: ['catchup-rate', 1, 10_000],
+  sizeBytes: ['catchup-size', 1, 512 * 1024],
+} as const
+const catchUp = { ...chosen.catchUp }
+for (const [field, [flag, min, max]] of Object.entries(catchUpFlags)) {
+  const text = values[flag]
+  if (text === undefined) continue
+  const n = Number(text)
+  if (!Number.isInteger(n) || n < min || n > max) {
+    process.stderr.write(`--${flag}: an integer from ${min} to ${max} (got "${text}")\n`)
+    process.exit(2)
+  }
+  catchUp[field as keyof typeof catchUpFlags] = n
+}
+const scenarios = values['catchup-scenarios']?.split(',').map((s) => s.trim())
+if (scenarios !== undefined) {
+  const wrong = scenarios.filter((s) => !(CATCH_UP_SCENARIOS as readonly string[]).includes(s))
+  if (wrong.length > 0 || scenarios.length === 0) {
+    process.stderr.write(
+      `--catchup-scenarios: choose from ${CATCH_UP_SCENARIOS.join(', ')} (got "${values['catchup-scenarios']}")\n`,
+    )
+    process.exit(2)
+  }
+  catchUp.scenarios = scenarios as CatchUpScenario[]
+}
+const profile = {
+  ...chosen,
+  catchUp,
+  ...(scaleSizes === undefined ? {} : { scale: { ...chosen.scale, sizes: scaleSizes } }),
+}
 const started = Date.now()
 const log = (line: string): void => {
   process.stdout.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`)
@@ -65,7 +103,12 @@ const dir = values.out ?? join(repoRoot, 'bench', 'results')
 mkdirSync(dir, { recursive: true })
 // A run of some sections only is named after them, so that it does not replace the day's full run.
 const prefix = values.only === undefined ? '' : `${sections.join('-')}-`
-const base = join(dir, `${prefix}${results.date.slice(0, 10)}${chosen === QUICK ? '-quick' : ''}`)
+// A catch-up run with other sizes (--catchup-*) does not replace the day's run at the issue's sizes.
+const custom =
+  scenarios !== undefined || Object.values(catchUpFlags).some(([flag]) => values[flag] !== undefined)
+    ? '-custom'
+    : ''
+const base = join(dir, `${prefix}${results.date.slice(0, 10)}${chosen === QUICK ? '-quick' : ''}${custom}`)
 writeFileSync(`${base}.json`, `${JSON.stringify(results, null, 2)}\n`)
 writeFileSync(`${base}.md`, md)
 process.stdout.write(`wrote ${base}.json and ${base}.md\n`)

@@ -237,7 +237,86 @@ export function markdown(r: BenchResults): string {
   const skipped = Object.entries(r.skipped)
   if (skipped.length > 0) parts.push(`## Skipped\n${skipped.map(([k, v]) => `- ${k}: ${v}`).join('\n')}`)
   if (r.vsGo !== undefined) parts.push(...vsGoMarkdown(r.vsGo))
+  if (r.catchUp !== undefined) parts.push(...catchUpMarkdown(r.catchUp))
   return `${parts.join('\n\n')}\n`
+}
+
+const RECEIVER_NOTE =
+  "over what its process held just before (after a full GC both times, 7 s after the last event so that GossipSub's message cache let them go; GossipSub's cache of seen ids, kept 2 minutes, is included),"
+
+function catchUpMarkdown(c: NonNullable<BenchResults['catchUp']>): string[] {
+  const out: string[] = []
+  const mib = (bytes: number): string => num(bytes / 1024 / 1024)
+  out.push(
+    `## Catch-up: ${Math.round(c.awayMs / 1000)} s away at ${c.rate} events/s (${size(c.sizeBytes)} payload)`,
+  )
+  out.push(
+    `The publisher P (and, with three holders, two more subscribed nodes) in the bench's process; the subscriber S in a child process (\`--expose-gc\`, the node's production flags); \`connect()\` with production timings, QUIC on 127.0.0.1. S takes a live event, \`db.disconnect()\`s, P publishes ${c.rate} events/s while it is away, then S \`connect()\`s again with the same wallet and subscribes with \`catchUp: { sinceMs: <when it left> }\`. Times and CPU are S's own (\`process.cpuUsage\`, every thread): subscribe() → the first / the last missed event in its handler, and connect() → last (connect() plus subscribe → last). Bytes are the history metrics (answers received by S, sent by the holders). Holders' CPU: the bench's process (P, the other holders, the harness) from the return to S reporting everything in; in \`live\` P also publishes. Retained: S's heap and ArrayBuffers after a full GC, after the catch-up over before subscribing, per event its history holds.`,
+  )
+  out.push(
+    table(
+      [
+        'scenario',
+        'holders',
+        'missed',
+        'delivered once, replayed',
+        'live delivered',
+        'connect() ms',
+        'subscribe → first ms',
+        'subscribe → all ms',
+        'connect() → all ms',
+        'events/s',
+        'received MiB (÷ event bytes)',
+        'holders sent MiB',
+        'requests (failed)',
+        'duplicates',
+        'S CPU ms (µs/event)',
+        'holders CPU ms',
+        'S peak RSS MB',
+        'retained B/event (heap + ArrayBuffers)',
+      ],
+      c.runs.map((x) => {
+        const s = x.subscriber
+        const h = s.history
+        const once = s.missedDelivered - s.missedNotReplayed
+        return [
+          x.scenario,
+          String(x.holders),
+          String(s.missed),
+          `${once}/${s.missed}${s.missedExtraDeliveries > 0 ? ` (+${s.missedExtraDeliveries} twice)` : ''}`,
+          s.live === 0
+            ? '–'
+            : `${s.liveDelivered}/${s.live}${s.liveReplayed > 0 ? ` (${s.liveReplayed} replayed)` : ''}${s.liveExtraDeliveries > 0 ? ` (+${s.liveExtraDeliveries} twice)` : ''}`,
+          num(s.connectMs, 1),
+          num(s.subscribeToFirstMs, 1),
+          num(s.subscribeToAllMs, 1),
+          num(x.returnToAllMs, 1),
+          num(x.recoveredPerSecond, 0),
+          `${mib(h.bytesReceived)} (×${num(x.bytesReceivedPerEventByte)})`,
+          mib(x.holdersBytesSent),
+          `${h.requestsMade} (${h.requestsFailed})`,
+          String(h.duplicates),
+          `${num(s.catchUpCpuMs, 0)} (${num(x.cpuPerEventUs, 0)})`,
+          num(x.holdersCpuMs, 0),
+          num(s.peakRssMb, 1),
+          s.retained.historyEvents === 0
+            ? '–'
+            : `${num((s.retained.heapBytes + s.retained.arrayBuffersBytes) / s.retained.historyEvents, 0)} (${num(s.retained.heapBytes / s.retained.historyEvents, 0)} + ${num(s.retained.arrayBuffersBytes / s.retained.historyEvents, 0)})`,
+        ]
+      }),
+    ),
+  )
+  const rc = c.receiver
+  if (rc !== undefined)
+    out.push(
+      `History memory of a node: a node in its own process (\`--expose-gc\`, history bounds raised to keep every event) received ${rc.received} events of ${size(c.sizeBytes)} live from P at ${rc.rate}/s; ${RECEIVER_NOTE} it kept heap ${mib(rc.heapBytes)} MiB + ArrayBuffers ${mib(rc.arrayBuffersBytes)} MiB = **${mib(rc.heapBytes + rc.arrayBuffersBytes)} MiB for ${rc.historyEvents} history events, ${num(rc.perEventBytes, 0)} B per event**; the history's own estimate (its byte bound counts this) ${mib(rc.estimateBytes)} MiB.`,
+    )
+  const st = c.store
+  if (st !== undefined)
+    out.push(
+      `History memory: a HistoryStore filled with ${st.events} events of ${st.eventBytes} B each (JSON of a ${size(c.sizeBytes)} payload; each kept as a received event is: one buffer, the signed message, here encoded back to back so that they fill the buffer pool's slabs by themselves), alone in a fresh process with \`--expose-gc\`, after two full GCs: heap ${mib(st.heapBytes)} MiB + ArrayBuffers ${mib(st.arrayBuffersBytes)} MiB = **${mib(st.heapBytes + st.arrayBuffersBytes)} MiB for ${st.kept} events, ${num(st.perEventBytes, 0)} B per event** (${num(st.perEventBytes / st.eventBytes)}× the event's bytes); RSS +${mib(st.rssBytes)} MiB. The store's own estimate, which its byte bound counts: ${mib(st.estimateBytes)} MiB; with HISTORY_DEFAULTS' bounds (10,000 events, 16 MiB) a database keeps ${st.keptAtDefaults} events of this size.`,
+    )
+  return out
 }
 
 function vsGoMarkdown(v: NonNullable<BenchResults['vsGo']>): string[] {

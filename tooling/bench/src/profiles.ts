@@ -1,3 +1,4 @@
+import type { CatchUpOptions } from './catch-up-bench.js'
 import type { Mode } from './pubsub-bench.js'
 import type { BenchTransport } from './raw-node.js'
 import type { VsGoOptions } from './vs-go-bench.js'
@@ -21,6 +22,7 @@ export interface BenchProfile {
   scale: { sizes: number[]; durationS: number; idleS: number; networkRate: number; nodesPerProcess?: number }
   memory: { durationMs: number; rate: number; size: number }
   vsGo: Omit<VsGoOptions, 'repoRoot' | 'log'>
+  catchUp: Omit<CatchUpOptions, 'log'>
 }
 
 /** The default run (~15 minutes on 2 cores): every figure is the median of 5 runs. */
@@ -56,6 +58,14 @@ export const FULL: BenchProfile = {
     idlePeers: 12,
     idleRepeats: 3,
   },
+  // Issue 17: 60 s away at 100 events/s of 1 KiB (6000 missed events); history memory at 10,000 events.
+  catchUp: {
+    awayMs: 60_000,
+    rate: 100,
+    sizeBytes: 1024,
+    scenarios: ['quiet', 'live', 'three-holders'],
+    storeEvents: 10_000,
+  },
 }
 
 /** `--quick`: a couple of minutes, for development (2 runs: medians are indicative only). */
@@ -85,6 +95,7 @@ export const QUICK: BenchProfile = {
     idlePeers: 12,
     idleRepeats: 1,
   },
+  catchUp: { awayMs: 10_000, rate: 100, sizeBytes: 1024, scenarios: ['quiet', 'live'], storeEvents: 10_000 },
 }
 
 /** The smoke test's sizes: every benchmark runs, tiny; only the shape of the result is checked. */
@@ -113,8 +124,15 @@ export const SMOKE: BenchProfile = {
     idlePeers: 2,
     idleRepeats: 1,
   },
+  catchUp: {
+    awayMs: 2_000,
+    rate: 50,
+    sizeBytes: 256,
+    scenarios: ['quiet', 'live', 'three-holders'],
+    storeEvents: 1_000,
+  },
 }
 
 /** The benchmarks, in the order they run. */
-export const SECTIONS = ['pubsub', 'gater', 'startup', 'scale', 'memory', 'vs-go'] as const
+export const SECTIONS = ['pubsub', 'gater', 'startup', 'scale', 'memory', 'vs-go', 'catch-up'] as const
 export type Section = (typeof SECTIONS)[number]

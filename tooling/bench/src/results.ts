@@ -1,4 +1,5 @@
 import { cpus, freemem, loadavg, release, totalmem } from 'node:os'
+import type { CatchUpFigures } from './catch-up-bench.js'
 import type { GaterFigures } from './gater-bench.js'
 import type { MemoryFigures } from './memory-bench.js'
 import type { PubsubCell } from './pubsub-bench.js'
@@ -39,6 +40,7 @@ export interface BenchResults {
   scale?: ScaleFigures
   memory?: MemoryFigures
   vsGo?: VsGoFigures
+  catchUp?: CatchUpFigures
   skipped: Record<string, string>
   goals: GoalVerdict[]
 }
@@ -93,7 +95,28 @@ export function goals(r: BenchResults): GoalVerdict[] {
   )
   out.push(...scaleGoals(r))
   out.push(...vsGoGoals(r))
+  out.push(catchUpGoal(r))
   return out
+}
+
+/** The catch-up goal (issue 17): every missed event delivered once, replayed; live ones once too. */
+function catchUpGoal(r: BenchResults): GoalVerdict {
+  const goal = 'catch-up: every event missed while away delivered once, marked replayed (and live ones once)'
+  const c = r.catchUp
+  if (c === undefined || c.runs.length === 0)
+    return { goal, status: 'not measured', detail: r.skipped['catch-up'] ?? 'not run' }
+  return {
+    goal,
+    status: c.runs.every((run) => run.complete) ? 'met' : 'missed',
+    detail: c.runs
+      .map((run) => {
+        const s = run.subscriber
+        const time = s.subscribeToAllMs === null ? 'not all' : `${(s.subscribeToAllMs / 1000).toFixed(2)} s`
+        const extra = s.missedExtraDeliveries + s.liveExtraDeliveries
+        return `${run.scenario}: ${s.missedDelivered}/${s.missed} missed in ${time}${s.live > 0 ? `, live ${s.liveDelivered}/${s.live}` : ''}${extra > 0 ? `, ${extra} delivered twice` : ''}${s.missedNotReplayed > 0 ? `, ${s.missedNotReplayed} not marked replayed` : ''}`
+      })
+      .join('; '),
+  }
 }
 
 /** The scale goals (issue 16), from the scale section's rows. */

@@ -1,4 +1,5 @@
 import { loadavg } from 'node:os'
+import { runCatchUpBench } from './catch-up-bench.js'
 import { runGaterBench } from './gater-bench.js'
 import { runMemoryBench } from './memory-bench.js'
 import { startNatsServer } from './nats.js'
@@ -125,6 +126,14 @@ export async function runBench(options: RunBenchOptions): Promise<BenchResults> 
     } catch (err) {
       results.skipped['vs-go'] = `failed: ${reason(err)}`
       log(`vs-go bench failed: ${reason(err)}`)
+    }
+  }
+  if (want.has('catch-up')) {
+    try {
+      results.catchUp = await runCatchUpBench({ ...p.catchUp, log })
+    } catch (err) {
+      results.skipped['catch-up'] = `failed: ${reason(err)}`
+      log(`catch-up bench failed: ${reason(err)}`)
     }
   }
   results.machine.loadAverageEnd = loadavg().map((l) => Math.round(l * 100) / 100)
