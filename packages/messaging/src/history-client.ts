@@ -79,18 +79,24 @@ export class HistoryClient {
     const got = new Map<string, VerifiedEntry>()
     const wanted = new Set<string>()
     for (const source of sources) for (const id of source.listed) wanted.add(id)
+    const tried = new Map<string, Set<Source>>()
     for (let round = 0; round < 2 && wanted.size > 0; round++) {
-      // Each id from one source that listed it (and has not lied), spread round-robin.
+      // Each id from one source that listed it (and has not lied), spread round-robin; a retry
+      // prefers a source not tried yet for it, else the same one (its page may have failed).
       const share = new Map<Source, string[]>()
       let turn = round
       for (const id of wanted) {
         const owners = sources.filter((source) => !source.lied && source.listed.has(id))
-        const owner = owners[turn++ % Math.max(1, owners.length)]
+        const fresh = owners.filter((source) => tried.get(id)?.has(source) !== true)
+        const pool = fresh.length > 0 ? fresh : owners
+        const owner = pool[turn++ % Math.max(1, pool.length)]
         if (owner === undefined) continue
         const list = share.get(owner)
         if (list === undefined) share.set(owner, [id])
         else list.push(id)
-        owner.listed.delete(id)
+        const sourcesTried = tried.get(id)
+        if (sourcesTried === undefined) tried.set(id, new Set([owner]))
+        else sourcesTried.add(owner)
       }
       if (share.size === 0) break
       await Promise.all(

@@ -14,6 +14,7 @@ import {
   MAX_IDS_PER_PAGE,
   MAX_REQUEST_BYTES,
   MAX_RESPONSE_BYTES,
+  ownBytes,
   signedBytes,
 } from './history-wire.js'
 import { gossipTopic } from './topic.js'
@@ -160,7 +161,7 @@ export class HistoryServer {
       topic: full,
     }
     const signature = await key.sign(signedBytes(fields))
-    entry.frame = RPC.Message.encode({ ...fields, signature })
+    entry.frame = ownBytes(RPC.Message.encode({ ...fields, signature }))
     entry.unsigned = undefined
     return entry.frame
   }

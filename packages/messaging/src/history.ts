@@ -8,7 +8,7 @@ import { HistoryClient } from './history-client.js'
 import { createHistoryCounters, type HistoryMetrics, historyMetricsOf } from './history-counters.js'
 import { HistoryServer } from './history-server.js'
 import { type HistoryEntry, HistoryStore } from './history-store.js'
-import { HISTORY_PROTOCOL, type VerifiedEntry } from './history-wire.js'
+import { HISTORY_PROTOCOL, ownBytes, type VerifiedEntry } from './history-wire.js'
 import type { ResolvedHistoryOptions } from './options.js'
 import { gossipTopic } from './topic.js'
 
@@ -92,7 +92,9 @@ export class DatabaseHistory {
   constructor(init: DatabaseHistoryInit) {
     this.init = init
     this.store = new HistoryStore(init.options)
-    this.seenCapacity = Math.max(1_000, init.options.maxEvents)
+    // Twice the history: a catch-up of a whole peer's history must not push the ids of events
+    // delivered live meanwhile out of the window (they would pass as new again).
+    this.seenCapacity = Math.max(1_000, 2 * init.options.maxEvents)
     this.client = new HistoryClient({
       host: init.host,
       databaseName: init.databaseName,
@@ -193,13 +195,15 @@ export class DatabaseHistory {
     const state = this.topics.get(topic)
     if (state !== undefined) this.markSeen(state, event.id)
     // One buffer per event: the message as its author signed it, ready to serve.
-    const frame = RPC.Message.encode({
-      from: message.from.toMultihash().bytes,
-      data: message.data,
-      seqno: seqnoBytes(message.sequenceNumber),
-      topic: message.topic,
-      signature: message.signature,
-    })
+    const frame = ownBytes(
+      RPC.Message.encode({
+        from: message.from.toMultihash().bytes,
+        data: message.data,
+        seqno: seqnoBytes(message.sequenceNumber),
+        topic: message.topic,
+        signature: message.signature,
+      }),
+    )
     this.store.record({
       topic,
       id: event.id,

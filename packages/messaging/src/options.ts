@@ -79,7 +79,10 @@ export interface HistoryOptions {
    * topic per interval. 0 turns it off. @default 30_000
    */
   syncIntervalMs?: number
-  /** History requests served per peer per 10 s; past that it is answered `rate-limited`. @default 30 */
+  /**
+   * History requests served per peer per 10 s; past that it is answered `rate-limited`. A catch-up
+   * of a whole 10 000-event history takes about 25 (5 inventory pages, 20 pages of events). @default 60
+   */
   requestsPerPeer?: number
   /** How long one history request may take before it is abandoned. @default 10_000 */
   requestTimeoutMs?: number
@@ -96,7 +99,7 @@ export const HISTORY_DEFAULTS: Readonly<ResolvedHistoryOptions> = Object.freeze(
   catchUp: true,
   catchUpPeers: 3,
   syncIntervalMs: 30_000,
-  requestsPerPeer: 30,
+  requestsPerPeer: 60,
   requestTimeoutMs: 10_000,
 })
 
