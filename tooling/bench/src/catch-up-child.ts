@@ -8,6 +8,7 @@
 // - `store`: a HistoryStore alone, filled with `events` events of the bench's size, for the memory
 //   a database's history takes.
 import { readFileSync } from 'node:fs'
+import { HistoryStore } from '@depin/messaging'
 import {
   type BootstrapNode,
   connect,
@@ -18,9 +19,6 @@ import {
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { RPC } from '@libp2p/gossipsub/message'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-// @depin/messaging is not a dependency of the bench (its lockfile entry is not ours to change); the
-// store has no imports of its own, so its source is bundled here as it is.
-import { HistoryStore } from '../../../packages/messaging/src/history-store.js'
 import { benchPayload } from './catch-up-payload.js'
 
 /** Parent → child. */
