@@ -39,8 +39,11 @@ export interface DatabaseHistoryInit {
   accountability: PeerAccountability
   /** Subscribers of a GossipSub topic, as GossipSub knows them now. */
   subscribers: (gossipTopic: string) => string[]
-  /** Hands replayed events (sorted, new to this node) to the topic's handlers; resolves once queued. */
-  deliver: (topic: string, events: PubSubEvent[]) => Promise<void>
+  /**
+   * Hands replayed events (sorted, new to this node) to the handlers of the topic that were
+   * listening when the gap began at `sinceMs`; resolves once queued.
+   */
+  deliver: (topic: string, events: PubSubEvent[], sinceMs: number) => Promise<void>
   log: Logger
 }
 
@@ -61,6 +64,11 @@ interface TopicCatchUp {
   readonly pending: Map<string, number>
   /** Delivered (or published) event ids, oldest first, bounded. */
   readonly seen: Set<string>
+  /**
+   * Nothing older is ever asked for: when the subscription started, or its explicit `catchUp`
+   * time (a fresh subscription starts from now; syncs and margins must not reach past it).
+   */
+  floorMs: number
   /** A peer was connected while the topic was subscribed (so being alone now means missing events). */
   hadPeers: boolean
   lastDeliveredAtMs: number | undefined
@@ -158,6 +166,7 @@ export class DatabaseHistory {
         departed: new Map(),
         pending: new Map(),
         seen: new Set(),
+        floorMs: sinceMs ?? Date.now(),
         hadPeers: this.init.host.getPeers().length > 0,
         lastDeliveredAtMs: undefined,
         lastSyncAt: undefined,
@@ -167,7 +176,10 @@ export class DatabaseHistory {
       }
       this.topics.set(topic, state)
     }
-    if (sinceMs !== undefined) this.openEpisode(state, sinceMs)
+    if (sinceMs !== undefined) {
+      state.floorMs = Math.min(state.floorMs, sinceMs)
+      this.openEpisode(state, sinceMs)
+    }
     for (const peer of this.init.subscribers(state.gossipTopic)) this.peerJoined(state, peer)
     // Peers that publish without subscribing keep their own events too: ask them after the subscribers.
     if (state.episode !== undefined) {
@@ -387,7 +399,7 @@ export class DatabaseHistory {
   }
 
   private enqueue(state: TopicCatchUp, peer: string, sinceMs: number): void {
-    const floor = Date.now() - this.init.options.maxAgeMs
+    const floor = Math.max(Date.now() - this.init.options.maxAgeMs, state.floorMs)
     const since = Math.max(floor, sinceMs)
     state.pending.set(peer, Math.min(state.pending.get(peer) ?? since, since))
     this.schedule(state)
@@ -445,7 +457,8 @@ export class DatabaseHistory {
         'peers',
         batch.length,
       )
-      await this.init.deliver(state.topic, events)
+      const sinceMs = Math.min(...batch.map(([, since]) => since))
+      await this.init.deliver(state.topic, events, sinceMs)
     } finally {
       state.running = false
       if (state.pending.size > 0) this.schedule(state)

@@ -171,6 +171,11 @@ export interface Messaging extends TypedEventTarget<MessagingEvents> {
 
 interface SubscriptionState {
   readonly deliverOwnEvents: boolean
+  /**
+   * Its `catchUp` time, or when it began (Unix ms): a catch-up of a gap that started before this
+   * was not for it (a fresh subscription starts from now).
+   */
+  readonly floorMs: number
   readonly queue: DeliveryQueue<PubSubEvent>
 }
 
@@ -280,7 +285,7 @@ class DefaultMessaging extends TypedEventEmitter<MessagingEvents> implements Mes
             authorize: (peer) => checkAuthorization(peer, this.validationOptions()),
             accountability: this.accountability,
             subscribers: (full) => this.pubsub.getSubscribers(full).map((peer) => peer.toString()),
-            deliver: (topic, events) => this.deliverReplayed(topic, events),
+            deliver: (topic, events, sinceMs) => this.deliverReplayed(topic, events, sinceMs),
             log: this.log,
           })
   }
@@ -349,6 +354,7 @@ class DefaultMessaging extends TypedEventEmitter<MessagingEvents> implements Mes
     let firstDropLogged = false
     const subscription: SubscriptionState = {
       deliverOwnEvents: options.deliverOwnEvents ?? this.options.deliverOwnEvents,
+      floorMs: sinceMs ?? Date.now(),
       queue: createDeliveryQueue<PubSubEvent>({
         capacity: queueSize,
         handler: (event) => handler(event as PubSubEvent<T>),
@@ -704,11 +710,13 @@ class DefaultMessaging extends TypedEventEmitter<MessagingEvents> implements Mes
   }
 
   /** Replayed events into every handler's queue, waiting for room instead of dropping (nothing is lost). */
-  private async deliverReplayed(topic: string, events: PubSubEvent[]): Promise<void> {
+  private async deliverReplayed(topic: string, events: PubSubEvent[], sinceMs: number): Promise<void> {
     const state = this.joined.get(topic)
     if (state === undefined) return
+    // Only to subscriptions that were listening (or asked from) when the gap began.
+    const missed = [...state.subscriptions].filter((subscription) => subscription.floorMs <= sinceMs)
     await Promise.all(
-      [...state.subscriptions].map(async ({ queue, deliverOwnEvents }) => {
+      missed.map(async ({ queue, deliverOwnEvents }) => {
         for (const event of events) {
           // As live: our own events (a previous process of this wallet) only when asked for.
           if (event.fromPeerId === this.selfId && !deliverOwnEvents) continue

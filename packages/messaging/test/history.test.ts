@@ -131,6 +131,8 @@ describe('history and catch-up (real nodes)', () => {
     await mb.subscribe(TOPIC, asked.handler, { catchUp: { sinceMs: before - 1_000 } })
     await waitFor(() => asked.events.length === 5, { message: 'five replayed events' })
     expect(asked.events.map((e) => (e.message as { n: number }).n)).toEqual([0, 1, 2, 3, 4])
+    // The plain subscription started from now: the replay was not for it.
+    expect(plain.events).toEqual([])
 
     const answer = await mb.history(TOPIC, { sinceMs: before - 1_000 })
     expect(answer.map((e) => (e.message as { n: number }).n)).toEqual([0, 1, 2, 3, 4])
