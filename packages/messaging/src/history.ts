@@ -74,6 +74,8 @@ interface TopicCatchUp {
   lastDeliveredAtMs: number | undefined
   /** When the last anti-entropy sync of this topic was asked for. */
   lastSyncAt: number | undefined
+  /** An event was delivered or published since the last sync (an idle topic is not synced). */
+  activeSinceSync: boolean
   /** Asking the next peers that appear for what was published since `since` (a regain, or `catchUp`). */
   episode: { since: number; left: number; asked: Set<string> } | undefined
   timer: ReturnType<typeof setTimeout> | undefined
@@ -170,6 +172,7 @@ export class DatabaseHistory {
         hadPeers: this.init.host.getPeers().length > 0,
         lastDeliveredAtMs: undefined,
         lastSyncAt: undefined,
+        activeSinceSync: false,
         episode: undefined,
         timer: undefined,
         running: false,
@@ -283,6 +286,7 @@ export class DatabaseHistory {
 
   private markSeen(state: TopicCatchUp, id: string): void {
     state.lastDeliveredAtMs = Date.now()
+    state.activeSinceSync = true
     if (state.seen.has(id)) return
     state.seen.add(id)
     if (state.seen.size > this.seenCapacity) {
@@ -321,16 +325,20 @@ export class DatabaseHistory {
     const delay = Math.round(interval * (0.8 + Math.random() * 0.4))
     this.syncTimer = setTimeout(() => {
       this.syncTimer = undefined
-      this.sync(interval)
+      this.sync()
       this.scheduleSync()
     }, delay)
     this.syncTimer.unref?.()
   }
 
-  private sync(interval: number): void {
+  private sync(): void {
     const now = Date.now()
     for (const state of this.topics.values()) {
-      const since = (state.lastSyncAt ?? now - interval) - SKEW_MARGIN_MS
+      // A topic on which nothing arrived is not synced (an idle network pays nothing): an event
+      // missed then is found by the first sync after the next one arrives (it asks from the last sync).
+      if (!state.activeSinceSync) continue
+      state.activeSinceSync = false
+      const since = (state.lastSyncAt ?? state.floorMs) - SKEW_MARGIN_MS
       const subscribers = this.init.subscribers(state.gossipTopic)
       const candidates = subscribers.length > 0 ? subscribers : this.init.host.getPeers().map(String)
       const peer = candidates[Math.floor(Math.random() * candidates.length)]
