@@ -235,17 +235,27 @@ async function storeMemory(events: number, sizeBytes: number): Promise<StoreRepo
   return report
 }
 
-/** The subscriber S: lives through ready → warm → away → return → done, one command at a time. */
-function subscriber(init: Extract<CatchUpChildCommand, { kind: 'subscriber' }>): void {
-  const config = {
+/** A child node's connect() config: its wallet, the run's registry and bootstrap list, QUIC on loopback. */
+function nodeConfig(init: {
+  secretKeyBase58: string
+  database: string
+  authorized: string[]
+  bootstrap: BootstrapNode[]
+}) {
+  return {
     walletPrivateKey: init.secretKeyBase58,
     databaseName: init.database,
     getAuthorizedWallets: async () => init.authorized,
     getBootstrapNodes: async () => init.bootstrap,
     listenHost: '127.0.0.1',
     listenPorts: { quic: 0, tcp: 0 },
-    node: { transports: { quic: true, tcp: false } },
+    node: { transports: { quic: true as const, tcp: false as const } },
   }
+}
+
+/** The subscriber S: lives through ready → warm → away → return → done, one command at a time. */
+function subscriber(init: Extract<CatchUpChildCommand, { kind: 'subscriber' }>): void {
+  const config = nodeConfig(init)
   let db: Database | undefined
   let awayAtMs = 0
   // The return's bookkeeping.
@@ -415,13 +425,7 @@ function receiver(init: Extract<CatchUpChildCommand, { kind: 'receiver' }>): voi
   void (async () => {
     try {
       db = await connect({
-        walletPrivateKey: init.secretKeyBase58,
-        databaseName: init.database,
-        getAuthorizedWallets: async () => init.authorized,
-        getBootstrapNodes: async () => init.bootstrap,
-        listenHost: '127.0.0.1',
-        listenPorts: { quic: 0, tcp: 0 },
-        node: { transports: { quic: true, tcp: false } },
+        ...nodeConfig(init),
         // Every event of the run kept (the byte bound would stop short of 10,000 events of 1 KiB).
         history: { maxEvents: init.events, maxBytes: 1024 * 1024 * 1024 },
       })
