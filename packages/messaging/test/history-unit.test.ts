@@ -25,7 +25,10 @@ function storeWith(limits: Partial<{ maxEvents: number; maxBytes: number; maxAge
       unsigned: undefined,
       dataBytes: size,
     })
-  return { store, add, tick: (ms: number) => void (now += ms), now: () => now }
+  const tick = (ms: number): void => {
+    now += ms
+  }
+  return { store, add, tick, now: () => now }
 }
 
 describe('HistoryStore', () => {
