@@ -198,6 +198,23 @@ describe('history and catch-up (real nodes)', () => {
     expect(got.events).toEqual([])
   })
 
+  it('answers a peer at most requestsPerPeer times per 10 s, then refuses it as rate-limited', async () => {
+    const a = await peer()
+    const b = await peer()
+    const ma = await withMessaging(a, { history: { requestsPerPeer: 2 } })
+    const mb = await withMessaging(b)
+    await ma.subscribe(TOPIC, () => {})
+    await ma.publish(TOPIC, { n: 1 })
+    await connectRawNodes(b.node, a.node)
+    await waitFor(() => subscribedTo(b, a), { message: 'a on the topic' })
+    // One history() is an inventory and a fetch: two requests.
+    expect(await mb.history(TOPIC, { sinceMs: 0 })).toHaveLength(1)
+    expect(await mb.history(TOPIC, { sinceMs: 0 })).toEqual([])
+    expect(ma.metrics().history.requestsServed).toBe(2)
+    expect(ma.metrics().history.requestsRefused['rate-limited']).toBe(1)
+    expect(mb.metrics().history.requestsFailed).toBe(1)
+  })
+
   it('refuses a requester its registry does not authorize', async () => {
     const a = await peer()
     const b = await peer()

@@ -58,8 +58,8 @@ export interface SpawnMemberOptions {
   registry: ChurnRegistry
   /** Catch up from this time on start (a restart). */
   catchUpSinceMs?: number
-  /** Automatic catch-up (the library default) or not. */
-  catchUp: boolean
+  /** Automatic catch-up (the library default) or not. @default true */
+  catchUp?: boolean
   onEvent(message: unknown, replayed: boolean): void
 }
 
@@ -152,7 +152,7 @@ export async function spawnMember(options: SpawnMemberOptions): Promise<MemberPr
       topic: options.topic,
       host: options.host,
       ports: options.ports,
-      catchUp: options.catchUp,
+      catchUp: options.catchUp ?? true,
       ...(options.catchUpSinceMs === undefined ? {} : { catchUpSinceMs: options.catchUpSinceMs }),
     }),
   )
