@@ -71,11 +71,10 @@ interface TopicCatchUp {
   floorMs: number
   /** A peer was connected while the topic was subscribed (so being alone now means missing events). */
   hadPeers: boolean
+  /** When an event was last delivered or published here (syncs stop once this is older than maxAgeMs). */
   lastDeliveredAtMs: number | undefined
   /** When the last anti-entropy sync of this topic was asked for. */
   lastSyncAt: number | undefined
-  /** An event was delivered or published since the last sync (an idle topic is not synced). */
-  activeSinceSync: boolean
   /** Asking the next peers that appear for what was published since `since` (a regain, or `catchUp`). */
   episode: { since: number; left: number; asked: Set<string> } | undefined
   timer: ReturnType<typeof setTimeout> | undefined
@@ -172,7 +171,6 @@ export class DatabaseHistory {
         hadPeers: this.init.host.getPeers().length > 0,
         lastDeliveredAtMs: undefined,
         lastSyncAt: undefined,
-        activeSinceSync: false,
         episode: undefined,
         timer: undefined,
         running: false,
@@ -286,7 +284,6 @@ export class DatabaseHistory {
 
   private markSeen(state: TopicCatchUp, id: string): void {
     state.lastDeliveredAtMs = Date.now()
-    state.activeSinceSync = true
     if (state.seen.has(id)) return
     state.seen.add(id)
     if (state.seen.size > this.seenCapacity) {
@@ -334,10 +331,10 @@ export class DatabaseHistory {
   private sync(): void {
     const now = Date.now()
     for (const state of this.topics.values()) {
-      // A topic on which nothing arrived is not synced (an idle network pays nothing): an event
-      // missed then is found by the first sync after the next one arrives (it asks from the last sync).
-      if (!state.activeSinceSync) continue
-      state.activeSinceSync = false
+      // A topic on which nothing arrived for the history's age is not synced (an idle network pays
+      // nothing); after traffic, syncs go on that long, so what reached only some nodes spreads.
+      const last = state.lastDeliveredAtMs
+      if (last === undefined || now - last > this.init.options.maxAgeMs) continue
       const since = (state.lastSyncAt ?? state.floorMs) - SKEW_MARGIN_MS
       const subscribers = this.init.subscribers(state.gossipTopic)
       const candidates = subscribers.length > 0 ? subscribers : this.init.host.getPeers().map(String)

@@ -73,11 +73,11 @@ export interface HistoryOptions {
   /** Peers asked per catch-up. @default 3 */
   catchUpPeers?: number
   /**
-   * Anti-entropy: this often (±20 % jitter) each subscribed topic on which an event arrived since
-   * its last sync compares the ids of recent events with one random peer and fetches what it lacks,
-   * so an event that reached only some nodes (its publisher's links were failing) still reaches
-   * every subscriber. One small request per active topic per interval; an idle topic costs nothing.
-   * 0 turns it off. @default 30_000
+   * Anti-entropy: this often (±20 % jitter) each subscribed topic on which an event arrived within
+   * `maxAgeMs` compares the ids of recent events with one random peer and fetches what it lacks, so
+   * an event that reached only some nodes (its publisher's links were failing) still reaches every
+   * subscriber. One small request per active topic per interval; a topic idle for longer costs
+   * nothing. 0 turns it off. @default 30_000
    */
   syncIntervalMs?: number
   /**
