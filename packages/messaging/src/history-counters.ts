@@ -1,5 +1,5 @@
 import type { HistoryRefusal, HistoryRejectReason } from './history-wire.js'
-import { HISTORY_REJECT_REASONS } from './history-wire.js'
+import { HISTORY_REFUSALS, HISTORY_REJECT_REASONS } from './history-wire.js'
 
 /** Counters of a database's history (see the messaging README, "History and catch-up"). */
 export interface HistoryMetrics {
@@ -43,7 +43,10 @@ export function createHistoryCounters(): HistoryCounters {
     requestsFailed: 0,
     peersSkipped: 0,
     requestsServed: 0,
-    requestsRefused: { 'bad-request': 0, unauthorized: 0, 'rate-limited': 0, 'unknown-database': 0 },
+    requestsRefused: Object.fromEntries(HISTORY_REFUSALS.map((r) => [r, 0])) as Record<
+      HistoryRefusal,
+      number
+    >,
     catchUps: 0,
     syncs: 0,
     recovered: 0,

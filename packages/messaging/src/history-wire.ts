@@ -43,8 +43,11 @@ export interface HistoryRequest {
   ids?: string[]
 }
 
+/** Why a server did not answer with history, each once (for decoding and metrics). */
+export const HISTORY_REFUSALS = ['bad-request', 'unauthorized', 'rate-limited', 'unknown-database'] as const
+
 /** Why a server did not answer with history. */
-export type HistoryRefusal = 'bad-request' | 'unauthorized' | 'rate-limited' | 'unknown-database'
+export type HistoryRefusal = (typeof HISTORY_REFUSALS)[number]
 
 /** The first frame of an answer. */
 export type HistoryResponseHeader =
@@ -105,8 +108,7 @@ export function decodeHeader(bytes: Uint8Array): HistoryResponseHeader | undefin
   const h = parseJson(bytes) as Record<string, unknown> | undefined
   if (h === null || typeof h !== 'object' || Array.isArray(h)) return undefined
   if (h.status !== 'ok') {
-    const refusals: readonly string[] = ['bad-request', 'unauthorized', 'rate-limited', 'unknown-database']
-    return typeof h.status === 'string' && refusals.includes(h.status)
+    return (HISTORY_REFUSALS as readonly unknown[]).includes(h.status)
       ? { status: h.status as HistoryRefusal }
       : undefined
   }

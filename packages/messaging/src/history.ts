@@ -3,7 +3,7 @@ import type { Logger } from '@depin/logger'
 import type { SignedMessage } from '@libp2p/gossipsub'
 import { RPC } from '@libp2p/gossipsub/message'
 import type { IdentifyResult, Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
-import type { PubSubEvent } from './event.js'
+import { decodeEvent, type PubSubEvent } from './event.js'
 import { HistoryClient } from './history-client.js'
 import { createHistoryCounters, type HistoryMetrics, historyMetricsOf } from './history-counters.js'
 import { HistoryServer } from './history-server.js'
@@ -196,16 +196,16 @@ export class DatabaseHistory {
     this.topics.delete(topic)
   }
 
-  /** Whether an event was already delivered on a subscribed topic (live or replayed); counted when so. */
-  isDuplicate(topic: string, id: string): boolean {
-    if (this.topics.get(topic)?.seen.has(id) !== true) return false
-    this.counters.duplicates++
-    return true
-  }
-
-  /** A live event was accepted on a subscribed topic: keep it, and remember it was delivered. */
-  received(topic: string, message: SignedMessage, event: PubSubEvent): void {
+  /**
+   * A live event was accepted on a subscribed topic: keep it and remember it was delivered. False
+   * (counted as a duplicate) when a catch-up already delivered it: the caller drops it.
+   */
+  received(topic: string, message: SignedMessage, event: PubSubEvent): boolean {
     const state = this.topics.get(topic)
+    if (state?.seen.has(event.id) === true) {
+      this.counters.duplicates++
+      return false
+    }
     if (state !== undefined) this.markSeen(state, event.id)
     // One buffer per event: the message as its author signed it, ready to serve.
     const frame = ownBytes(
@@ -225,6 +225,7 @@ export class DatabaseHistory {
       unsigned: undefined,
       dataBytes: message.data.byteLength,
     })
+    return true
   }
 
   /** We published an event: keep it, to be signed when first served. */
@@ -470,21 +471,13 @@ export class DatabaseHistory {
     }
   }
 
+  /** A kept event as handlers see it (it was decoded once when it was kept; this is the same codec). */
   private localEvent(entry: HistoryEntry): PubSubEvent | undefined {
-    try {
-      const data =
-        entry.unsigned?.data ?? (entry.frame === undefined ? undefined : RPC.Message.decode(entry.frame).data)
-      if (data === undefined) return undefined
-      const parsed = JSON.parse(new TextDecoder().decode(data)) as Record<string, unknown>
-      return {
-        id: entry.id,
-        fromPeerId: String(parsed.from_peer),
-        message: parsed.message === undefined ? null : parsed.message,
-        timestamp: entry.timestamp,
-      }
-    } catch {
-      return undefined
-    }
+    const data =
+      entry.unsigned?.data ?? (entry.frame === undefined ? undefined : RPC.Message.decode(entry.frame).data)
+    if (data === undefined) return undefined
+    const decoded = decodeEvent(data)
+    return decoded.ok ? decoded.event : undefined
   }
 }
 

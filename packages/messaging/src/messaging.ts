@@ -11,6 +11,7 @@ import type { PeerId, PrivateKey } from '@libp2p/interface'
 import { TypedEventEmitter, type TypedEventTarget } from 'main-event'
 import { validateMessagingOptions } from './config.js'
 import {
+  type ConfigIssue,
   DatabaseInUseError,
   InvalidConfigError,
   InvalidMessageError,
@@ -188,6 +189,9 @@ interface TopicState {
 
 const TOPIC_PEERS_POLL_MS = 25
 
+const TIME_MESSAGE = 'must be a time in Unix milliseconds'
+const isTime = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value)
+
 // One messaging per database per GossipSub instance: validators are keyed by topic string.
 const openDatabases = new WeakMap<object, Set<string>>()
 
@@ -345,10 +349,8 @@ class DefaultMessaging extends TypedEventEmitter<MessagingEvents> implements Mes
       throw new InvalidConfigError([{ field: 'queueSize', message: 'must be a positive integer' }])
     }
     const sinceMs = options.catchUp?.sinceMs
-    if (options.catchUp !== undefined && !(typeof sinceMs === 'number' && Number.isFinite(sinceMs))) {
-      throw new InvalidConfigError([
-        { field: 'catchUp.sinceMs', message: 'must be a time in Unix milliseconds' },
-      ])
+    if (options.catchUp !== undefined && !isTime(sinceMs)) {
+      throw new InvalidConfigError([{ field: 'catchUp.sinceMs', message: TIME_MESSAGE }])
     }
     const state = this.joinTopic(topic)
     let firstDropLogged = false
@@ -495,9 +497,8 @@ class DefaultMessaging extends TypedEventEmitter<MessagingEvents> implements Mes
     this.assertRunning()
     assertTopic(topic)
     const limit = options?.limit ?? 1_000
-    const issues = []
-    if (!(typeof options?.sinceMs === 'number' && Number.isFinite(options.sinceMs)))
-      issues.push({ field: 'sinceMs', message: 'must be a time in Unix milliseconds' })
+    const issues: ConfigIssue[] = []
+    if (!isTime(options?.sinceMs)) issues.push({ field: 'sinceMs', message: TIME_MESSAGE })
     if (!Number.isSafeInteger(limit) || limit < 1)
       issues.push({ field: 'limit', message: 'must be a positive integer' })
     if (issues.length > 0) throw new InvalidConfigError(issues)
@@ -695,11 +696,8 @@ class DefaultMessaging extends TypedEventEmitter<MessagingEvents> implements Mes
       this.counters.ownEventsSkipped++
       return
     }
-    if (this.databaseHistory !== undefined) {
-      // Already delivered by a catch-up (a replayed copy came first).
-      if (this.databaseHistory.isDuplicate(state.topic, event.id)) return
-      this.databaseHistory.received(state.topic, message, event)
-    }
+    // Already delivered by a catch-up (a replayed copy came first): dropped.
+    if (this.databaseHistory?.received(state.topic, message, event) === false) return
     for (const subscription of state.subscriptions) subscription.queue.push(event)
   }
 
