@@ -50,7 +50,7 @@ function startFailureHint(cause: unknown): string {
   const chain = causeChain(cause)
   const has = (code: string, pattern: RegExp): boolean =>
     chain.some((e) => e.code === code || pattern.test(e.message))
-  if (has('EADDRINUSE', /in use/i)) {
+  if (has('EADDRINUSE', /in use|EADDRINUSE/i)) {
     return 'A port is in use: set listenPorts to free ports (0 = any free port).'
   }
   if (has('EADDRNOTAVAIL', /not available|cannot assign/i)) {

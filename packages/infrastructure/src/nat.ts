@@ -1,0 +1,348 @@
+import type { Logger } from '@depin/logger'
+import type { Connection, IdentifyResult, Libp2pEvents, Startable, TypedEventTarget } from '@libp2p/interface'
+import type { AddressManager, ConnectionManager, TransportManager } from '@libp2p/interface-internal'
+import { getNetConfig, isPrivate } from '@libp2p/utils'
+import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
+import { isRelayed } from './address-order.js'
+
+/**
+ * What the peers' observations say about the NAT in front of this node:
+ * - `public`: peers see one of this node's own addresses (no NAT);
+ * - `endpoint-independent`: at least `confirmations` peers see the same public address and port for
+ *   one local socket (Linux masquerade, most home routers): a hole can be punched;
+ * - `symmetric`: peers see the same public address but a different port each (a new mapping per
+ *   destination): no hole can be punched, peers behind NATs reach this node only through relays;
+ * - `unknown`: too few observations yet.
+ */
+export type NatType = 'unknown' | 'public' | 'endpoint-independent' | 'symmetric'
+
+/** The NAT observer's view, part of the node's metrics. */
+export interface NatMetrics {
+  type: NatType
+  /** Public addresses advertised because peers observed them (TCP) or inferred from them (see {@link NatObserverInit}). */
+  advertised: string[]
+  /** Direct connections opened to a peer while a relayed one was open (hole punching or a direct dial). */
+  directUpgrades: number
+  /** Milliseconds from the relayed connection to the direct one, for the last upgrade. */
+  lastUpgradeMs: number | undefined
+  /** Connected peers reached only through a relay. */
+  relayedOnlyPeers: number
+}
+
+export interface NatObserverInit {
+  /** Distinct peers that must report the same observed address before it is used. */
+  confirmations: number
+  /**
+   * TCP hole punches dial from the listening port (`@libp2p/tcp`'s `reusePort`, patched in): behind
+   * an endpoint-independent NAT (told by QUIC's client socket, whose one mapping every peer sees) the
+   * NAT maps them to the listener's port on the public IP peers agree on, so that address is
+   * advertised for DCUtR to meet at (port-preserving NATs such as Linux masquerade keep the port).
+   */
+  tcpDialsFromListenPort: boolean
+  logger: Logger
+}
+
+export interface NatObserverComponents {
+  addressManager: AddressManager
+  transportManager: TransportManager
+  connectionManager: ConnectionManager
+  events: TypedEventTarget<Libp2pEvents>
+}
+
+/** The observed-address service: `libp2p.services.nat`. */
+export interface NatObserver {
+  metrics(): NatMetrics
+}
+
+/** One peer's report of where it sees us, on one transport. */
+interface Observation {
+  host: string
+  port: number
+  family: 4 | 6
+  at: number
+}
+
+type ObservedTransport = 'tcp' | 'quic'
+/**
+ * Which socket an observation is about: QUIC's outbound connections share one client socket (its
+ * mapping tells the NAT type); inbound connections were dialed at one of our listen addresses (the
+ * peer reached us there). Outbound TCP dials come from ephemeral ports and say nothing.
+ */
+type ObservationKey = 'quic-outbound' | 'quic-inbound' | 'tcp-inbound'
+
+/** Peers whose observations are kept (oldest out first): bounded whatever the network size. */
+const MAX_OBSERVERS = 64
+/** Confirmed addresses are re-confirmed this often while peers agree (libp2p expires them after 10 min). */
+const RECONFIRM_MS = 5 * 60_000
+
+/**
+ * Learns this node's public addresses from what authorized peers observe (identify's
+ * `observedAddr`; only authorized peers get past the gater to identify), classifies the NAT, and
+ * advertises a TCP address once `confirmations` distinct peers agree on it, so that DCUtR can punch
+ * a hole through an endpoint-independent NAT. libp2p itself ignores TCP observed addresses (its
+ * dials never come from the listening port, js-libp2p#2620) and verifies others only through
+ * AutoNAT, which a NAT defeats. Also counts relayed connections that became direct.
+ */
+export function natObserver(
+  init: NatObserverInit,
+): (components: NatObserverComponents) => NatObserver & Startable {
+  return (components) => new NatObserverService(components, init)
+}
+
+class NatObserverService implements NatObserver, Startable {
+  readonly [Symbol.toStringTag] = '@depin/nat-observer'
+  private readonly observations = new Map<string, Map<ObservationKey, Observation>>()
+  private readonly advertised = new Map<string, Multiaddr>()
+  private type: NatType = 'unknown'
+  private directUpgrades = 0
+  private lastUpgradeMs: number | undefined
+  private reconfirm: ReturnType<typeof setInterval> | undefined
+  private readonly onIdentify = (event: CustomEvent<IdentifyResult>): void => this.observe(event.detail)
+  private readonly onConnectionOpen = (event: CustomEvent<Connection>): void =>
+    this.connectionOpened(event.detail)
+  private readonly onDisconnect = (event: CustomEvent<{ toString(): string }>): void => {
+    if (this.observations.delete(event.detail.toString())) this.evaluate()
+  }
+
+  constructor(
+    private readonly components: NatObserverComponents,
+    private readonly init: NatObserverInit,
+  ) {}
+
+  start(): void {
+    this.components.events.addEventListener('peer:identify', this.onIdentify)
+    this.components.events.addEventListener('connection:open', this.onConnectionOpen)
+    this.components.events.addEventListener('peer:disconnect', this.onDisconnect)
+    this.reconfirm = setInterval(() => this.confirmAdvertised(), RECONFIRM_MS)
+    this.reconfirm.unref?.()
+  }
+
+  stop(): void {
+    this.components.events.removeEventListener('peer:identify', this.onIdentify)
+    this.components.events.removeEventListener('connection:open', this.onConnectionOpen)
+    this.components.events.removeEventListener('peer:disconnect', this.onDisconnect)
+    clearInterval(this.reconfirm)
+    this.observations.clear()
+  }
+
+  metrics(): NatMetrics {
+    let relayedOnlyPeers = 0
+    const direct = new Set<string>()
+    const relayed = new Set<string>()
+    for (const connection of this.components.connectionManager.getConnections()) {
+      const peer = connection.remotePeer.toString()
+      if (isRelayed(connection.remoteAddr)) relayed.add(peer)
+      else direct.add(peer)
+    }
+    for (const peer of relayed) if (!direct.has(peer)) relayedOnlyPeers++
+    return {
+      type: this.type,
+      advertised: [...this.advertised.keys()],
+      directUpgrades: this.directUpgrades,
+      lastUpgradeMs: this.lastUpgradeMs,
+      relayedOnlyPeers,
+    }
+  }
+
+  private observe(result: IdentifyResult): void {
+    const { connection, observedAddr } = result
+    if (observedAddr === undefined || isRelayed(connection.remoteAddr)) return
+    const parsed = parseObserved(observedAddr)
+    if (parsed === undefined) return
+    const key = observationKey(parsed.transport, connection.direction)
+    if (key === undefined) return
+    const peer = result.peerId.toString()
+    let byTransport = this.observations.get(peer)
+    if (byTransport === undefined) {
+      if (this.observations.size >= MAX_OBSERVERS) {
+        const oldest = this.observations.keys().next().value
+        if (oldest !== undefined) this.observations.delete(oldest)
+      }
+      byTransport = new Map()
+      this.observations.set(peer, byTransport)
+    }
+    byTransport.set(key, parsed.observation)
+    this.evaluate()
+  }
+
+  private connectionOpened(connection: Connection): void {
+    if (isRelayed(connection.remoteAddr)) {
+      if (this.type === 'symmetric') {
+        this.init.logger.info(
+          'connection stays relayed: this node is behind a symmetric NAT, no hole can be punched',
+          'peer',
+          connection.remotePeer.toString(),
+        )
+      }
+      return
+    }
+    const relayed = this.components.connectionManager
+      .getConnections(connection.remotePeer)
+      .find((c) => c !== connection && isRelayed(c.remoteAddr) && c.status === 'open')
+    if (relayed === undefined) return
+    this.directUpgrades++
+    this.lastUpgradeMs = Date.now() - relayed.timeline.open
+    this.init.logger.info(
+      'relayed connection upgraded to direct',
+      'peer',
+      connection.remotePeer.toString(),
+      'via',
+      connection.remoteAddr.toString(),
+      'afterMs',
+      this.lastUpgradeMs,
+    )
+  }
+
+  /** Reclassifies the NAT and brings the advertised addresses in line with what peers agree on. */
+  private evaluate(): void {
+    const own = this.ownHosts()
+    const agreed = new Map<string, { observation: Observation; key: ObservationKey; peers: number }>()
+    // the client socket's public ports, by public host: one port per host unless the NAT is symmetric
+    const portsByHost = new Map<string, Set<number>>()
+    let sawOwnAddress = false
+    for (const byKey of this.observations.values()) {
+      for (const [key, observation] of byKey) {
+        if (own.has(observation.host)) sawOwnAddress = true
+        const agreement = `${key} ${observation.host} ${observation.port}`
+        const entry = agreed.get(agreement)
+        if (entry === undefined) agreed.set(agreement, { observation, key, peers: 1 })
+        else entry.peers++
+        if (key !== 'quic-outbound') continue
+        const ports = portsByHost.get(observation.host) ?? new Set<number>()
+        ports.add(observation.port)
+        portsByHost.set(observation.host, ports)
+      }
+    }
+    const confirmed = [...agreed.values()].filter((entry) => entry.peers >= this.init.confirmations)
+    const hostsSeenByEnough = new Map<string, number>()
+    for (const byTransport of this.observations.values()) {
+      const hosts = new Set([...byTransport.values()].map((o) => o.host))
+      for (const host of hosts) hostsSeenByEnough.set(host, (hostsSeenByEnough.get(host) ?? 0) + 1)
+    }
+    const varyingPorts = [...portsByHost.values()].some((ports) => ports.size >= this.init.confirmations)
+
+    const type: NatType = sawOwnAddress
+      ? 'public'
+      : confirmed.length > 0
+        ? 'endpoint-independent'
+        : varyingPorts
+          ? 'symmetric'
+          : 'unknown'
+    if (type !== this.type) this.classified(type, portsByHost)
+
+    const wanted = new Map<string, Multiaddr>()
+    if (type === 'endpoint-independent') {
+      // peers reached us at this TCP address (a forwarded or mapped port)
+      for (const { observation, key } of confirmed) {
+        if (key === 'tcp-inbound') {
+          const addr = addressOf(observation.family, observation.host, observation.port)
+          wanted.set(addr.toString(), addr)
+        }
+      }
+      if (wanted.size === 0 && this.init.tcpDialsFromListenPort) {
+        for (const [host, peers] of hostsSeenByEnough) {
+          if (peers < this.init.confirmations) continue
+          const family = host.includes(':') ? 6 : 4
+          for (const port of this.tcpListenPorts(family)) {
+            const addr = addressOf(family, host, port)
+            wanted.set(addr.toString(), addr)
+          }
+        }
+      }
+    }
+    for (const [key, addr] of this.advertised) {
+      if (wanted.has(key)) continue
+      this.advertised.delete(key)
+      this.components.addressManager.removeObservedAddr(addr)
+      this.init.logger.info('no longer advertising an observed address', 'address', key)
+    }
+    for (const [key, addr] of wanted) {
+      if (this.advertised.has(key)) continue
+      this.advertised.set(key, addr)
+      this.components.addressManager.addObservedAddr(addr)
+      this.components.addressManager.confirmObservedAddr(addr, { type: 'observed' })
+      this.init.logger.info('advertising the address peers observe', 'address', key)
+    }
+  }
+
+  private confirmAdvertised(): void {
+    for (const addr of this.advertised.values()) {
+      this.components.addressManager.confirmObservedAddr(addr, { type: 'observed' })
+    }
+  }
+
+  private classified(type: NatType, portsByHost: Map<string, Set<number>>): void {
+    this.type = type
+    if (type === 'symmetric') {
+      const ports = [...portsByHost.values()].flatMap((p) => [...p]).slice(0, 6)
+      this.init.logger.warn(
+        'behind a symmetric NAT: each peer sees this node at another port, so no hole can be punched; peers behind NATs reach it only through relays',
+        'observedPorts',
+        ports.join(','),
+      )
+    } else {
+      this.init.logger.info('NAT type', 'type', type)
+    }
+  }
+
+  /** This node's own interface addresses (those its listeners expand to). */
+  private ownHosts(): Set<string> {
+    const hosts = new Set<string>()
+    for (const addr of this.components.transportManager.getAddrs()) {
+      try {
+        const config = getNetConfig(addr)
+        if (config.host !== undefined) hosts.add(config.host)
+      } catch {
+        // not an IP address (a relay circuit)
+      }
+    }
+    return hosts
+  }
+
+  /** Ports of TCP listeners of one family. */
+  private tcpListenPorts(family: 4 | 6): Set<number> {
+    const ports = new Set<number>()
+    for (const addr of this.components.transportManager.getAddrs()) {
+      const parsed = parseObserved(addr, true)
+      if (parsed?.transport === 'tcp' && parsed.observation.family === family)
+        ports.add(parsed.observation.port)
+    }
+    return ports
+  }
+}
+
+/** A public TCP or QUIC address as host, port, family and transport; undefined for anything else. */
+function parseObserved(
+  addr: Multiaddr,
+  allowPrivate = false,
+): { transport: ObservedTransport; observation: Observation } | undefined {
+  const components = addr.getComponents()
+  const [ip, port, quic] = components
+  if (ip === undefined || port === undefined || ip.value === undefined || port.value === undefined)
+    return undefined
+  if (ip.name !== 'ip4' && ip.name !== 'ip6') return undefined
+  let transport: ObservedTransport
+  if (port.name === 'tcp' && (quic === undefined || quic.name === 'p2p')) transport = 'tcp'
+  else if (port.name === 'udp' && quic?.name === 'quic-v1') transport = 'quic'
+  else return undefined
+  if (!allowPrivate && isPrivate(addr) !== false) return undefined
+  const portNumber = Number(port.value)
+  if (!Number.isInteger(portNumber) || portNumber <= 0 || portNumber > 65_535) return undefined
+  return {
+    transport,
+    observation: { host: ip.value, port: portNumber, family: ip.name === 'ip4' ? 4 : 6, at: Date.now() },
+  }
+}
+
+/** Outbound TCP dials come from ephemeral ports: their observations say nothing. */
+function observationKey(
+  transport: ObservedTransport,
+  direction: 'inbound' | 'outbound',
+): ObservationKey | undefined {
+  if (transport === 'quic') return direction === 'inbound' ? 'quic-inbound' : 'quic-outbound'
+  return direction === 'inbound' ? 'tcp-inbound' : undefined
+}
+
+function addressOf(family: 4 | 6, host: string, port: number): Multiaddr {
+  return multiaddr(`/ip${family}/${host}/tcp/${port}`)
+}
