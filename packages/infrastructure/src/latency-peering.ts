@@ -1,0 +1,398 @@
+import type { Logger } from '@depin/logger'
+import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
+import { timeoutSignal } from './abort.js'
+import { isRelayed } from './address-order.js'
+import { echo, PING_PROTOCOL } from './connection-monitor.js'
+import {
+  median,
+  NEAR_BANDS,
+  type PeeringPlan,
+  planPeering,
+  type ResolvedPeeringOptions,
+  rttBand,
+} from './latency.js'
+
+/**
+ * Peer tags (value 100 each; the trimmer sums a peer's tags): a near peer carries the first two
+ * (200, above a far GossipSub mesh peer's 100, so far peers are trimmed first whether in the mesh or
+ * not); a peer kept by the far-band guarantee carries the first and the third, which the connection
+ * trimmer never closes (at most `keepPerFarBand` per far band); a peer not measured yet carries the
+ * first alone (100), far peers none.
+ */
+export const RTT_PREFERRED_TAG = 'depin-rtt-preferred'
+export const RTT_NEAR_TAG = 'depin-rtt-near'
+export const RTT_KEPT_FAR_TAG = 'depin-rtt-kept-far'
+/**
+ * GossipSub application-specific score (P5, before its weight: 10 by default) of a preferred peer
+ * while the node has far peers (on a one-site network no peer gets it). Over Dhi, GossipSub keeps
+ * its Dscore best-scored mesh peers; when the mesh's median score is below
+ * `opportunisticGraftThreshold` (5 here) it grafts better-scored peers: both favour preferred peers.
+ * Other peers score 0, never below: a far peer stays an acceptable mesh peer (a negative score
+ * would prune it and refuse its GRAFTs, and two nodes that do not prefer each other would leave
+ * their regions without mesh links).
+ */
+export const PREFERRED_APP_SCORE = 1
+
+/** Samples kept per peer; its RTT is their minimum (queueing on a busy host only adds). */
+const SAMPLES_KEPT = 5
+/** Pings in flight at once (a node that just connected to many peers does not ping them all at once). */
+const PINGS_IN_FLIGHT = 8
+/** Peers remembered after they disconnect (their band and RTT), to redial a far band that lost its links. */
+const REMEMBERED_PEERS = 256
+/** How long a disconnected peer stays a candidate for the far-band guarantee. */
+const REMEMBER_MS = 10 * 60_000
+/** The least time between two redials of one remembered peer, or in one far band. */
+const REDIAL_BACKOFF_MS = 30_000
+/** A far band is redialed once it has been short of links this long (at least; see redialAfterMs). */
+const REDIAL_AFTER_MIN_MS = 10_000
+/** The first samples of a new peer come this often, so its RTT (their minimum) settles fast. */
+const FIRST_SAMPLES = 3
+const FIRST_SAMPLE_INTERVAL_MS = 1_000
+/** Time allowed for one far-band redial. */
+const REDIAL_TIMEOUT_MS = 10_000
+
+export interface LatencyPeeringInit {
+  libp2p: Libp2p
+  options: ResolvedPeeringOptions
+  logger: Logger
+}
+
+/** What latency-aware peering did, for `metrics().peering`. */
+export interface PeeringMetrics {
+  /** Whether latency-aware peering runs (`peering.latencyAware`). */
+  latencyAware: boolean
+  /** Connected peers with a measured RTT. */
+  measuredPeers: number
+  /** Median RTT (ms) over them; `null` before any sample. */
+  rttMedianMs: number | null
+  /**
+   * The nearest band with a connected peer (index into `peering.rttBandsMs`; it and the next are
+   * near); `null` before any sample.
+   */
+  nearBand: number | null
+  /** Connected peers in the near bands. */
+  nearPeers: number
+  /** Connected far peers kept by the far-band guarantee. */
+  farPeersKept: number
+  /** Far bands with at least one connected peer. */
+  farBandsConnected: number
+  /** Dials made to restore a far band's links. */
+  farRedials: number
+  /** RTT pings sent, and those that failed (a failed ping only means no sample). */
+  pings: number
+  pingFailures: number
+}
+
+/** {@link PeeringMetrics} of a node that runs without latency-aware peering. */
+export const PEERING_OFF_METRICS: Readonly<PeeringMetrics> = Object.freeze({
+  latencyAware: false,
+  measuredPeers: 0,
+  rttMedianMs: null,
+  nearBand: null,
+  nearPeers: 0,
+  farPeersKept: 0,
+  farBandsConnected: 0,
+  farRedials: 0,
+  pings: 0,
+  pingFailures: 0,
+})
+
+/** The running part of latency-aware peering. */
+export interface LatencyPeering {
+  start(): void
+  /** Stops pinging and redialing; clears every timer. Idempotent. */
+  stop(): void
+  /** GossipSub application-specific score of a peer: {@link PREFERRED_APP_SCORE} when preferred, else 0. */
+  appSpecificScore(peerId: string): number
+  /** The peer's RTT (ms): the lowest of its recent samples; `undefined` before the first. */
+  rttOf(peerId: string): number | undefined
+  metrics(): PeeringMetrics
+}
+
+interface Remembered {
+  peerId: PeerId
+  band: number
+  rttMs: number
+  seenAt: number
+  dialedAt: number
+}
+
+/**
+ * Measures the RTT to every connected peer with libp2p's ping protocol on the open connection
+ * (never a dial), and keeps a {@link PeeringPlan} of them: preferred peers (the near bands, and
+ * `keepPerFarBand` per far band) carry connection tags (the trimmer closes untagged, far peers
+ * first) and a GossipSub application-specific score. A far band left with fewer than
+ * `keepPerFarBand` links for a while is redialed from remembered peers of that band.
+ */
+export function createLatencyPeering(init: LatencyPeeringInit): LatencyPeering {
+  const { libp2p, options, logger } = init
+  const samples = new Map<string, number[]>()
+  /** Next ping time of each connected peer. */
+  const due = new Map<string, number>()
+  const inFlight = new Set<string>()
+  /** Tags currently applied, per peer: 0 none (far), 1 near, 2 kept far, 3 not measured yet. */
+  const applied = new Map<string, number>()
+  const remembered = new Map<string, Remembered>()
+  /** Far-band redials in flight: peer -> band. */
+  const redialing = new Map<string, number>()
+  /** Since when each far band has had fewer than `keepPerFarBand` links, and its last redial. */
+  const shortSince = new Map<number, number>()
+  const bandRedialAt = new Map<number, number>()
+  const redialAfterMs = Math.max(REDIAL_AFTER_MIN_MS, 2 * options.pingIntervalMs)
+  const stopped = new AbortController()
+  const counters = { pings: 0, pingFailures: 0, farRedials: 0 }
+  let plan: PeeringPlan = planPeering([], options)
+  let dirty = false
+  let timer: ReturnType<typeof setInterval> | undefined
+  const tickMs = Math.max(50, Math.min(1_000, Math.round(options.pingIntervalMs / 4)))
+  const pingTimeoutMs = Math.min(options.pingIntervalMs, 10_000)
+
+  const rttOf = (peerId: string): number | undefined => {
+    const list = samples.get(peerId)
+    return list === undefined || list.length === 0 ? undefined : Math.min(...list)
+  }
+
+  /** An open connection to ping: direct first (a relayed RTT includes the relay). */
+  const connectionTo = (peerId: PeerId): Connection | undefined => {
+    let relayed: Connection | undefined
+    for (const connection of libp2p.getConnections(peerId)) {
+      if (connection.status !== 'open') continue
+      if (!isRelayed(connection.remoteAddr)) return connection
+      relayed ??= connection
+    }
+    return relayed
+  }
+
+  const ping = async (peerId: PeerId, key: string): Promise<void> => {
+    const connection = connectionTo(peerId)
+    if (connection === undefined) return
+    counters.pings++
+    const attempt = timeoutSignal(
+      stopped.signal,
+      pingTimeoutMs,
+      () => new Error(`no ping answer in ${pingTimeoutMs} ms`),
+    )
+    let stream: Stream | undefined
+    try {
+      stream = await connection.newStream(PING_PROTOCOL, {
+        signal: attempt.signal,
+        runOnLimitedConnection: true,
+      })
+      // The exchange of 32 bytes alone, not the stream's negotiation (as libp2p's ping measures).
+      const started = performance.now()
+      await echo(stream, attempt.signal)
+      const rtt = performance.now() - started
+      await stream.close({ signal: attempt.signal }).catch(() => stream?.abort(new Error('ping done')))
+      // A peer that left while its ping was out is not tracked any more: keep nothing for it.
+      if (!due.has(key)) return
+      const list = samples.get(key) ?? []
+      list.push(rtt)
+      if (list.length > SAMPLES_KEPT) list.shift()
+      samples.set(key, list)
+      dirty = true
+    } catch (err) {
+      stream?.abort(err instanceof Error ? err : new Error('ping failed'))
+      if (stopped.signal.aborted) return
+      counters.pingFailures++
+      // Another ping on the connection (the DHT's, the connection monitor's) is in flight: soon again.
+      if (err instanceof Error && err.name === 'TooManyOutboundProtocolStreamsError' && due.has(key)) {
+        due.set(key, Date.now() + tickMs)
+      }
+      logger.debug('RTT ping failed', 'peer', key, 'error', err)
+    } finally {
+      attempt.clear()
+    }
+  }
+
+  const remember = (key: string, peerId: PeerId, now: number): void => {
+    const rttMs = rttOf(key)
+    if (rttMs === undefined) return
+    const entry = remembered.get(key)
+    remembered.delete(key)
+    remembered.set(key, {
+      peerId,
+      band: rttBand(rttMs, options.rttBandsMs),
+      rttMs,
+      seenAt: now,
+      dialedAt: entry?.dialedAt ?? 0,
+    })
+    for (const oldest of remembered.keys()) {
+      if (remembered.size <= REMEMBERED_PEERS) break
+      remembered.delete(oldest)
+    }
+  }
+
+  const applyPlan = (connected: Map<string, PeerId>): void => {
+    plan = planPeering(
+      [...connected.keys()].map((peerId) => ({ peerId, rttMs: rttOf(peerId) })),
+      options,
+    )
+    for (const [key, peerId] of connected) {
+      // Not measured yet: the preferred tag alone (100), so that the trimmer does not close a peer
+      // it knows nothing about before the far ones it knows.
+      const want = !plan.bands.has(key) ? 3 : plan.keptFar.has(key) ? 2 : plan.preferred.has(key) ? 1 : 0
+      if ((applied.get(key) ?? 0) === want) continue
+      applied.set(key, want)
+      libp2p.peerStore
+        .merge(peerId, {
+          tags: {
+            [RTT_PREFERRED_TAG]: want >= 1 ? { value: 100 } : undefined,
+            [RTT_NEAR_TAG]: want === 1 ? { value: 100 } : undefined,
+            [RTT_KEPT_FAR_TAG]: want === 2 ? { value: 100 } : undefined,
+          },
+        })
+        .catch((err: unknown) => logger.debug('could not tag peer', 'peer', key, 'error', err))
+    }
+  }
+
+  /** Dials remembered peers of every far band that has fewer than `keepPerFarBand` connected. */
+  const keepFarBands = (connected: Map<string, PeerId>, now: number): void => {
+    if (plan.nearBand === undefined) return
+    // Connected peers per band (one not re-measured yet counts in its remembered band), and the
+    // redials still in flight: a band is redialed only while these fall short of keepPerFarBand.
+    const connectedPerBand = new Map<number, number>()
+    for (const key of connected.keys()) {
+      const band = plan.bands.get(key) ?? remembered.get(key)?.band
+      if (band !== undefined) connectedPerBand.set(band, (connectedPerBand.get(band) ?? 0) + 1)
+    }
+    for (const band of redialing.values()) connectedPerBand.set(band, (connectedPerBand.get(band) ?? 0) + 1)
+    const candidates = new Map<number, Remembered[]>()
+    for (const [key, entry] of remembered) {
+      if (now - entry.seenAt > REMEMBER_MS) {
+        remembered.delete(key)
+        continue
+      }
+      if (entry.band < plan.nearBand + NEAR_BANDS || connected.has(key)) continue
+      const list = candidates.get(entry.band) ?? []
+      list.push(entry)
+      candidates.set(entry.band, list)
+    }
+    for (const band of shortSince.keys()) if (!candidates.has(band)) shortSince.delete(band)
+    for (const [band, list] of candidates) {
+      const missing = options.keepPerFarBand - (connectedPerBand.get(band) ?? 0)
+      if (missing <= 0) {
+        shortSince.delete(band)
+        continue
+      }
+      // Only a band short of links for a while (not one a peer's noisy RTT sample just moved it
+      // to, nor one whose peer is reconnecting), and at most once per backoff per band.
+      const since = shortSince.get(band) ?? now
+      shortSince.set(band, since)
+      if (now - since < redialAfterMs || now - (bandRedialAt.get(band) ?? 0) < REDIAL_BACKOFF_MS) continue
+      const dialable = list
+        .filter((e) => now - e.dialedAt >= REDIAL_BACKOFF_MS)
+        .sort((a, b) => a.rttMs - b.rttMs)
+      if (dialable.length > 0) bandRedialAt.set(band, now)
+      for (const entry of dialable.slice(0, missing)) {
+        entry.dialedAt = now
+        counters.farRedials++
+        logger.info(
+          'redialing a peer to keep a far RTT band linked',
+          'peer',
+          entry.peerId.toString(),
+          'band',
+          band,
+        )
+        const key = entry.peerId.toString()
+        redialing.set(key, band)
+        const dial = timeoutSignal(stopped.signal, REDIAL_TIMEOUT_MS, () => new Error('redial timed out'))
+        libp2p
+          .dial(entry.peerId, { signal: dial.signal })
+          .catch((err: unknown) => {
+            if (stopped.signal.aborted) return
+            remembered.delete(key)
+            logger.debug('far-band redial failed', 'peer', key, 'error', err)
+          })
+          .finally(() => {
+            dial.clear()
+            redialing.delete(key)
+          })
+      }
+    }
+  }
+
+  const tick = (): void => {
+    if (stopped.signal.aborted) return
+    const now = Date.now()
+    const connected = new Map<string, PeerId>()
+    for (const connection of libp2p.getConnections()) {
+      if (connection.status === 'open') connected.set(connection.remotePeer.toString(), connection.remotePeer)
+    }
+    for (const [key, peerId] of connected) {
+      if (!due.has(key)) {
+        // Newly connected: the first sample soon, spread so a burst of connections is not pinged at once.
+        due.set(key, now + Math.random() * Math.min(options.pingIntervalMs, 1_000))
+        dirty = true
+        continue
+      }
+      if (inFlight.size >= PINGS_IN_FLIGHT || inFlight.has(key) || now < (due.get(key) as number)) continue
+      inFlight.add(key)
+      // The next one an interval later, ±10 % so that a node's pings do not bunch up (the first
+      // FIRST_SAMPLES a second apart: one sample taken while either side was busy would misplace it).
+      const taken = samples.get(key)?.length ?? 0
+      due.set(
+        key,
+        taken < FIRST_SAMPLES - 1
+          ? now + Math.min(FIRST_SAMPLE_INTERVAL_MS, options.pingIntervalMs)
+          : now + options.pingIntervalMs * (0.9 + Math.random() * 0.2),
+      )
+      void ping(peerId, key).finally(() => {
+        inFlight.delete(key)
+        remember(key, peerId, Date.now())
+      })
+    }
+    for (const key of due.keys()) {
+      if (connected.has(key)) continue
+      // Gone: its band and RTT stay in `remembered` (bounded), its samples go.
+      due.delete(key)
+      applied.delete(key)
+      samples.delete(key)
+      dirty = true
+    }
+    if (dirty) {
+      dirty = false
+      applyPlan(connected)
+    }
+    keepFarBands(connected, now)
+  }
+
+  return {
+    start() {
+      if (stopped.signal.aborted || timer !== undefined) return
+      timer = setInterval(tick, tickMs)
+      timer.unref?.()
+    },
+    stop() {
+      stopped.abort()
+      if (timer !== undefined) clearInterval(timer)
+      timer = undefined
+      due.clear()
+    },
+    appSpecificScore(peerId) {
+      // Only while some peer is far: on a one-site network every peer would score the same, which
+      // changes nothing but silences opportunistic grafting (its median would never be below 5).
+      return plan.farBands.length > 0 && plan.preferred.has(peerId) ? PREFERRED_APP_SCORE : 0
+    },
+    rttOf,
+    metrics() {
+      const rtts: number[] = []
+      for (const key of plan.bands.keys()) {
+        const rtt = rttOf(key)
+        if (rtt !== undefined) rtts.push(rtt)
+      }
+      const rttMedian = median(rtts)
+      return {
+        latencyAware: true,
+        measuredPeers: plan.bands.size,
+        rttMedianMs: rttMedian === undefined ? null : Math.round(rttMedian * 10) / 10,
+        nearBand: plan.nearBand ?? null,
+        nearPeers: plan.near.size,
+        farPeersKept: plan.keptFar.size,
+        farBandsConnected: plan.farBands.length,
+        farRedials: counters.farRedials,
+        pings: counters.pings,
+        pingFailures: counters.pingFailures,
+      }
+    },
+  }
+}

@@ -1,0 +1,29 @@
+import { generateWallet } from '@depin/test-utils'
+import { afterEach, expect, it } from 'vitest'
+import { createDatabaseTracker, createInMemoryRegistry, fastNode, testConfig } from './fixtures/network.js'
+
+const dbs = createDatabaseTracker()
+afterEach(() => dbs.disconnectAll())
+
+it('passes node.peering through to the node: latency-aware peering on by default, off when asked', async () => {
+  const on = generateWallet()
+  const db = await dbs.connect(testConfig(on, 'peering-on', createInMemoryRegistry([on.wallet])))
+  expect(db.metrics().node.peering).toMatchObject({ latencyAware: true, measuredPeers: 0 })
+
+  const off = generateWallet()
+  const quiet = await dbs.connect(
+    testConfig(off, 'peering-off', createInMemoryRegistry([off.wallet]), [], {
+      node: { ...fastNode(), peering: { latencyAware: false } },
+    }),
+  )
+  expect(quiet.metrics().node.peering.latencyAware).toBe(false)
+
+  const bad = generateWallet()
+  await expect(
+    dbs.connect(
+      testConfig(bad, 'peering-bad', createInMemoryRegistry([bad.wallet]), [], {
+        node: { ...fastNode(), peering: { rttBandsMs: [50, 10] } },
+      }),
+    ),
+  ).rejects.toMatchObject({ field: 'peering.rttBandsMs[1]' })
+})
