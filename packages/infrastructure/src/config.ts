@@ -10,6 +10,13 @@ import {
   type ResolvedAccountabilityOptions,
 } from './accountability.js'
 import { InvalidNodeConfigError } from './errors.js'
+import {
+  PEERING_DEFAULTS,
+  type PeeringOptions,
+  type ResolvedPeeringOptions,
+  resolvePeeringOptions,
+} from './latency.js'
+import { hasMappableListenAddress } from './port-mapping.js'
 
 /**
  * Everything {@link createNode} needs. Only `identity` and `getBootstrapNodes` are required; every
@@ -154,6 +161,21 @@ export interface NodeInit {
         maxReservations?: number | undefined
       }
     | undefined
+  /**
+   * UPnP IGD port mapping (@libp2p/upnp-nat): the node asks its LAN's router to forward its TCP and
+   * QUIC listen ports, announces the router's external address with the mapped ports, and removes
+   * the mappings on stop, so that peers outside the NAT can dial it. It runs only where there is
+   * something to map: a listen address that is IPv4 `0.0.0.0` or a private IPv4 address (RFC 1918,
+   * RFC 6598), as on a home or edge device behind a router, and no `announceAddresses` (they replace
+   * every other address); a node listening only on loopback, on IPv6 or on public addresses never
+   * searches. The router is found with SSDP (multicast
+   * `M-SEARCH` on every non-loopback interface for 5 s at start, then every 5 minutes while none
+   * answers; IGDv2 routers only) unless `gateways` lists its device descriptor URLs (e.g.
+   * `http://192.168.1.1:5000/rootDesc.xml`). NAT-PMP is not used.
+   * `false` turns it off.
+   * @default true
+   */
+  portMapping?: boolean | { gateways?: string[] | undefined } | undefined
   /** GossipSub options merged over {@link GOSSIPSUB_DEFAULTS}. */
   gossipsub?: Partial<GossipsubOpts> | undefined
   /**
@@ -164,6 +186,17 @@ export interface NodeInit {
    * @default { server: false }
    */
   autonat?: { server?: boolean | undefined } | undefined
+  /**
+   * NAT traversal. With `holePunching` (Linux and other systems with `SO_REUSEPORT`), TCP listens
+   * with `SO_REUSEPORT` and dials from its listening port, the node learns its public address from
+   * what `confirmations` distinct authorized peers observe (identify), advertises it, and DCUtR
+   * upgrades a relayed connection between two nodes behind endpoint-independent NATs to a direct
+   * TCP connection. QUIC cannot punch holes yet (@chainsafe/libp2p-quic dials from a separate
+   * socket). Behind a symmetric NAT connections stay relayed; the node logs it and reports
+   * `metrics().nat.type === 'symmetric'`.
+   * @default { holePunching: true, confirmations: 2 }
+   */
+  nat?: { holePunching?: boolean | undefined; confirmations?: number | undefined } | undefined
   /**
    * The GossipSub link check: a connected peer that speaks GossipSub but that GossipSub has lost
    * (no stream either way, or forgotten after a stream error; it happens when a peer crashes and
@@ -190,6 +223,12 @@ export interface NodeInit {
    * did not author. @default ACCOUNTABILITY_DEFAULTS
    */
   accountability?: AccountabilityOptions | undefined
+  /**
+   * Latency-aware peering: measure each peer's RTT, trim far peers first and make GossipSub's mesh
+   * prefer near ones, while keeping `keepPerFarBand` links in every far RTT band (see
+   * {@link PeeringOptions}). @default PEERING_DEFAULTS (`latencyAware: true`)
+   */
+  peering?: PeeringOptions | undefined
   /**
    * libp2p's metrics implementation, passed to `createLibp2p({ metrics })` (e.g. `libp2pMetrics()`
    * of @depin/metrics for Prometheus). @default undefined (libp2p collects no metrics)
@@ -219,10 +258,13 @@ export const NODE_DEFAULTS = Object.freeze({
     targetPeers: 12,
   }),
   relay: Object.freeze({ server: true, maxReservations: 128 }),
+  portMapping: true,
   autonat: Object.freeze({ server: false }),
+  nat: Object.freeze({ holePunching: true, confirmations: 2 }),
   pubsubLinks: Object.freeze({ checkIntervalMs: 5_000, graceMs: 15_000 }),
   readiness: Object.freeze({ settleMs: 5_000 }),
   accountability: ACCOUNTABILITY_DEFAULTS,
+  peering: PEERING_DEFAULTS,
 })
 
 /** {@link NodeInit} with every default applied and every field checked. */
@@ -251,12 +293,16 @@ export interface NodeConfig {
     targetPeers: number
   }
   relay: { server: boolean; maxReservations: number }
+  /** `enabled`: asked for and a listen address can be mapped (see {@link NodeInit.portMapping}). */
+  portMapping: { enabled: boolean; gateways: string[] }
   gossipsub: Partial<GossipsubOpts>
   metrics: Libp2pOptions['metrics'] | undefined
   autonat: { server: boolean }
+  nat: { holePunching: boolean; confirmations: number }
   pubsubLinks: { checkIntervalMs: number; graceMs: number }
   readiness: { settleMs: number }
   accountability: ResolvedAccountabilityOptions
+  peering: ResolvedPeeringOptions
 }
 
 /** Applies the defaults and validates, throwing {@link InvalidNodeConfigError} naming the bad field. */
@@ -450,9 +496,14 @@ export function resolveNodeConfig(init: NodeInit): NodeConfig {
         'relay.maxReservations',
       ),
     },
+    portMapping: resolvePortMapping(init.portMapping, listenAddresses, init.announceAddresses ?? []),
     gossipsub: init.gossipsub ?? {},
     metrics: optionalFunction(init.metrics, 'metrics'),
     autonat: { server: bool(init.autonat?.server, d.autonat.server, 'autonat.server') },
+    nat: {
+      holePunching: bool(init.nat?.holePunching, d.nat.holePunching, 'nat.holePunching'),
+      confirmations: positiveInt(init.nat?.confirmations, d.nat.confirmations, 'nat.confirmations'),
+    },
     pubsubLinks: {
       checkIntervalMs: nonNegativeInt(
         init.pubsubLinks?.checkIntervalMs,
@@ -465,6 +516,7 @@ export function resolveNodeConfig(init: NodeInit): NodeConfig {
       settleMs: nonNegativeInt(init.readiness?.settleMs, d.readiness.settleMs, 'readiness.settleMs'),
     },
     accountability: resolveAccountability(init.accountability),
+    peering: resolvePeeringOptions(init.peering),
   }
 }
 
@@ -484,6 +536,36 @@ function resolveAccountability(init: AccountabilityOptions | undefined): Resolve
     invalidEventsToGraylist: field('invalidEventsToGraylist'),
     maxTrackedPeers: field('maxTrackedPeers'),
   }
+}
+
+function resolvePortMapping(
+  value: NodeInit['portMapping'],
+  listenAddresses: string[],
+  announceAddresses: readonly unknown[],
+): NodeConfig['portMapping'] {
+  // Announced addresses replace every other address libp2p would announce, mapped ones included.
+  const mappable = announceAddresses.length === 0 && hasMappableListenAddress(listenAddresses)
+  const asked = value === undefined ? NODE_DEFAULTS.portMapping : value
+  if (typeof asked === 'boolean') return { enabled: asked && mappable, gateways: [] }
+  if (asked === null || typeof asked !== 'object' || Array.isArray(asked)) {
+    throw new InvalidNodeConfigError(
+      'portMapping',
+      `must be a boolean or { gateways?: string[] }, got ${describeValue(asked)}`,
+    )
+  }
+  const gateways = asked.gateways ?? []
+  if (!Array.isArray(gateways)) {
+    throw new InvalidNodeConfigError('portMapping.gateways', 'must be an array of UPnP descriptor URLs')
+  }
+  for (const [i, url] of gateways.entries()) {
+    if (typeof url !== 'string' || !URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
+      throw new InvalidNodeConfigError(
+        `portMapping.gateways[${i}]`,
+        `must be an http(s) URL of a UPnP device descriptor (e.g. http://192.168.1.1:5000/rootDesc.xml), got ${describeValue(url)}`,
+      )
+    }
+  }
+  return { enabled: mappable, gateways: [...gateways] }
 }
 
 function optionalFunction<T>(value: T | undefined, field: string): T | undefined {

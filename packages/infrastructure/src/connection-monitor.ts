@@ -168,8 +168,8 @@ export function createConnectionMonitor(init: ConnectionMonitorInit): Connection
   }
 }
 
-/** Sends 32 random bytes and waits for the same 32 back (the ping protocol). */
-async function echo(stream: Stream, signal: AbortSignal): Promise<void> {
+/** Sends 32 random bytes and waits for the same 32 back (the ping protocol); latency-peering.ts uses it too. */
+export async function echo(stream: Stream, signal: AbortSignal): Promise<void> {
   const sent = crypto.getRandomValues(new Uint8Array(PING_LENGTH))
   const received = new Uint8Array(PING_LENGTH)
   let length = 0

@@ -2,6 +2,7 @@ import type { Logger } from '@depin/logger'
 import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
 import { timeoutSignal } from './abort.js'
 import { BOOTSTRAP_TAG } from './bootstrap.js'
+import { RTT_KEPT_FAR_TAG } from './latency-peering.js'
 
 export interface ConnectionTrimmerInit {
   libp2p: Libp2p
@@ -22,8 +23,9 @@ export interface ConnectionTrimmer {
 
 /**
  * When `high` connections are open, closes the least valuable ones until `low` remain: never a
- * protected peer (a bootstrap node, or a peer libp2p keeps alive such as a relay we hold a
- * reservation on), never a connection younger than the grace period; lowest peer-tag value first
+ * protected peer (a bootstrap node, a peer libp2p keeps alive such as a relay we hold a
+ * reservation on, or one latency-aware peering keeps for a far RTT band), never a connection
+ * younger than the grace period; lowest peer-tag value first
  * (GossipSub tags mesh peers 100 per topic, kad-dht its closest peers 50), then fewest streams,
  * then newest. While young connections hold the count above `high`, the trim runs again once they
  * are old enough.
@@ -33,13 +35,16 @@ export function createConnectionTrimmer(init: ConnectionTrimmerInit): Connection
   let trimming: Promise<void> | undefined
   let running = false
   let again: ReturnType<typeof setTimeout> | undefined
+  let trimAgain = false
 
   const protectedOrValue = async (peerId: PeerId): Promise<number | 'protected'> => {
     try {
       const peer = await libp2p.peerStore.get(peerId)
       let value = 0
       for (const [name, tag] of peer.tags) {
-        if (name === BOOTSTRAP_TAG || name.startsWith('keep-alive')) return 'protected'
+        if (name === BOOTSTRAP_TAG || name === RTT_KEPT_FAR_TAG || name.startsWith('keep-alive')) {
+          return 'protected'
+        }
         value += tag.value
       }
       return value
@@ -107,11 +112,22 @@ export function createConnectionTrimmer(init: ConnectionTrimmerInit): Connection
   }
 
   const onOpen = (): void => {
-    if (!running || trimming !== undefined) return
+    if (!running) return
+    // A connection opened (or the grace-period retry fired) while a trim is still closing
+    // connections: trim again once it is done, or that retry would be lost and the node would stay
+    // above `high` until its next connection.
+    if (trimming !== undefined) {
+      trimAgain = true
+      return
+    }
     trimming = trim()
       .catch((err: unknown) => logger.warn('connection trimming failed', 'error', err))
       .finally(() => {
         trimming = undefined
+        if (trimAgain) {
+          trimAgain = false
+          onOpen()
+        }
       })
   }
 

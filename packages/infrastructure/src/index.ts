@@ -14,8 +14,11 @@ export { BOOTSTRAP_TAG } from './bootstrap.js'
 export { NODE_DEFAULTS, type NodeInit } from './config.js'
 export { InvalidNodeConfigError, NodeStartError, NodeStoppedError, NotReadyError } from './errors.js'
 export { GOSSIPSUB_DEFAULTS } from './gossipsub-defaults.js'
+export type { PeeringOptions } from './latency.js'
+export type { PeeringMetrics } from './latency-peering.js'
 export { type DepinServices, DHT_PROTOCOL } from './libp2p-options.js'
 export type { NodeMetrics } from './metrics.js'
+export type { NatMetrics, NatType } from './nat.js'
 export {
   createNode,
   type DatabaseMembership,
@@ -25,6 +28,7 @@ export {
   type WaitUntilReadyOptions,
 } from './node.js'
 export { acquireNode, type NodeLease } from './node-registry.js'
+export type { PortMappingMetrics } from './port-mapping.js'
 export { NODE_PROCESS_FLAGS } from './process-flags.js'
 export { RENDEZVOUS_PREFIX, rendezvousCid, rendezvousNamespace } from './rendezvous.js'
 export type { PeerRefusedDetail } from './usable-peers.js'

@@ -1,3 +1,4 @@
+import net from 'node:net'
 import { noise } from '@chainsafe/libp2p-noise'
 import { quic } from '@chainsafe/libp2p-quic'
 import { yamux } from '@chainsafe/libp2p-yamux'
@@ -17,10 +18,13 @@ import {
 } from '@libp2p/kad-dht'
 import { type Ping, ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
+import type { UPnPNATComponents } from '@libp2p/upnp-nat'
 import type { Libp2pOptions } from 'libp2p'
 import { compareAddresses } from './address-order.js'
 import type { NodeConfig } from './config.js'
 import { gossipsubOptions } from './gossipsub-defaults.js'
+import { type NatObserver, natObserver } from './nat.js'
+import type { PortMappingService } from './port-mapping.js'
 
 /** The DHT protocol of go-libp2p's (WAN) Kademlia DHT, which the Go implementation speaks. */
 export const DHT_PROTOCOL = '/ipfs/kad/1.0.0'
@@ -41,8 +45,12 @@ export type DepinServices = {
   identifyPush: IdentifyPush
   ping: Ping
   dcutr: unknown
+  /** What peers observe of this node's addresses: its NAT type, advertised addresses, hole punches. */
+  nat: NatObserver
   autonat: unknown
   relay?: CircuitRelayService
+  /** UPnP IGD port mapping; absent when `portMapping` is off or there is nothing to map. */
+  portMapping?: PortMappingService
 }
 
 /** The protocol @libp2p/autonat's server answers on (its default prefix). */
@@ -53,6 +61,8 @@ export function libp2pOptions(
   config: NodeConfig,
   connectionGater: ConnectionGater,
   gossipsubOpts: Partial<GossipsubOpts> = gossipsubOptions(config.gossipsub),
+  /** The port mapping service (`loadPortMapping()`), when `config.portMapping.enabled`. */
+  portMapping?: (components: UPnPNATComponents) => PortMappingService,
 ): Libp2pOptions<DepinServices> {
   const transports: NonNullable<Libp2pOptions['transports']> = []
   if (config.transports.quic) {
@@ -63,15 +73,18 @@ export function libp2pOptions(
       }),
     )
   }
-  if (config.transports.tcp) transports.push(tcp())
+  // Dialing from the listening port makes the address peers observe the one to dial back (TCP hole
+  // punching); patches/@libp2p__tcp@11.0.28.patch adds `reusePort`.
+  const reusePort = tcpReusePort(config)
+  if (config.transports.tcp) transports.push(tcp({ reusePort }))
   transports.push(circuitRelayTransport())
 
   const services = {
     identify: identify(),
     identifyPush: identifyPush(),
-    // Two outbound pings per connection: the DHT's and our connection monitor's (one by default, and
-    // the second one would fail with TooManyOutboundProtocolStreamsError).
-    ping: ping({ maxOutboundStreams: 2 }),
+    // Three outbound pings per connection: the DHT's, our connection monitor's and latency-aware
+    // peering's RTT sample (one by default; a second would fail with TooManyOutboundProtocolStreamsError).
+    ping: ping({ maxOutboundStreams: 3 }),
     dht: kadDHT({
       protocol: DHT_PROTOCOL,
       // The DHT's 20 closest peers are trimmed last (tag value 50) but not kept alive: libp2p would
@@ -105,7 +118,13 @@ export function libp2pOptions(
       : {}),
     pubsub: gossipsub(gossipsubOpts),
     dcutr: dcutr(),
+    nat: natObserver({
+      confirmations: config.nat.confirmations,
+      tcpDialsFromListenPort: config.transports.tcp && reusePort,
+      logger: config.logger,
+    }),
     autonat: autoNAT(),
+    ...(portMapping === undefined ? {} : { portMapping }),
     ...(config.relay.server
       ? {
           relay: circuitRelayServer({
@@ -146,6 +165,21 @@ export function libp2pOptions(
     services: services as NonNullable<Libp2pOptions<DepinServices>['services']>,
   }
 }
+
+/**
+ * Whether TCP listens with `SO_REUSEPORT` and dials from its listening port: with hole punching on,
+ * where the OS has `SO_REUSEPORT` and Node.js can bind a socket before connecting it
+ * (`net.BoundSocket`).
+ */
+export function tcpReusePort(config: NodeConfig): boolean {
+  return (
+    config.nat.holePunching &&
+    REUSE_PORT_PLATFORMS.has(process.platform) &&
+    typeof (net as { BoundSocket?: unknown }).BoundSocket === 'function'
+  )
+}
+
+const REUSE_PORT_PLATFORMS = new Set<string>(['linux', 'freebsd', 'openbsd', 'netbsd', 'darwin'])
 
 /** libp2p's hard connection cap for a `high` watermark: room for a start storm's young connections. */
 export function hardConnectionCap(high: number): number {

@@ -1,4 +1,7 @@
 import type { AccountabilityMetrics } from './accountability.js'
+import type { PeeringMetrics } from './latency-peering.js'
+import type { NatMetrics } from './nat.js'
+import type { PortMappingMetrics } from './port-mapping.js'
 
 /** The node's counters and gauges, as a plain object (Prometheus text comes in @depin/pubsub). */
 export interface NodeMetrics {
@@ -50,6 +53,12 @@ export interface NodeMetrics {
   pubsubLinkRepairs: number
   /** Connections closed because their peer stopped answering pings (see `connectionMonitor`). */
   deadConnectionsClosed: number
+  /** What latency-aware peering does (RTT median, near peers, far links kept); zeros when it is off. */
+  peering: PeeringMetrics
+  /** What peers observe of this node: NAT type, advertised addresses, relayed connections made direct. */
+  nat: NatMetrics
+  /** UPnP port mapping: whether it runs, gateways found, the external sockets mapped to this node. */
+  portMapping: PortMappingMetrics
 }
 
 /** The mutable counters behind {@link NodeMetrics}; gauges are read from the node when asked. */

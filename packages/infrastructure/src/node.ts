@@ -17,8 +17,10 @@ import {
   gossipsubOptions,
   withAppSpecificScore,
 } from './gossipsub-defaults.js'
+import { createLatencyPeering, type LatencyPeering, PEERING_OFF_METRICS } from './latency-peering.js'
 import { AUTONAT_PROTOCOL, type DepinServices, libp2pOptions } from './libp2p-options.js'
 import { createCounters, type NodeCounters, type NodeMetrics } from './metrics.js'
+import { loadPortMapping, PORT_MAPPING_OFF } from './port-mapping.js'
 import { createPubsubLinkWatch, type PubsubLinkWatch } from './pubsub-links.js'
 import { createRendezvous, type Rendezvous, rendezvousNamespace } from './rendezvous.js'
 import { createRetryLoop, type RetryLoop } from './retry-loop.js'
@@ -131,16 +133,28 @@ export async function createNode(init: NodeInit): Promise<DepinNode> {
     logger: config.logger,
   })
   let libp2p: Libp2p<DepinServices>
+  // Latency-aware peering adds its preference for near peers to the accountability's P5 score.
+  let latency: LatencyPeering | undefined
+  const scoring = {
+    appSpecificScore: (peerId: string) =>
+      accountability.appSpecificScore(peerId) + (latency?.appSpecificScore(peerId) ?? 0),
+  }
+  const portMapping = config.portMapping.enabled
+    ? await loadPortMapping({ gateways: config.portMapping.gateways, logger: config.logger })
+    : undefined
   try {
     libp2p = await createLibp2p(
-      libp2pOptions(config, gaters.connectionGater, withAppSpecificScore(gossipsub, accountability)),
+      libp2pOptions(config, gaters.connectionGater, withAppSpecificScore(gossipsub, scoring), portMapping),
     )
     // See NodeInit.autonat: the upstream AutoNAT server drops the requester's connection.
     if (!config.autonat.server) await libp2p.unhandle(AUTONAT_PROTOCOL)
   } catch (cause) {
     throw new NodeStartError(config.listenAddresses, { cause })
   }
-  const node = new Node(config, libp2p, gaters, accountability, startedAt)
+  if (config.peering.latencyAware) {
+    latency = createLatencyPeering({ libp2p, options: config.peering, logger: config.logger })
+  }
+  const node = new Node(config, libp2p, gaters, accountability, startedAt, latency)
   node.start()
   return node
 }
@@ -186,6 +200,7 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
   private readonly trimmer: ConnectionTrimmer
   private readonly linkWatch: PubsubLinkWatch
   private readonly monitor: ConnectionMonitor
+  private readonly latency: LatencyPeering | undefined
   private readonly usablePeers: UsablePeers
   private readonly databases = new Map<string, DatabaseEntry>()
   private readonly gaterRefs = new Map<RegistryGater, number>()
@@ -203,9 +218,11 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
     gaters: GaterGroup,
     accountability: PeerAccountability,
     startedAt: number,
+    latency: LatencyPeering | undefined,
   ) {
     super()
     this.startedAt = startedAt
+    this.latency = latency
     this.config = config
     this.libp2p = libp2p
     this.gaters = gaters
@@ -275,6 +292,7 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
     this.trimmer.start()
     this.linkWatch.start()
     this.monitor.start()
+    this.latency?.start()
     this.notReadySince = this.startedAt
     config.logger.info(
       'node listening',
@@ -286,6 +304,8 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
       libp2p.getMultiaddrs().map((a) => a.toString()),
       'dhtMode',
       libp2p.services.dht.getMode(),
+      'portMapping',
+      config.portMapping.enabled,
       'startMs',
       Date.now() - this.startedAt,
     )
@@ -434,6 +454,9 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
       rendezvousAdvertisements: c.rendezvousAdvertisements,
       pubsubLinkRepairs: c.pubsubLinkRepairs,
       deadConnectionsClosed: c.deadConnectionsClosed,
+      peering: this.latency?.metrics() ?? PEERING_OFF_METRICS,
+      nat: this.libp2p.services.nat.metrics(),
+      portMapping: this.libp2p.services.portMapping?.metrics() ?? { ...PORT_MAPPING_OFF, mapped: [] },
     }
   }
 
@@ -452,6 +475,7 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
     this.trimmer.stop()
     this.linkWatch.stop()
     this.monitor.stop()
+    this.latency?.stop()
     const t0 = Date.now()
     await this.retryLoop.stop()
     await this.initialBootstrap?.catch(() => {})

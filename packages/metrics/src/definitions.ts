@@ -16,6 +16,13 @@ export interface MetricDefinition {
 
 type Node = NonNullable<DepinMetricsSnapshot['node']>
 
+const NAT_TYPES = [
+  'public',
+  'endpoint-independent',
+  'symmetric',
+  'unknown',
+] as const satisfies readonly Node['nat']['type'][]
+
 function nodeValue(
   name: string,
   help: string,
@@ -196,6 +203,23 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = Object.freeze([
     'counter',
     (n) => n.notReadyTransitions,
   ),
+  nodeValue('node_port_mapping_enabled', '1 when UPnP port mapping runs on this node.', 'gauge', (n) =>
+    n.portMapping.enabled ? 1 : 0,
+  ),
+  nodeValue('node_port_mapping_gateways', 'UPnP gateways found.', 'gauge', (n) => n.portMapping.gateways),
+  nodeValue(
+    'node_port_mapping_failures_total',
+    'Port mapping requests a UPnP gateway refused or that failed.',
+    'counter',
+    (n) => n.portMapping.failures,
+  ),
+  {
+    name: 'node_port_mapped',
+    help: 'External sockets a UPnP gateway forwards to this node, 1 each (address: /ip4/<external>/<tcp|udp>/<port>).',
+    type: 'gauge',
+    labelNames: ['address'],
+    samples: (s) => s.node?.portMapping.mapped.map((address): Sample => [{ address }, 1]) ?? [],
+  },
   nodeValue('node_dht_server', '1 when the DHT runs in server mode, 0 in client mode.', 'gauge', (n) =>
     n.dhtMode === 'server' ? 1 : 0,
   ),
@@ -235,6 +259,89 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = Object.freeze([
     'Connections closed because their peer stopped answering pings.',
     'counter',
     (n) => n.deadConnectionsClosed,
+  ),
+  nodeValue('node_peering_latency_aware', '1 when latency-aware peering runs on this node.', 'gauge', (n) =>
+    n.peering.latencyAware ? 1 : 0,
+  ),
+  nodeValue(
+    'node_peering_rtt_median_seconds',
+    'Median round-trip time to the connected peers measured by latency-aware peering.',
+    'gauge',
+    (n) => (n.peering.rttMedianMs === null ? undefined : n.peering.rttMedianMs / 1000),
+  ),
+  nodeValue(
+    'node_peering_measured_peers',
+    'Connected peers with a measured RTT.',
+    'gauge',
+    (n) => n.peering.measuredPeers,
+  ),
+  nodeValue(
+    'node_peering_near_band',
+    'The nearest RTT band with a connected peer (index into peering.rttBandsMs; it and the next are near).',
+    'gauge',
+    (n) => n.peering.nearBand ?? undefined,
+  ),
+  nodeValue(
+    'node_peering_near_peers',
+    'Connected peers in the near RTT bands.',
+    'gauge',
+    (n) => n.peering.nearPeers,
+  ),
+  nodeValue(
+    'node_peering_far_peers_kept',
+    'Connected far peers kept by the far-band guarantee (never trimmed).',
+    'gauge',
+    (n) => n.peering.farPeersKept,
+  ),
+  nodeValue(
+    'node_peering_far_bands_connected',
+    'Far RTT bands with at least one connected peer.',
+    'gauge',
+    (n) => n.peering.farBandsConnected,
+  ),
+  nodeValue(
+    'node_peering_far_redials_total',
+    'Dials made to restore the links of a far RTT band.',
+    'counter',
+    (n) => n.peering.farRedials,
+  ),
+  nodeValue(
+    'node_peering_pings_total',
+    'RTT pings sent by latency-aware peering.',
+    'counter',
+    (n) => n.peering.pings,
+  ),
+  nodeValue(
+    'node_peering_ping_failures_total',
+    'RTT pings that failed (no sample; the connection is not judged by them).',
+    'counter',
+    (n) => n.peering.pingFailures,
+  ),
+  {
+    name: 'node_nat_type',
+    help: 'NAT type peers observe, 1 for the current one: public, endpoint-independent, symmetric or unknown.',
+    type: 'gauge',
+    labelNames: ['type'],
+    samples: (s) =>
+      s.node === undefined ? [] : NAT_TYPES.map((type) => [{ type }, s.node?.nat.type === type ? 1 : 0]),
+  },
+  nodeValue(
+    'node_relayed_only_peers',
+    'Connected peers reached only through a relay.',
+    'gauge',
+    (n) => n.nat.relayedOnlyPeers,
+  ),
+  nodeValue(
+    'node_direct_upgrades_total',
+    'Direct connections opened to peers while a relayed one was open (hole punching).',
+    'counter',
+    (n) => n.nat.directUpgrades,
+  ),
+  nodeValue(
+    'node_last_direct_upgrade_seconds',
+    'Seconds from the relayed connection to the direct one, for the last upgrade.',
+    'gauge',
+    (n) => seconds(n.nat.lastUpgradeMs),
   ),
   nodeValue(
     'node_usable_peers',

@@ -47,10 +47,11 @@ let stopping: Promise<void> | undefined
 let config: ChildConfig | undefined
 
 async function start(c: ChildConfig): Promise<void> {
-  const host = '::'
+  const host = c.listenHost
+  const family = host.includes(':') ? 'ip6' : 'ip4'
   const listenAddresses: string[] = []
-  if (c.transports.quic) listenAddresses.push(`/ip6/${host}/udp/${c.listenPorts.quic}/quic-v1`)
-  if (c.transports.tcp) listenAddresses.push(`/ip6/${host}/tcp/${c.listenPorts.tcp}`)
+  if (c.transports.quic) listenAddresses.push(`/${family}/${host}/udp/${c.listenPorts.quic}/quic-v1`)
+  if (c.transports.tcp) listenAddresses.push(`/${family}/${host}/tcp/${c.listenPorts.tcp}`)
   if (c.relayClient) listenAddresses.push('/p2p-circuit')
   const database = await connect({
     walletPrivateKey: c.secretKey,
@@ -77,6 +78,7 @@ async function start(c: ChildConfig): Promise<void> {
       // Off by default in @depin/infrastructure: @libp2p/autonat 3.0.28's server closes the
       // requester's existing connection after its dial-back (test/autonat.test.ts keeps it visible).
       autonat: { server: c.autonatServer },
+      ...(c.portMapping === undefined ? {} : { portMapping: c.portMapping }),
     },
   })
   db = database

@@ -45,6 +45,16 @@ export interface SpawnNodeOptions {
    */
   autonatServer?: boolean
   /**
+   * The address to listen on: `'0.0.0.0'` for IPv4 (a topology with `ipv4`; UPnP maps IPv4 only).
+   * @default '::'
+   */
+  listenHost?: '::' | '0.0.0.0'
+  /**
+   * @depin/infrastructure's `portMapping`; its default maps ports when listening on `0.0.0.0`
+   * (searching the LAN by SSDP: only inside the namespace). @default undefined (the infrastructure default)
+   */
+  portMapping?: boolean
+  /**
    * libp2p debug namespaces to enable in the node (its `DEBUG`), e.g. `'libp2p:dcutr*'`; their lines
    * are kept in {@link NetlabNode.debugLog}. @default undefined (none)
    */
@@ -129,6 +139,8 @@ export async function spawnNode(
     announceAddresses: options.announceAddresses ?? [],
     refreshIntervalMs: options.refreshIntervalMs ?? 2_000,
     autonatServer: options.autonatServer ?? false,
+    listenHost: options.listenHost ?? '::',
+    ...(options.portMapping === undefined ? {} : { portMapping: options.portMapping }),
   }
   const child: ChildProcess = spawn('ip', ['netns', 'exec', namespace, process.execPath, CHILD_PATH], {
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],

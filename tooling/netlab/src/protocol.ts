@@ -21,6 +21,10 @@ export interface ChildConfig {
   refreshIntervalMs: number
   /** Keep the AutoNAT v1 server (see {@link SpawnNodeOptions.autonatServer}). */
   autonatServer: boolean
+  /** The address to listen on: `::` (IPv6) or `0.0.0.0` (IPv4). */
+  listenHost: string
+  /** `node.portMapping` of @depin/infrastructure; omitted = its default. */
+  portMapping?: boolean
 }
 
 /** What a node reports on request (`NetlabNode.inspect()`): its database's metrics and topic peers. */

@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process'
+import { lanPrefix4, natRuleset4, publicHostAddress4, routerWanAddress4 } from './ipv4.js'
 import { type NetlabNode, type SpawnNodeOptions, spawnNode } from './node-process.js'
 import { run, runSync } from './shell.js'
+import { MINIUPNPD_CHAINS, startUpnpGateway, type UpnpGateway } from './upnp-gateway.js'
 
 /**
  * How a LAN's router translates:
@@ -9,13 +11,20 @@ import { run, runSync } from './shell.js'
  * - `symmetric`: `masquerade random` (a fresh random source port per flow): no mapping can be predicted.
  * - `port-forward`: masquerade plus inbound forwarding of `forwardPorts` to the LAN's first host
  *   (an operator who opened the ports: the host is reachable at the router's public address).
+ * - `upnp`: masquerade plus a UPnP IGD / NAT-PMP gateway (miniupnpd) on the LAN side that forwards
+ *   what its LAN hosts ask for (IPv4 only; turns the topology's IPv4 on).
  */
-export type NatType = 'masquerade' | 'symmetric' | 'port-forward'
+export type NatType = 'masquerade' | 'symmetric' | 'port-forward' | 'upnp'
 
 /** A topology: one public segment (a bridge in its own namespace) and NATed LANs hanging off it. */
 export interface TopologySpec {
   /** Hosts directly on the public segment (relays, bootstrap nodes). */
   publicHosts: string[]
+  /**
+   * Also give every host and router an IPv4 address (public segment `11.0.0.0/24`, LANs
+   * `192.168.<n>.0/24`, the same NAT per type). @default true when a LAN's `nat` is `upnp`, else false
+   */
+  ipv4?: boolean
   /** Private LANs, each behind its own NAT router on the public segment. */
   lans?: Array<{
     name: string
@@ -36,6 +45,9 @@ export interface HostInfo {
   publicAddress: string
   /** The LAN it is in, or undefined on the public segment. */
   lan: string | undefined
+  /** With IPv4 (see {@link TopologySpec.ipv4}): its own IPv4 address, and where the public segment sees it. */
+  address4?: string
+  publicAddress4?: string
 }
 
 /** A running topology. `destroy()` removes every namespace (and with them every link) it made. */
@@ -67,6 +79,8 @@ export interface Topology {
   partition(groups: ReadonlyArray<readonly string[]>): Promise<void>
   /** Removes the partition made by {@link Topology.partition} (no-op without one). */
   healPartition(): Promise<void>
+  /** The UPnP gateway (miniupnpd) of a LAN whose `nat` is `upnp`: its mappings and log. */
+  gateway(lan: string): UpnpGateway
   /** Stops every node and deletes every namespace. Idempotent; also runs on process exit and signals. */
   destroy(): Promise<void>
 }
@@ -100,7 +114,7 @@ function sysctls(router: boolean): string[] {
     'net.ipv6.conf.default.keep_addr_on_down=1',
     'net.ipv6.conf.default.accept_ra=0',
   ]
-  if (router) settings.push('net.ipv6.conf.all.forwarding=1')
+  if (router) settings.push('net.ipv6.conf.all.forwarding=1', 'net.ipv4.ip_forward=1')
   return ['sysctl', '-q', '-w', ...settings]
 }
 
@@ -133,6 +147,15 @@ function natRuleset(
     '    iifname "lan0" oifname "wan0" accept',
     ...admitDnat.map((rule) => `    ${rule}`),
     '  }',
+    // Like a home router, the router itself answers nothing unsolicited from the WAN (no RST): a
+    // refused SYN would leave a conntrack entry on the router's own address and port, and the NAT
+    // would then map the LAN host's next dial to that peer to another port (no hole punched).
+    '  chain input {',
+    '    type filter hook input priority 0; policy drop;',
+    '    ct state established,related accept',
+    '    iifname { "lo", "lan0" } accept',
+    '    icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert, echo-request } accept',
+    '  }',
     '}',
     '',
   ].join('\n')
@@ -148,6 +171,15 @@ export async function sweepStaleNamespaces(): Promise<string[]> {
     if (match === null) continue
     const pid = Number(match[1])
     if (pid === process.pid || isAlive(pid)) continue
+    // A process left inside (a gateway daemon) would keep the namespace and its links alive.
+    const pids = await run('ip', ['netns', 'pids', name]).catch(() => '')
+    for (const left of pids.split('\n').filter(Boolean)) {
+      try {
+        process.kill(Number(left), 'SIGKILL')
+      } catch {
+        // already gone
+      }
+    }
     await run('ip', ['netns', 'del', name]).catch(() => {})
     removed.push(name)
   }
@@ -217,11 +249,14 @@ export async function createTopology(spec: TopologySpec): Promise<Topology> {
   // uplink of each host or LAN: [namespace holding the upstream end, interface name]
   const uplinks = new Map<string, [string, string]>()
   const inet = ns(prefix, 'inet')
+  const ipv4 = spec.ipv4 ?? (spec.lans ?? []).some((lan) => lan.nat === 'upnp')
+  const gateways = new Map<string, UpnpGateway>()
   let destroyed: Promise<void> | undefined
 
   const destroy = (): Promise<void> => {
     destroyed ??= (async () => {
       await Promise.all([...state.nodes].map((node) => node.stop().catch(() => node.kill())))
+      await Promise.all([...gateways.values()].map((gateway) => gateway.stop()))
       for (const name of [...state.namespaces].reverse()) {
         await run('ip', ['netns', 'del', name]).catch(() => runSync('ip', ['netns', 'del', name]))
       }
@@ -277,8 +312,14 @@ export async function createTopology(spec: TopologySpec): Promise<Topology> {
     for (const host of spec.publicHosts) {
       const namespace = ns(prefix, host)
       const address = `${PUBLIC_PREFIX}::${(publicIndex++).toString(16)}`
-      await batch(namespace, ['link set wan0 up', `addr add ${address}/64 dev wan0 nodad`])
-      hosts.set(host, { name: host, namespace, address, publicAddress: address, lan: undefined })
+      const address4 = ipv4 ? publicHostAddress4(spec.publicHosts.indexOf(host)) : undefined
+      await batch(namespace, [
+        'link set wan0 up',
+        `addr add ${address}/64 dev wan0 nodad`,
+        ...(address4 === undefined ? [] : [`addr add ${address4}/24 dev wan0`]),
+      ])
+      const info4 = address4 === undefined ? {} : { address4, publicAddress4: address4 }
+      hosts.set(host, { name: host, namespace, address, publicAddress: address, lan: undefined, ...info4 })
     }
     let lanIndex = 1
     for (const lan of spec.lans ?? []) {
@@ -292,6 +333,12 @@ export async function createTopology(spec: TopologySpec): Promise<Topology> {
         'link set lan0 up',
         `addr add ${subnet}::1/64 dev lan0 nodad`,
       ]
+      if (lan.nat === 'upnp' && !ipv4) throw new Error(`LAN ${lan.name}: nat 'upnp' needs ipv4`)
+      const lanIndex4 = (spec.lans ?? []).indexOf(lan)
+      const v4 = ipv4 ? { wan: routerWanAddress4(lanIndex4), prefix: lanPrefix4(lanIndex4) } : undefined
+      if (v4 !== undefined) {
+        routerLines.push(`addr add ${v4.wan}/24 dev wan0`, `addr add ${v4.prefix}.1/24 dev lan0`)
+      }
       const lanHosts: string[] = []
       for (const [i, host] of lan.hosts.entries()) {
         const namespace = ns(prefix, host)
@@ -305,7 +352,8 @@ export async function createTopology(spec: TopologySpec): Promise<Topology> {
         uplinks.set(host, [router, ifname])
         const address = `${subnet}::${(i + 2).toString(16)}`
         lanHosts.push(address)
-        hosts.set(host, { name: host, namespace, address, publicAddress: wan, lan: lan.name })
+        const info4 = v4 === undefined ? {} : { address4: `${v4.prefix}.${i + 2}`, publicAddress4: v4.wan }
+        hosts.set(host, { name: host, namespace, address, publicAddress: wan, lan: lan.name, ...info4 })
       }
       await batch(router, routerLines)
       for (const host of lan.hosts) {
@@ -314,10 +362,23 @@ export async function createTopology(spec: TopologySpec): Promise<Topology> {
           'link set eth0 up',
           `addr add ${info.address}/64 dev eth0 nodad`,
           `route add default via ${subnet}::1 dev eth0`,
+          ...(v4 === undefined
+            ? []
+            : [`addr add ${info.address4}/24 dev eth0`, `route add default via ${v4.prefix}.1 dev eth0`]),
         ])
       }
       const forward = { udp: lan.forwardPorts?.udp ?? [4001], tcp: lan.forwardPorts?.tcp ?? [4002] }
       await run('ip', ['netns', 'exec', router, 'nft', '-f', '-'], natRuleset(lan.nat, lanHosts[0], forward))
+      if (v4 !== undefined) {
+        const first4 = hosts.get(lan.hosts[0] ?? '')?.address4
+        const ruleset = natRuleset4(lan.nat, first4, forward) + (lan.nat === 'upnp' ? MINIUPNPD_CHAINS : '')
+        await run('ip', ['netns', 'exec', router, 'nft', '-f', '-'], ruleset)
+      }
+      if (lan.nat === 'upnp' && v4 !== undefined) {
+        const gateway = await startUpnpGateway(router, v4.prefix, v4.wan)
+        gateways.set(lan.name, gateway)
+        state.pids.add(gateway.pid)
+      }
     }
   } catch (err) {
     await destroy()
@@ -394,6 +455,11 @@ export async function createTopology(spec: TopologySpec): Promise<Topology> {
     cutLink: (hostOrLan) => setLink(hostOrLan, false),
     healLink: (hostOrLan) => setLink(hostOrLan, true),
     partition,
+    gateway(lan) {
+      const gateway = gateways.get(lan)
+      if (gateway === undefined) throw new Error(`no LAN ${lan} with nat 'upnp' in this topology`)
+      return gateway
+    },
     healPartition: async () => {
       await run('ip', ['netns', 'exec', inet, 'nft', '-f', '-'], dropPartition)
     },
