@@ -226,7 +226,8 @@ export interface NodeInit {
   /**
    * Latency-aware peering: measure each peer's RTT, trim far peers first and make GossipSub's mesh
    * prefer near ones, while keeping `keepPerFarBand` links in every far RTT band (see
-   * {@link PeeringOptions}). @default PEERING_DEFAULTS (`latencyAware: true`)
+   * {@link PeeringOptions}). Off by default: its p99 gain in the region test is within the noise
+   * (tooling/netlab README). @default PEERING_DEFAULTS (`latencyAware: false`)
    */
   peering?: PeeringOptions | undefined
   /**

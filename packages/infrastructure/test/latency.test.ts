@@ -46,7 +46,7 @@ describe('resolvePeeringOptions', () => {
     expect(resolvePeeringOptions({})).toEqual(PEERING_DEFAULTS)
     expect(NODE_DEFAULTS.peering).toBe(PEERING_DEFAULTS)
     expect(PEERING_DEFAULTS).toEqual({
-      latencyAware: true,
+      latencyAware: false,
       rttBandsMs: [10, 25, 50, 100, 200],
       keepPerFarBand: 2,
       pingIntervalMs: 60_000,

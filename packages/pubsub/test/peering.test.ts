@@ -5,10 +5,18 @@ import { createDatabaseTracker, createInMemoryRegistry, fastNode, testConfig } f
 const dbs = createDatabaseTracker()
 afterEach(() => dbs.disconnectAll())
 
-it('passes node.peering through to the node: latency-aware peering on by default, off when asked', async () => {
+it('passes node.peering through to the node: latency-aware peering off by default, on when asked', async () => {
+  const plain = generateWallet()
+  const db = await dbs.connect(testConfig(plain, 'peering-default', createInMemoryRegistry([plain.wallet])))
+  expect(db.metrics().node.peering).toMatchObject({ latencyAware: false, pings: 0 })
+
   const on = generateWallet()
-  const db = await dbs.connect(testConfig(on, 'peering-on', createInMemoryRegistry([on.wallet])))
-  expect(db.metrics().node.peering).toMatchObject({ latencyAware: true, measuredPeers: 0 })
+  const aware = await dbs.connect(
+    testConfig(on, 'peering-on', createInMemoryRegistry([on.wallet]), [], {
+      node: { ...fastNode(), peering: { latencyAware: true } },
+    }),
+  )
+  expect(aware.metrics().node.peering).toMatchObject({ latencyAware: true, measuredPeers: 0 })
 
   const off = generateWallet()
   const quiet = await dbs.connect(
@@ -16,7 +24,7 @@ it('passes node.peering through to the node: latency-aware peering on by default
       node: { ...fastNode(), peering: { latencyAware: false } },
     }),
   )
-  expect(quiet.metrics().node.peering.latencyAware).toBe(false)
+  expect(quiet.metrics().node.peering).toMatchObject({ latencyAware: false, pings: 0 })
 
   const bad = generateWallet()
   await expect(
