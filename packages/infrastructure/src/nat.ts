@@ -1,9 +1,10 @@
 import type { Logger } from '@depin/logger'
 import type { Connection, IdentifyResult, Libp2pEvents, Startable, TypedEventTarget } from '@libp2p/interface'
 import type { AddressManager, ConnectionManager, TransportManager } from '@libp2p/interface-internal'
-import { getNetConfig, isPrivate } from '@libp2p/utils'
+import { getNetConfig } from '@libp2p/utils'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { isRelayed } from './address-order.js'
+import { type Observation, type ObservationKey, observationKey, parseObserved } from './nat-observations.js'
 
 /**
  * What the peers' observations say about the NAT in front of this node:
@@ -53,22 +54,6 @@ export interface NatObserverComponents {
 export interface NatObserver {
   metrics(): NatMetrics
 }
-
-/** One peer's report of where it sees us, on one transport. */
-interface Observation {
-  host: string
-  port: number
-  family: 4 | 6
-  at: number
-}
-
-type ObservedTransport = 'tcp' | 'quic'
-/**
- * Which socket an observation is about: QUIC's outbound connections share one client socket (its
- * mapping tells the NAT type); inbound connections were dialed at one of our listen addresses (the
- * peer reached us there). Outbound TCP dials come from ephemeral ports and say nothing.
- */
-type ObservationKey = 'quic-outbound' | 'quic-inbound' | 'tcp-inbound'
 
 /** Peers whose observations are kept (oldest out first): bounded whatever the network size. */
 const MAX_OBSERVERS = 64
@@ -196,30 +181,35 @@ class NatObserverService implements NatObserver, Startable {
   /** Reclassifies the NAT and brings the advertised addresses in line with what peers agree on. */
   private evaluate(): void {
     const own = this.ownHosts()
+    const enough = this.init.confirmations
     const agreed = new Map<string, { observation: Observation; key: ObservationKey; peers: number }>()
     // the client socket's public ports, by public host: one port per host unless the NAT is symmetric
     const portsByHost = new Map<string, Set<number>>()
+    // distinct peers seeing each public host, whatever the transport or port
+    const peersByHost = new Map<string, { family: 4 | 6; peers: number }>()
     let sawOwnAddress = false
     for (const byKey of this.observations.values()) {
+      const hostsOfPeer = new Set<string>()
       for (const [key, observation] of byKey) {
         if (own.has(observation.host)) sawOwnAddress = true
         const agreement = `${key} ${observation.host} ${observation.port}`
         const entry = agreed.get(agreement)
         if (entry === undefined) agreed.set(agreement, { observation, key, peers: 1 })
         else entry.peers++
+        if (!hostsOfPeer.has(observation.host)) {
+          hostsOfPeer.add(observation.host)
+          const seen = peersByHost.get(observation.host)
+          if (seen === undefined) peersByHost.set(observation.host, { family: observation.family, peers: 1 })
+          else seen.peers++
+        }
         if (key !== 'quic-outbound') continue
         const ports = portsByHost.get(observation.host) ?? new Set<number>()
         ports.add(observation.port)
         portsByHost.set(observation.host, ports)
       }
     }
-    const confirmed = [...agreed.values()].filter((entry) => entry.peers >= this.init.confirmations)
-    const hostsSeenByEnough = new Map<string, number>()
-    for (const byTransport of this.observations.values()) {
-      const hosts = new Set([...byTransport.values()].map((o) => o.host))
-      for (const host of hosts) hostsSeenByEnough.set(host, (hostsSeenByEnough.get(host) ?? 0) + 1)
-    }
-    const varyingPorts = [...portsByHost.values()].some((ports) => ports.size >= this.init.confirmations)
+    const confirmed = [...agreed.values()].filter((entry) => entry.peers >= enough)
+    const varyingPorts = [...portsByHost.values()].some((ports) => ports.size >= enough)
 
     const type: NatType = sawOwnAddress
       ? 'public'
@@ -231,22 +221,19 @@ class NatObserverService implements NatObserver, Startable {
     if (type !== this.type) this.classified(type, portsByHost)
 
     const wanted = new Map<string, Multiaddr>()
+    const want = (family: 4 | 6, host: string, port: number): void => {
+      const addr = multiaddr(`/ip${family}/${host}/tcp/${port}`)
+      wanted.set(addr.toString(), addr)
+    }
     if (type === 'endpoint-independent') {
       // peers reached us at this TCP address (a forwarded or mapped port)
       for (const { observation, key } of confirmed) {
-        if (key === 'tcp-inbound') {
-          const addr = addressOf(observation.family, observation.host, observation.port)
-          wanted.set(addr.toString(), addr)
-        }
+        if (key === 'tcp-inbound') want(observation.family, observation.host, observation.port)
       }
       if (wanted.size === 0 && this.init.tcpDialsFromListenPort) {
-        for (const [host, peers] of hostsSeenByEnough) {
-          if (peers < this.init.confirmations) continue
-          const family = host.includes(':') ? 6 : 4
-          for (const port of this.tcpListenPorts(family)) {
-            const addr = addressOf(family, host, port)
-            wanted.set(addr.toString(), addr)
-          }
+        for (const [host, { family, peers }] of peersByHost) {
+          if (peers < enough) continue
+          for (const port of this.tcpListenPorts(family)) want(family, host, port)
         }
       }
     }
@@ -309,40 +296,4 @@ class NatObserverService implements NatObserver, Startable {
     }
     return ports
   }
-}
-
-/** A public TCP or QUIC address as host, port, family and transport; undefined for anything else. */
-function parseObserved(
-  addr: Multiaddr,
-  allowPrivate = false,
-): { transport: ObservedTransport; observation: Observation } | undefined {
-  const components = addr.getComponents()
-  const [ip, port, quic] = components
-  if (ip === undefined || port === undefined || ip.value === undefined || port.value === undefined)
-    return undefined
-  if (ip.name !== 'ip4' && ip.name !== 'ip6') return undefined
-  let transport: ObservedTransport
-  if (port.name === 'tcp' && (quic === undefined || quic.name === 'p2p')) transport = 'tcp'
-  else if (port.name === 'udp' && quic?.name === 'quic-v1') transport = 'quic'
-  else return undefined
-  if (!allowPrivate && isPrivate(addr) !== false) return undefined
-  const portNumber = Number(port.value)
-  if (!Number.isInteger(portNumber) || portNumber <= 0 || portNumber > 65_535) return undefined
-  return {
-    transport,
-    observation: { host: ip.value, port: portNumber, family: ip.name === 'ip4' ? 4 : 6, at: Date.now() },
-  }
-}
-
-/** Outbound TCP dials come from ephemeral ports: their observations say nothing. */
-function observationKey(
-  transport: ObservedTransport,
-  direction: 'inbound' | 'outbound',
-): ObservationKey | undefined {
-  if (transport === 'quic') return direction === 'inbound' ? 'quic-inbound' : 'quic-outbound'
-  return direction === 'inbound' ? 'tcp-inbound' : undefined
-}
-
-function addressOf(family: 4 | 6, host: string, port: number): Multiaddr {
-  return multiaddr(`/ip${family}/${host}/tcp/${port}`)
 }

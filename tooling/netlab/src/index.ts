@@ -1,5 +1,6 @@
 export { netlabUnavailableReason } from './environment.js'
 export { PUBLIC_PREFIX4 } from './ipv4.js'
+export { listHarnessNamespaces, sweepStaleNamespaces } from './namespaces.js'
 export type {
   NetlabNode,
   NodeRegistry,
@@ -20,10 +21,8 @@ export type { Delivery, RegionChildConfig, RegionNodeConfig, RegionNodeView } fr
 export {
   createTopology,
   type HostInfo,
-  listHarnessNamespaces,
   type NatType,
   PUBLIC_PREFIX,
-  sweepStaleNamespaces,
   type Topology,
   type TopologySpec,
 } from './topology.js'

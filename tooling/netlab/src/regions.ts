@@ -5,10 +5,10 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { waitFor } from '@depin/test-utils'
 import { netlabUnavailableReason } from './environment.js'
+import { openNamespaceSet } from './namespaces.js'
 import { type RegionProcess, spawnRegionProcess } from './regions-process.js'
 import type { RegionChildConfig } from './regions-protocol.js'
-import { run, runSync } from './shell.js'
-import { sweepStaleNamespaces } from './topology.js'
+import { run } from './shell.js'
 
 const execFileAsync = promisify(execFile)
 
@@ -126,35 +126,6 @@ export async function buildDelayLine(): Promise<string> {
   return DELAY_LINE_BINARY
 }
 
-let counter = 0
-const live = new Set<{ namespaces: string[]; pids: Set<number> }>()
-let exitHooked = false
-/** On exit or SIGINT/SIGTERM: kill every process (nodes, delay line) and delete every namespace. */
-function hookExit(): void {
-  if (exitHooked) return
-  exitHooked = true
-  const cleanup = (): void => {
-    for (const state of live) {
-      for (const pid of state.pids) {
-        try {
-          process.kill(pid, 'SIGKILL')
-        } catch {
-          // already gone
-        }
-      }
-      for (const name of [...state.namespaces].reverse()) runSync('ip', ['netns', 'del', name])
-    }
-    live.clear()
-  }
-  process.once('exit', cleanup)
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      cleanup()
-      process.kill(process.pid, signal)
-    })
-  }
-}
-
 /** The one-way delay matrix (ms) for the delay line: half of each round-trip time. */
 function delayMatrix(spec: RegionTopologySpec): string {
   const names = spec.regions.map((r) => r.name)
@@ -220,13 +191,8 @@ export async function createRegionTopology(spec: RegionTopologySpec): Promise<Re
   if (new Set(names).size !== names.length) throw new Error('region names must be unique')
   const matrix = delayMatrix(spec)
 
-  hookExit()
-  await sweepStaleNamespaces()
-  // The naming scheme of topology.ts (dnl<pid>x<n>-), so stale ones are swept the same way; numbered
-  // from 500 so that both kinds of topology can live in one process.
-  const prefix = `dnl${process.pid}x${500 + counter++}-`
-  const state = { namespaces: [] as string[], pids: new Set<number>() }
-  live.add(state)
+  const state = await openNamespaceSet()
+  const { prefix } = state
   const processes = new Set<RegionProcess>()
   let delayLine: ChildProcess | undefined
   let destroyed: Promise<void> | undefined
@@ -241,10 +207,7 @@ export async function createRegionTopology(spec: RegionTopologySpec): Promise<Re
         await Promise.race([exited, new Promise<void>((resolve) => setTimeout(resolve, 2_000).unref())])
         if (delayLine.exitCode === null) delayLine.kill('SIGKILL')
       }
-      for (const name of [...state.namespaces].reverse()) {
-        await run('ip', ['netns', 'del', name]).catch(() => runSync('ip', ['netns', 'del', name]))
-      }
-      live.delete(state)
+      await state.release()
     })()
     return destroyed
   }

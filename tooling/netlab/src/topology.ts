@@ -1,7 +1,7 @@
-import { execFileSync } from 'node:child_process'
 import { lanPrefix4, natRuleset4, publicHostAddress4, routerWanAddress4 } from './ipv4.js'
+import { openNamespaceSet } from './namespaces.js'
 import { type NetlabNode, type SpawnNodeOptions, spawnNode } from './node-process.js'
-import { run, runSync } from './shell.js'
+import { run } from './shell.js'
 import { MINIUPNPD_CHAINS, startUpnpGateway, type UpnpGateway } from './upnp-gateway.js'
 
 /**
@@ -90,16 +90,6 @@ export const PUBLIC_PREFIX = '3fff:0:d'
 /** The LANs: ULA (fd00::/8), private for libp2p. */
 const LAN_PREFIX = 'fd00:0'
 
-const NAMESPACE_PATTERN = /^dnl(\d+)x\d+-/
-let topologyCounter = 0
-const live = new Set<LiveTopology>()
-
-interface LiveTopology {
-  namespaces: string[]
-  nodes: Set<NetlabNode>
-  pids: Set<number>
-}
-
 function ns(prefix: string, name: string): string {
   return `${prefix}${name}`
 }
@@ -161,66 +151,6 @@ function natRuleset(
   ].join('\n')
 }
 
-/** Removes namespaces left by a run of this harness whose process is gone (a crash, a kill -9). */
-export async function sweepStaleNamespaces(): Promise<string[]> {
-  const out = await run('ip', ['netns', 'list'])
-  const removed: string[] = []
-  for (const line of out.split('\n')) {
-    const name = line.split(' ')[0] ?? ''
-    const match = NAMESPACE_PATTERN.exec(name)
-    if (match === null) continue
-    const pid = Number(match[1])
-    if (pid === process.pid || isAlive(pid)) continue
-    // A process left inside (a gateway daemon) would keep the namespace and its links alive.
-    const pids = await run('ip', ['netns', 'pids', name]).catch(() => '')
-    for (const left of pids.split('\n').filter(Boolean)) {
-      try {
-        process.kill(Number(left), 'SIGKILL')
-      } catch {
-        // already gone
-      }
-    }
-    await run('ip', ['netns', 'del', name]).catch(() => {})
-    removed.push(name)
-  }
-  return removed
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
-let exitHooked = false
-function hookExit(): void {
-  if (exitHooked) return
-  exitHooked = true
-  const cleanup = (): void => {
-    for (const topology of live) {
-      for (const pid of topology.pids) {
-        try {
-          process.kill(pid, 'SIGKILL')
-        } catch {
-          // already gone
-        }
-      }
-      for (const name of [...topology.namespaces].reverse()) runSync('ip', ['netns', 'del', name])
-    }
-    live.clear()
-  }
-  process.once('exit', cleanup)
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      cleanup()
-      process.kill(process.pid, signal)
-    })
-  }
-}
-
 /**
  * Builds a topology of network namespaces on this machine (root only): an "internet" namespace
  * holding the public bridge, one namespace per public host, and per LAN a NAT router namespace
@@ -240,11 +170,9 @@ function hookExit(): void {
  * }
  */
 export async function createTopology(spec: TopologySpec): Promise<Topology> {
-  hookExit()
-  await sweepStaleNamespaces()
-  const prefix = `dnl${process.pid}x${topologyCounter++}-`
-  const state: LiveTopology = { namespaces: [], nodes: new Set(), pids: new Set() }
-  live.add(state)
+  const state = await openNamespaceSet()
+  const { prefix } = state
+  const nodes = new Set<NetlabNode>()
   const hosts = new Map<string, HostInfo>()
   // uplink of each host or LAN: [namespace holding the upstream end, interface name]
   const uplinks = new Map<string, [string, string]>()
@@ -255,12 +183,9 @@ export async function createTopology(spec: TopologySpec): Promise<Topology> {
 
   const destroy = (): Promise<void> => {
     destroyed ??= (async () => {
-      await Promise.all([...state.nodes].map((node) => node.stop().catch(() => node.kill())))
+      await Promise.all([...nodes].map((node) => node.stop().catch(() => node.kill())))
       await Promise.all([...gateways.values()].map((gateway) => gateway.stop()))
-      for (const name of [...state.namespaces].reverse()) {
-        await run('ip', ['netns', 'del', name]).catch(() => runSync('ip', ['netns', 'del', name]))
-      }
-      live.delete(state)
+      await state.release()
     })()
     return destroyed
   }
@@ -448,7 +373,7 @@ export async function createTopology(spec: TopologySpec): Promise<Topology> {
       if (destroyed !== undefined) throw new Error('topology destroyed')
       const namespace = resolveNamespace(host)
       const node = await spawnNode(host, namespace, options)
-      state.nodes.add(node)
+      nodes.add(node)
       state.pids.add(node.pid)
       return node
     },
@@ -465,13 +390,4 @@ export async function createTopology(spec: TopologySpec): Promise<Topology> {
     },
     destroy,
   }
-}
-
-/** Namespaces of this harness currently present on the machine (for leak checks). */
-export function listHarnessNamespaces(): string[] {
-  const out = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
-  return out
-    .split('\n')
-    .map((line) => line.split(' ')[0] ?? '')
-    .filter((name) => NAMESPACE_PATTERN.test(name))
 }
