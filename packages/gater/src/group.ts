@@ -9,17 +9,10 @@ import {
   type SweepCause,
 } from './close-connections.js'
 import { createConnectionGater, type PeerJudge } from './connection-gater.js'
-import {
-  DecisionCounter,
-  type DecisionCounts,
-  type DenyReason,
-  type GaterDecision,
-  type GaterHook,
-  type PeerDeniedDetail,
-  peerIdString,
-} from './decisions.js'
+import type { DecisionCounts, DenyReason, GaterDecision, GaterHook, PeerDeniedDetail } from './decisions.js'
 import { InvalidGaterConfigError } from './errors.js'
-import type { RefreshDetail, RegistryGater } from './gater.js'
+import type { RefreshDetail, RegistryGater } from './gater-api.js'
+import { HookDecisions } from './hook-decisions.js'
 import { SuspendedPeers } from './suspensions.js'
 
 /** Events of a {@link GaterGroup}. */
@@ -113,7 +106,10 @@ class DefaultGaterGroup extends TypedEventEmitter<GaterGroupEvents> implements G
   private readonly members = new Map<RegistryGater, (event: CustomEvent<RefreshDetail>) => void>()
   /** Attached nodes: swept after refreshes and member removals, and on suspensions. */
   private readonly nodes = new Set<AttachableNode>()
-  private readonly decisions = new DecisionCounter()
+  private readonly decisions = new HookDecisions({
+    listening: () => this.listenerCount('peer:denied') > 0,
+    announce: (detail) => this.safeDispatchEvent('peer:denied', { detail }),
+  })
   private connectionsClosed = 0
   private suspensions = 0
 
@@ -124,7 +120,7 @@ class DefaultGaterGroup extends TypedEventEmitter<GaterGroupEvents> implements G
     super()
     const judge: PeerJudge = {
       deny: (peerId, hook) => this.denyAtHook(peerId, hook),
-      denyUnparseable: (value, hook) => this.recordDenial(value, hook, 'invalid-key-type'),
+      denyUnparseable: (value, hook) => this.decisions.deny(value, hook, 'invalid-key-type'),
     }
     this.connectionGater = createConnectionGater(judge)
   }
@@ -213,29 +209,8 @@ class DefaultGaterGroup extends TypedEventEmitter<GaterGroupEvents> implements G
   }
 
   private denyAtHook(peerId: PeerId, hook: GaterHook): boolean | Promise<boolean> {
-    if (this.suspended.has(peerId)) return this.recordDenial(peerId, hook, 'suspended')
-    if (this.isAuthorizedCached(peerId)) {
-      this.decisions.allow(hook)
-      return false
-    }
-    return this.decide(peerId).then(
-      (decision) => {
-        if (decision.allowed) {
-          this.decisions.allow(hook)
-          return false
-        }
-        return this.recordDenial(peerId, hook, decision.reason)
-      },
-      () => this.recordDenial(peerId, hook, 'registry-unavailable'),
-    )
-  }
-
-  private recordDenial(peer: PeerId | string, hook: GaterHook, reason: DenyReason): true {
-    this.decisions.deny(hook, reason)
-    if (this.listenerCount('peer:denied') > 0) {
-      const peerId = typeof peer === 'string' ? peer : peerIdString(peer)
-      this.safeDispatchEvent('peer:denied', { detail: { peerId, hook, reason } })
-    }
-    return true
+    if (this.suspended.has(peerId)) return this.decisions.deny(peerId, hook, 'suspended')
+    if (this.isAuthorizedCached(peerId)) return this.decisions.allow(hook)
+    return this.decisions.settle(peerId, hook, this.decide(peerId))
   }
 }

@@ -10,15 +10,15 @@ export {
   type PeerDeniedDetail,
 } from './decisions.js'
 export { InvalidGaterConfigError, RegistryCallError, type RegistryFailureKind } from './errors.js'
-export {
-  createRegistryGater,
-  type RefreshDetail,
-  type RegistryCallCause,
-  type RegistryGater,
-  type RegistryGaterEvents,
-  type RegistryGaterMetrics,
-  type WalletRevokedDetail,
-} from './gater.js'
+export { createRegistryGater } from './gater.js'
+export type {
+  RefreshDetail,
+  RegistryCallCause,
+  RegistryGater,
+  RegistryGaterEvents,
+  RegistryGaterMetrics,
+  WalletRevokedDetail,
+} from './gater-api.js'
 export {
   createGaterGroup,
   GATER_GROUP_DEFAULTS,

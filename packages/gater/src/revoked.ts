@@ -1,5 +1,5 @@
 import { encodeBase58, walletToPeerId } from '@depin/identity'
-import type { WalletRevokedDetail } from './gater.js'
+import type { WalletRevokedDetail } from './gater-api.js'
 
 /** The wallet (base58) and PeerId string of a revoked wallet key. */
 export function revokedWalletDetail(key: Uint8Array): WalletRevokedDetail {

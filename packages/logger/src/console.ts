@@ -1,3 +1,4 @@
+import { loggerFromWrite } from './adapter.js'
 import { toKeyValuePairs } from './key-values.js'
 import { levelPasses, parseLogLevel } from './level.js'
 import { formatJsonLine, formatPrettyLine } from './line-format.js'
@@ -66,23 +67,14 @@ export function createConsoleLogger(options: ConsoleLoggerOptions = {}): Logger 
   const now = options.now ?? (() => new Date())
   const boundKeyValues = Object.entries(options.fields ?? {}).flat()
 
-  const write = (level: LogLevel, msg: string, keyValues: unknown[]): void => {
-    if (!levelPasses(level, threshold)) return
-    try {
+  return loggerFromWrite(
+    (level, msg, keyValues) => {
+      if (!levelPasses(level, threshold)) return
       const pairs = toKeyValuePairs(boundKeyValues.length > 0 ? [...boundKeyValues, ...keyValues] : keyValues)
       stream.write(`${format(now(), level, msg, pairs)}\n`)
-    } catch {
-      // A logger must never throw into its caller; the line is lost.
-    }
-  }
-
-  return {
-    debug: (msg, ...keyValues) => write('debug', msg, keyValues),
-    info: (msg, ...keyValues) => write('info', msg, keyValues),
-    warn: (msg, ...keyValues) => write('warn', msg, keyValues),
-    error: (msg, ...keyValues) => write('error', msg, keyValues),
-    isLevelEnabled: (level) => levelPasses(level, threshold),
-  }
+    },
+    (level) => levelPasses(level, threshold),
+  )
 }
 
 function defaultStream(): LogStream {

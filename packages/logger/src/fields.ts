@@ -1,5 +1,6 @@
+import { loggerFromWrite } from './adapter.js'
 import { toKeyValuePairs } from './key-values.js'
-import type { Logger, LogLevel } from './logger.js'
+import type { Logger } from './logger.js'
 
 /**
  * A logger that prepends `keyValues` to every call of `logger`: a child logger with bound fields.
@@ -17,27 +18,9 @@ import type { Logger, LogLevel } from './logger.js'
  */
 export function withFields(logger: Logger, ...keyValues: unknown[]): Logger {
   const bound = toKeyValuePairs(keyValues).flat()
-  const write = (level: LogLevel, msg: string, callKeyValues: unknown[]): void => {
-    try {
-      logger[level](msg, ...bound, ...callKeyValues)
-    } catch {
-      // A logger must never throw into its caller.
-    }
-  }
-  const child: Logger = {
-    debug: (msg, ...kv) => write('debug', msg, kv),
-    info: (msg, ...kv) => write('info', msg, kv),
-    warn: (msg, ...kv) => write('warn', msg, kv),
-    error: (msg, ...kv) => write('error', msg, kv),
-  }
-  if (logger.isLevelEnabled !== undefined) {
-    child.isLevelEnabled = (level) => {
-      try {
-        return logger.isLevelEnabled?.(level) ?? true
-      } catch {
-        return true
-      }
-    }
-  }
-  return child
+  const isLevelEnabled = logger.isLevelEnabled
+  return loggerFromWrite(
+    (level, msg, callKeyValues) => logger[level](msg, ...bound, ...callKeyValues),
+    isLevelEnabled === undefined ? undefined : (level) => isLevelEnabled.call(logger, level),
+  )
 }

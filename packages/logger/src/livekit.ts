@@ -1,3 +1,4 @@
+import { loggerFromWrite } from './adapter.js'
 import { isError } from './error-value.js'
 import type { Logger } from './logger.js'
 
@@ -32,38 +33,15 @@ export interface LiveKitLike {
  * ```
  */
 export function createLiveKitLogger(livekit: LiveKitLike): Logger {
-  return {
-    debug: (msg, ...keyValues) => {
-      try {
-        livekit.debugw(msg, ...keyValues)
-      } catch {
-        // A logger must never throw into its caller.
-      }
-    },
-    info: (msg, ...keyValues) => {
-      try {
-        livekit.infow(msg, ...keyValues)
-      } catch {
-        // A logger must never throw into its caller.
-      }
-    },
-    warn: (msg, ...keyValues) => {
-      try {
-        const { err, rest } = extractError(keyValues)
-        livekit.warnw(msg, err, ...rest)
-      } catch {
-        // A logger must never throw into its caller.
-      }
-    },
-    error: (msg, ...keyValues) => {
-      try {
-        const { err, rest } = extractError(keyValues)
-        livekit.errorw(msg, err, ...rest)
-      } catch {
-        // A logger must never throw into its caller.
-      }
-    },
-  }
+  return loggerFromWrite((level, msg, keyValues) => {
+    if (level === 'debug') livekit.debugw(msg, ...keyValues)
+    else if (level === 'info') livekit.infow(msg, ...keyValues)
+    else {
+      const { err, rest } = extractError(keyValues)
+      if (level === 'warn') livekit.warnw(msg, err, ...rest)
+      else livekit.errorw(msg, err, ...rest)
+    }
+  })
 }
 
 /** Finds the Error to pass separately; see {@link createLiveKitLogger} for the order. */

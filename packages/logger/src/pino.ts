@@ -1,7 +1,8 @@
+import { loggerFromWrite } from './adapter.js'
 import { isError } from './error-value.js'
 import { toJsonValue } from './json-value.js'
 import { toKeyValuePairs } from './key-values.js'
-import type { Logger, LogLevel } from './logger.js'
+import type { Logger } from './logger.js'
 
 /** One level method of a pino logger: `(mergeObject, msg)`. */
 export type PinoLogMethod = (mergeObject: object, msg: string) => void
@@ -36,27 +37,13 @@ export interface PinoLike {
  * ```
  */
 export function createPinoLogger(pino: PinoLike): Logger {
-  const write = (level: LogLevel, msg: string, keyValues: unknown[]): void => {
-    try {
+  return loggerFromWrite(
+    (level, msg, keyValues) => {
       if (pino.isLevelEnabled !== undefined && !pino.isLevelEnabled(level)) return
       pino[level](toMergeObject(keyValues), msg)
-    } catch {
-      // A logger must never throw into its caller; the line is lost.
-    }
-  }
-  return {
-    debug: (msg, ...keyValues) => write('debug', msg, keyValues),
-    info: (msg, ...keyValues) => write('info', msg, keyValues),
-    warn: (msg, ...keyValues) => write('warn', msg, keyValues),
-    error: (msg, ...keyValues) => write('error', msg, keyValues),
-    isLevelEnabled: (level) => {
-      try {
-        return pino.isLevelEnabled?.(level) ?? true
-      } catch {
-        return true
-      }
     },
-  }
+    (level) => pino.isLevelEnabled?.(level) ?? true,
+  )
 }
 
 function toMergeObject(keyValues: readonly unknown[]): Record<string, unknown> {
