@@ -1,12 +1,8 @@
 import type { Logger } from '@depin/logger'
-import type { Connection, Libp2p, Stream } from '@libp2p/interface'
-import { timeoutSignal } from './abort.js'
+import type { Connection, Libp2p } from '@libp2p/interface'
 import { isRelayed } from './address-order.js'
 import { isQuic } from './bootstrap.js'
-
-/** The ping protocol (@libp2p/ping's), which every node serves for its DHT. */
-export const PING_PROTOCOL = '/ipfs/ping/1.0.0'
-const PING_LENGTH = 32
+import { pingRtt } from './ping.js'
 
 export interface ConnectionMonitorInit {
   libp2p: Libp2p
@@ -58,26 +54,12 @@ export function createConnectionMonitor(init: ConnectionMonitorInit): Connection
   const retryMs = Math.max(1, Math.round(init.intervalMs / 4))
 
   const ping = async (connection: Connection, watch: Watch): Promise<void> => {
-    const attempt = timeoutSignal(
-      stopped.signal,
-      init.timeoutMs,
-      () => new Error(`no ping answer in ${init.timeoutMs} ms`),
-    )
-    let stream: Stream | undefined
     try {
-      stream = await connection.newStream(PING_PROTOCOL, {
-        signal: attempt.signal,
-        runOnLimitedConnection: true,
-      })
-      // The round trip of the 32 bytes alone, as libp2p's monitor measured it (not the negotiation).
-      const started = Date.now()
-      await echo(stream, attempt.signal)
-      connection.rtt = Date.now() - started
+      // Whole milliseconds, as libp2p's own monitor sets it.
+      connection.rtt = Math.round(await pingRtt(connection, stopped.signal, init.timeoutMs))
       watch.failures = 0
       watch.nextAt = Date.now() + init.intervalMs
-      await stream.close({ signal: attempt.signal }).catch(() => stream?.abort(new Error('ping done')))
     } catch (err) {
-      stream?.abort(err instanceof Error ? err : new Error('ping failed'))
       if (stopped.signal.aborted) return
       const name = err instanceof Error ? err.name : ''
       if (name === 'UnsupportedProtocolError' || name === 'TooManyOutboundProtocolStreamsError') {
@@ -102,7 +84,6 @@ export function createConnectionMonitor(init: ConnectionMonitorInit): Connection
       init.onClose()
       connection.abort(new Error(`peer did not answer ${watch.failures} pings in a row`))
     } finally {
-      attempt.clear()
       watch.inFlight = false
     }
   }
@@ -166,35 +147,4 @@ export function createConnectionMonitor(init: ConnectionMonitorInit): Connection
       watches.clear()
     },
   }
-}
-
-/** Sends 32 random bytes and waits for the same 32 back (the ping protocol); latency-peering.ts uses it too. */
-export async function echo(stream: Stream, signal: AbortSignal): Promise<void> {
-  const sent = crypto.getRandomValues(new Uint8Array(PING_LENGTH))
-  const received = new Uint8Array(PING_LENGTH)
-  let length = 0
-  await new Promise<void>((resolve, reject) => {
-    const finish = (error?: Error): void => {
-      stream.removeEventListener('message', onMessage)
-      stream.removeEventListener('close', onClose)
-      signal.removeEventListener('abort', onAbort)
-      if (error === undefined) resolve()
-      else reject(error)
-    }
-    const onMessage = (event: { data: Uint8Array | { subarray(): Uint8Array } }): void => {
-      const chunk = event.data instanceof Uint8Array ? event.data : event.data.subarray()
-      const take = Math.min(chunk.length, PING_LENGTH - length)
-      received.set(chunk.subarray(0, take), length)
-      length += take
-      if (length < PING_LENGTH) return
-      finish(received.every((byte, i) => byte === sent[i]) ? undefined : new Error('wrong ping answer'))
-    }
-    const onClose = (): void => finish(new Error('ping stream closed before the answer'))
-    const onAbort = (): void => finish(signal.reason instanceof Error ? signal.reason : new Error('aborted'))
-    if (signal.aborted) return onAbort()
-    stream.addEventListener('message', onMessage)
-    stream.addEventListener('close', onClose)
-    signal.addEventListener('abort', onAbort, { once: true })
-    stream.send(sent)
-  })
 }

@@ -1,16 +1,9 @@
 import type { Logger } from '@depin/logger'
-import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
-import { timeoutSignal } from './abort.js'
+import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
 import { isRelayed } from './address-order.js'
-import { echo, PING_PROTOCOL } from './connection-monitor.js'
-import {
-  median,
-  NEAR_BANDS,
-  type PeeringPlan,
-  planPeering,
-  type ResolvedPeeringOptions,
-  rttBand,
-} from './latency.js'
+import { createFarBandKeeper } from './far-bands.js'
+import { median, type PeeringPlan, planPeering, type ResolvedPeeringOptions } from './latency.js'
+import { pingRtt } from './ping.js'
 
 /**
  * Peer tags (value 100 each; the trimmer sums a peer's tags): a near peer carries the first two
@@ -37,19 +30,9 @@ export const PREFERRED_APP_SCORE = 1
 const SAMPLES_KEPT = 5
 /** Pings in flight at once (a node that just connected to many peers does not ping them all at once). */
 const PINGS_IN_FLIGHT = 8
-/** Peers remembered after they disconnect (their band and RTT), to redial a far band that lost its links. */
-const REMEMBERED_PEERS = 256
-/** How long a disconnected peer stays a candidate for the far-band guarantee. */
-const REMEMBER_MS = 10 * 60_000
-/** The least time between two redials of one remembered peer, or in one far band. */
-const REDIAL_BACKOFF_MS = 30_000
-/** A far band is redialed once it has been short of links this long (at least; see redialAfterMs). */
-const REDIAL_AFTER_MIN_MS = 10_000
 /** The first samples of a new peer come this often, so its RTT (their minimum) settles fast. */
 const FIRST_SAMPLES = 3
 const FIRST_SAMPLE_INTERVAL_MS = 1_000
-/** Time allowed for one far-band redial. */
-const REDIAL_TIMEOUT_MS = 10_000
 
 export interface LatencyPeeringInit {
   libp2p: Libp2p
@@ -109,14 +92,6 @@ export interface LatencyPeering {
   metrics(): PeeringMetrics
 }
 
-interface Remembered {
-  peerId: PeerId
-  band: number
-  rttMs: number
-  seenAt: number
-  dialedAt: number
-}
-
 /**
  * Measures the RTT to every connected peer with libp2p's ping protocol on the open connection
  * (never a dial), and keeps a {@link PeeringPlan} of them: preferred peers (the near bands, and
@@ -132,16 +107,16 @@ export function createLatencyPeering(init: LatencyPeeringInit): LatencyPeering {
   const inFlight = new Set<string>()
   /** Tags currently applied, per peer: 0 none (far), 1 near, 2 kept far, 3 not measured yet. */
   const applied = new Map<string, number>()
-  const remembered = new Map<string, Remembered>()
-  /** Far-band redials in flight: peer -> band. */
-  const redialing = new Map<string, number>()
-  /** Since when each far band has had fewer than `keepPerFarBand` links, and its last redial. */
-  const shortSince = new Map<number, number>()
-  const bandRedialAt = new Map<number, number>()
-  const redialAfterMs = Math.max(REDIAL_AFTER_MIN_MS, 2 * options.pingIntervalMs)
   const stopped = new AbortController()
-  const counters = { pings: 0, pingFailures: 0, farRedials: 0 }
+  const counters = { pings: 0, pingFailures: 0 }
   let plan: PeeringPlan = planPeering([], options)
+  const farBands = createFarBandKeeper({
+    libp2p,
+    options,
+    logger,
+    stop: stopped.signal,
+    rttOf: (key) => rttOf(key),
+  })
   let dirty = false
   let timer: ReturnType<typeof setInterval> | undefined
   const tickMs = Math.max(50, Math.min(1_000, Math.round(options.pingIntervalMs / 4)))
@@ -167,22 +142,8 @@ export function createLatencyPeering(init: LatencyPeeringInit): LatencyPeering {
     const connection = connectionTo(peerId)
     if (connection === undefined) return
     counters.pings++
-    const attempt = timeoutSignal(
-      stopped.signal,
-      pingTimeoutMs,
-      () => new Error(`no ping answer in ${pingTimeoutMs} ms`),
-    )
-    let stream: Stream | undefined
     try {
-      stream = await connection.newStream(PING_PROTOCOL, {
-        signal: attempt.signal,
-        runOnLimitedConnection: true,
-      })
-      // The exchange of 32 bytes alone, not the stream's negotiation (as libp2p's ping measures).
-      const started = performance.now()
-      await echo(stream, attempt.signal)
-      const rtt = performance.now() - started
-      await stream.close({ signal: attempt.signal }).catch(() => stream?.abort(new Error('ping done')))
+      const rtt = await pingRtt(connection, stopped.signal, pingTimeoutMs)
       // A peer that left while its ping was out is not tracked any more: keep nothing for it.
       if (!due.has(key)) return
       const list = samples.get(key) ?? []
@@ -191,7 +152,6 @@ export function createLatencyPeering(init: LatencyPeeringInit): LatencyPeering {
       samples.set(key, list)
       dirty = true
     } catch (err) {
-      stream?.abort(err instanceof Error ? err : new Error('ping failed'))
       if (stopped.signal.aborted) return
       counters.pingFailures++
       // Another ping on the connection (the DHT's, the connection monitor's) is in flight: soon again.
@@ -199,26 +159,6 @@ export function createLatencyPeering(init: LatencyPeeringInit): LatencyPeering {
         due.set(key, Date.now() + tickMs)
       }
       logger.debug('RTT ping failed', 'peer', key, 'error', err)
-    } finally {
-      attempt.clear()
-    }
-  }
-
-  const remember = (key: string, peerId: PeerId, now: number): void => {
-    const rttMs = rttOf(key)
-    if (rttMs === undefined) return
-    const entry = remembered.get(key)
-    remembered.delete(key)
-    remembered.set(key, {
-      peerId,
-      band: rttBand(rttMs, options.rttBandsMs),
-      rttMs,
-      seenAt: now,
-      dialedAt: entry?.dialedAt ?? 0,
-    })
-    for (const oldest of remembered.keys()) {
-      if (remembered.size <= REMEMBERED_PEERS) break
-      remembered.delete(oldest)
     }
   }
 
@@ -242,72 +182,6 @@ export function createLatencyPeering(init: LatencyPeeringInit): LatencyPeering {
           },
         })
         .catch((err: unknown) => logger.debug('could not tag peer', 'peer', key, 'error', err))
-    }
-  }
-
-  /** Dials remembered peers of every far band that has fewer than `keepPerFarBand` connected. */
-  const keepFarBands = (connected: Map<string, PeerId>, now: number): void => {
-    if (plan.nearBand === undefined) return
-    // Connected peers per band (one not re-measured yet counts in its remembered band), and the
-    // redials still in flight: a band is redialed only while these fall short of keepPerFarBand.
-    const connectedPerBand = new Map<number, number>()
-    for (const key of connected.keys()) {
-      const band = plan.bands.get(key) ?? remembered.get(key)?.band
-      if (band !== undefined) connectedPerBand.set(band, (connectedPerBand.get(band) ?? 0) + 1)
-    }
-    for (const band of redialing.values()) connectedPerBand.set(band, (connectedPerBand.get(band) ?? 0) + 1)
-    const candidates = new Map<number, Remembered[]>()
-    for (const [key, entry] of remembered) {
-      if (now - entry.seenAt > REMEMBER_MS) {
-        remembered.delete(key)
-        continue
-      }
-      if (entry.band < plan.nearBand + NEAR_BANDS || connected.has(key)) continue
-      const list = candidates.get(entry.band) ?? []
-      list.push(entry)
-      candidates.set(entry.band, list)
-    }
-    for (const band of shortSince.keys()) if (!candidates.has(band)) shortSince.delete(band)
-    for (const [band, list] of candidates) {
-      const missing = options.keepPerFarBand - (connectedPerBand.get(band) ?? 0)
-      if (missing <= 0) {
-        shortSince.delete(band)
-        continue
-      }
-      // Only a band short of links for a while (not one a peer's noisy RTT sample just moved it
-      // to, nor one whose peer is reconnecting), and at most once per backoff per band.
-      const since = shortSince.get(band) ?? now
-      shortSince.set(band, since)
-      if (now - since < redialAfterMs || now - (bandRedialAt.get(band) ?? 0) < REDIAL_BACKOFF_MS) continue
-      const dialable = list
-        .filter((e) => now - e.dialedAt >= REDIAL_BACKOFF_MS)
-        .sort((a, b) => a.rttMs - b.rttMs)
-      if (dialable.length > 0) bandRedialAt.set(band, now)
-      for (const entry of dialable.slice(0, missing)) {
-        entry.dialedAt = now
-        counters.farRedials++
-        logger.info(
-          'redialing a peer to keep a far RTT band linked',
-          'peer',
-          entry.peerId.toString(),
-          'band',
-          band,
-        )
-        const key = entry.peerId.toString()
-        redialing.set(key, band)
-        const dial = timeoutSignal(stopped.signal, REDIAL_TIMEOUT_MS, () => new Error('redial timed out'))
-        libp2p
-          .dial(entry.peerId, { signal: dial.signal })
-          .catch((err: unknown) => {
-            if (stopped.signal.aborted) return
-            remembered.delete(key)
-            logger.debug('far-band redial failed', 'peer', key, 'error', err)
-          })
-          .finally(() => {
-            dial.clear()
-            redialing.delete(key)
-          })
-      }
     }
   }
 
@@ -338,7 +212,7 @@ export function createLatencyPeering(init: LatencyPeeringInit): LatencyPeering {
       )
       void ping(peerId, key).finally(() => {
         inFlight.delete(key)
-        remember(key, peerId, Date.now())
+        farBands.remember(key, peerId, Date.now())
       })
     }
     for (const key of due.keys()) {
@@ -353,7 +227,7 @@ export function createLatencyPeering(init: LatencyPeeringInit): LatencyPeering {
       dirty = false
       applyPlan(connected)
     }
-    keepFarBands(connected, now)
+    farBands.keep(connected, plan, now)
   }
 
   return {
@@ -389,7 +263,7 @@ export function createLatencyPeering(init: LatencyPeeringInit): LatencyPeering {
         nearPeers: plan.near.size,
         farPeersKept: plan.keptFar.size,
         farBandsConnected: plan.farBands.length,
-        farRedials: counters.farRedials,
+        farRedials: farBands.redials(),
         pings: counters.pings,
         pingFailures: counters.pingFailures,
       }

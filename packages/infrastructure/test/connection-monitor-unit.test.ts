@@ -3,7 +3,8 @@ import { generateWallet, waitFor } from '@depin/test-utils'
 import type { Connection } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type ConnectionMonitor, createConnectionMonitor, PING_PROTOCOL } from '../src/connection-monitor.js'
+import { type ConnectionMonitor, createConnectionMonitor } from '../src/connection-monitor.js'
+import { PING_PROTOCOL } from '../src/ping.js'
 import { createTestLogger } from './helpers.js'
 
 // The connection monitor against stand-in connections whose ping answers each test scripts: how

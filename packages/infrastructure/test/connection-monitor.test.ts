@@ -1,7 +1,7 @@
 import { waitFor } from '@depin/test-utils'
 import type { Stream } from '@libp2p/interface'
 import { afterEach, describe, expect, it } from 'vitest'
-import { PING_PROTOCOL } from '../src/connection-monitor.js'
+import { PING_PROTOCOL } from '../src/ping.js'
 import { bootstrapEntryOf, createTestNetwork } from './helpers.js'
 
 const net = createTestNetwork()

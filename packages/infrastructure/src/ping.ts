@@ -1,0 +1,64 @@
+import type { Connection, Stream } from '@libp2p/interface'
+import { timeoutSignal } from './abort.js'
+
+/** The ping protocol (@libp2p/ping's), which every node serves for its DHT. */
+export const PING_PROTOCOL = '/ipfs/ping/1.0.0'
+const PING_LENGTH = 32
+
+/**
+ * Pings the peer of `connection` once over a new ping stream (on limited connections too) and
+ * returns the round trip of the 32 bytes in ms: the exchange alone, not the stream's negotiation,
+ * as libp2p's ping and connection monitor measure it. Rejects after `timeoutMs`, or with `stop`'s
+ * reason when it aborts; the stream is closed either way.
+ */
+export async function pingRtt(connection: Connection, stop: AbortSignal, timeoutMs: number): Promise<number> {
+  const attempt = timeoutSignal(stop, timeoutMs, () => new Error(`no ping answer in ${timeoutMs} ms`))
+  let stream: Stream | undefined
+  try {
+    stream = await connection.newStream(PING_PROTOCOL, {
+      signal: attempt.signal,
+      runOnLimitedConnection: true,
+    })
+    const started = performance.now()
+    await echo(stream, attempt.signal)
+    const rtt = performance.now() - started
+    await stream.close({ signal: attempt.signal }).catch(() => stream?.abort(new Error('ping done')))
+    return rtt
+  } catch (err) {
+    stream?.abort(err instanceof Error ? err : new Error('ping failed'))
+    throw err
+  } finally {
+    attempt.clear()
+  }
+}
+
+/** Sends 32 random bytes and waits for the same 32 back (the ping protocol). */
+export async function echo(stream: Stream, signal: AbortSignal): Promise<void> {
+  const sent = crypto.getRandomValues(new Uint8Array(PING_LENGTH))
+  const received = new Uint8Array(PING_LENGTH)
+  let length = 0
+  await new Promise<void>((resolve, reject) => {
+    const finish = (error?: Error): void => {
+      stream.removeEventListener('message', onMessage)
+      stream.removeEventListener('close', onClose)
+      signal.removeEventListener('abort', onAbort)
+      if (error === undefined) resolve()
+      else reject(error)
+    }
+    const onMessage = (event: { data: Uint8Array | { subarray(): Uint8Array } }): void => {
+      const chunk = event.data instanceof Uint8Array ? event.data : event.data.subarray()
+      const take = Math.min(chunk.length, PING_LENGTH - length)
+      received.set(chunk.subarray(0, take), length)
+      length += take
+      if (length < PING_LENGTH) return
+      finish(received.every((byte, i) => byte === sent[i]) ? undefined : new Error('wrong ping answer'))
+    }
+    const onClose = (): void => finish(new Error('ping stream closed before the answer'))
+    const onAbort = (): void => finish(signal.reason instanceof Error ? signal.reason : new Error('aborted'))
+    if (signal.aborted) return onAbort()
+    stream.addEventListener('message', onMessage)
+    stream.addEventListener('close', onClose)
+    signal.addEventListener('abort', onAbort, { once: true })
+    stream.send(sent)
+  })
+}
