@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { cpus, loadavg } from 'node:os'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { encodeBase58, peerIdToWallet, walletToPeerId } from '@depin/identity'
+import { median } from '@depin/test-utils/stats'
 import type { PeerId } from '@libp2p/interface'
 import { createRegistryGater } from '../src/index.js'
 
@@ -170,9 +171,6 @@ export async function runGaterBench(options: GaterBenchOptions = {}): Promise<Ga
       ]
       refreshes.push(await measureBlocking(() => gater.refresh()))
     }
-    const median = (values: number[]): number =>
-      values.sort((x, y) => x - y)[Math.floor(values.length / 2)] as number
-
     return {
       wallets: walletCount,
       hitNsPerOp,

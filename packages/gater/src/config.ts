@@ -1,3 +1,4 @@
+import { ConfigIssues } from '@depin/errors'
 import { describeValue, type WalletInput, walletToBytes } from '@depin/identity'
 import { type Logger, noopLogger } from '@depin/logger'
 import type { PeerId } from '@libp2p/interface'
@@ -39,7 +40,7 @@ export const GATER_DEFAULTS = Object.freeze({
 })
 
 /** {@link RegistryGaterInit} validated, with defaults applied and the allow-list parsed. */
-export interface GaterConfig {
+export interface ResolvedRegistryGaterInit {
   getAuthorizedWallets: RegistryGaterInit['getAuthorizedWallets']
   refreshIntervalMs: number
   registryTimeoutMs: number
@@ -56,57 +57,69 @@ export interface GaterConfig {
 // setTimeout cannot wait longer than this (2^31 - 1 ms); larger values fire at once.
 const MAX_TIMER_MS = 2_147_483_647
 
-export function resolveConfig(init: RegistryGaterInit): GaterConfig {
+/**
+ * Applies {@link GATER_DEFAULTS} and checks every option; throws one {@link InvalidGaterConfigError}
+ * whose `issues` name every bad option (`field` is the first).
+ */
+export function resolveRegistryGaterInit(init: RegistryGaterInit): ResolvedRegistryGaterInit {
   if (init === null || typeof init !== 'object') {
     throw new InvalidGaterConfigError('init', 'expected an object with getAuthorizedWallets')
   }
+  const issues = new ConfigIssues()
   if (typeof init.getAuthorizedWallets !== 'function') {
-    throw new InvalidGaterConfigError(
-      'getAuthorizedWallets',
-      'expected a function ({ signal }) => Promise<wallets>',
-    )
+    issues.add('getAuthorizedWallets', 'expected a function ({ signal }) => Promise<wallets>')
   }
   const allowedWallets = new WalletSet()
   const allowedOtherPeerIds = new Set<string>()
   let index = 0
   for (const entry of init.allowList ?? []) {
-    addAllowed(entry, `allowList[${index++}]`, allowedWallets, allowedOtherPeerIds)
+    addAllowed(issues, entry, `allowList[${index++}]`, allowedWallets, allowedOtherPeerIds)
   }
-  return {
+  const config: ResolvedRegistryGaterInit = {
     getAuthorizedWallets: init.getAuthorizedWallets,
-    refreshIntervalMs: duration(init, 'refreshIntervalMs', 1),
-    registryTimeoutMs: duration(init, 'registryTimeoutMs', 1),
-    missCallIntervalMs: duration(init, 'missCallIntervalMs', 0),
-    deniedCacheSize: count(init, 'deniedCacheSize'),
-    deniedCacheTtlMs: duration(init, 'deniedCacheTtlMs', 0),
+    refreshIntervalMs: duration(issues, init, 'refreshIntervalMs', 1),
+    registryTimeoutMs: duration(issues, init, 'registryTimeoutMs', 1),
+    missCallIntervalMs: duration(issues, init, 'missCallIntervalMs', 0),
+    deniedCacheSize: count(issues, init, 'deniedCacheSize'),
+    deniedCacheTtlMs: duration(issues, init, 'deniedCacheTtlMs', 0),
     logger: init.logger ?? noopLogger,
     allowedWallets,
     allowedOtherPeerIds,
   }
+  issues.throwIfAny((list) => new InvalidGaterConfigError(list))
+  return config
 }
 
 type NumericOption = keyof typeof GATER_DEFAULTS
 
-function duration(init: RegistryGaterInit, field: NumericOption, min: number): number {
+function duration(issues: ConfigIssues, init: RegistryGaterInit, field: NumericOption, min: number): number {
   const value = init[field] ?? GATER_DEFAULTS[field]
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > MAX_TIMER_MS) {
-    throw new InvalidGaterConfigError(
+    issues.add(
       field,
       `expected a number of milliseconds from ${min} to ${MAX_TIMER_MS}, got ${describeValue(value)}`,
     )
+    return GATER_DEFAULTS[field]
   }
   return value
 }
 
-function count(init: RegistryGaterInit, field: NumericOption): number {
+function count(issues: ConfigIssues, init: RegistryGaterInit, field: NumericOption): number {
   const value = init[field] ?? GATER_DEFAULTS[field]
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new InvalidGaterConfigError(field, `expected a whole number >= 0, got ${describeValue(value)}`)
+    issues.add(field, `expected a whole number >= 0, got ${describeValue(value)}`)
+    return GATER_DEFAULTS[field]
   }
   return value
 }
 
-function addAllowed(entry: unknown, field: string, wallets: WalletSet, others: Set<string>): void {
+function addAllowed(
+  issues: ConfigIssues,
+  entry: unknown,
+  field: string,
+  wallets: WalletSet,
+  others: Set<string>,
+): void {
   let peerId: PeerId | undefined
   if (typeof entry === 'string') {
     try {
@@ -117,13 +130,15 @@ function addAllowed(entry: unknown, field: string, wallets: WalletSet, others: S
     }
     try {
       peerId = peerIdFromString(entry.trim())
-    } catch (cause) {
-      throw new InvalidGaterConfigError(field, 'expected a wallet (base58) or a PeerId string', { cause })
+    } catch {
+      issues.add(field, 'expected a wallet (base58) or a PeerId string')
+      return
     }
   } else if (isPeerId(entry)) {
     peerId = entry
   } else {
-    throw new InvalidGaterConfigError(field, 'expected a wallet (base58), a PeerId string or a PeerId')
+    issues.add(field, 'expected a wallet (base58), a PeerId string or a PeerId')
+    return
   }
   if (peerId.type === 'Ed25519') wallets.add(peerId.publicKey.raw)
   else others.add(peerId.toString())

@@ -1,8 +1,9 @@
 import type { ConnectionGater, PeerId } from '@libp2p/interface'
 import type { TypedEventTarget } from 'main-event'
 import type { AttachableNode } from './close-connections.js'
-import type { DecisionCounts, GaterDecision, PeerDeniedDetail } from './decisions.js'
-import type { RegistryCallError, RegistryFailureKind } from './errors.js'
+import type { GaterDecision, PeerDeniedDetail } from './decisions.js'
+import type { RegistryCallError } from './errors.js'
+import type { RegistryGaterMetrics } from './metrics.js'
 
 /** What started a registry call: the refresh loop (or `start()`/`refresh()`), or a cache miss. */
 export type RegistryCallCause = 'refresh' | 'miss'
@@ -33,33 +34,6 @@ export interface RegistryGaterEvents {
   'wallet:revoked': CustomEvent<WalletRevokedDetail>
   'peer:denied': CustomEvent<PeerDeniedDetail>
   refresh: CustomEvent<RefreshDetail>
-}
-
-/** A plain-object snapshot of a gater's counters. Decisions are those taken at libp2p's hooks. */
-export interface RegistryGaterMetrics extends DecisionCounts {
-  /** Authorized wallets in the current set. */
-  cacheSize: number
-  /** Recently denied wallets remembered. */
-  deniedCacheSize: number
-  allowListSize: number
-  /** Registry calls that replaced the set (`ok`) or failed and kept the last good set (`failed`). */
-  refreshes: { ok: number; failed: number }
-  /** Failed calls by kind. */
-  registryFailures: Record<RegistryFailureKind, number>
-  /** Unix time (ms) of the last successful registry answer; undefined before the first. */
-  lastRefreshAt: number | undefined
-  /** False before the first successful answer and after a failed call: the set may be stale. */
-  registryAvailable: boolean
-  /** Registry calls started, by cause. */
-  registryCalls: Record<RegistryCallCause, number>
-  /** Misses denied without a registry call because a miss call ran less than `missCallIntervalMs` ago. */
-  missesRateLimited: number
-  /** Registry entries skipped because they were not wallets. */
-  junkEntries: number
-  /** Wallets that left the registry. */
-  revocations: number
-  /** Connections closed by `attach()` because their peer left the registry. */
-  connectionsClosed: number
 }
 
 /**

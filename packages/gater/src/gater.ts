@@ -1,20 +1,15 @@
 import type { ConnectionGater, PeerId } from '@libp2p/interface'
-import { TypedEventEmitter, type TypedEventTarget } from 'main-event'
-import { raceSignal } from './abort.js'
+import { TypedEventEmitter } from 'main-event'
+import { raceSignal } from 'race-signal'
 import { type AttachableNode, closeRevokedConnections } from './close-connections.js'
-import { type GaterConfig, type RegistryGaterInit, resolveConfig } from './config.js'
+import { type RegistryGaterInit, type ResolvedRegistryGaterInit, resolveRegistryGaterInit } from './config.js'
 import { createConnectionGater, type PeerJudge } from './connection-gater.js'
 import type { DenyReason, GaterDecision, GaterHook } from './decisions.js'
 import { DeniedCache } from './denied-cache.js'
 import type { RegistryCallError, RegistryFailureKind } from './errors.js'
-import type {
-  RefreshDetail,
-  RegistryCallCause,
-  RegistryGater,
-  RegistryGaterEvents,
-  RegistryGaterMetrics,
-} from './gater-api.js'
+import type { RefreshDetail, RegistryCallCause, RegistryGater, RegistryGaterEvents } from './gater-api.js'
 import { HookDecisions } from './hook-decisions.js'
+import type { RegistryGaterMetrics } from './metrics.js'
 import { type ParsedAnswer, parseRegistryAnswer } from './registry-answer.js'
 import { applyRegistryAnswer } from './registry-apply.js'
 import { askRegistry, RegistryCalls } from './registry-calls.js'
@@ -30,7 +25,7 @@ import { WalletSet } from './wallet-set.js'
  * gater.attach(node) // close connections of wallets that leave the registry
  */
 export function createRegistryGater(init: RegistryGaterInit): RegistryGater {
-  return new DefaultRegistryGater(resolveConfig(init))
+  return new DefaultRegistryGater(resolveRegistryGaterInit(init))
 }
 
 // Cache lookup outcomes (numbers, so the hot path allocates nothing).
@@ -51,7 +46,7 @@ const DENIED: Record<DenyReason, GaterDecision> = Object.freeze({
 
 class DefaultRegistryGater extends TypedEventEmitter<RegistryGaterEvents> implements RegistryGater {
   readonly connectionGater: ConnectionGater
-  private readonly config: GaterConfig
+  private readonly config: ResolvedRegistryGaterInit
   private authorized = new WalletSet()
   private readonly denied: DeniedCache
   private readonly decisions: HookDecisions
@@ -72,7 +67,7 @@ class DefaultRegistryGater extends TypedEventEmitter<RegistryGaterEvents> implem
     lastRefreshAt: undefined as number | undefined,
   }
 
-  constructor(config: GaterConfig) {
+  constructor(config: ResolvedRegistryGaterInit) {
     super()
     this.config = config
     this.denied = new DeniedCache(config.deniedCacheSize, config.deniedCacheTtlMs)

@@ -9,26 +9,16 @@ import {
   type SweepCause,
 } from './close-connections.js'
 import { createConnectionGater, type PeerJudge } from './connection-gater.js'
-import type { DecisionCounts, DenyReason, GaterDecision, GaterHook, PeerDeniedDetail } from './decisions.js'
+import type { GaterDecision, GaterHook, PeerDeniedDetail } from './decisions.js'
 import { InvalidGaterConfigError } from './errors.js'
 import type { RefreshDetail, RegistryGater } from './gater-api.js'
 import { HookDecisions } from './hook-decisions.js'
+import type { GaterGroupMetrics } from './metrics.js'
 import { SuspendedPeers } from './suspensions.js'
 
 /** Events of a {@link GaterGroup}. */
 export interface GaterGroupEvents {
   'peer:denied': CustomEvent<PeerDeniedDetail>
-}
-
-/** A plain-object snapshot of a group's counters (decisions at the group's own hooks). */
-export interface GaterGroupMetrics extends DecisionCounts {
-  members: number
-  /** Connections closed by `attach()` because no member admits their peer any more, or by `suspend()`. */
-  connectionsClosed: number
-  /** Peers suspended right now. */
-  suspendedPeers: number
-  /** `suspend()` calls that started or extended a suspension. */
-  suspensions: number
 }
 
 /**

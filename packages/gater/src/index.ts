@@ -16,7 +16,6 @@ export type {
   RegistryCallCause,
   RegistryGater,
   RegistryGaterEvents,
-  RegistryGaterMetrics,
   WalletRevokedDetail,
 } from './gater-api.js'
 export {
@@ -25,5 +24,10 @@ export {
   type GaterGroup,
   type GaterGroupEvents,
   type GaterGroupInit,
-  type GaterGroupMetrics,
 } from './group.js'
+export {
+  GATER_GROUP_METRICS,
+  type GaterGroupMetrics,
+  REGISTRY_GATER_METRICS,
+  type RegistryGaterMetrics,
+} from './metrics.js'

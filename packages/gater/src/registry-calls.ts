@@ -1,5 +1,5 @@
 import type { Logger } from '@depin/logger'
-import { raceSignal } from './abort.js'
+import { raceSignal } from 'race-signal'
 import { RegistryCallError } from './errors.js'
 import type { RegistryCallCause } from './gater-api.js'
 

@@ -1,9 +1,16 @@
+// The error catalogue, so a user of this package alone can branch on codes.
+export {
+  DEPIN_ERROR_CODES,
+  DepinError,
+  type DepinErrorCode,
+  type DepinErrorOptions,
+  isDepinError,
+  walk,
+} from '@depin/errors'
 export { decodeBase58, encodeBase58 } from './base58.js'
 export { type BootstrapNode, bootstrapNodeToMultiaddrs } from './bootstrap.js'
 export { describeValue } from './describe.js'
 export {
-  DepinError,
-  type DepinErrorOptions,
   InvalidBootstrapNodeError,
   InvalidPeerIdError,
   InvalidSecretKeyError,

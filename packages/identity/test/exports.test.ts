@@ -3,6 +3,7 @@ import { expect, it } from 'vitest'
 it('exports exactly the public API (a change here is an API change: add a changeset)', async () => {
   expect(Object.keys(await import('../src/index.js')).sort()).toMatchInlineSnapshot(`
     [
+      "DEPIN_ERROR_CODES",
       "DepinError",
       "InvalidBootstrapNodeError",
       "InvalidPeerIdError",
@@ -17,10 +18,12 @@ it('exports exactly the public API (a change here is an API change: add a change
       "encodeBase58",
       "generateWallet",
       "identityFromSecretBytes",
+      "isDepinError",
       "parseSecretKey",
       "peerIdToWallet",
       "peerIdToWalletBytes",
       "readKeypairFile",
+      "walk",
       "walletToBase58",
       "walletToBytes",
       "walletToPeerId",

@@ -1,27 +1,33 @@
+import { anySignal } from 'any-signal'
+
 /**
- * A signal that aborts when `parent` aborts or after `timeoutMs`, and a `clear()` that removes
- * its timer and listener (AbortSignal.timeout would leave a timer behind until it fires).
+ * A signal that aborts when `parent` aborts or after `timeoutMs` with `reason()`, and a `clear()`
+ * that removes its timer and its listener on `parent`. Not `AbortSignal.timeout`: that leaves a
+ * timer behind until it fires, and its reason (a `TimeoutError` DOMException) would replace the
+ * message callers log or throw (`NotReadyError` from `waitUntilReady`).
  */
 export function timeoutSignal(
   parent: AbortSignal | undefined,
   timeoutMs: number,
   reason: () => Error,
 ): { signal: AbortSignal; clear: () => void } {
-  const controller = new AbortController()
-  const onAbort = (): void => controller.abort(parent?.reason)
-  const timer = setTimeout(() => controller.abort(reason()), timeoutMs)
-  if (parent?.aborted) controller.abort(parent.reason)
-  else parent?.addEventListener('abort', onAbort, { once: true })
+  const timeout = new AbortController()
+  const timer = setTimeout(() => timeout.abort(reason()), timeoutMs)
+  const signal = anySignal([parent, timeout.signal])
   return {
-    signal: controller.signal,
+    signal,
     clear: () => {
       clearTimeout(timer)
-      parent?.removeEventListener('abort', onAbort)
+      signal.clear()
     },
   }
 }
 
-/** Resolves after `ms`, or early (without error) when `wake` is called or `signal` aborts. */
+/**
+ * Resolves after `ms`, or early (without error) when `wake` is called or `signal` aborts. Neither
+ * `race-signal` (rejects on abort) nor @libp2p/utils' `repeatingTask` (debounces `run()` by 100 ms)
+ * gives the retry loop an immediate, error-free wake.
+ */
 export function interruptibleDelay(
   ms: number,
   signal: AbortSignal,

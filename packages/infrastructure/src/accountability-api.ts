@@ -1,4 +1,5 @@
 import type { Logger } from '@depin/logger'
+import { counter, gauge, type SnapshotOf } from '@depin/metrics-schema'
 import type { PeerId } from '@libp2p/interface'
 import type { TypedEventTarget } from 'main-event'
 
@@ -58,21 +59,42 @@ export interface PeerAccountabilityEvents {
   'peer:suspended': CustomEvent<PeerSuspendedDetail>
 }
 
-/** Counters of a {@link PeerAccountability}. */
-export interface AccountabilityMetrics {
+/** The metrics of a {@link PeerAccountability} (`node.accountability` in the node's metrics). */
+export const ACCOUNTABILITY_METRICS = {
   /** Invalid events attributed to their (authorized) author. */
-  strikes: number
+  strikes: counter(
+    'node_author_strikes_total',
+    'Invalid events held against their signed (authorized) author.',
+  ),
   /** Authors suspended (decisions). */
-  suspensions: number
+  suspensions: counter(
+    'node_authors_suspended_total',
+    'Authors suspended for sending invalid events (their events dropped, their connections refused).',
+  ),
   /** Invalid events that reached us through a peer other than their author (the relay was spared). */
-  invalidRelayed: number
+  invalidRelayed: counter(
+    'node_invalid_events_relayed_total',
+    'Invalid events that came through a peer other than their author (the relay was not penalised).',
+  ),
   /** Invalid events signed by a key no registry admits, forwarded by another peer. */
-  unattributable: number
+  unattributable: counter(
+    'node_invalid_events_unattributable_total',
+    'Relayed invalid events signed by keys no registry admits.',
+  ),
   /** Of those, the ones past the forwarder's allowance (the forwarder was penalised). */
-  unattributablePenalized: number
+  unattributablePenalized: counter(
+    'node_invalid_events_unattributable_penalized_total',
+    "Unattributable invalid events past their forwarder's allowance (the forwarder was penalised).",
+  ),
   /** Peers carrying a score penalty now. */
-  penalizedPeers: number
+  penalizedPeers: gauge(
+    'node_penalized_peers',
+    'Peers whose GossipSub score carries a penalty for invalid events now.',
+  ),
 }
+
+/** Counters of a {@link PeerAccountability}. */
+export type AccountabilityMetrics = SnapshotOf<typeof ACCOUNTABILITY_METRICS>
 
 /** Tunables of the accountability, every default in {@link ACCOUNTABILITY_DEFAULTS}. */
 export interface AccountabilityOptions {

@@ -1,8 +1,10 @@
 import { type Logger, noopLogger } from '@depin/logger'
+import { createCounts, snapshotOf } from '@depin/metrics-schema'
 import type { PeerId } from '@libp2p/interface'
 import { TypedEventEmitter } from 'main-event'
 import {
   ACCOUNTABILITY_DEFAULTS,
+  ACCOUNTABILITY_METRICS,
   type AccountabilityMetrics,
   type InvalidEventReport,
   type InvalidEventVerdict,
@@ -74,13 +76,7 @@ class DefaultPeerAccountability
   private readonly allowances = new Map<string, Allowance>()
   /** Suspensions when no gater group enforces them (messaging used on its own). */
   private readonly localSuspensions = new Map<string, number>()
-  private readonly counters = {
-    strikes: 0,
-    suspensions: 0,
-    invalidRelayed: 0,
-    unattributable: 0,
-    unattributablePenalized: 0,
-  }
+  private readonly counters = createCounts(ACCOUNTABILITY_METRICS)
 
   constructor(init: PeerAccountabilityInit) {
     super()
@@ -146,7 +142,7 @@ class DefaultPeerAccountability
     for (const [key, penalty] of this.penalties) {
       if (this.decayed(penalty) < PENALTY_FORGET_BELOW) this.penalties.delete(key)
     }
-    return { ...this.counters, penalizedPeers: this.penalties.size }
+    return snapshotOf(ACCOUNTABILITY_METRICS, this.counters, { penalizedPeers: this.penalties.size })
   }
 
   /** Adds a strike; suspends the author at the threshold. Returns whether it suspended. */

@@ -1,9 +1,23 @@
 import { type BootstrapNode, bootstrapNodeToMultiaddrs } from '@depin/identity'
 import type { Logger } from '@depin/logger'
+import { type CountsOf, counter } from '@depin/metrics-schema'
 import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
+import { raceSignal } from 'race-signal'
 import { timeoutSignal } from './abort.js'
-import type { NodeCounters } from './metrics.js'
+
+/** What the bootstrap dials count, part of the node's metrics. */
+export const BOOTSTRAP_METRICS = {
+  /** Dials of one bootstrap node (QUIC, then TCP) started. */
+  bootstrapAttempts: counter('node_bootstrap_attempts_total', 'Dials of one bootstrap node started.'),
+  /** Bootstrap node dials that connected and became usable. */
+  bootstrapSuccesses: counter('node_bootstrap_successes_total', 'Bootstrap node dials that connected.'),
+  /** Bootstrap node dials that failed (or were refused right after the handshake) on every transport. */
+  bootstrapFailures: counter(
+    'node_bootstrap_failures_total',
+    'Bootstrap node dials that failed on every transport.',
+  ),
+}
 
 /** Peer store tag on bootstrap peers: the highest value, so connection pruning closes them last. */
 export const BOOTSTRAP_TAG = 'depin-bootstrap'
@@ -18,7 +32,7 @@ export interface BootstrapDialerInit {
   /** Time allowed for one `getBootstrapNodes` call. */
   listTimeoutMs: number
   logger: Logger
-  counters: NodeCounters
+  counters: CountsOf<typeof BOOTSTRAP_METRICS>
 }
 
 /** The outcome of one bootstrap round. */
@@ -47,10 +61,10 @@ export async function bootstrapRound(
   )
   try {
     // Raced against the signal: a registry call that ignores its signal must not hang the loop.
-    list = await Promise.race([
-      init.getBootstrapNodes({ signal: reading.signal }),
-      rejectOnAbort(reading.signal),
-    ])
+    list = await raceSignal(
+      Promise.resolve(init.getBootstrapNodes({ signal: reading.signal })),
+      reading.signal,
+    )
   } catch (err) {
     signal.throwIfAborted()
     logger.warn('could not read the bootstrap node list', 'error', err)
@@ -146,13 +160,6 @@ async function tagBootstrapPeer(libp2p: Libp2p, peerId: PeerId): Promise<void> {
   } catch {
     // The peer store can be closing during stop(); the tag only affects pruning order.
   }
-}
-
-function rejectOnAbort(signal: AbortSignal): Promise<never> {
-  return new Promise<never>((_, reject) => {
-    if (signal.aborted) reject(signal.reason)
-    else signal.addEventListener('abort', () => reject(signal.reason), { once: true })
-  })
 }
 
 /** True for a `/quic-v1` address. */

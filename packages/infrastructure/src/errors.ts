@@ -1,18 +1,25 @@
-import { DepinError, type DepinErrorOptions } from '@depin/identity'
+import {
+  configErrorClass,
+  DepinError,
+  type DepinErrorOptions,
+  describeConfigIssues,
+  messageErrorClass,
+  reasonErrorClass,
+  walk,
+} from '@depin/errors'
 
-/** A {@link NodeInit} field is missing or out of range; `field` names it (e.g. `listenPorts.quic`). */
-export class InvalidNodeConfigError extends DepinError {
-  override name = 'InvalidNodeConfigError'
-  /** The dotted path of the bad field. */
-  readonly field: string
-  constructor(field: string, reason: string, options: DepinErrorOptions = {}) {
-    super('INVALID_NODE_CONFIG', `Invalid node config: ${field} ${reason}`, options)
-    this.field = field
-  }
-}
+/**
+ * {@link NodeInit} fields are missing or out of range: `issues` lists every one and the message names
+ * each; `field` is the first (e.g. `listenPorts.quic`).
+ */
+export class InvalidNodeConfigError extends configErrorClass(
+  'INVALID_NODE_CONFIG',
+  'InvalidNodeConfigError',
+  (issues) => `Invalid node config: ${describeConfigIssues(issues)}`,
+) {}
 
 /** The libp2p node could not start, usually because it could not listen (a port in use, an address not on this host). */
-export class NodeStartError extends DepinError {
+export class NodeStartError extends DepinError<'NODE_START_FAILED'> {
   override name = 'NodeStartError'
   /** The addresses the node tried to listen on. */
   readonly listenAddresses: readonly string[]
@@ -36,20 +43,14 @@ export class NodeStartError extends DepinError {
   }
 }
 
-/** The cause's own message and code, and those of the errors it wraps (bounded). */
-function causeChain(cause: unknown): Array<{ code: unknown; message: string }> {
-  const chain: Array<{ code: unknown; message: string }> = []
-  for (let e = cause, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    chain.push({ code: (e as { code?: unknown }).code, message: e.message })
-  }
-  return chain
-}
-
 /** What the operator can do about a start failure, when the cause says (empty when it does not). */
 function startFailureHint(cause: unknown): string {
-  const chain = causeChain(cause)
-  const has = (code: string, pattern: RegExp): boolean =>
-    chain.some((e) => e.code === code || pattern.test(e.message))
+  // The cause or one of the errors it wraps (the first five of the chain).
+  const has = (code: string, pattern: RegExp): boolean => {
+    const matches = (e: unknown): boolean =>
+      e instanceof Error && ((e as { code?: unknown }).code === code || pattern.test(e.message))
+    return walk(cause, matches, { maxDepth: 5 }) !== undefined
+  }
   if (has('EADDRINUSE', /in use|EADDRINUSE/i)) {
     return 'A port is in use: set listenPorts to free ports (0 = any free port).'
   }
@@ -62,17 +63,24 @@ function startFailureHint(cause: unknown): string {
 }
 
 /** `waitUntilReady()` gave up: no peer connected within the time allowed. */
-export class NotReadyError extends DepinError {
-  override name = 'NotReadyError'
-  constructor(reason: string, options: DepinErrorOptions = {}) {
-    super('NOT_READY', `Node is not ready (no connected peer): ${reason}`, options)
-  }
-}
+export class NotReadyError extends reasonErrorClass(
+  'NOT_READY',
+  'NotReadyError',
+  'Node is not ready (no connected peer)',
+) {}
 
 /** The node was stopped; create or acquire a new one. */
-export class NodeStoppedError extends DepinError {
-  override name = 'NodeStoppedError'
-  constructor(action: string, options: DepinErrorOptions = {}) {
-    super('NODE_STOPPED', `Cannot ${action}: the node is stopped`, options)
+export class NodeStoppedError extends messageErrorClass(
+  'NODE_STOPPED',
+  'NodeStoppedError',
+  (action) => `Cannot ${action}: the node is stopped`,
+) {}
+
+declare module '@depin/errors' {
+  interface DepinErrorsByCode {
+    INVALID_NODE_CONFIG: InvalidNodeConfigError
+    NODE_START_FAILED: NodeStartError
+    NOT_READY: NotReadyError
+    NODE_STOPPED: NodeStoppedError
   }
 }

@@ -1,5 +1,15 @@
 import type { Logger } from '@depin/logger'
+import {
+  counter,
+  createCounts,
+  flag,
+  gauge,
+  type SnapshotOf,
+  seconds,
+  snapshotOf,
+} from '@depin/metrics-schema'
 import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
+import { repeatingTask } from '@libp2p/utils'
 import { isRelayed } from './address-order.js'
 import { createFarBandKeeper } from './far-bands.js'
 import { median, type PeeringPlan, planPeering, type ResolvedPeeringOptions } from './latency.js'
@@ -41,44 +51,63 @@ export interface LatencyPeeringInit {
 }
 
 /** What latency-aware peering did, for `metrics().peering`. */
-export interface PeeringMetrics {
+export const PEERING_METRICS = {
   /** Whether latency-aware peering runs (`peering.latencyAware`). */
-  latencyAware: boolean
+  latencyAware: flag('node_peering_latency_aware', '1 when latency-aware peering runs on this node.'),
   /** Connected peers with a measured RTT. */
-  measuredPeers: number
+  measuredPeers: gauge('node_peering_measured_peers', 'Connected peers with a measured RTT.'),
   /** Median RTT (ms) over them; `null` before any sample. */
-  rttMedianMs: number | null
+  rttMedianMs: seconds<number | null>(
+    'node_peering_rtt_median_seconds',
+    'Median round-trip time to the connected peers measured by latency-aware peering.',
+  ),
   /**
    * The nearest band with a connected peer (index into `peering.rttBandsMs`; it and the next are
    * near); `null` before any sample.
    */
-  nearBand: number | null
+  nearBand: gauge<number | null>(
+    'node_peering_near_band',
+    'The nearest RTT band with a connected peer (index into peering.rttBandsMs; it and the next are near).',
+    (band) => band ?? undefined,
+  ),
   /** Connected peers in the near bands. */
-  nearPeers: number
+  nearPeers: gauge('node_peering_near_peers', 'Connected peers in the near RTT bands.'),
   /** Connected far peers kept by the far-band guarantee. */
-  farPeersKept: number
+  farPeersKept: gauge(
+    'node_peering_far_peers_kept',
+    'Connected far peers kept by the far-band guarantee (never trimmed).',
+  ),
   /** Far bands with at least one connected peer. */
-  farBandsConnected: number
+  farBandsConnected: gauge(
+    'node_peering_far_bands_connected',
+    'Far RTT bands with at least one connected peer.',
+  ),
   /** Dials made to restore a far band's links. */
-  farRedials: number
-  /** RTT pings sent, and those that failed (a failed ping only means no sample). */
-  pings: number
-  pingFailures: number
+  farRedials: counter('node_peering_far_redials_total', 'Dials made to restore the links of a far RTT band.'),
+  /** RTT pings sent (a failed ping only means no sample). */
+  pings: counter('node_peering_pings_total', 'RTT pings sent by latency-aware peering.'),
+  /** RTT pings that failed. */
+  pingFailures: counter(
+    'node_peering_ping_failures_total',
+    'RTT pings that failed (no sample; the connection is not judged by them).',
+  ),
 }
 
-/** {@link PeeringMetrics} of a node that runs without latency-aware peering. */
-export const PEERING_OFF_METRICS: Readonly<PeeringMetrics> = Object.freeze({
-  latencyAware: false,
-  measuredPeers: 0,
-  rttMedianMs: null,
-  nearBand: null,
-  nearPeers: 0,
-  farPeersKept: 0,
-  farBandsConnected: 0,
-  farRedials: 0,
-  pings: 0,
-  pingFailures: 0,
-})
+/** What latency-aware peering did, for `metrics().peering`. */
+export type PeeringMetrics = SnapshotOf<typeof PEERING_METRICS>
+
+/** {@link PeeringMetrics} of a node that runs without latency-aware peering: nothing measured, no count. */
+export const PEERING_OFF_METRICS: Readonly<PeeringMetrics> = Object.freeze(
+  snapshotOf(PEERING_METRICS, createCounts(PEERING_METRICS), {
+    latencyAware: false,
+    measuredPeers: 0,
+    rttMedianMs: null,
+    nearBand: null,
+    nearPeers: 0,
+    farPeersKept: 0,
+    farBandsConnected: 0,
+  }),
+)
 
 /** The running part of latency-aware peering. */
 export interface LatencyPeering {
@@ -118,7 +147,6 @@ export function createLatencyPeering(init: LatencyPeeringInit): LatencyPeering {
     rttOf: (key) => rttOf(key),
   })
   let dirty = false
-  let timer: ReturnType<typeof setInterval> | undefined
   const tickMs = Math.max(50, Math.min(1_000, Math.round(options.pingIntervalMs / 4)))
   const pingTimeoutMs = Math.min(options.pingIntervalMs, 10_000)
 
@@ -229,17 +257,15 @@ export function createLatencyPeering(init: LatencyPeeringInit): LatencyPeering {
     }
     farBands.keep(connected, plan, now)
   }
+  const ticker = repeatingTask(tick, tickMs)
 
   return {
     start() {
-      if (stopped.signal.aborted || timer !== undefined) return
-      timer = setInterval(tick, tickMs)
-      timer.unref?.()
+      if (!stopped.signal.aborted) ticker.start()
     },
     stop() {
       stopped.abort()
-      if (timer !== undefined) clearInterval(timer)
-      timer = undefined
+      ticker.stop()
       due.clear()
     },
     appSpecificScore(peerId) {

@@ -1,6 +1,3 @@
-import { describeValue } from '@depin/identity'
-import { InvalidNodeConfigError } from './errors.js'
-
 /**
  * Latency-aware peering (`NodeInit.peering`): which peers a node prefers, from the round-trip time
  * it measured to each. The pure part (bands, the plan); `latency-peering.ts` measures and applies.
@@ -50,65 +47,11 @@ export const PEERING_DEFAULTS: Readonly<ResolvedPeeringOptions> = Object.freeze(
   pingIntervalMs: 60_000,
 })
 
-/** Most bands accepted (a plan is recomputed often; more bands than this say nothing more). */
+/**
+ * Most bands accepted (a plan is recomputed often; more bands than this say nothing more).
+ * `NodeInit.peering` is checked with the rest of the node's options (config-validate.ts).
+ */
 export const MAX_RTT_BANDS = 16
-
-/** Applies {@link PEERING_DEFAULTS} and validates, throwing {@link InvalidNodeConfigError} naming the field. */
-export function resolvePeeringOptions(init: PeeringOptions | undefined): ResolvedPeeringOptions {
-  const d = PEERING_DEFAULTS
-  if (init === undefined) return d
-  if (init === null || typeof init !== 'object') {
-    throw new InvalidNodeConfigError('peering', `must be an object, got ${describeValue(init)}`)
-  }
-  const latencyAware = init.latencyAware ?? d.latencyAware
-  if (typeof latencyAware !== 'boolean') {
-    throw new InvalidNodeConfigError(
-      'peering.latencyAware',
-      `must be a boolean, got ${describeValue(latencyAware)}`,
-    )
-  }
-  const keepPerFarBand = init.keepPerFarBand ?? d.keepPerFarBand
-  if (typeof keepPerFarBand !== 'number' || !Number.isInteger(keepPerFarBand) || keepPerFarBand < 1) {
-    throw new InvalidNodeConfigError(
-      'peering.keepPerFarBand',
-      `must be a positive integer (at least one link to every far band), got ${describeValue(keepPerFarBand)}`,
-    )
-  }
-  const pingIntervalMs = init.pingIntervalMs ?? d.pingIntervalMs
-  if (typeof pingIntervalMs !== 'number' || !Number.isInteger(pingIntervalMs) || pingIntervalMs < 100) {
-    throw new InvalidNodeConfigError(
-      'peering.pingIntervalMs',
-      `must be an integer of at least 100 (ms), got ${describeValue(pingIntervalMs)}`,
-    )
-  }
-  return {
-    latencyAware,
-    rttBandsMs: checkBands(init.rttBandsMs ?? d.rttBandsMs),
-    keepPerFarBand,
-    pingIntervalMs,
-  }
-}
-
-function checkBands(value: unknown): readonly number[] {
-  const field = 'peering.rttBandsMs'
-  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_RTT_BANDS) {
-    throw new InvalidNodeConfigError(
-      field,
-      `must be an array of 1 to ${MAX_RTT_BANDS} band upper bounds in ms, got ${describeValue(value)}`,
-    )
-  }
-  let previous = 0
-  for (const [i, bound] of value.entries()) {
-    if (typeof bound !== 'number' || !Number.isFinite(bound) || bound <= previous) {
-      throw new InvalidNodeConfigError(
-        `${field}[${i}]`,
-        `must be a finite number of ms above ${previous} (bounds are positive and ascending), got ${describeValue(bound)}`,
-      )
-    }
-    previous = bound
-  }
-  return Object.freeze([...value] as number[])
-}
 
 /**
  * The band of a round-trip time: the index of the first bound above it, or `bounds.length` past

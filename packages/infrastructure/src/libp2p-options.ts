@@ -21,7 +21,7 @@ import { tcp } from '@libp2p/tcp'
 import type { UPnPNATComponents } from '@libp2p/upnp-nat'
 import type { Libp2pOptions } from 'libp2p'
 import { compareAddresses } from './address-order.js'
-import type { NodeConfig } from './config.js'
+import type { ResolvedNodeInit } from './config-resolve.js'
 import { gossipsubOptions } from './gossipsub-defaults.js'
 import { type NatObserver, natObserver } from './nat.js'
 import type { PortMappingService } from './port-mapping.js'
@@ -58,7 +58,7 @@ export const AUTONAT_PROTOCOL = '/libp2p/autonat/1.0.0'
 
 /** The `createLibp2p` options for a node (transports, services, limits), from a resolved config. */
 export function libp2pOptions(
-  config: NodeConfig,
+  config: ResolvedNodeInit,
   connectionGater: ConnectionGater,
   gossipsubOpts: Partial<GossipsubOpts> = gossipsubOptions(config.gossipsub),
   /** The port mapping service (`loadPortMapping()`), when `config.portMapping.enabled`. */
@@ -171,7 +171,7 @@ export function libp2pOptions(
  * where the OS has `SO_REUSEPORT` and Node.js can bind a socket before connecting it
  * (`net.BoundSocket`).
  */
-export function tcpReusePort(config: NodeConfig): boolean {
+export function tcpReusePort(config: ResolvedNodeInit): boolean {
   return (
     config.nat.holePunching &&
     REUSE_PORT_PLATFORMS.has(process.platform) &&

@@ -1,59 +1,18 @@
-import type { Logger } from '@depin/logger'
-import type { Connection, IdentifyResult, Libp2pEvents, Startable, TypedEventTarget } from '@libp2p/interface'
-import type { AddressManager, ConnectionManager, TransportManager } from '@libp2p/interface-internal'
-import { getNetConfig } from '@libp2p/utils'
+import type { Connection, IdentifyResult, Startable } from '@libp2p/interface'
+import { getNetConfig, repeatingTask } from '@libp2p/utils'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { isRelayed } from './address-order.js'
+import type { NatMetrics, NatObserver, NatObserverComponents, NatObserverInit, NatType } from './nat-api.js'
 import { type Observation, type ObservationKey, observationKey, parseObserved } from './nat-observations.js'
 
-/**
- * What the peers' observations say about the NAT in front of this node:
- * - `public`: peers see one of this node's own addresses (no NAT);
- * - `endpoint-independent`: at least `confirmations` peers see the same public address and port for
- *   one local socket (Linux masquerade, most home routers): a hole can be punched;
- * - `symmetric`: peers see the same public address but a different port each (a new mapping per
- *   destination): no hole can be punched, peers behind NATs reach this node only through relays;
- * - `unknown`: too few observations yet.
- */
-export type NatType = 'unknown' | 'public' | 'endpoint-independent' | 'symmetric'
-
-/** The NAT observer's view, part of the node's metrics. */
-export interface NatMetrics {
-  type: NatType
-  /** Public addresses advertised because peers observed them (TCP) or inferred from them (see {@link NatObserverInit}). */
-  advertised: string[]
-  /** Direct connections opened to a peer while a relayed one was open (hole punching or a direct dial). */
-  directUpgrades: number
-  /** Milliseconds from the relayed connection to the direct one, for the last upgrade. */
-  lastUpgradeMs: number | undefined
-  /** Connected peers reached only through a relay. */
-  relayedOnlyPeers: number
-}
-
-export interface NatObserverInit {
-  /** Distinct peers that must report the same observed address before it is used. */
-  confirmations: number
-  /**
-   * TCP hole punches dial from the listening port (`@libp2p/tcp`'s `reusePort`, patched in): behind
-   * an endpoint-independent NAT (told by QUIC's client socket, whose one mapping every peer sees) the
-   * NAT maps them to the listener's port on the public IP peers agree on, so that address is
-   * advertised for DCUtR to meet at (port-preserving NATs such as Linux masquerade keep the port).
-   */
-  tcpDialsFromListenPort: boolean
-  logger: Logger
-}
-
-export interface NatObserverComponents {
-  addressManager: AddressManager
-  transportManager: TransportManager
-  connectionManager: ConnectionManager
-  events: TypedEventTarget<Libp2pEvents>
-}
-
-/** The observed-address service: `libp2p.services.nat`. */
-export interface NatObserver {
-  metrics(): NatMetrics
-}
+export type {
+  NatMetrics,
+  NatObserver,
+  NatObserverComponents,
+  NatObserverInit,
+  NatType,
+} from './nat-api.js'
+export { NAT_METRICS } from './nat-api.js'
 
 /** Peers whose observations are kept (oldest out first): bounded whatever the network size. */
 const MAX_OBSERVERS = 64
@@ -81,7 +40,7 @@ class NatObserverService implements NatObserver, Startable {
   private type: NatType = 'unknown'
   private directUpgrades = 0
   private lastUpgradeMs: number | undefined
-  private reconfirm: ReturnType<typeof setInterval> | undefined
+  private readonly reconfirm = repeatingTask(() => this.confirmAdvertised(), RECONFIRM_MS)
   private readonly onIdentify = (event: CustomEvent<IdentifyResult>): void => this.observe(event.detail)
   private readonly onConnectionOpen = (event: CustomEvent<Connection>): void =>
     this.connectionOpened(event.detail)
@@ -98,15 +57,14 @@ class NatObserverService implements NatObserver, Startable {
     this.components.events.addEventListener('peer:identify', this.onIdentify)
     this.components.events.addEventListener('connection:open', this.onConnectionOpen)
     this.components.events.addEventListener('peer:disconnect', this.onDisconnect)
-    this.reconfirm = setInterval(() => this.confirmAdvertised(), RECONFIRM_MS)
-    this.reconfirm.unref?.()
+    this.reconfirm.start()
   }
 
   stop(): void {
     this.components.events.removeEventListener('peer:identify', this.onIdentify)
     this.components.events.removeEventListener('connection:open', this.onConnectionOpen)
     this.components.events.removeEventListener('peer:disconnect', this.onDisconnect)
-    clearInterval(this.reconfirm)
+    this.reconfirm.stop()
     this.observations.clear()
   }
 

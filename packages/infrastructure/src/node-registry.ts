@@ -1,6 +1,7 @@
 import type { NodeInit } from './config.js'
 import { InvalidNodeConfigError } from './errors.js'
-import { createNode, type DepinNode, onNodeStopped } from './node.js'
+import { createNode, onNodeStopped } from './node.js'
+import type { DepinNode } from './node-api.js'
 
 /** A reference to a shared node; `release()` once when done (idempotent). */
 export interface NodeLease {

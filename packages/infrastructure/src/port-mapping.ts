@@ -7,29 +7,32 @@ import type {
   upnpNat,
 } from '@achingbrain/nat-port-mapper'
 import type { Logger } from '@depin/logger'
+import { counter, createCounts, each, flag, gauge, type SnapshotOf, snapshotOf } from '@depin/metrics-schema'
 import { type Startable, start, stop } from '@libp2p/interface'
 import type { UPnPNATComponents, uPnPNAT } from '@libp2p/upnp-nat'
 import { multiaddr } from '@multiformats/multiaddr'
 
 /** The port mapping's state, part of the node's metrics. */
-export interface PortMappingMetrics {
+export const PORT_MAPPING_METRICS = {
   /** Port mapping runs on this node (see `NodeInit.portMapping`). */
-  enabled: boolean
+  enabled: flag('node_port_mapping_enabled', '1 when UPnP port mapping runs on this node.'),
   /** UPnP Internet Gateway Devices found (by SSDP search or from `portMapping.gateways`). */
-  gateways: number
+  gateways: gauge('node_port_mapping_gateways', 'UPnP gateways found.'),
   /** The external sockets the gateways forward to this node now, e.g. `/ip4/203.0.113.7/udp/4001`. */
-  mapped: string[]
+  mapped: each(
+    'node_port_mapped',
+    'External sockets a UPnP gateway forwards to this node, 1 each (address: /ip4/<external>/<tcp|udp>/<port>).',
+    'address',
+  ),
   /** Mapping requests a gateway refused or that failed. */
-  failures: number
+  failures: counter(
+    'node_port_mapping_failures_total',
+    'Port mapping requests a UPnP gateway refused or that failed.',
+  ),
 }
 
-/** The metrics of a node that does not map ports. */
-export const PORT_MAPPING_OFF: Readonly<PortMappingMetrics> = Object.freeze({
-  enabled: false,
-  gateways: 0,
-  mapped: [],
-  failures: 0,
-})
+/** The port mapping's state, part of the node's metrics. */
+export type PortMappingMetrics = SnapshotOf<typeof PORT_MAPPING_METRICS>
 
 export interface PortMappingInit {
   /** UPnP device descriptor URLs to use instead of an SSDP search; empty = search. */
@@ -266,4 +269,13 @@ class UpnpPortMapping implements PortMappingService, Startable {
       },
     }
   }
+}
+
+/** The metrics of a node that does not map ports (a new object each call). */
+export function portMappingOff(): PortMappingMetrics {
+  return snapshotOf(PORT_MAPPING_METRICS, createCounts(PORT_MAPPING_METRICS), {
+    enabled: false,
+    gateways: 0,
+    mapped: [],
+  })
 }

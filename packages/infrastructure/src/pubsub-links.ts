@@ -1,7 +1,9 @@
 import type { Logger } from '@depin/logger'
 import type { GossipSub } from '@libp2p/gossipsub'
-import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
+import type { AbortOptions, Connection, Libp2p, PeerId } from '@libp2p/interface'
+import { repeatingTask } from '@libp2p/utils'
 import { timeoutSignal } from './abort.js'
+import { type GossipSubInternals, gossipSubInternals } from './gossipsub-internals.js'
 
 export interface PubsubLinkWatchInit {
   libp2p: Libp2p<{ pubsub: GossipSub }>
@@ -69,9 +71,7 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
   const lastRepair = new Map<string, number>()
   /** Peers whose streams GossipSub was asked to reopen: how often, when last, and whether that is still running. */
   const reopened = new Map<string, { count: number; at: number; pending: boolean }>()
-  let timer: ReturnType<typeof setInterval> | undefined
-  let checking = false
-  const stopped = new AbortController()
+  let internals: GossipSubInternals | undefined
 
   const speaksPubsub = async (peerId: PeerId): Promise<boolean> => {
     try {
@@ -86,19 +86,16 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
   /**
    * What GossipSub lacks for each peer: the peer itself, or a stream either way (the inbound one
    * carries the peer's subscriptions and events); empty when the link is whole. The published
-   * GossipSub interface only lists known peers; the stream maps are public fields of its
-   * implementation class (Lodestar reads them too), used when present.
+   * GossipSub interface only lists known peers; the streams are read through the adapter over its
+   * implementation class (a missing member is logged there, and then no stream gap is seen).
    */
-  const linkGaps = (): ((id: string) => string[]) => {
-    const { pubsub } = libp2p.services
-    const known = new Set(pubsub.getPeers().map((p) => p.toString()))
-    const streams = pubsub as unknown as { streamsOutbound?: unknown; streamsInbound?: unknown }
-    const lacks = (map: unknown, id: string): boolean => map instanceof Map && !map.has(id)
+  const linkGaps = (links: GossipSubInternals): ((id: string) => string[]) => {
+    const known = new Set(libp2p.services.pubsub.getPeers().map((p) => p.toString()))
     return (id) => {
       const gaps: string[] = []
       if (!known.has(id)) gaps.push('peer')
-      if (lacks(streams.streamsOutbound, id)) gaps.push('outbound stream')
-      if (lacks(streams.streamsInbound, id)) gaps.push('inbound stream')
+      if (links.hasOutboundStream(id) === false) gaps.push('outbound stream')
+      if (links.hasInboundStream(id) === false) gaps.push('inbound stream')
       return gaps
     }
   }
@@ -108,19 +105,20 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
    * at once when the stream exists, or else its topology handler (which queues the same call behind
    * other peers'). Both are methods of its implementation class; false when neither is present.
    */
-  const reopen = (peerId: PeerId, connection: Connection, count: number): boolean => {
-    const pubsub = libp2p.services.pubsub as unknown as {
-      createOutboundStream?: (peerId: PeerId, connection: Connection) => Promise<void>
-      onPeerConnected?: (peerId: PeerId, connection: Connection) => void
-    }
+  const reopen = (
+    links: GossipSubInternals,
+    peerId: PeerId,
+    connection: Connection,
+    count: number,
+  ): boolean => {
     const id = peerId.toString()
-    if (typeof pubsub.createOutboundStream === 'function') {
+    const opening = links.openOutboundStream(peerId, connection)
+    if (opening !== undefined) {
       // A stream negotiation may take up to libp2p's 10 s on a loaded machine: the next reopen (or
       // the reconnect) waits until this one has settled, then graceMs more.
       const entry = { count, at: Date.now(), pending: true }
       reopened.set(id, entry)
-      pubsub
-        .createOutboundStream(peerId, connection)
+      opening
         .catch((err: unknown) => logger.debug('gossipsub stream reopen failed', 'peer', id, 'error', err))
         .finally(() => {
           entry.pending = false
@@ -128,18 +126,17 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
         })
       return true
     }
-    if (typeof pubsub.onPeerConnected !== 'function') return false
+    if (!links.queueOutboundStream(peerId, connection)) return false
     reopened.set(id, { count, at: Date.now(), pending: false })
-    pubsub.onPeerConnected(peerId, connection)
     return true
   }
 
-  const reconnect = async (peerId: PeerId, gaps: string[]): Promise<void> => {
+  const reconnect = async (peerId: PeerId, gaps: string[], stopped: AbortSignal): Promise<void> => {
     const id = peerId.toString()
     lastRepair.set(id, Date.now())
     init.onRepair()
     logger.warn('gossipsub lost its link to a connected peer; reconnecting', 'peer', id, 'missing', gaps)
-    const closing = timeoutSignal(stopped.signal, init.dialTimeoutMs, () => new Error('repair timed out'))
+    const closing = timeoutSignal(stopped, init.dialTimeoutMs, () => new Error('repair timed out'))
     try {
       await libp2p.hangUp(peerId, { signal: closing.signal })
       await libp2p.dial(peerId, { signal: closing.signal })
@@ -157,7 +154,7 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
     }
   }
 
-  const check = async (): Promise<void> => {
+  const check = async (links: GossipSubInternals, stopped: AbortSignal): Promise<void> => {
     const now = Date.now()
     const open = new Map<string, { peerId: PeerId; newest: Connection }>()
     for (const c of libp2p.getConnections() as Connection[]) {
@@ -173,9 +170,9 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
     for (const [id, at] of lastRepair) if (now - at >= cooldownMs) lastRepair.delete(id)
 
     // A link caught mid-change is not repaired: it must be found broken on STRIKES checks in a row.
-    const gapsOf = linkGaps()
+    const gapsOf = linkGaps(links)
     for (const [id, { peerId, newest }] of open) {
-      if (stopped.signal.aborted) return
+      if (stopped.aborted) return
       const gaps = gapsOf(id)
       if (now - newest.timeline.open < init.graceMs || gaps.length === 0) {
         strikes.delete(id)
@@ -193,7 +190,7 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
         const last = reopened.get(id)
         if (last !== undefined && (last.pending || now - last.at < init.graceMs)) continue
         const reopens = last?.count ?? 0
-        if (reopens < REOPENS_BEFORE_RECONNECT && reopen(peerId, newest, reopens + 1)) {
+        if (reopens < REOPENS_BEFORE_RECONNECT && reopen(links, peerId, newest, reopens + 1)) {
           strikes.delete(id)
           init.onRepair()
           logger.info(
@@ -208,28 +205,24 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
       }
       strikes.delete(id)
       reopened.delete(id)
-      await reconnect(peerId, gaps)
+      await reconnect(peerId, gaps, stopped)
     }
   }
 
+  // One check at a time, `intervalMs` after the previous one ended.
+  const task = repeatingTask(async ({ signal }: AbortOptions = {}) => {
+    internals ??= gossipSubInternals(libp2p.services.pubsub, logger)
+    await check(internals, signal ?? new AbortController().signal).catch((err: unknown) =>
+      logger.debug('gossipsub link check failed', 'error', err),
+    )
+  }, init.intervalMs)
+
   return {
     start() {
-      if (timer !== undefined || init.intervalMs <= 0) return
-      timer = setInterval(() => {
-        if (checking) return
-        checking = true
-        check()
-          .catch((err: unknown) => logger.debug('gossipsub link check failed', 'error', err))
-          .finally(() => {
-            checking = false
-          })
-      }, init.intervalMs)
-      timer.unref?.()
+      if (init.intervalMs > 0) task.start()
     },
     stop() {
-      stopped.abort()
-      if (timer !== undefined) clearInterval(timer)
-      timer = undefined
+      task.stop()
       strikes.clear()
       lastRepair.clear()
       reopened.clear()

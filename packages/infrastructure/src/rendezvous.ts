@@ -1,11 +1,12 @@
 import type { Logger } from '@depin/logger'
+import { type CountsOf, counter } from '@depin/metrics-schema'
 import type { Libp2p, PeerInfo } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
+import { repeatingTask } from '@libp2p/utils'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { timeoutSignal } from './abort.js'
-import type { NodeCounters } from './metrics.js'
 
 /** The seed's discovery tag: each database advertises under `p2p-database-discovery_<databaseName>`. */
 export const RENDEZVOUS_PREFIX = 'p2p-database-discovery_'
@@ -31,6 +32,29 @@ export async function rendezvousCid(namespace: string): Promise<CID> {
   return CID.createV1(raw.code, await sha256.digest(new TextEncoder().encode(namespace)))
 }
 
+/** What the rendezvous of every database counts, part of the node's metrics. */
+export const RENDEZVOUS_METRICS = {
+  /** Rendezvous lookups run (all databases). */
+  rendezvousFinds: counter('node_rendezvous_finds_total', 'Rendezvous lookups run.'),
+  /** Rendezvous lookups skipped because the database had `rendezvous.targetPeers` connected. */
+  rendezvousSkips: counter(
+    'node_rendezvous_lookups_skipped_total',
+    'Rendezvous lookups skipped because the database had rendezvous.targetPeers peers connected.',
+  ),
+  /** Peers found through rendezvous lookups, excluding ourselves (counted per lookup). */
+  dhtPeersFound: counter(
+    'node_rendezvous_peers_found_total',
+    'Peers found through rendezvous lookups (per lookup).',
+  ),
+  /** Dials of peers found through rendezvous that connected. */
+  rendezvousDials: counter('node_rendezvous_dials_total', 'Dials of rendezvous-found peers that connected.'),
+  /** Advertisements (provider records) published. */
+  rendezvousAdvertisements: counter(
+    'node_rendezvous_advertisements_total',
+    'Rendezvous provider records published.',
+  ),
+}
+
 export interface RendezvousInit {
   libp2p: Libp2p
   /** The DHTs to advertise on and search (WAN, and LAN when enabled), like go-libp2p's dual DHT. */
@@ -52,7 +76,7 @@ export interface RendezvousInit {
    */
   enoughPeers?: () => boolean
   logger: Logger
-  counters: NodeCounters
+  counters: CountsOf<typeof RENDEZVOUS_METRICS>
 }
 
 /** Advertising and finding one namespace; `start()` begins both loops, `stop()` ends them. */
@@ -210,13 +234,8 @@ export function createRendezvous(init: RendezvousInit): Rendezvous {
     })
   }
 
-  const periodic = (fn: () => void, ms: number): void => {
-    const tick = (): void => {
-      fn()
-      schedule(tick, ms)
-    }
-    schedule(tick, ms)
-  }
+  // The record's renewal; the lookups keep their own timer (their interval backs off and `findNow` resets it).
+  const renewal = repeatingTask(advertiseLoop, init.advertiseIntervalMs)
 
   const scheduleFind = (): void => {
     if (findTimer !== undefined) {
@@ -244,12 +263,14 @@ export function createRendezvous(init: RendezvousInit): Rendezvous {
       cid = await rendezvousCid(namespace)
       logger.info('starting rendezvous discovery', 'rendezvous', namespace, 'key', cid.toString())
       advertiseLoop()
-      periodic(advertiseLoop, init.advertiseIntervalMs)
+      // stop() may have run while the key was being computed.
+      if (!controller.signal.aborted) renewal.start()
       findNow()
     },
     async stop() {
       if (controller.signal.aborted) return
       controller.abort()
+      renewal.stop()
       for (const timer of timers) clearTimeout(timer)
       timers.clear()
       await Promise.allSettled([finding, advertising])

@@ -7,8 +7,11 @@ it('exports exactly the public API', async () => {
       "BOOTSTRAP_TAG",
       "DHT_PROTOCOL",
       "GOSSIPSUB_DEFAULTS",
+      "GOSSIPSUB_INTERNALS_CHECKED_VERSION",
+      "GOSSIPSUB_MEMBERS",
       "InvalidNodeConfigError",
       "NODE_DEFAULTS",
+      "NODE_METRICS",
       "NODE_PROCESS_FLAGS",
       "NodeStartError",
       "NodeStoppedError",
@@ -18,8 +21,11 @@ it('exports exactly the public API', async () => {
       "acquireNode",
       "createNode",
       "createPeerAccountability",
+      "gossipSubInternals",
+      "missingGossipSubMembers",
       "rendezvousCid",
       "rendezvousNamespace",
+      "withDefaults",
     ]
   `)
 })

@@ -1,17 +1,23 @@
 import { generateWallet } from '@depin/test-utils'
 import { describe, expect, it } from 'vitest'
-import { resolveNodeConfig } from '../src/config.js'
+import { resolveNodeInit } from '../src/config-resolve.js'
 import { InvalidNodeConfigError, NODE_DEFAULTS } from '../src/index.js'
 import {
   MAX_RTT_BANDS,
   PEERING_DEFAULTS,
+  type PeeringOptions,
   type PeerRtt,
   planPeering,
-  resolvePeeringOptions,
+  type ResolvedPeeringOptions,
   rttBand,
 } from '../src/latency.js'
 
 const BANDS = PEERING_DEFAULTS.rttBandsMs // [10, 25, 50, 100, 200]
+
+const identity = generateWallet().identity
+/** The peering options as a node resolves them: they are checked with the rest of its NodeInit. */
+const resolvePeeringOptions = (peering: unknown): ResolvedPeeringOptions =>
+  resolveNodeInit({ identity, getBootstrapNodes: async () => [], peering: peering as PeeringOptions }).peering
 
 describe('rttBand', () => {
   it('is the index of the first bound above the RTT; a bound belongs to the band above it', () => {
@@ -40,7 +46,7 @@ describe('rttBand', () => {
   })
 })
 
-describe('resolvePeeringOptions', () => {
+describe('NodeInit.peering', () => {
   it('applies the defaults, written once', () => {
     expect(resolvePeeringOptions(undefined)).toEqual(PEERING_DEFAULTS)
     expect(resolvePeeringOptions({})).toEqual(PEERING_DEFAULTS)
@@ -97,8 +103,8 @@ describe('resolvePeeringOptions', () => {
 
   it('is checked with the rest of the node config', () => {
     const init = { identity: generateWallet().identity, getBootstrapNodes: async () => [] }
-    expect(resolveNodeConfig(init).peering).toEqual(PEERING_DEFAULTS)
-    expect(() => resolveNodeConfig({ ...init, peering: { keepPerFarBand: 0 } })).toThrow(
+    expect(resolveNodeInit(init).peering).toEqual(PEERING_DEFAULTS)
+    expect(() => resolveNodeInit({ ...init, peering: { keepPerFarBand: 0 } })).toThrow(
       /peering\.keepPerFarBand/,
     )
   })

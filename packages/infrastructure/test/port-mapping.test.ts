@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { upnpNat } from '@achingbrain/nat-port-mapper'
 import { generateWallet } from '@depin/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
-import { resolveNodeConfig } from '../src/config.js'
+import { resolveNodeInit } from '../src/config-resolve.js'
 import { createNode, type DepinNode, InvalidNodeConfigError, type NodeInit } from '../src/index.js'
 import { FAST } from './helpers.js'
 
@@ -12,7 +12,7 @@ import { FAST } from './helpers.js'
 
 const base: NodeInit = { identity: generateWallet().identity, getBootstrapNodes: async () => [] }
 const enabled = (init: Partial<NodeInit>): boolean =>
-  resolveNodeConfig({ ...base, ...init }).portMapping.enabled
+  resolveNodeInit({ ...base, ...init }).portMapping.enabled
 
 describe('portMapping: where it runs', () => {
   it.each([
@@ -56,7 +56,7 @@ describe('portMapping: where it runs', () => {
   ])('a bad value throws InvalidNodeConfigError naming %s', (field, portMapping) => {
     const err = (() => {
       try {
-        resolveNodeConfig({ ...base, portMapping: portMapping as never })
+        resolveNodeInit({ ...base, portMapping: portMapping as never })
       } catch (e) {
         return e
       }

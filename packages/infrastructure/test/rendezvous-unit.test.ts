@@ -1,10 +1,10 @@
 import { walletToPeerId } from '@depin/identity'
+import { createCounts } from '@depin/metrics-schema'
 import { generateWallet } from '@depin/test-utils'
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { createCounters } from '../src/metrics.js'
-import { createRendezvous, type Rendezvous } from '../src/rendezvous.js'
+import { createRendezvous, RENDEZVOUS_METRICS, type Rendezvous } from '../src/rendezvous.js'
 import { createTestLogger } from './helpers.js'
 
 // The lookup schedule against a stand-in DHT that answers at once, on fake timers: when each lookup
@@ -48,7 +48,7 @@ function standIn(providers: () => PeerId[]) {
     advertiseIntervalMs: 3_600_000,
     dialTimeoutMs: 1_000,
     logger: createTestLogger('rdv'),
-    counters: createCounters(),
+    counters: createCounts(RENDEZVOUS_METRICS),
   })
   running.push(rendezvous)
   return { rendezvous, lookups, dials }

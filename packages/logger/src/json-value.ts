@@ -1,4 +1,4 @@
-import { encodeBase64 } from './base-encoding.js'
+import { base64 } from 'multiformats/bases/base64'
 import { isError, serializeErrorWith } from './error-value.js'
 
 const MAX_DEPTH = 10
@@ -58,7 +58,7 @@ function convert(value: unknown, ancestors: object[], depth: number): unknown {
 function convertObject(object: object, ancestors: object[], depth: number): unknown {
   const child = (v: unknown): unknown => convert(v, ancestors, depth)
   if (isError(object)) return serializeErrorWith(object, child)
-  if (object instanceof Uint8Array) return encodeBase64(object)
+  if (object instanceof Uint8Array) return base64.baseEncode(object)
   if (Array.isArray(object)) return convertList(object, child)
   if (object instanceof Set) return convertList(Array.from(object), child)
   if (object instanceof Map) {

@@ -1,11 +1,14 @@
-import { encodeBase32, encodeBase58btc, encodeBase64 } from './base-encoding.js'
+import { base32 } from 'multiformats/bases/base32'
+import { base58btc } from 'multiformats/bases/base58'
+import { base64 } from 'multiformats/bases/base64'
 import { isError } from './error-value.js'
 import { safeJsonStringify, toJsonValue } from './json-value.js'
 
 type Specifier = (value: unknown) => string
 
 // The specifiers @libp2p/logger registers on its `debug` fork (weald), plus the printf ones Node's
-// `util.format` applies afterwards. See @libp2p/logger's src/index.ts.
+// `util.format` applies afterwards. See @libp2p/logger's src/index.ts. Bytes go through the same
+// multiformats encoders as there, without the multibase prefix.
 const printfOnly = { s: true, d: true, i: true, f: true, j: true } as const
 
 const specifiers: Readonly<Record<string, Specifier>> = {
@@ -16,9 +19,9 @@ const specifiers: Readonly<Record<string, Specifier>> = {
   j: (v) => safeJsonStringify(v),
   o: (v) => describe(v),
   O: (v) => describe(v),
-  b: (v) => bytes(v, encodeBase58btc),
-  t: (v) => bytes(v, encodeBase32),
-  m: (v) => bytes(v, encodeBase64),
+  b: (v) => bytes(v, base58btc),
+  t: (v) => bytes(v, base32),
+  m: (v) => bytes(v, base64),
   p: (v) => (v == null ? 'undefined' : describe(v)),
   c: (v) => (v == null ? 'undefined' : describe(v)),
   k: (v) => (v == null ? 'undefined' : describe(v)),
@@ -114,9 +117,9 @@ function describe(value: unknown): string {
   }
 }
 
-function bytes(value: unknown, encode: (bytes: Uint8Array) => string): string {
+function bytes(value: unknown, base: { baseEncode(bytes: Uint8Array): string }): string {
   if (value == null) return 'undefined'
-  return value instanceof Uint8Array ? encode(value) : describe(value)
+  return value instanceof Uint8Array ? base.baseEncode(value) : describe(value)
 }
 
 // As @libp2p/logger's printError: the stack (with the message when the stack lacks it), and the

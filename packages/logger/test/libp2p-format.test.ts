@@ -3,13 +3,9 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { logger as libp2pLogger, enable as libp2pLoggerEnable } from '@libp2p/logger'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { base32 } from 'multiformats/bases/base32'
-import { base58btc } from 'multiformats/bases/base58'
-import { base64 } from 'multiformats/bases/base64'
 import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { encodeBase32, encodeBase58btc, encodeBase64 } from '../src/base-encoding.js'
 import { formatLibp2pMessage } from '../src/libp2p-format.js'
 
 /** What @libp2p/logger itself prints for a call, without its timestamp and namespace prefix. */
@@ -102,27 +98,5 @@ describe('formatLibp2pMessage, values util.inspect would print', () => {
       '{"self":"[Circular]"} 5n {"self":"[Circular]"}',
     )
     expect(formatLibp2pMessage('%p', [hostile])).toBe('[unprintable]')
-  })
-})
-
-describe('base encodings match multiformats', () => {
-  it('on fixed vectors and on random inputs of every length up to 64', () => {
-    const vectors = [
-      new Uint8Array(0),
-      Uint8Array.from([0]),
-      Uint8Array.from([0, 0, 0, 1]),
-      new TextEncoder().encode('hello world'),
-    ]
-    for (let length = 1; length <= 64; length++) vectors.push(crypto.getRandomValues(new Uint8Array(length)))
-    for (const bytes of vectors) {
-      expect(encodeBase58btc(bytes)).toBe(base58btc.baseEncode(bytes))
-      expect(encodeBase32(bytes)).toBe(base32.baseEncode(bytes))
-      expect(encodeBase64(bytes)).toBe(base64.baseEncode(bytes))
-    }
-    expect(encodeBase58btc(new TextEncoder().encode('hello world'))).toBe('StV1DL6CwTryKyV')
-  })
-
-  it('base58btc of a peer id multihash is the peer id string', () => {
-    expect(encodeBase58btc(peerId.toMultihash().bytes)).toBe(peerId.toString())
   })
 })

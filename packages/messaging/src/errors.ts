@@ -1,11 +1,14 @@
-import { DepinError, type DepinErrorOptions } from '@depin/identity'
+import { DepinError, type DepinErrorOptions, messageErrorClass, reasonErrorClass } from '@depin/errors'
+
+// Moved to @depin/errors (every package validates config with it); re-exported for compatibility.
+export { type ConfigIssue, InvalidConfigError } from '@depin/errors'
 
 /**
  * `publish` found no peer subscribed to the topic and was asked to fail in that case
  * (`throwOnNoPeers`). By default publishing to an empty topic succeeds and is only counted.
  * Wait for subscribers first with `waitForTopicPeers(topic)`.
  */
-export class NoPeersError extends DepinError {
+export class NoPeersError extends DepinError<'NO_PEERS'> {
   override name = 'NoPeersError'
   /** The application topic (without the database prefix). */
   readonly topic: string
@@ -20,8 +23,9 @@ export class NoPeersError extends DepinError {
 }
 
 /** `waitForTopicPeers` gave up before `min` peers subscribed to the topic. */
-export class TopicPeersTimeoutError extends DepinError {
+export class TopicPeersTimeoutError extends DepinError<'TOPIC_PEERS_TIMEOUT'> {
   override name = 'TopicPeersTimeoutError'
+  /** The application topic (without the database prefix). */
   readonly topic: string
   constructor(topic: string, min: number, found: number, timeoutMs: number, options: DepinErrorOptions = {}) {
     super(
@@ -34,66 +38,42 @@ export class TopicPeersTimeoutError extends DepinError {
 }
 
 /** A topic name is not usable: empty, too long, or contains control characters. */
-export class InvalidTopicError extends DepinError {
-  override name = 'InvalidTopicError'
-  constructor(reason: string, options: DepinErrorOptions = {}) {
-    super('INVALID_TOPIC', `Invalid topic: ${reason}`, options)
-  }
-}
+export class InvalidTopicError extends reasonErrorClass(
+  'INVALID_TOPIC',
+  'InvalidTopicError',
+  'Invalid topic',
+) {}
 
 /** A message to publish cannot be sent: not JSON-serialisable, or its event exceeds the size cap. */
-export class InvalidMessageError extends DepinError {
-  override name = 'InvalidMessageError'
-  constructor(reason: string, options: DepinErrorOptions = {}) {
-    super('INVALID_MESSAGE', `Cannot publish message: ${reason}`, options)
-  }
-}
+export class InvalidMessageError extends reasonErrorClass(
+  'INVALID_MESSAGE',
+  'InvalidMessageError',
+  'Cannot publish message',
+) {}
 
 /** The messaging layer (or the database) was stopped, or not started yet. */
-export class MessagingNotRunningError extends DepinError {
-  override name = 'MessagingNotRunningError'
-  constructor(databaseName: string, options: DepinErrorOptions = {}) {
-    super(
-      'MESSAGING_NOT_RUNNING',
-      `Messaging for database "${databaseName}" is not running (not started, or already disconnected)`,
-      options,
-    )
-  }
-}
+export class MessagingNotRunningError extends messageErrorClass(
+  'MESSAGING_NOT_RUNNING',
+  'MessagingNotRunningError',
+  (databaseName) =>
+    `Messaging for database "${databaseName}" is not running (not started, or already disconnected)`,
+) {}
 
 /** Two messaging instances tried to serve the same database on the same GossipSub node. */
-export class DatabaseInUseError extends DepinError {
-  override name = 'DatabaseInUseError'
-  constructor(databaseName: string, options: DepinErrorOptions = {}) {
-    super(
-      'DATABASE_IN_USE',
-      `Database "${databaseName}" is already open on this node; reuse the existing handle or disconnect it first`,
-      options,
-    )
-  }
-}
+export class DatabaseInUseError extends messageErrorClass(
+  'DATABASE_IN_USE',
+  'DatabaseInUseError',
+  (databaseName) =>
+    `Database "${databaseName}" is already open on this node; reuse the existing handle or disconnect it first`,
+) {}
 
-/** One bad field of a configuration object. */
-export interface ConfigIssue {
-  /** The field's path, e.g. `listenPorts.quic`. */
-  field: string
-  /** What is wrong and what is expected. Never contains the field's value when it is secret. */
-  message: string
-}
-
-/**
- * A configuration object failed validation. `issues` lists every bad field; the message names
- * each of them. Secret values (the wallet private key) are never echoed.
- */
-export class InvalidConfigError extends DepinError {
-  override name = 'InvalidConfigError'
-  readonly issues: readonly ConfigIssue[]
-  constructor(issues: readonly ConfigIssue[], options: DepinErrorOptions = {}) {
-    super(
-      'INVALID_CONFIG',
-      `Invalid configuration: ${issues.map((issue) => `${issue.field} ${issue.message}`).join('; ')}`,
-      options,
-    )
-    this.issues = issues
+declare module '@depin/errors' {
+  interface DepinErrorsByCode {
+    NO_PEERS: NoPeersError
+    TOPIC_PEERS_TIMEOUT: TopicPeersTimeoutError
+    INVALID_TOPIC: InvalidTopicError
+    INVALID_MESSAGE: InvalidMessageError
+    MESSAGING_NOT_RUNNING: MessagingNotRunningError
+    DATABASE_IN_USE: DatabaseInUseError
   }
 }

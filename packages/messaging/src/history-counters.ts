@@ -1,63 +1,77 @@
-import type { HistoryRefusal, HistoryRejectReason } from './history-wire.js'
+import {
+  type CountsOf,
+  counter,
+  countsBy,
+  createCounts,
+  field,
+  gauge,
+  type SnapshotOf,
+  snapshotOf,
+} from '@depin/metrics-schema'
 import { HISTORY_REFUSALS, HISTORY_REJECT_REASONS } from './history-wire.js'
 
-/** Counters of a database's history (see the messaging README, "History and catch-up"). */
-export interface HistoryMetrics {
-  /** Events kept now, all topics. */
-  events: number
-  /** Estimated bytes kept now. */
-  bytes: number
+/** The metrics of a database's history (see the messaging README, "History and catch-up"). */
+export const HISTORY_METRICS = {
   /** History requests this node made (inventories and fetches). */
-  requestsMade: number
+  requestsMade: counter('history_requests_made_total', 'History requests made (inventories and fetches).'),
   /** Of those, the ones that failed (stream error, timeout, refusal, bad answer). */
-  requestsFailed: number
+  requestsFailed: counter(
+    'history_requests_failed_total',
+    'History requests that failed (error, timeout, refusal, rejected answer).',
+  ),
   /** Peers not asked because they do not speak the protocol (the Go implementation). */
-  peersSkipped: number
+  peersSkipped: counter(
+    'history_peers_skipped_total',
+    'Peers not asked for history because they do not speak the protocol (Go nodes).',
+  ),
   /** Requests this node answered with history. */
-  requestsServed: number
+  requestsServed: counter('history_requests_served_total', 'History requests answered.'),
   /** Requests this node refused, by reason. */
-  requestsRefused: Record<HistoryRefusal, number>
+  requestsRefused: countsBy(
+    'history_requests_refused_total',
+    'History requests refused, by reason.',
+    'reason',
+    HISTORY_REFUSALS,
+  ),
   /** Catch-ups run (a topic regained peers, a peer came back, a subscription asked, or a sync). */
-  catchUps: number
+  catchUps: counter('history_catch_ups_total', 'Catch-ups run.'),
   /** Anti-entropy syncs asked for (one peer per subscribed topic per `syncIntervalMs`). */
-  syncs: number
+  syncs: counter('history_syncs_total', 'Anti-entropy syncs asked for.'),
   /** Missed events delivered to handlers by catch-up (each once, marked `replayed`). */
-  recovered: number
+  recovered: counter('history_recovered_total', 'Missed events delivered by catch-up (marked replayed).'),
   /** Events offered by peers that this node had already delivered (dropped). */
-  duplicates: number
-  /** Bytes of history answers received and sent. */
-  bytesReceived: number
-  bytesSent: number
+  duplicates: counter(
+    'history_duplicates_total',
+    'Events offered again after they were delivered (dropped).',
+  ),
+  /** Bytes of history answers received. */
+  bytesReceived: counter('history_received_bytes_total', 'Bytes of history answers received.'),
+  /** Bytes of history answers sent. */
+  bytesSent: counter('history_sent_bytes_total', 'Bytes of history answers sent.'),
   /** Events in history answers rejected, by reason; the serving peer is held to account. */
-  rejected: Record<HistoryRejectReason, number>
-  rejectedTotal: number
+  rejected: countsBy(
+    'history_rejected_total',
+    'Events in history answers rejected, by reason (the serving peer is held to account).',
+    'reason',
+    HISTORY_REJECT_REASONS,
+  ),
+  /** Events kept now, all topics. */
+  events: gauge('history_events', 'Events kept in the history.'),
+  /** Estimated bytes kept now. */
+  bytes: gauge('history_bytes', 'Estimated bytes kept in the history.'),
+  /** Sum of `rejected` (Prometheus sums the labelled series itself). */
+  rejectedTotal: field<number>(),
 }
 
+/** Counters of a database's history (see the messaging README, "History and catch-up"). */
+export type HistoryMetrics = SnapshotOf<typeof HISTORY_METRICS>
+
 /** The mutable counters behind {@link HistoryMetrics} (the store gives `events` and `bytes`). */
-export type HistoryCounters = Omit<HistoryMetrics, 'events' | 'bytes' | 'rejectedTotal'>
+export type HistoryCounters = CountsOf<typeof HISTORY_METRICS>
 
 /** Fresh zeroed counters. */
 export function createHistoryCounters(): HistoryCounters {
-  return {
-    requestsMade: 0,
-    requestsFailed: 0,
-    peersSkipped: 0,
-    requestsServed: 0,
-    requestsRefused: Object.fromEntries(HISTORY_REFUSALS.map((r) => [r, 0])) as Record<
-      HistoryRefusal,
-      number
-    >,
-    catchUps: 0,
-    syncs: 0,
-    recovered: 0,
-    duplicates: 0,
-    bytesReceived: 0,
-    bytesSent: 0,
-    rejected: Object.fromEntries(HISTORY_REJECT_REASONS.map((r) => [r, 0])) as Record<
-      HistoryRejectReason,
-      number
-    >,
-  }
+  return createCounts(HISTORY_METRICS)
 }
 
 /** A snapshot of the counters, with what the store holds. */
@@ -65,12 +79,9 @@ export function historyMetricsOf(
   counters: HistoryCounters,
   store: { readonly size: number; readonly bytes: number },
 ): HistoryMetrics {
-  return {
-    ...counters,
+  return snapshotOf(HISTORY_METRICS, counters, {
     events: store.size,
     bytes: store.bytes,
-    requestsRefused: { ...counters.requestsRefused },
-    rejected: { ...counters.rejected },
-    rejectedTotal: Object.values(counters.rejected).reduce((sum, n) => sum + n, 0),
-  }
+    rejectedTotal: Object.values<number>(counters.rejected).reduce((sum, n) => sum + n, 0),
+  })
 }

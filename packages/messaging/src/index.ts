@@ -1,11 +1,4 @@
-export {
-  type DatabaseConfig,
-  MAX_DATABASE_NAME_LENGTH,
-  messagingOptionsOf,
-  type NodeOptions,
-  validateDatabaseConfig,
-  validateMessagingOptions,
-} from './config.js'
+export { MESSAGING_OPTION_KEYS, validateMessagingOptions } from './config.js'
 export {
   type ConfigIssue,
   DatabaseInUseError,
@@ -37,20 +30,21 @@ export {
   signedBytes as historySignedBytes,
   verifyEntry as verifyHistoryEntry,
 } from './history-wire.js'
-export {
-  createMessaging,
-  type EventHandler,
-  type HistoryQueryOptions,
-  type MessageRejectedDetail,
-  type Messaging,
-  type MessagingEvents,
-  type MessagingInit,
-  type PublishOptions,
-  type SubscribeOptions,
-  type Subscription,
-  type WaitForTopicPeersOptions,
-} from './messaging.js'
-export type { MessagingMetrics } from './metrics.js'
+export { createMessaging } from './messaging.js'
+export type {
+  DatabaseTopics,
+  EventHandler,
+  HistoryQueryOptions,
+  MessageRejectedDetail,
+  Messaging,
+  MessagingEvents,
+  MessagingInit,
+  PublishOptions,
+  SubscribeOptions,
+  Subscription,
+  WaitForTopicPeersOptions,
+} from './messaging-api.js'
+export { MESSAGING_METRICS, type MessagingMetrics } from './metrics.js'
 export {
   HISTORY_DEFAULTS,
   type HistoryOptions,

@@ -1,3 +1,4 @@
+import type { GossipSubInternals } from '@depin/infrastructure'
 import type { TopicScoreParams } from '@libp2p/gossipsub/score'
 
 /**
@@ -30,12 +31,6 @@ export const DEFAULT_TOPIC_SCORE_PARAMS: TopicScoreParams = Object.freeze({
   invalidMessageDeliveriesDecay: 0.99,
 })
 
-/** The parts of a GossipSub instance that hold live score settings (not in its public type). */
-interface ScoredPubSub {
-  score?: { params?: { topics?: Record<string, TopicScoreParams> } }
-  opts?: { scoreThresholds?: { graylistThreshold?: number } }
-}
-
 /** GossipSub's default graylist threshold, used when the instance does not expose its own. */
 const DEFAULT_GRAYLIST_THRESHOLD = -80
 
@@ -43,11 +38,15 @@ const DEFAULT_GRAYLIST_THRESHOLD = -80
  * The P4 weight that graylists a peer at its `invalidMessagesToGraylist`-th invalid message on
  * one topic (counted before decay; P4 is `weight × count²`), whatever graylist threshold the node
  * runs with (libp2p's default is -80; @depin/infrastructure uses a much lower one so that a fresh
- * network never graylists itself). Fewer invalid messages lower the score without graylisting.
+ * network never graylists itself; undefined when the instance does not say, see
+ * `gossipSubInternals`). Fewer invalid messages lower the score without graylisting.
  */
-export function invalidMessageWeight(pubsub: object, invalidMessagesToGraylist: number): number {
-  const threshold = (pubsub as ScoredPubSub).opts?.scoreThresholds?.graylistThreshold
-  const graylist = typeof threshold === 'number' && threshold < 0 ? threshold : DEFAULT_GRAYLIST_THRESHOLD
+export function invalidMessageWeight(
+  graylistThreshold: number | undefined,
+  invalidMessagesToGraylist: number,
+): number {
+  const graylist =
+    graylistThreshold !== undefined && graylistThreshold < 0 ? graylistThreshold : DEFAULT_GRAYLIST_THRESHOLD
   // 1 % past the threshold so that exactly N offences cross it.
   return (graylist * 1.01) / (invalidMessagesToGraylist * invalidMessagesToGraylist)
 }
@@ -58,8 +57,12 @@ export function invalidMessageWeight(pubsub: object, invalidMessagesToGraylist: 
  * from then on. Returns false when the instance exposes no score parameters.
  * Parameters are never removed: GossipSub keeps per-peer topic stats that read them.
  */
-export function installTopicScoreParams(pubsub: object, topic: string, params: TopicScoreParams): boolean {
-  const topics = (pubsub as ScoredPubSub).score?.params?.topics
+export function installTopicScoreParams(
+  internals: Pick<GossipSubInternals, 'topicScoreParams'>,
+  topic: string,
+  params: TopicScoreParams,
+): boolean {
+  const topics = internals.topicScoreParams()
   if (topics === undefined) return false
   if (topics[topic] === undefined) topics[topic] = { ...params }
   return true

@@ -1,4 +1,4 @@
-import { createPeerAccountability } from '@depin/infrastructure'
+import { createPeerAccountability, gossipSubInternals } from '@depin/infrastructure'
 import { connectRawNodes, createRawNode, generateWallet, type RawNode, waitFor } from '@depin/test-utils'
 import type { PeerId } from '@libp2p/interface'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -69,11 +69,9 @@ async function rawPublish(
 
 // The subscription can arrive before the sender's own stream to the receiver is open.
 function canSend(sender: RawNode, receiver: RawNode, full: string): boolean {
-  const outbound = (sender.services.pubsub as unknown as { streamsOutbound: Map<string, unknown> })
-    .streamsOutbound
   return (
     sender.services.pubsub.getSubscribers(full).some((p) => p.equals(receiver.peerId)) &&
-    outbound.has(receiver.peerId.toString())
+    gossipSubInternals(sender.services.pubsub).hasOutboundStream(receiver.peerId.toString()) === true
   )
 }
 

@@ -1,3 +1,4 @@
+import { gossipSubInternals } from '@depin/infrastructure'
 import { validateTopicScoreParams } from '@libp2p/gossipsub/score'
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_TOPIC_SCORE_PARAMS } from '../src/index.js'
@@ -8,7 +9,7 @@ describe('topic scoring', () => {
     'graylists at the 10th invalid message with graylist threshold %d, not at the 9th',
     (threshold) => {
       const pubsub = { opts: { scoreThresholds: { graylistThreshold: threshold } } }
-      const weight = invalidMessageWeight(pubsub, 10)
+      const weight = invalidMessageWeight(gossipSubInternals(pubsub).graylistThreshold(), 10)
       expect(weight * 10 * 10).toBeLessThan(threshold)
       expect(weight * 9 * 9).toBeGreaterThan(threshold)
       // Four offences stay far above the graylist (and publish) thresholds.
@@ -19,10 +20,11 @@ describe('topic scoring', () => {
   it('has valid default parameters and installs them once per topic at run time', () => {
     expect(() => validateTopicScoreParams({ ...DEFAULT_TOPIC_SCORE_PARAMS })).not.toThrow()
     const pubsub = { score: { params: { topics: {} as Record<string, unknown> } } }
-    expect(installTopicScoreParams(pubsub, 'db_t', DEFAULT_TOPIC_SCORE_PARAMS)).toBe(true)
+    const internals = gossipSubInternals(pubsub)
+    expect(installTopicScoreParams(internals, 'db_t', DEFAULT_TOPIC_SCORE_PARAMS)).toBe(true)
     const installed = pubsub.score.params.topics.db_t
-    expect(installTopicScoreParams(pubsub, 'db_t', DEFAULT_TOPIC_SCORE_PARAMS)).toBe(true)
+    expect(installTopicScoreParams(internals, 'db_t', DEFAULT_TOPIC_SCORE_PARAMS)).toBe(true)
     expect(pubsub.score.params.topics.db_t).toBe(installed)
-    expect(installTopicScoreParams({}, 'db_t', DEFAULT_TOPIC_SCORE_PARAMS)).toBe(false)
+    expect(installTopicScoreParams(gossipSubInternals({}), 'db_t', DEFAULT_TOPIC_SCORE_PARAMS)).toBe(false)
   })
 })

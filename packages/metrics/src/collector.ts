@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry } from 'prom-client'
-import { METRIC_DEFINITIONS, type MetricDefinition } from './definitions.js'
+import { METRIC_DEFINITIONS, type Sample } from './definitions.js'
 import type { DepinMetricsSnapshot } from './snapshot.js'
 
 /** Options of {@link createDepinCollector}. */
@@ -62,33 +62,25 @@ export function createDepinCollector(init: DepinCollectorInit): DepinCollector {
   for (const definition of METRIC_DEFINITIONS) {
     const name = `${prefix}${definition.name}`
     const labelNames = [...constantNames, ...definition.labelNames]
-    const samples = (d: MetricDefinition) =>
-      d.samples(current()).map(([labels, value]) => [{ ...constant, ...labels }, value] as const)
+    const labelled = labelNames.length > 0
+    const samples = (): Sample[] => {
+      const own = definition.samples(current())
+      if (constantNames.length === 0) return own
+      return own.map(([labels, value]): Sample => [{ ...constant, ...labels }, value])
+    }
+    const config = { name, help: definition.help, labelNames, registers: [registry] }
     if (definition.type === 'counter') {
       new Counter({
-        name,
-        help: definition.help,
-        labelNames,
-        registers: [registry],
+        ...config,
         collect(this: Counter) {
-          this.reset()
-          const current = samples(definition)
-          // A metric without labels starts at 0 after reset(); a figure not known yet is left out instead.
-          if (current.length === 0 && labelNames.length === 0) this.remove({})
-          for (const [labels, value] of current) this.inc(labels, value)
+          refill(this, samples(), labelled, (labels, value) => this.inc(labels, value))
         },
       })
     } else {
       new Gauge({
-        name,
-        help: definition.help,
-        labelNames,
-        registers: [registry],
+        ...config,
         collect(this: Gauge) {
-          this.reset()
-          const current = samples(definition)
-          if (current.length === 0 && labelNames.length === 0) this.remove({})
-          for (const [labels, value] of current) this.set(labels, value)
+          refill(this, samples(), labelled, (labels, value) => this.set(labels, value))
         },
       })
     }
@@ -106,4 +98,17 @@ export function createDepinCollector(init: DepinCollectorInit): DepinCollector {
       for (const name of names) registry.removeSingleMetric(name)
     },
   }
+}
+
+/** Puts a scrape's samples in a metric that `reset()` emptied. */
+function refill(
+  metric: Counter | Gauge,
+  samples: Sample[],
+  labelled: boolean,
+  write: (labels: Sample[0], value: number) => void,
+): void {
+  metric.reset()
+  // A metric without labels starts at 0 after reset(); a figure not known yet is left out instead.
+  if (samples.length === 0 && !labelled) metric.remove({})
+  for (const [labels, value] of samples) write(labels, value)
 }

@@ -25,12 +25,22 @@ export interface DepinMetricsSnapshot {
   databases?: DatabaseMetricsSource[] | undefined
 }
 
-/** The shape of `Database.metrics()` in @depin/pubsub. */
+/**
+ * The metrics of one database as plain objects: what {@link fromFacadeMetrics} reads. Declared
+ * once, here; @depin/pubsub's `DatabaseMetrics` (`Database.metrics()`) extends it.
+ */
 export interface FacadeMetrics {
+  /** The shared node: readiness, peers, bootstrap and rendezvous. */
   node: NodeMetrics
+  /** This database's registry gater: refreshes, cache, revocations, and the decisions it took itself. */
   gater: RegistryGaterMetrics
+  /** This database's topics: published, delivered, rejected by reason, dropped. */
   messaging: MessagingMetrics
-  /** The host's gater group, if the facade reports it. */
+  /**
+   * The host's gater group (every database on the node): the connection-level allow/deny decisions,
+   * where peers that no database admits (intruders) are refused. Optional here: a snapshot without
+   * it has no host gater series; `Database.metrics()` always reports it.
+   */
   hostGater?: GaterGroupMetrics | undefined
 }
 

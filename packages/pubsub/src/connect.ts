@@ -2,14 +2,11 @@ import { createRegistryGater, type PeerDeniedDetail } from '@depin/gater'
 import { parseSecretKey } from '@depin/identity'
 import { acquireNode, type PeerRefusedDetail, type PeerSuspendedDetail } from '@depin/infrastructure'
 import { noopLogger } from '@depin/logger'
-import {
-  createMessaging,
-  type DatabaseConfig,
-  messagingOptionsOf,
-  validateDatabaseConfig,
-} from '@depin/messaging'
+import { createMessaging } from '@depin/messaging'
 import { TypedEventEmitter } from 'main-event'
+import type { DatabaseConfig } from './config.js'
 import type { Database, DatabaseEvents } from './database.js'
+import { messagingOptionsOf, validateDatabaseConfig } from './validate-config.js'
 
 /**
  * Joins a database: validates `config`, starts the database's registry gater, acquires the

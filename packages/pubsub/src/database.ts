@@ -1,16 +1,7 @@
-import type { GaterGroupMetrics, PeerDeniedDetail, RegistryGaterMetrics } from '@depin/gater'
-import type { NodeMetrics, PeerRefusedDetail, PeerSuspendedDetail } from '@depin/infrastructure'
-import type {
-  EventHandler,
-  HistoryQueryOptions,
-  MessagingEvents,
-  MessagingMetrics,
-  PublishOptions,
-  PubSubEvent,
-  SubscribeOptions,
-  Subscription,
-  WaitForTopicPeersOptions,
-} from '@depin/messaging'
+import type { GaterGroupMetrics, PeerDeniedDetail } from '@depin/gater'
+import type { PeerRefusedDetail, PeerSuspendedDetail } from '@depin/infrastructure'
+import type { DatabaseTopics, MessagingEvents } from '@depin/messaging'
+import type { FacadeMetrics } from '@depin/metrics'
 import type { TypedEventTarget } from 'main-event'
 
 /**
@@ -41,23 +32,20 @@ export interface WaitUntilReadyOptions {
   timeoutMs?: number
 }
 
-/** Everything `metrics()` reports, as plain objects (for Prometheus, see @depin/metrics' `fromFacadeMetrics`). */
-export interface DatabaseMetrics {
-  /** The shared node: readiness, peers, bootstrap and rendezvous. */
-  node: NodeMetrics
-  /** This database's registry gater: refreshes, cache, revocations, and the decisions it took itself. */
-  gater: RegistryGaterMetrics
-  /**
-   * The host's gater group (every database on the node): the connection-level allow/deny decisions,
-   * where peers that no database admits (intruders) are refused.
-   */
+/**
+ * Everything `metrics()` reports, as plain objects: the node, this database's gater and topics, and
+ * the host's gater group. Its fields are declared once, by @depin/metrics (`FacadeMetrics`, what its
+ * `fromFacadeMetrics` turns into Prometheus series).
+ */
+export interface DatabaseMetrics extends FacadeMetrics {
+  /** The host's gater group (every database on the node): always reported by a database. */
   hostGater: GaterGroupMetrics
-  /** This database's topics: published, delivered, rejected by reason, dropped. */
-  messaging: MessagingMetrics
 }
 
 /**
- * One database (namespace) on the process's shared node: what `connect()` returns.
+ * One database (namespace) on the process's shared node: what `connect()` returns. Its topic
+ * methods (`subscribe`, `publish`, `leave`, `waitForTopicPeers`, `topicPeers`, `history`) are
+ * @depin/messaging's {@link DatabaseTopics}.
  *
  * @example
  * const db = await connect(config)
@@ -65,31 +53,12 @@ export interface DatabaseMetrics {
  * await db.publish('rooms', { hello: 'world' })
  * await db.disconnect()
  */
-export interface Database extends TypedEventTarget<DatabaseEvents> {
+export interface Database extends TypedEventTarget<DatabaseEvents>, DatabaseTopics {
   /** Our PeerId (`12D3KooW…`). */
   readonly peerId: string
   /** Our wallet public key (base58). */
   readonly wallet: string
   readonly databaseName: string
-  /** Adds a handler to a topic; resolves once subscribed. Several handlers per topic are fine. */
-  subscribe<T = unknown>(
-    topic: string,
-    handler: EventHandler<T>,
-    options?: SubscribeOptions,
-  ): Promise<Subscription>
-  /** Publishes any JSON value; resolves to the event sent. */
-  publish<T>(topic: string, message: T, options?: PublishOptions): Promise<PubSubEvent<T>>
-  /** Unsubscribes every handler of the topic. */
-  leave(topic: string): Promise<void>
-  /** Resolves once `min` peers (default 1) subscribe to the topic, so first messages are not lost. */
-  waitForTopicPeers(topic: string, options?: WaitForTopicPeersOptions): Promise<number>
-  /** PeerIds of peers subscribed to the topic, as far as we know. */
-  topicPeers(topic: string): string[]
-  /**
-   * The topic's events since `sinceMs` (Unix ms), from this node's history and up to three topic
-   * peers', each checked against its author's signature, oldest first. Handlers are not called.
-   */
-  history(topic: string, options: HistoryQueryOptions): Promise<PubSubEvent[]>
   /** At least one peer is usable: connected, and identify completed (its gater admitted us). */
   isReady(): boolean
   /** Resolves once at least one peer is usable (see `isReady`). */

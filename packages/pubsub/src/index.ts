@@ -1,8 +1,23 @@
 // The public types and errors of the lower packages, so an application needs only @depin/pubsub.
-export type { RegistryGaterMetrics } from '@depin/gater'
+// Every error connect() and a Database can throw is exported, with the catalogue to branch on them.
+export {
+  type ConfigIssue,
+  DEPIN_ERROR_CODES,
+  DepinError,
+  type DepinErrorCode,
+  type DepinErrorOptions,
+  InvalidConfigError,
+  isDepinError,
+  walk,
+} from '@depin/errors'
+export {
+  InvalidGaterConfigError,
+  RegistryCallError,
+  type RegistryFailureKind,
+  type RegistryGaterMetrics,
+} from '@depin/gater'
 export {
   type BootstrapNode,
-  DepinError,
   InvalidBootstrapNodeError,
   InvalidPeerIdError,
   InvalidSecretKeyError,
@@ -13,20 +28,21 @@ export {
 export {
   type AccountabilityMetrics,
   type AccountabilityOptions,
+  InvalidNodeConfigError,
   NODE_DEFAULTS,
   NODE_PROCESS_FLAGS,
   type NodeMetrics,
+  NodeStartError,
   NodeStoppedError,
   NotReadyError,
   type PeerRefusedDetail,
   type PeerSuspendedDetail,
 } from '@depin/infrastructure'
 export type { Logger, LogLevel } from '@depin/logger'
-export type { NodeOptions } from '@depin/messaging'
 export {
-  type ConfigIssue,
   createEvent,
-  type DatabaseConfig,
+  DatabaseInUseError,
+  type DatabaseTopics,
   decodeEvent,
   type EventHandler,
   encodeEvent,
@@ -37,7 +53,6 @@ export {
   type HistoryQueryOptions,
   type HistoryRejectReason,
   type IgnoreReason,
-  InvalidConfigError,
   InvalidMessageError,
   InvalidTopicError,
   type MessageRejectedDetail,
@@ -53,6 +68,7 @@ export {
   TopicPeersTimeoutError,
   type WaitForTopicPeersOptions,
 } from '@depin/messaging'
+export type { DatabaseConfig, MetricsServerOptions, NodeOptions } from './config.js'
 export { connect } from './connect.js'
 export type {
   Database,
@@ -60,3 +76,4 @@ export type {
   DatabaseMetrics,
   WaitUntilReadyOptions,
 } from './database.js'
+export { MAX_DATABASE_NAME_LENGTH, validateDatabaseConfig } from './validate-config.js'

@@ -3,27 +3,37 @@ import { expect, it } from 'vitest'
 it('exports exactly the public API', async () => {
   expect(Object.keys(await import('../src/index.js')).sort()).toMatchInlineSnapshot(`
     [
+      "DEPIN_ERROR_CODES",
+      "DatabaseInUseError",
       "DepinError",
       "HISTORY_DEFAULTS",
       "HISTORY_PROTOCOL",
       "InvalidBootstrapNodeError",
       "InvalidConfigError",
+      "InvalidGaterConfigError",
       "InvalidMessageError",
+      "InvalidNodeConfigError",
       "InvalidPeerIdError",
       "InvalidSecretKeyError",
       "InvalidTopicError",
       "InvalidWalletError",
+      "MAX_DATABASE_NAME_LENGTH",
       "MessagingNotRunningError",
       "NODE_DEFAULTS",
       "NODE_PROCESS_FLAGS",
       "NoPeersError",
+      "NodeStartError",
       "NodeStoppedError",
       "NotReadyError",
+      "RegistryCallError",
       "TopicPeersTimeoutError",
       "connect",
       "createEvent",
       "decodeEvent",
       "encodeEvent",
+      "isDepinError",
+      "validateDatabaseConfig",
+      "walk",
     ]
   `)
 })

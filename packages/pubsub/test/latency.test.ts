@@ -1,4 +1,5 @@
 import { generateWallets, waitFor } from '@depin/test-utils'
+import { percentile } from '@depin/test-utils/stats'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Database } from '../src/index.js'
 import {
@@ -12,9 +13,6 @@ import {
 // Figures for the log only: nothing here asserts a timing.
 const dbs = createDatabaseTracker()
 afterEach(() => dbs.disconnectAll())
-
-const percentile = (sorted: number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN
 
 describe.each([
   ['QUIC', { quic: true, tcp: false }],

@@ -69,6 +69,34 @@ describe('validateDatabaseConfig', () => {
     )
   })
 
+  it('names bad fields of the nested options and of the messaging options with the rest', () => {
+    let error: unknown
+    try {
+      validateDatabaseConfig({
+        ...valid,
+        node: 'fast',
+        metricsServer: { port: -1, host: 'localhost', path: '/m' },
+        history: { maxEvents: -1, catchUp: 'yes' },
+        topicScoreParams: null,
+      })
+    } catch (err) {
+      error = err
+    }
+    expect(error).toBeInstanceOf(InvalidConfigError)
+    const fields = [
+      'node',
+      'metricsServer.path',
+      'metricsServer.port',
+      'metricsServer.host',
+      'topicScoreParams',
+      'history.maxEvents',
+      'history.catchUp',
+    ]
+    expect((error as InvalidConfigError).issues.map((issue) => issue.field)).toEqual(fields)
+    expect((error as Error).message).toMatch(/^Invalid configuration: node must be an object/)
+    for (const field of fields) expect((error as Error).message).toContain(field)
+  })
+
   it.each([null, 'x', 42, []])('rejects a non-object config %j', (config) => {
     expect(issuesOf(config)).toEqual(['config'])
   })

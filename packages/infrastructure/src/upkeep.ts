@@ -1,0 +1,83 @@
+import { type CountsOf, counter } from '@depin/metrics-schema'
+import type { Libp2p } from '@libp2p/interface'
+import type { ResolvedNodeInit } from './config-resolve.js'
+import { createConnectionMonitor } from './connection-monitor.js'
+import { createConnectionTrimmer } from './connection-trimmer.js'
+import type { LatencyPeering } from './latency-peering.js'
+import type { DepinServices } from './libp2p-options.js'
+import { createPubsubLinkWatch } from './pubsub-links.js'
+
+/** What the connection upkeep counts, part of the node's metrics. */
+export const UPKEEP_METRICS = {
+  /** Connected peers that GossipSub had lost and that were reconnected (see `pubsubLinks`). */
+  pubsubLinkRepairs: counter(
+    'node_pubsub_link_repairs_total',
+    'Connected peers that GossipSub had lost and that were reconnected.',
+  ),
+  /** Connections closed because their peer stopped answering pings (see `connectionMonitor`). */
+  deadConnectionsClosed: counter(
+    'node_dead_connections_closed_total',
+    'Connections closed because their peer stopped answering pings.',
+  ),
+}
+
+/** The node's background connection upkeep, started and stopped together. */
+export interface ConnectionUpkeep {
+  start(): void
+  /** Clears every timer. Idempotent. */
+  stop(): void
+}
+
+/**
+ * The connection upkeep of a node: trims connections past `connectionLimits.high`, reconnects
+ * peers GossipSub lost while their connection stayed open, closes connections whose peer stopped
+ * answering pings, and runs latency-aware peering when it is on.
+ */
+export function createConnectionUpkeep(
+  config: ResolvedNodeInit,
+  libp2p: Libp2p<DepinServices>,
+  latency: LatencyPeering | undefined,
+  counts: CountsOf<typeof UPKEEP_METRICS>,
+): ConnectionUpkeep {
+  const trimmer = createConnectionTrimmer({
+    libp2p,
+    low: config.connectionLimits.low,
+    high: config.connectionLimits.high,
+    gracePeriodMs: config.connectionLimits.gracePeriodMs,
+    logger: config.logger,
+  })
+  const linkWatch = createPubsubLinkWatch({
+    libp2p,
+    intervalMs: config.pubsubLinks.checkIntervalMs,
+    graceMs: config.pubsubLinks.graceMs,
+    dialTimeoutMs: config.bootstrap.dialTimeoutMs,
+    logger: config.logger,
+    onRepair: () => {
+      counts.pubsubLinkRepairs++
+    },
+  })
+  const monitor = createConnectionMonitor({
+    libp2p,
+    intervalMs: config.connectionMonitor.pingIntervalMs,
+    timeoutMs: config.connectionMonitor.pingTimeoutMs,
+    maxFailures: config.connectionMonitor.maxFailures,
+    logger: config.logger,
+    onClose: () => {
+      counts.deadConnectionsClosed++
+    },
+  })
+  return {
+    start() {
+      trimmer.start()
+      linkWatch.start()
+      monitor.start()
+      latency?.start()
+    },
+    stop() {
+      trimmer.stop()
+      linkWatch.stop()
+      monitor.stop()
+      latency?.stop()
+    },
+  }
+}

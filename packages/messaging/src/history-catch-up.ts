@@ -1,0 +1,255 @@
+import type { Logger } from '@depin/logger'
+import type { IdentifyResult, Libp2p, PeerId } from '@libp2p/interface'
+import type { HistoryCounters } from './history-counters.js'
+import {
+  createTopicCatchUp,
+  markSeen,
+  openEpisode,
+  recordDeparture,
+  type TopicCatchUp,
+  takeEpisodeTurn,
+} from './history-topic-state.js'
+import { HISTORY_PROTOCOL } from './history-wire.js'
+import type { ResolvedHistoryOptions } from './options.js'
+import { gossipTopic } from './topic.js'
+
+/** Past a peer's departure, how far back a returning peer is asked (a dead link is noticed late). */
+const LINK_LOSS_MARGIN_MS = 30_000
+/** Clock skew and in-flight margin on the time of the last delivery. */
+const SKEW_MARGIN_MS = 5_000
+/** A catch-up waits this long after its first trigger, so peers appearing together are asked together. */
+const CATCH_UP_DELAY_MS = 100
+
+/** What a {@link CatchUpScheduler} watches and asks with. */
+export interface CatchUpSchedulerInit {
+  host: Pick<Libp2p, 'getPeers' | 'addEventListener' | 'removeEventListener'>
+  databaseName: string
+  options: ResolvedHistoryOptions
+  counters: HistoryCounters
+  /** Subscribers of a GossipSub topic, as GossipSub knows them now. */
+  subscribers: (gossipTopic: string) => string[]
+  /** Asks each peer of `batch` for the topic's events since its time, and delivers what is new. */
+  fetch: (state: TopicCatchUp, batch: Array<[string, number]>, signal: AbortSignal) => Promise<void>
+  log: Logger
+}
+
+/**
+ * When a database's subscribed topics catch up, and from whom: peers joining and leaving each
+ * topic, a topic left without peers, peers coming back, explicit `catchUp` times, and the
+ * anti-entropy sync. The fetching itself is `init.fetch`.
+ */
+export class CatchUpScheduler {
+  private readonly init: CatchUpSchedulerInit
+  private readonly topics = new Map<string, TopicCatchUp>()
+  private readonly seenCapacity: number
+  private controller = new AbortController()
+  private syncTimer: ReturnType<typeof setTimeout> | undefined
+
+  constructor(init: CatchUpSchedulerInit) {
+    this.init = init
+    // Twice the history: a catch-up of a whole peer's history must not push the ids of events
+    // delivered live meanwhile out of the window (they would pass as new again).
+    this.seenCapacity = Math.max(1_000, 2 * init.options.maxEvents)
+  }
+
+  start(): void {
+    this.controller = new AbortController()
+    this.init.host.addEventListener('peer:disconnect', this.onPeerDisconnect)
+    this.init.host.addEventListener('peer:identify', this.onPeerIdentify)
+    this.scheduleSync()
+  }
+
+  stop(): void {
+    this.controller.abort(new Error('history stopped'))
+    clearTimeout(this.syncTimer)
+    this.syncTimer = undefined
+    this.init.host.removeEventListener('peer:disconnect', this.onPeerDisconnect)
+    this.init.host.removeEventListener('peer:identify', this.onPeerIdentify)
+    for (const state of this.topics.values()) clearTimeout(state.timer)
+    this.topics.clear()
+  }
+
+  /** Whether `state` is still the topic's (it was not unsubscribed meanwhile). */
+  isCurrent(state: TopicCatchUp): boolean {
+    return this.topics.get(state.topic) === state
+  }
+
+  /** See `DatabaseHistory.subscribed`. */
+  subscribed(topic: string, sinceMs: number | undefined): void {
+    let state = this.topics.get(topic)
+    if (state === undefined) {
+      const full = gossipTopic(this.init.databaseName, topic)
+      state = createTopicCatchUp(topic, full, sinceMs ?? Date.now(), this.init.host.getPeers().length > 0)
+      this.topics.set(topic, state)
+    }
+    if (sinceMs !== undefined) {
+      state.floorMs = Math.min(state.floorMs, sinceMs)
+      openEpisode(state, sinceMs, this.init.options.catchUpPeers)
+    }
+    for (const peer of this.init.subscribers(state.gossipTopic)) this.peerJoined(state, peer)
+    // Peers that publish without subscribing keep their own events too: ask them after the subscribers.
+    if (state.episode !== undefined) {
+      for (const peerId of this.init.host.getPeers()) this.ask(state, peerId.toString())
+    }
+  }
+
+  unsubscribed(topic: string): void {
+    const state = this.topics.get(topic)
+    if (state === undefined) return
+    clearTimeout(state.timer)
+    this.topics.delete(topic)
+  }
+
+  /** A live event arrived: false (counted as a duplicate) when a catch-up already delivered it. */
+  delivered(topic: string, id: string): boolean {
+    const state = this.topics.get(topic)
+    if (state?.seen.has(id) === true) {
+      this.init.counters.duplicates++
+      return false
+    }
+    if (state !== undefined) markSeen(state, id, this.seenCapacity)
+    return true
+  }
+
+  /** We published an event on the topic. */
+  published(topic: string, id: string): void {
+    const state = this.topics.get(topic)
+    if (state !== undefined) markSeen(state, id, this.seenCapacity)
+  }
+
+  subscriptionChange(peer: string, changes: ReadonlyArray<{ topic: string; subscribe: boolean }>): void {
+    for (const change of changes) {
+      for (const state of this.topics.values()) {
+        if (state.gossipTopic !== change.topic) continue
+        if (change.subscribe) this.peerJoined(state, peer)
+        else this.peerLeft(state, peer)
+      }
+    }
+  }
+
+  /** A caught-up event of the topic was delivered. */
+  markSeen(state: TopicCatchUp, id: string): void {
+    markSeen(state, id, this.seenCapacity)
+  }
+
+  private readonly onPeerDisconnect = (event: CustomEvent<PeerId>): void => {
+    const peer = event.detail.toString()
+    const alone = this.init.host.getPeers().length === 0
+    for (const state of this.topics.values()) {
+      this.peerLeft(state, peer)
+      // No peer at all (revoked, partitioned, offline): events of publishers that do not subscribe
+      // were missed too, and the topic's subscriber set alone would not show it.
+      if (alone) this.lonely(state)
+    }
+  }
+
+  /** A peer finished identify: a candidate for topics that are catching up, if it speaks the protocol. */
+  private readonly onPeerIdentify = (event: CustomEvent<IdentifyResult>): void => {
+    const peer = event.detail.peerId.toString()
+    const speaks = event.detail.protocols.includes(HISTORY_PROTOCOL)
+    for (const state of this.topics.values()) {
+      state.hadPeers = true
+      if (state.episode === undefined || state.episode.asked.has(peer)) continue
+      if (speaks) this.ask(state, peer)
+      else this.init.counters.peersSkipped++
+    }
+  }
+
+  /** Anti-entropy: one random peer per subscribed topic, for what arrived since the last sync. */
+  private scheduleSync(): void {
+    const interval = this.init.options.syncIntervalMs
+    if (interval === 0 || this.controller.signal.aborted) return
+    const delay = Math.round(interval * (0.8 + Math.random() * 0.4))
+    this.syncTimer = setTimeout(() => {
+      this.syncTimer = undefined
+      this.sync()
+      this.scheduleSync()
+    }, delay)
+    this.syncTimer.unref?.()
+  }
+
+  private sync(): void {
+    const now = Date.now()
+    for (const state of this.topics.values()) {
+      // A topic on which nothing arrived for the history's age is not synced (an idle network pays
+      // nothing); after traffic, syncs go on that long, so what reached only some nodes spreads.
+      const last = state.lastDeliveredAtMs
+      if (last === undefined || now - last > this.init.options.maxAgeMs) continue
+      const since = (state.lastSyncAt ?? state.floorMs) - SKEW_MARGIN_MS
+      const subscribers = this.init.subscribers(state.gossipTopic)
+      const candidates = subscribers.length > 0 ? subscribers : this.init.host.getPeers().map(String)
+      const peer = candidates[Math.floor(Math.random() * candidates.length)]
+      if (peer === undefined) continue
+      state.lastSyncAt = now
+      this.init.counters.syncs++
+      this.enqueue(state, peer, since)
+    }
+  }
+
+  private lonely(state: TopicCatchUp): void {
+    if (!state.hadPeers || !this.init.options.catchUp) return
+    const now = Date.now()
+    openEpisode(
+      state,
+      Math.min(state.lastDeliveredAtMs ?? now, now) - SKEW_MARGIN_MS,
+      this.init.options.catchUpPeers,
+    )
+    this.init.log.debug('topic lost its peers; will catch up', 'topic', state.gossipTopic)
+  }
+
+  /** Asks `peer` within the open episode, when it has room and has not asked it yet. */
+  private ask(state: TopicCatchUp, peer: string): boolean {
+    const since = takeEpisodeTurn(state, peer)
+    if (since === undefined) return false
+    this.enqueue(state, peer, since)
+    return true
+  }
+
+  private peerLeft(state: TopicCatchUp, peer: string): void {
+    // Alone on the topic: whoever comes next is asked for everything since our last delivery.
+    if (recordDeparture(state, peer) && state.members.size === 0) this.lonely(state)
+  }
+
+  private peerJoined(state: TopicCatchUp, peer: string): void {
+    if (state.members.has(peer)) return
+    state.members.add(peer)
+    state.hadPeers = true
+    const departedAt = state.departed.get(peer)
+    state.departed.delete(peer)
+    if (this.ask(state, peer)) return
+    // A peer that left and came back (a partition healed, its links restarted) may hold what we missed.
+    const { options } = this.init
+    if (departedAt !== undefined && options.catchUp && Date.now() - departedAt < options.maxAgeMs) {
+      this.enqueue(state, peer, departedAt - LINK_LOSS_MARGIN_MS)
+    }
+  }
+
+  private enqueue(state: TopicCatchUp, peer: string, sinceMs: number): void {
+    const floor = Math.max(Date.now() - this.init.options.maxAgeMs, state.floorMs)
+    const since = Math.max(floor, sinceMs)
+    state.pending.set(peer, Math.min(state.pending.get(peer) ?? since, since))
+    this.schedule(state)
+  }
+
+  private schedule(state: TopicCatchUp): void {
+    if (state.timer !== undefined || state.running || this.controller.signal.aborted) return
+    state.timer = setTimeout(() => {
+      state.timer = undefined
+      void this.catchUp(state)
+    }, CATCH_UP_DELAY_MS)
+  }
+
+  private async catchUp(state: TopicCatchUp): Promise<void> {
+    if (state.pending.size === 0 || !this.isCurrent(state)) return
+    state.running = true
+    const batch = [...state.pending]
+    state.pending.clear()
+    this.init.counters.catchUps++
+    try {
+      await this.init.fetch(state, batch, this.controller.signal)
+    } finally {
+      state.running = false
+      if (state.pending.size > 0) this.schedule(state)
+    }
+  }
+}
