@@ -1,10 +1,11 @@
-// How the testnet parent reaches a node: its own OS process (fork, IPC), or a slot in a host process
-// that runs many nodes in worker threads (host.ts). Both look the same to the Network.
+// How the testnet parent reaches a node: its own OS process (IPC), or a slot in a host process
+// that runs many nodes in worker threads (host.ts). Both look the same to the Network. The
+// processes are spawned, stopped and killed by @depin/test-utils' node-process harness.
 
-import { type ChildProcess, fork } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { NODE_PROCESS_FLAGS } from '@depin/pubsub'
+import { type NodeProcess, spawnNodeProcess } from '@depin/test-utils/node-process'
 import type { ChildMessage, HostChildMessage, HostParentMessage, ParentMessage } from './protocol.js'
 
 /**
@@ -14,7 +15,6 @@ import type { ChildMessage, HostChildMessage, HostParentMessage, ParentMessage }
  * (NODE_COMPILE_CACHE) is kept.
  */
 const CHILD_ENV: NodeJS.ProcessEnv = {
-  ...process.env,
   NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), 'depin-testnet-compile-cache'),
 }
 
@@ -34,62 +34,28 @@ export interface NodeChannel {
   readonly exited: boolean
 }
 
-/** A child with an IPC channel; `exitDetail` says how it ended, with the tail of its stderr. */
-function forkNode(
-  path: URL,
-  args: string[],
-  execArgv: string[],
-): { child: ChildProcess; exitDetail(code: number | null, signal: string | null): string } {
-  const child = fork(path, args, {
-    execArgv,
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+/** A node alone in its process: what the fault scenarios kill. */
+export function processChannel(childPath: URL, handlers: ChannelHandlers): NodeChannel {
+  const proc = spawnNodeProcess<ParentMessage, ChildMessage>({
+    script: childPath,
+    execArgv: [...NODE_PROCESS_FLAGS],
     serialization: 'advanced',
     env: CHILD_ENV,
   })
-  let stderr = ''
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-2_000)
-  })
+  proc.onMessage((message) => handlers.onMessage(message))
+  void proc.exited.then(() => handlers.onExit(proc.describeExit()))
   return {
-    child,
-    exitDetail(code, signal) {
-      const tail = stderr.trim() === '' ? '' : `: ${stderr.trim().split('\n').slice(-3).join(' | ')}`
-      return `${signal ?? code}${tail}`
-    },
-  }
-}
-
-/** A node alone in its process: what the fault scenarios kill. */
-export function processChannel(childPath: URL, handlers: ChannelHandlers): NodeChannel {
-  const { child, exitDetail } = forkNode(childPath, [], [...NODE_PROCESS_FLAGS])
-  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  child.on('message', (message: ChildMessage) => handlers.onMessage(message))
-  child.once('exit', (code, signal) => handlers.onExit(exitDetail(code, signal)))
-  const exited = (): boolean => child.exitCode !== null || child.signalCode !== null
-  const send = (message: ParentMessage): void => {
-    if (child.connected) child.send(message, (err) => err && undefined)
-  }
-  return {
-    send,
+    send: (message) => proc.send(message),
     get exited() {
-      return exited()
+      return !proc.running
     },
-    async kill() {
-      if (!exited()) child.kill('SIGKILL')
-      await gone
-    },
-    async stop(timeoutMs) {
-      if (exited()) return
-      send({ type: 'stop' })
-      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
-      await gone
-      clearTimeout(timer)
-    },
+    kill: () => proc.kill(),
+    stop: (timeoutMs) => proc.stop({ message: { type: 'stop' }, timeoutMs }),
   }
 }
 
 interface Host {
-  child: ChildProcess
+  proc: NodeProcess<HostParentMessage, HostChildMessage>
   nodes: Map<string, ChannelHandlers & { exited: boolean; gone: () => void }>
 }
 
@@ -122,9 +88,7 @@ export class HostPool {
     })
     const entry = { ...handlers, exited: false, gone: resolveGone }
     host.nodes.set(key, entry)
-    const post = (message: HostParentMessage): void => {
-      if (host.child.connected) host.child.send(message, (err) => err && undefined)
-    }
+    const post = (message: HostParentMessage): void => host.proc.send(message)
     return {
       send: (message) => post({ type: 'to-node', key, message }),
       get exited() {
@@ -148,8 +112,13 @@ export class HostPool {
   private host(index: number): Host {
     const existing = this.hosts[index]
     if (existing !== undefined) return existing
-    const { child, exitDetail } = forkNode(this.hostPath, [String(this.nodesPerThread)], [])
-    const host: Host = { child, nodes: new Map() }
+    const proc = spawnNodeProcess<HostParentMessage, HostChildMessage>({
+      script: this.hostPath,
+      args: [String(this.nodesPerThread)],
+      serialization: 'advanced',
+      env: CHILD_ENV,
+    })
+    const host: Host = { proc, nodes: new Map() }
     const ended = (key: string, detail: string): void => {
       const node = host.nodes.get(key)
       if (node === undefined) return
@@ -158,12 +127,12 @@ export class HostPool {
       node.onExit(detail)
       node.gone()
     }
-    child.on('message', (message: HostChildMessage) => {
+    proc.onMessage((message) => {
       if (message.type === 'from-node') host.nodes.get(message.key)?.onMessage(message.message)
       else if (message.type === 'node-exit') ended(message.key, String(message.code))
     })
-    child.once('exit', (code, signal) => {
-      for (const key of [...host.nodes.keys()]) ended(key, `host process ${exitDetail(code, signal)}`)
+    void proc.exited.then(() => {
+      for (const key of [...host.nodes.keys()]) ended(key, `host process ${proc.describeExit()}`)
       this.hosts[index] = undefined
     })
     this.hosts[index] = host
@@ -172,17 +141,7 @@ export class HostPool {
 
   /** Ends every host process (after its nodes stopped: call each channel's stop first). */
   async close(timeoutMs: number): Promise<void> {
-    await Promise.all(
-      this.hosts.map(async (host) => {
-        if (host === undefined) return
-        const child = host.child
-        if (child.exitCode !== null || child.signalCode !== null) return
-        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-        child.disconnect()
-        const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
-        await exited
-        clearTimeout(timer)
-      }),
-    )
+    // No stop message: closing its IPC channel ends a host (it stops its nodes, then exits).
+    await Promise.all(this.hosts.map((host) => host?.proc.stop({ timeoutMs })))
   }
 }

@@ -5,7 +5,8 @@ import { HELP, parseOptions, type TestnetOptions, UsageError } from './options.j
 import { choosePlacement } from './placement.js'
 import { PreflightError, preflight, readMachineFacts } from './preflight.js'
 import { runTestnet } from './run.js'
-import { LiveView, PlainView, summary } from './view.js'
+import { summary } from './summary.js'
+import { LiveView, PlainView } from './view.js'
 
 async function main(): Promise<number> {
   let options: TestnetOptions | undefined

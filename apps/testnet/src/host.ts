@@ -6,6 +6,7 @@
 
 import { availableParallelism } from 'node:os'
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
+import { sendToParent, serveParent, settleWithin } from '@depin/test-utils/node-process-child'
 import { NodeRunner } from './node-runner.js'
 import type { HostChildMessage, HostParentMessage } from './protocol.js'
 
@@ -25,9 +26,7 @@ function runHostProcess(): void {
   const placement = new Map<string, (typeof workers)[number]>()
   let stopping: Promise<void> | undefined
 
-  const toParent = (message: HostChildMessage): void => {
-    if (process.connected) process.send?.(message)
-  }
+  const toParent = (message: HostChildMessage): void => sendToParent(message)
   /**
    * The worker with room for one more node (a new one when all are full). A bootstrap node gets a
    * thread of its own: every newcomer's handshake lands on it at once.
@@ -70,24 +69,21 @@ function runHostProcess(): void {
         (w) => new Promise<void>((resolve) => w.worker.once('exit', () => resolve())),
       )
       for (const w of workers) w.worker.postMessage({ type: 'stop-all' })
-      const bounded = new Promise<void>((resolve) => setTimeout(resolve, HOST_STOP_TIMEOUT_MS).unref())
-      await Promise.race([Promise.all(exited), bounded])
+      await settleWithin(Promise.all(exited), HOST_STOP_TIMEOUT_MS)
       process.exit(0)
     })()
     return stopping
   }
 
-  process.on('message', (message: HostParentMessage) => {
+  const route = (message: HostParentMessage): void => {
     if (stopping !== undefined) return
     const starting = message.type === 'to-node' && message.message.type === 'start'
     // A late message to a node that has exited (an answer, a stop) places nothing anywhere.
     if (!starting && !placement.has(message.key)) return
     const alone = starting && message.message.type === 'start' && message.message.config.role === 'bootstrap'
     workerFor(message.key, alone).worker.postMessage(message)
-  })
-  process.on('SIGINT', () => {})
-  process.on('SIGTERM', () => void stopAll())
-  process.on('disconnect', () => void stopAll())
+  }
+  serveParent(route, () => void stopAll(), { ignoreSigint: true })
   toParent({ type: 'host-ready', threads: availableParallelism() })
 }
 

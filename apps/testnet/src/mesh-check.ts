@@ -1,7 +1,7 @@
 // The mesh check's probes: which members send them and how fast, so that checking that every member
 // hears the others costs about the same whatever the size of the network.
 
-import type { NodeHandle } from './network.js'
+import type { NodeHandle } from './node-handle.js'
 
 /** Most members that send probe events in a mesh check (beyond, a sample of them). */
 export const MESH_PROBE_SENDERS = 100

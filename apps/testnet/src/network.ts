@@ -1,87 +1,18 @@
-import { createSocket } from 'node:dgram'
-import { createServer } from 'node:net'
-import { generateWallet } from '@depin/identity'
-import { type BootstrapNode, NODE_DEFAULTS } from '@depin/pubsub'
+// The testnet parent's side of its nodes: the on-chain registry stand-in (wallets, bootstrap list),
+// and the supervisor that starts, kills and stops node processes and keeps what they report.
+
+import type { BootstrapNode } from '@depin/pubsub'
+import { NODE_DEFAULTS } from '@depin/pubsub'
+import { entryFromMultiaddrs, freePorts, randomPick, transportPorts } from './addresses.js'
 import { type ChannelHandlers, HostPool, type NodeChannel, processChannel } from './channels.js'
+import { createNodeHandle, type NodeHandle, recordStats } from './node-handle.js'
 import type { TestnetOptions } from './options.js'
-import { degreeSettings, loopbackHost, type Placement } from './placement.js'
-import type { ChildConfig, ChildMessage, ChildStats, PhaseCommand, PhaseCounts } from './protocol.js'
+import { degreeSettings, type Placement } from './placement.js'
+import type { ChildConfig, ChildMessage, PhaseCommand } from './protocol.js'
 
 const STOP_TIMEOUT_MS = 8_000
 /** Registered nodes an intruder tries on each retry. */
 const INTRUDER_TARGETS = 8
-
-export type NodeStatus = 'new' | 'starting' | 'running' | 'killed' | 'stopped' | 'failed'
-
-/** One node of the testnet as the parent sees it, across restarts. */
-export interface NodeHandle {
-  index: number
-  role: ChildConfig['role']
-  /** `0`, `1`, ... for registered nodes; `i0`, `i1`, ... for intruders. */
-  label: string
-  peerId: string
-  wallet: string
-  secretKey: string
-  listenHost: string
-  listenPorts: { quic: number; tcp: number }
-  status: NodeStatus
-  channel: NodeChannel | undefined
-  multiaddrs: string[]
-  metricsUrl: string | undefined
-  latest: ChildStats | undefined
-  /** Counts per phase id (a phase runs within one process lifetime). */
-  phases: Map<number, PhaseCounts>
-  latencies: Map<number, number[]>
-  transitions: Array<{ atMs: number; ready: boolean; peers: number; event: string }>
-  starts: number
-  everReady: boolean
-  maxPeers: number
-  /** Since when the node has had more peers than the band's high mark (undefined: not above). */
-  aboveHighSinceMs: number | undefined
-  /** The longest stretch above the band's high mark so far. */
-  longestAboveHighMs: number
-  failure: string | undefined
-  /** Registered nodes: times a stats report listed an intruder among the connected peers. */
-  intruderSightings: number
-  /** Host gater refusals by PeerId, per process lifetime (key: start number). */
-  denied: Map<number, Record<string, number>>
-}
-
-/** Picks a free TCP port and a free UDP port on `host` (for bootstrap nodes, whose ports must be known). */
-async function freePorts(host: string, taken: Set<number>): Promise<{ quic: number; tcp: number }> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const tcp = await new Promise<number>((resolve, reject) => {
-      const server = createServer()
-      server.once('error', reject)
-      server.listen(0, host, () => {
-        const port = (server.address() as { port: number }).port
-        server.close(() => resolve(port))
-      })
-    })
-    const quic = await new Promise<number>((resolve, reject) => {
-      const socket = createSocket('udp4')
-      socket.once('error', reject)
-      socket.bind(0, host, () => {
-        const port = socket.address().port
-        socket.close(() => resolve(port))
-      })
-    })
-    if (!taken.has(tcp) && !taken.has(quic)) {
-      taken.add(tcp)
-      taken.add(quic)
-      return { quic, tcp }
-    }
-  }
-  throw new Error(`could not find free ports on ${host}`)
-}
-
-function portOf(multiaddrs: string[], pattern: RegExp): number | undefined {
-  for (const addr of multiaddrs) {
-    const match = pattern.exec(addr)
-    if (match?.[1] !== undefined) return Number(match[1])
-  }
-  return undefined
-}
 
 /**
  * The registry owner and process supervisor: generates wallets, answers the children's
@@ -128,7 +59,7 @@ export class Network {
   async prepare(bootstrapIndices: number[]): Promise<void> {
     this.bootstrapIndices = bootstrapIndices
     for (let index = 0; index < this.options.nodes; index++) {
-      const handle = this.handle(
+      const handle = createNodeHandle(
         index,
         bootstrapIndices.includes(index) ? 'bootstrap' : 'node',
         String(index),
@@ -138,37 +69,7 @@ export class Network {
       this.registry.add(handle.wallet)
     }
     for (let index = 0; index < this.options.intruders; index++) {
-      this.intruders.push(this.handle(index, 'intruder', `i${index}`))
-    }
-  }
-
-  private handle(index: number, role: ChildConfig['role'], label: string): NodeHandle {
-    const generated = generateWallet()
-    return {
-      index,
-      role,
-      label,
-      peerId: generated.identity.peerId.toString(),
-      wallet: generated.wallet,
-      secretKey: generated.secretKeyBase58,
-      listenHost: loopbackHost(role, index),
-      listenPorts: { quic: 0, tcp: 0 },
-      status: 'new',
-      channel: undefined,
-      multiaddrs: [],
-      metricsUrl: undefined,
-      latest: undefined,
-      phases: new Map(),
-      latencies: new Map(),
-      transitions: [],
-      starts: 0,
-      everReady: false,
-      maxPeers: 0,
-      aboveHighSinceMs: undefined,
-      longestAboveHighMs: 0,
-      failure: undefined,
-      intruderSightings: 0,
-      denied: new Map(),
+      this.intruders.push(createNodeHandle(index, 'intruder', `i${index}`))
     }
   }
 
@@ -176,7 +77,11 @@ export class Network {
   bootstrapList(): BootstrapNode[] {
     return this.bootstrapIndices.map((i) => {
       const node = this.nodes[i] as NodeHandle
-      return { publicKey: node.wallet, ip: node.listenHost, ...this.transportPorts(node.listenPorts) }
+      return {
+        publicKey: node.wallet,
+        ip: node.listenHost,
+        ...transportPorts(this.options.transport, node.listenPorts),
+      }
     })
   }
 
@@ -184,31 +89,38 @@ export class Network {
    * What intruders dial: up to 8 running registered nodes, a fresh random pick on every retry (every
    * node of a large network, every second, would be a denial of service, not an intruder).
    */
-  private everyNodeList(): BootstrapNode[] {
-    const list: BootstrapNode[] = []
-    for (const node of this.nodes) {
-      if (node.status !== 'running') continue
-      const quic = portOf(node.multiaddrs, /\/udp\/(\d+)\/quic-v1/)
-      const tcp = portOf(node.multiaddrs, /\/tcp\/(\d+)\/p2p\//)
-      list.push({
-        publicKey: node.wallet,
-        ip: node.listenHost,
-        ...this.transportPorts({ quic: quic ?? 0, tcp: tcp ?? 0 }),
-      })
-    }
-    for (let i = list.length - 1; i > 0; i--) {
-      const j = Math.floor(Math.random() * (i + 1))
-      ;[list[i], list[j]] = [list[j] as BootstrapNode, list[i] as BootstrapNode]
-    }
-    return list.slice(0, INTRUDER_TARGETS)
+  private intruderTargets(): BootstrapNode[] {
+    const running = this.nodes.filter((node) => node.status === 'running')
+    return randomPick(running, INTRUDER_TARGETS).map((node) =>
+      entryFromMultiaddrs(node, this.options.transport),
+    )
   }
 
-  private transportPorts(ports: { quic: number; tcp: number }): { quicPort?: number; tcpPort?: number } {
-    const t = this.options.transport
+  /** What node `node`'s process is told at start. */
+  private childConfig(node: NodeHandle): ChildConfig {
+    const o = this.options
     return {
-      ...(t !== 'tcp' && ports.quic > 0 ? { quicPort: ports.quic } : {}),
-      ...(t !== 'quic' && ports.tcp > 0 ? { tcpPort: ports.tcp } : {}),
+      index: node.index,
+      role: node.role,
+      secretKey: node.secretKey,
+      databaseName: this.databaseName,
+      topics: Array.from({ length: o.topics }, (_, i) => `topic-${i}`),
+      listenHost: node.listenHost,
+      listenPorts: node.listenPorts,
+      transports: { quic: o.transport !== 'tcp', tcp: o.transport !== 'quic' },
+      refreshIntervalMs: o.refreshIntervalMs,
+      timings: o.timings,
+      size: o.size,
+      metricsPort: o.metricsPort === 0 ? 0 : o.metricsPort + this.slot(node),
+      // Every report crosses IPC (and lists every sender): fewer of them in large networks.
+      statsIntervalMs: Math.max(1_000, 5 * o.nodes),
+      ...(o.degree === undefined ? {} : { node: degreeSettings(o.degree, o.timings) }),
     }
+  }
+
+  /** The node's place among all: registered nodes first, then intruders (metrics ports, host slots). */
+  private slot(node: NodeHandle): number {
+    return node.role === 'intruder' ? this.options.nodes + node.index : node.index
   }
 
   /** Starts the node (its process, or a slot in a host process); resolves once it listens. */
@@ -216,29 +128,7 @@ export class Network {
     node.status = 'starting'
     node.starts++
     node.latest = undefined
-    const metricsPort =
-      this.options.metricsPort === 0
-        ? 0
-        : this.options.metricsPort + (node.role === 'intruder' ? this.options.nodes + node.index : node.index)
-    const config: ChildConfig = {
-      index: node.index,
-      role: node.role,
-      secretKey: node.secretKey,
-      databaseName: this.databaseName,
-      topics: Array.from({ length: this.options.topics }, (_, i) => `topic-${i}`),
-      listenHost: node.listenHost,
-      listenPorts: node.listenPorts,
-      transports: { quic: this.options.transport !== 'tcp', tcp: this.options.transport !== 'quic' },
-      refreshIntervalMs: this.options.refreshIntervalMs,
-      timings: this.options.timings,
-      size: this.options.size,
-      metricsPort,
-      // Every report crosses IPC (and lists every sender): fewer of them in large networks.
-      statsIntervalMs: Math.max(1_000, 5 * this.options.nodes),
-      ...(this.options.degree === undefined
-        ? {}
-        : { node: degreeSettings(this.options.degree, this.options.timings) }),
-    }
+    const config = this.childConfig(node)
     // Many nodes starting at once on few cores each take seconds to load: allow for it.
     const listenTimeoutMs = 20_000 + 1_000 * (this.options.nodes + this.options.intruders)
     return new Promise<void>((resolve, reject) => {
@@ -267,8 +157,7 @@ export class Network {
           }
         },
       }
-      const slot = node.role === 'intruder' ? this.options.nodes + node.index : node.index
-      channel = this.hosts?.open(slot, handlers) ?? processChannel(this.childPath, handlers)
+      channel = this.hosts?.open(this.slot(node), handlers) ?? processChannel(this.childPath, handlers)
       node.channel = channel
       channel.send({ type: 'start', config })
     })
@@ -297,7 +186,7 @@ export class Network {
             message.what === 'wallets'
               ? [...this.registry]
               : node.role === 'intruder'
-                ? this.everyNodeList()
+                ? this.intruderTargets()
                 : this.bootstrapList(),
         })
         break
@@ -317,7 +206,12 @@ export class Network {
         )
         break
       case 'stats':
-        this.record(node, message)
+        recordStats(node, message, {
+          nowMs: this.now(),
+          highMark: this.highMark,
+          bandWatching: this.bandWatchFromMs !== undefined,
+          intruders: this.intruders,
+        })
         break
       case 'failed':
         node.status = 'failed'
@@ -325,29 +219,6 @@ export class Network {
         break
       case 'stopped':
         break
-    }
-  }
-
-  private record(node: NodeHandle, stats: ChildStats): void {
-    node.latest = stats
-    if (stats.ready) node.everReady = true
-    node.maxPeers = Math.max(node.maxPeers, stats.peers.length)
-    if (stats.peers.length > this.highMark && this.bandWatchFromMs !== undefined) {
-      node.aboveHighSinceMs ??= this.now()
-      node.longestAboveHighMs = Math.max(node.longestAboveHighMs, this.now() - node.aboveHighSinceMs)
-    } else {
-      node.aboveHighSinceMs = undefined
-    }
-    node.denied.set(node.starts, stats.deniedPeers)
-    if (node.role !== 'intruder') {
-      for (const intruder of this.intruders)
-        if (stats.peers.includes(intruder.peerId)) node.intruderSightings++
-    }
-    for (const [id, counts] of Object.entries(stats.phases)) node.phases.set(Number(id), counts)
-    for (const [id, values] of Object.entries(stats.latencies)) {
-      const list = node.latencies.get(Number(id)) ?? []
-      for (const v of values) list.push(v)
-      node.latencies.set(Number(id), list)
     }
   }
 

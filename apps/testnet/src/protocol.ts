@@ -1,6 +1,7 @@
 /** Messages between the testnet parent (registry owner, orchestrator) and its nodes (IPC, worker ports). */
 
 import type { NodeOptions } from '@depin/pubsub'
+import type { AnswerMessage, AskMessage } from '@depin/test-utils/node-process-child'
 
 /** What a node process is told at start. */
 export interface ChildConfig {
@@ -40,19 +41,20 @@ export interface PhaseCommand {
 export type ParentMessage =
   | { type: 'start'; config: ChildConfig }
   | PhaseCommand
-  | { type: 'answer'; id: number; value: unknown }
+  /** The parent's answer to an `ask` (the registry's wallets or bootstrap list). */
+  | AnswerMessage
   | { type: 'stop' }
 
 /** Counts of one phase as a node saw them (cumulative within the phase). */
 export interface PhaseCounts {
-  /** Events this node published, by topic. */
-  sent: Record<string, number>
-  /** Distinct events received, by sender PeerId, then topic. */
-  received: Record<string, Record<string, number>>
   /** Events received more than once. */
   duplicates: number
   /** Publish calls that threw. */
   publishErrors: number
+  /** Events this node published, by topic. */
+  sent: Record<string, number>
+  /** Distinct events received, by sender PeerId, then topic. */
+  received: Record<string, Record<string, number>>
 }
 
 export interface ChildStats {
@@ -84,7 +86,7 @@ export interface ChildStats {
 
 export type ChildMessage =
   | { type: 'listening'; peerId: string; wallet: string; multiaddrs: string[]; metricsUrl: string }
-  | { type: 'ask'; id: number; what: 'wallets' | 'bootstrap' }
+  | AskMessage<'wallets' | 'bootstrap'>
   | { type: 'transition'; ready: boolean; peers: number }
   | ChildStats
   | { type: 'failed'; message: string }

@@ -1,4 +1,5 @@
-import type { NodeHandle } from './network.js'
+import { percentiles } from '@depin/test-utils/stats'
+import type { NodeHandle } from './node-handle.js'
 import type { TestnetOptions } from './options.js'
 
 /** A measured phase: events published in it are expected at every member. */
@@ -131,23 +132,18 @@ export interface Spread {
   max: number | null
 }
 
-/** Smallest, median and largest of `values` (nulls when empty). */
+/** Smallest, median (nearest rank: the lower middle of an even count) and largest (nulls when empty). */
 export function spread(values: number[]): Spread {
   if (values.length === 0) return { min: null, median: null, max: null }
-  const sorted = [...values].sort((a, b) => a - b)
-  return {
-    min: sorted[0] as number,
-    median: sorted[Math.floor((sorted.length - 1) / 2)] as number,
-    max: sorted[sorted.length - 1] as number,
-  }
+  const [min, median, max] = percentiles(values, [0, 50, 100]) as [number, number, number]
+  return { min, median, max }
 }
 
+/** Sample count, p50 and p99 (nearest rank) and largest of `values` (nulls when empty). */
 export function latency(values: number[]): LatencySummary {
   if (values.length === 0) return { samples: 0, p50: null, p99: null, max: null }
-  const sorted = [...values].sort((a, b) => a - b)
-  const at = (q: number): number =>
-    sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number
-  return { samples: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1] as number }
+  const [p50, p99, max] = percentiles(values, [50, 99, 100]) as [number, number, number]
+  return { samples: values.length, p50, p99, max }
 }
 
 /** Delivery figures of one measured phase, from what every node reported. */

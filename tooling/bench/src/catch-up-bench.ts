@@ -1,9 +1,9 @@
-import { type ChildProcess, fork } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { NODE_PROCESS_FLAGS } from '@depin/infrastructure'
 import { type BootstrapNode, connect, type Database } from '@depin/pubsub'
 import { type GeneratedWallet, generateWallets } from '@depin/test-utils'
+import { spawnNodeProcess } from '@depin/test-utils/node-process'
 import type {
   CatchUpChildCommand,
   CatchUpChildMessage,
@@ -102,8 +102,8 @@ function childScript(): string {
 
 /** A forked child and the messages it sent, awaited by type. */
 interface Child {
-  proc: ChildProcess
   send(cmd: CatchUpChildCommand): void
+  /** The first message of this type (already come or coming); rejects on an `error` message, exit or timeout. */
   next<T extends CatchUpChildMessage['type']>(
     type: T,
     timeoutMs: number,
@@ -114,56 +114,24 @@ interface Child {
 }
 
 function forkChild(): Child {
-  const proc = fork(childScript(), [], {
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  const proc = spawnNodeProcess<CatchUpChildCommand, CatchUpChildMessage>({
+    script: childScript(),
+    stderr: 'inherit',
     // A full GC before and after tells retained memory from garbage not yet collected; the node's
     // production flags as the testnet and the vs-go section run them.
     execArgv: [...process.execArgv, ...NODE_PROCESS_FLAGS, '--expose-gc'],
-  })
-  const messages: CatchUpChildMessage[] = []
-  const waiters = new Set<() => void>()
-  let exit: string | undefined
-  proc.on('message', (msg: CatchUpChildMessage) => {
-    messages.push(msg)
-    for (const wake of waiters) wake()
-  })
-  proc.once('exit', (code, signal) => {
-    exit = `exited with ${code ?? signal}`
-    for (const wake of waiters) wake()
+    history: true,
   })
   return {
-    proc,
-    send(cmd) {
-      if (proc.connected) proc.send(cmd)
-    },
-    has: (type) => messages.some((m) => m.type === type),
-    next(type, timeoutMs) {
-      return new Promise((resolve, reject) => {
-        const check = (): void => {
-          const i = messages.findIndex((m) => m.type === type || m.type === 'error')
-          const found = i < 0 ? undefined : messages.splice(i, 1)[0]
-          if (found?.type === 'error') done(() => reject(new Error(`catch-up child: ${found.error}`)))
-          else if (found !== undefined)
-            done(() => resolve(found as Extract<CatchUpChildMessage, { type: typeof type }>))
-          else if (exit !== undefined)
-            done(() => reject(new Error(`catch-up child ${exit} before sending ${type}`)))
-        }
-        const timer = setTimeout(
-          () => done(() => reject(new Error(`catch-up child: no ${type} within ${timeoutMs} ms`))),
-          timeoutMs,
-        )
-        const done = (settle: () => void): void => {
-          clearTimeout(timer)
-          waiters.delete(check)
-          settle()
-        }
-        waiters.add(check)
-        check()
-      })
-    },
-    kill() {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL')
-    },
+    send: (cmd) => proc.send(cmd),
+    has: (type) => proc.messages.some((m) => m.type === type),
+    next: (type, timeoutMs) =>
+      proc.next((m): m is Extract<CatchUpChildMessage, { type: typeof type }> => m.type === type, {
+        timeoutMs,
+        what: `catch-up child: ${type}`,
+        failed: (m) => (m.type === 'error' ? m.error : undefined),
+      }),
+    kill: () => void proc.kill(),
   }
 }
 

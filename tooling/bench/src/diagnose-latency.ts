@@ -4,8 +4,9 @@
 import { acquireNode } from '@depin/infrastructure'
 import { connect, type Database } from '@depin/pubsub'
 import { generateWallets } from '@depin/test-utils'
+import { percentile } from '@depin/test-utils/stats'
 import { multiaddr } from '@multiformats/multiaddr'
-import { quantile, sleep } from './stats.js'
+import { sleep } from './stats.js'
 
 const [transport = 'tcp', countArg = '300', rateArg = '100', sizeArg = '1024'] = process.argv.slice(2)
 const count = Number(countArg)
@@ -63,7 +64,7 @@ for (let s = 10; s < count; s++) {
   wire.push((gossipAt[s] as number) - (sentAt[s] as number))
   delivery.push((handlerAt[s] as number) - (gossipAt[s] as number))
 }
-const f = (v: number[]) => `p50 ${quantile(v, 0.5).toFixed(2)} p99 ${quantile(v, 0.99).toFixed(2)} ms`
+const f = (v: number[]) => `p50 ${percentile(v, 50).toFixed(2)} p99 ${percentile(v, 99).toFixed(2)} ms`
 process.stdout.write(
   `samples ${wire.length}\npublish() → gossipsub 'message' at subscriber: ${f(wire)}\ngossipsub 'message' → our handler: ${f(delivery)}\n`,
 )

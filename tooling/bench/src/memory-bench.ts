@@ -1,9 +1,9 @@
-import { fork } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { connect } from '@depin/pubsub'
 import { generateWallets } from '@depin/test-utils'
-import type { MemoryChildInit, MemoryChildReport } from './memory-child.js'
+import { spawnNodeProcess } from '@depin/test-utils/node-process'
+import type { MemoryChildAnswer, MemoryChildInit, MemoryChildReport } from './memory-child.js'
 import { sleep } from './stats.js'
 
 /** Idle and busy node memory over the same window (the two run at once, each in its own process). */
@@ -21,28 +21,27 @@ function childScript(): string {
   return here.endsWith('src') ? join(here, '..', 'dist', 'memory-child.js') : join(here, 'memory-child.js')
 }
 
-function runChild(init: MemoryChildInit): Promise<MemoryChildReport> {
-  return new Promise((resolve, reject) => {
-    const child = fork(childScript(), [], {
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-      // A full GC at the start and end tells retained memory from garbage not yet collected.
-      execArgv: [...process.execArgv, '--expose-gc'],
-    })
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`memory child (${init.role}) did not report within ${init.durationMs + 60_000} ms`))
-    }, init.durationMs + 60_000)
-    child.once('message', (msg: { ok: boolean; report?: MemoryChildReport; error?: string }) => {
-      clearTimeout(timer)
-      if (msg.ok && msg.report !== undefined) resolve(msg.report)
-      else reject(new Error(`memory child (${init.role}): ${msg.error}`))
-    })
-    child.once('exit', (code) => {
-      clearTimeout(timer)
-      reject(new Error(`memory child (${init.role}) exited with ${code}`))
-    })
-    child.send(init)
+async function runChild(init: MemoryChildInit): Promise<MemoryChildReport> {
+  const proc = spawnNodeProcess<MemoryChildInit, MemoryChildAnswer>({
+    script: childScript(),
+    stderr: 'inherit',
+    // A full GC at the start and end tells retained memory from garbage not yet collected.
+    execArgv: [...process.execArgv, '--expose-gc'],
   })
+  const timeoutMs = init.durationMs + 60_000
+  const answer = proc.next((m) => m.type === 'report', {
+    timeoutMs,
+    what: `memory child (${init.role}) report`,
+  })
+  proc.send(init)
+  try {
+    const msg = await answer
+    if (msg.ok && msg.report !== undefined) return msg.report
+    throw new Error(`memory child (${init.role}): ${msg.error}`)
+  } catch (err) {
+    await proc.kill()
+    throw err
+  }
 }
 
 /**

@@ -30,6 +30,14 @@ export interface MemoryChildReport {
   received: number
 }
 
+/** The child's one message: its report, or why it has none. */
+export interface MemoryChildAnswer {
+  type: 'report'
+  ok: boolean
+  report?: MemoryChildReport
+  error?: string
+}
+
 const mb = (bytes: number): number => bytes / 1024 / 1024
 
 /** Heap in use after a full collection (the child runs with --expose-gc); NaN without it. */
@@ -99,8 +107,11 @@ process.once('message', async (init: MemoryChildInit) => {
       received,
     }
     await db.disconnect()
-    process.send?.({ ok: true, report }, () => process.exit(0))
+    process.send?.({ type: 'report', ok: true, report } satisfies MemoryChildAnswer, () => process.exit(0))
   } catch (err) {
-    process.send?.({ ok: false, error: (err as Error).message }, () => process.exit(1))
+    process.send?.(
+      { type: 'report', ok: false, error: (err as Error).message } satisfies MemoryChildAnswer,
+      () => process.exit(1),
+    )
   }
 })

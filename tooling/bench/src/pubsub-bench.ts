@@ -1,7 +1,8 @@
+import { percentile } from '@depin/test-utils/stats'
 import { createNatsNetwork, type NatsServer } from './nats.js'
 import { type BenchNetwork, createOursNetwork, createRawNetwork } from './networks.js'
 import type { BenchTransport } from './raw-node.js'
-import { quantile, type Spread, sleep, spread, spreadOf } from './stats.js'
+import { type Spread, sleep, spread, spreadOf } from './stats.js'
 
 /** Steady: `count` events at `rate` per second. Burst: `count` events back to back. */
 export type Mode = 'steady' | 'burst'
@@ -115,8 +116,8 @@ export async function measureRun(
   // Throughput counts fully delivered events only.
   const msgsPerSec = (count * complete) / window
   return {
-    p50Ms: quantile(latencies, 0.5),
-    p99Ms: quantile(latencies, 0.99),
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
     maxMs: latencies.length > 0 ? Math.max(...latencies) : Number.NaN,
     msgsPerSec,
     mbPerSec: (msgsPerSec * size) / 1e6,

@@ -1,3 +1,5 @@
+import { median } from '@depin/test-utils/stats'
+
 /** Median, min and max of the runs of one figure. */
 export interface Spread {
   median: number
@@ -6,26 +8,15 @@ export interface Spread {
   runs: number
 }
 
-/** The value at quantile `q` (0..1) of `values` (nearest rank); NaN when empty. */
-export function quantile(values: readonly number[], q: number): number {
-  if (values.length === 0) return Number.NaN
-  const sorted = [...values].sort((a, b) => a - b)
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))
-  return sorted[rank] as number
-}
-
-/** Median/min/max of the finite values (NaN fields when there are none). */
+/**
+ * Median (nearest rank, as every percentile here: the lower middle run of an even count), min and
+ * max of the finite values (NaN fields when there are none).
+ */
 export function spread(values: readonly number[]): Spread {
   const finite = values.filter((v) => Number.isFinite(v))
   if (finite.length === 0) return { median: Number.NaN, min: Number.NaN, max: Number.NaN, runs: 0 }
-  const sorted = [...finite].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  const median =
-    sorted.length % 2 === 1
-      ? (sorted[mid] as number)
-      : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
   return {
-    median,
+    median: median(finite),
     min: Math.min(...finite),
     max: Math.max(...finite),
     runs: finite.length,

@@ -6,9 +6,10 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { NODE_PROCESS_FLAGS } from '@depin/infrastructure'
 import { type GeneratedWallet, generateWallets } from '@depin/test-utils'
+import { median, percentile } from '@depin/test-utils/stats'
 import { type Line, type LineProcess, spawnLineProcess } from './line-process.js'
 import { cpuMs, onCpuMs, rssMb } from './proc.js'
-import { quantile, type Spread, sleep, spread } from './stats.js'
+import { type Spread, sleep, spread } from './stats.js'
 
 const run = promisify(execFile)
 
@@ -304,8 +305,8 @@ async function runTrio(trio: Trio, goBinary: string, o: VsGoOptions): Promise<Tr
       trio: trio.join('/'),
       spawnToListeningMs,
       spawnToFirstPeerMs,
-      latencyP50Ms: quantile(lat, 0.5),
-      latencyP99Ms: quantile(lat, 0.99),
+      latencyP50Ms: percentile(lat, 50),
+      latencyP99Ms: percentile(lat, 99),
       delivered,
       expected: 2 * o.events,
       cpuWholeRunMs,
@@ -348,7 +349,7 @@ async function runIdle(impl: Impl, goBinary: string, o: VsGoOptions): Promise<Id
       impl,
       peersOfBootstrap: connected(),
       bootstrapIdleCpuMsPerS: perS[0] as number,
-      medianNodeIdleCpuMsPerS: quantile(perS, 0.5),
+      medianNodeIdleCpuMsPerS: median(perS),
     }
   } finally {
     await Promise.allSettled(started.map((n) => n.proc.stop()))

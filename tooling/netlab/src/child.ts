@@ -7,46 +7,21 @@
 import { parseSecretKey } from '@depin/identity'
 import { acquireNode } from '@depin/infrastructure'
 import { type BootstrapNode, connect, type Database } from '@depin/pubsub'
+import { createAsker, sendToParent, serveNodeProcess } from '@depin/test-utils/node-process-child'
 import type { ChildConfig, ChildMessage, ConnectionInfo, ParentMessage } from './protocol.ts'
 
-const ASK_TIMEOUT_MS = 5_000
 const STOP_TIMEOUT_MS = 5_000
 
-function send(message: ChildMessage): void {
-  if (process.connected) process.send?.(message)
-}
-
-let nextAsk = 0
-const pendingAsks = new Map<number, (error: Error | undefined, value?: unknown) => void>()
-
+const send = (message: ChildMessage): void => sendToParent(message)
 /** Asks the parent (the registry owner), bounded by a timeout and the caller's signal. */
-function ask<T>(what: 'wallets' | 'bootstrap', signal: AbortSignal): Promise<T> {
-  const id = nextAsk++
-  return new Promise<T>((resolve, reject) => {
-    const timeout = setTimeout(
-      () => done(new Error(`registry (${what}) did not answer in ${ASK_TIMEOUT_MS} ms`)),
-      ASK_TIMEOUT_MS,
-    )
-    const onAbort = (): void => done(signal.reason instanceof Error ? signal.reason : new Error('aborted'))
-    const done = (error: Error | undefined, value?: unknown): void => {
-      clearTimeout(timeout)
-      signal.removeEventListener('abort', onAbort)
-      pendingAsks.delete(id)
-      if (error === undefined) resolve(value as T)
-      else reject(error)
-    }
-    pendingAsks.set(id, done)
-    signal.addEventListener('abort', onAbort, { once: true })
-    send({ type: 'ask', id, what })
-  })
-}
+const asker = createAsker<'wallets' | 'bootstrap'>(send)
 
 let db: Database | undefined
 let release: (() => Promise<void>) | undefined
-let stopping: Promise<void> | undefined
 let config: ChildConfig | undefined
 
 async function start(c: ChildConfig): Promise<void> {
+  config = c
   const host = c.listenHost
   const family = host.includes(':') ? 'ip6' : 'ip4'
   const listenAddresses: string[] = []
@@ -56,8 +31,8 @@ async function start(c: ChildConfig): Promise<void> {
   const database = await connect({
     walletPrivateKey: c.secretKey,
     databaseName: c.databaseName,
-    getAuthorizedWallets: ({ signal }) => ask<string[]>('wallets', signal),
-    getBootstrapNodes: ({ signal }) => ask<BootstrapNode[]>('bootstrap', signal),
+    getAuthorizedWallets: ({ signal }) => asker.ask<string[]>('wallets', signal),
+    getBootstrapNodes: ({ signal }) => asker.ask<BootstrapNode[]>('bootstrap', signal),
     listenHost: host,
     listenPorts: c.listenPorts,
     refreshIntervalMs: c.refreshIntervalMs,
@@ -166,44 +141,14 @@ function inspect(id: number): void {
   }
 }
 
-/** Disconnects (bounded), then exits. */
-function stop(code: number): Promise<void> {
-  stopping ??= (async () => {
-    const bounded = new Promise<void>((resolve) => setTimeout(resolve, STOP_TIMEOUT_MS).unref())
-    await Promise.race([Promise.all([release?.(), db?.disconnect()]).catch(() => {}), bounded])
-    send({ type: 'stopped' })
-    process.disconnect?.()
-    process.exit(code)
-  })()
-  return stopping
-}
-
-process.on('message', (message: ParentMessage) => {
-  switch (message.type) {
-    case 'start':
-      config = message.config
-      start(message.config).catch((err: unknown) => {
-        send({ type: 'failed', message: err instanceof Error ? err.message : String(err) })
-        void stop(1)
-      })
-      break
-    case 'answer':
-      pendingAsks.get(message.id)?.(
-        message.error === undefined ? undefined : new Error(message.error),
-        message.value,
-      )
-      break
-    case 'publish':
-      void publish(message.id, message.message)
-      break
-    case 'inspect':
-      inspect(message.id)
-      break
-    case 'stop':
-      void stop(0)
-      break
-  }
+serveNodeProcess<ParentMessage>({
+  start: (message) => start(message.config),
+  onMessage: (message) => {
+    if (message.type === 'publish') void publish(message.id, message.message)
+    else inspect(message.id)
+  },
+  asker,
+  shutdown: () => Promise.all([release?.(), db?.disconnect()]),
+  stopTimeoutMs: STOP_TIMEOUT_MS,
+  ignoreSigint: true,
 })
-process.on('SIGINT', () => {})
-process.on('SIGTERM', () => void stop(0))
-process.on('disconnect', () => void stop(0))

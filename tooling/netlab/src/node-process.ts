@@ -1,15 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import type { BootstrapNode } from '@depin/identity'
-import { waitFor } from '@depin/test-utils'
+import { answerAsks, spawnNodeProcess } from '@depin/test-utils/node-process'
 import type { ChildConfig, ChildMessage, ConnectionInfo, NodeSnapshot, ParentMessage } from './protocol.js'
 
-const CHILD_PATH = fileURLToPath(new URL('./child.ts', import.meta.url))
+const CHILD_URL = new URL('./child.ts', import.meta.url)
 const LISTEN_TIMEOUT_MS = 20_000
 const STOP_TIMEOUT_MS = 6_000
 const PUBLISH_TIMEOUT_MS = 5_000
 const INSPECT_TIMEOUT_MS = 5_000
-const STDERR_LINES_KEPT = 40
 const DEBUG_LINES_KEPT = 2_000
 
 /** The registry a node process reads through its parent (the test owns and changes it). */
@@ -107,18 +104,6 @@ export interface NetlabNode {
   kill(): Promise<void>
 }
 
-interface NodeState {
-  ready: boolean
-  transitions: Array<{ ready: boolean; at: number }>
-  multiaddrs: string[]
-  multiaddrsAt: number
-  connections: ConnectionInfo[]
-  connectionHistory: Array<{ connections: ConnectionInfo[]; at: number }>
-  received: ReceivedEvent[]
-  stderr: string[]
-  debugLog: string[]
-}
-
 /**
  * Starts `child.ts` inside `namespace` (`ip netns exec`, which execs Node in place, so the IPC
  * channel and the pid are the node's) and resolves once it listens.
@@ -142,78 +127,40 @@ export async function spawnNode(
     listenHost: options.listenHost ?? '::',
     ...(options.portMapping === undefined ? {} : { portMapping: options.portMapping }),
   }
-  const child: ChildProcess = spawn('ip', ['netns', 'exec', namespace, process.execPath, CHILD_PATH], {
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  const debugLog: string[] = []
+  const proc = spawnNodeProcess<ParentMessage, ChildMessage>({
+    script: CHILD_URL,
+    wrapper: ['ip', 'netns', 'exec', namespace],
     env: {
-      ...process.env,
       NODE_NO_WARNINGS: '1',
       ...(options.debug === undefined ? {} : { DEBUG: options.debug, DEBUG_COLORS: '0' }),
     },
+    onStderrLine: (line) => {
+      if (options.debug === undefined || !line.includes('libp2p:')) return false
+      if (debugLog.length < DEBUG_LINES_KEPT) debugLog.push(line)
+      return true
+    },
   })
-  const state: NodeState = {
+  const state = {
     ready: false,
-    transitions: [],
-    multiaddrs: [],
+    transitions: [] as Array<{ ready: boolean; at: number }>,
+    multiaddrs: [] as string[],
     multiaddrsAt: 0,
-    connections: [],
-    connectionHistory: [],
-    received: [],
-    stderr: [],
-    debugLog: [],
+    connections: [] as ConnectionInfo[],
+    connectionHistory: [] as Array<{ connections: ConnectionInfo[]; at: number }>,
+    received: [] as ReceivedEvent[],
   }
-  let running = true
-  let listening: { peerId: string; wallet: string } | undefined
-  let failure: string | undefined
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', (code, signal) => {
-      running = false
-      failure ??= `exited (${signal ?? code})`
-      resolve()
-    })
-  })
-  child.stderr?.setEncoding('utf8')
-  child.stderr?.on('data', (chunk: string) => {
-    for (const line of chunk.split('\n')) {
-      if (line.trim() === '') continue
-      if (options.debug !== undefined && line.includes('libp2p:')) {
-        if (state.debugLog.length < DEBUG_LINES_KEPT) state.debugLog.push(line)
-        continue
-      }
-      state.stderr.push(line)
-      if (state.stderr.length > STDERR_LINES_KEPT) state.stderr.shift()
-    }
-  })
-  let nextPublish = 0
-  const publishes = new Map<number, (error?: string) => void>()
-  let nextInspect = 0
-  const inspects = new Map<number, (snapshot: NodeSnapshot | undefined, error?: string) => void>()
-  const sendToChild = (message: ParentMessage): void => {
-    if (child.connected) child.send(message)
-  }
-  child.on('message', (message: ChildMessage) => {
+  answerAsks<'wallets' | 'bootstrap'>(proc, (what, signal) =>
+    what === 'wallets'
+      ? options.registry.getAuthorizedWallets({ signal }).then((wallets) => [...wallets])
+      : options.registry.getBootstrapNodes({ signal }),
+  )
+  proc.onMessage((message) => {
     switch (message.type) {
       case 'listening':
-        listening = { peerId: message.peerId, wallet: message.wallet }
         state.multiaddrs = message.multiaddrs
         state.multiaddrsAt = Date.now()
         break
-      case 'ask': {
-        const signal = AbortSignal.timeout(4_000)
-        const read =
-          message.what === 'wallets'
-            ? options.registry.getAuthorizedWallets({ signal }).then((wallets) => [...wallets])
-            : options.registry.getBootstrapNodes({ signal })
-        read.then(
-          (value) => sendToChild({ type: 'answer', id: message.id, value }),
-          (err: unknown) =>
-            sendToChild({
-              type: 'answer',
-              id: message.id,
-              error: err instanceof Error ? err.message : String(err),
-            }),
-        )
-        break
-      }
       case 'readiness':
         state.ready = message.ready
         state.transitions.push({ ready: message.ready, at: message.at })
@@ -235,42 +182,31 @@ export async function spawnNode(
         state.multiaddrs = message.multiaddrs
         state.multiaddrsAt = message.at
         break
-      case 'published':
-        publishes.get(message.id)?.(message.error)
-        break
-      case 'inspected':
-        inspects.get(message.id)?.(message.snapshot, message.error)
-        break
-      case 'failed':
-        failure = message.message
-        break
-      case 'stopped':
-        break
     }
   })
-  child.once('spawn', () => sendToChild({ type: 'start', config }))
+  proc.send({ type: 'start', config })
 
-  let stopped: Promise<void> | undefined
-  const kill = async (): Promise<void> => {
-    if (running) child.kill('SIGKILL')
-    await exited
+  let listening: Extract<ChildMessage, { type: 'listening' }>
+  try {
+    listening = await proc.ready('listening', {
+      timeoutMs: LISTEN_TIMEOUT_MS,
+      what: `${name} listening in ${namespace}`,
+      failed: (m) => (m.type === 'failed' ? `node failed: ${m.message}` : undefined),
+    })
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err)
+    throw new Error(`${name} (${namespace}) failed to start: ${reason}\n${proc.stderr.join('\n')}`)
   }
-  const node: NetlabNode = {
+  return {
     name,
     namespace,
-    pid: child.pid ?? -1,
-    get peerId() {
-      return listening?.peerId ?? ''
-    },
-    get wallet() {
-      return listening?.wallet ?? ''
-    },
+    pid: proc.pid,
+    peerId: listening.peerId,
+    wallet: listening.wallet,
     get ready() {
       return state.ready
     },
-    get transitions() {
-      return state.transitions
-    },
+    transitions: state.transitions,
     get multiaddrs() {
       return state.multiaddrs
     },
@@ -280,75 +216,30 @@ export async function spawnNode(
     get connections() {
       return state.connections
     },
-    get connectionHistory() {
-      return state.connectionHistory
-    },
-    get received() {
-      return state.received
-    },
+    connectionHistory: state.connectionHistory,
+    received: state.received,
     get running() {
-      return running
+      return proc.running
     },
-    get stderr() {
-      return state.stderr
-    },
-    get debugLog() {
-      return state.debugLog
-    },
-    publish(message) {
-      const id = nextPublish++
-      return new Promise<void>((resolve, reject) => {
-        const timeout = setTimeout(() => done(`no answer in ${PUBLISH_TIMEOUT_MS} ms`), PUBLISH_TIMEOUT_MS)
-        const done = (error?: string): void => {
-          clearTimeout(timeout)
-          publishes.delete(id)
-          if (error === undefined) resolve()
-          else reject(new Error(`${name}: publish failed: ${error}`))
-        }
-        publishes.set(id, done)
-        sendToChild({ type: 'publish', id, message })
+    stderr: proc.stderr,
+    debugLog,
+    async publish(message) {
+      const answer = await proc.request('published', (id) => ({ type: 'publish', id, message }), {
+        timeoutMs: PUBLISH_TIMEOUT_MS,
+        what: `${name}: publish`,
       })
+      if (answer.error !== undefined) throw new Error(`${name}: publish failed: ${answer.error}`)
     },
-    inspect() {
-      const id = nextInspect++
-      return new Promise<NodeSnapshot>((resolve, reject) => {
-        const timeout = setTimeout(
-          () => done(undefined, `no answer in ${INSPECT_TIMEOUT_MS} ms`),
-          INSPECT_TIMEOUT_MS,
-        )
-        const done = (snapshot: NodeSnapshot | undefined, error?: string): void => {
-          clearTimeout(timeout)
-          inspects.delete(id)
-          if (snapshot !== undefined && error === undefined) resolve(snapshot)
-          else reject(new Error(`${name}: inspect failed: ${error ?? 'no snapshot'}`))
-        }
-        inspects.set(id, done)
-        sendToChild({ type: 'inspect', id })
+    async inspect() {
+      const answer = await proc.request('inspected', (id) => ({ type: 'inspect', id }), {
+        timeoutMs: INSPECT_TIMEOUT_MS,
+        what: `${name}: inspect`,
       })
+      if (answer.snapshot === undefined || answer.error !== undefined)
+        throw new Error(`${name}: inspect failed: ${answer.error ?? 'no snapshot'}`)
+      return answer.snapshot
     },
-    stop() {
-      stopped ??= (async () => {
-        if (!running) return
-        sendToChild({ type: 'stop' })
-        const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS)
-        await exited
-        clearTimeout(timer)
-      })()
-      return stopped
-    },
-    kill,
+    stop: () => proc.stop({ message: { type: 'stop' }, timeoutMs: STOP_TIMEOUT_MS }),
+    kill: () => proc.kill(),
   }
-  try {
-    await waitFor(() => listening !== undefined || !running || failure !== undefined, {
-      timeoutMs: LISTEN_TIMEOUT_MS,
-      intervalMs: 25,
-      message: `${name} listening in ${namespace}`,
-    })
-    if (listening === undefined) throw new Error(`node failed: ${failure}`)
-  } catch (err) {
-    await kill()
-    const reason = err instanceof Error ? err.message : String(err)
-    throw new Error(`${name} (${namespace}) failed to start: ${reason}\n${state.stderr.join('\n')}`)
-  }
-  return node
 }

@@ -3,6 +3,7 @@
 
 import type { BootstrapNode } from '@depin/identity'
 import type { DatabaseMetrics } from '@depin/pubsub'
+import type { AnswerMessage, AskMessage } from '@depin/test-utils/node-process-child'
 
 /** What a node process is told at start. */
 export interface ChildConfig {
@@ -48,14 +49,14 @@ export interface ConnectionInfo {
 
 export type ParentMessage =
   | { type: 'start'; config: ChildConfig }
-  | { type: 'answer'; id: number; value?: unknown; error?: string }
+  | AnswerMessage
   | { type: 'publish'; id: number; message: unknown }
   | { type: 'inspect'; id: number }
   | { type: 'stop' }
 
 export type ChildMessage =
   | { type: 'listening'; peerId: string; wallet: string; multiaddrs: string[] }
-  | { type: 'ask'; id: number; what: 'wallets' | 'bootstrap' }
+  | AskMessage<'wallets' | 'bootstrap'>
   | { type: 'readiness'; ready: boolean; peers: number; at: number }
   | {
       type: 'event'

@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { type BootstrapNode, bootstrapNodeToMultiaddrs, parseSecretKey } from '@depin/identity'
 import { acquireNode, type NodeLease } from '@depin/infrastructure'
 import { connect, type Database, type Logger } from '@depin/pubsub'
+import { sendToParent, serveNodeProcess } from '@depin/test-utils/node-process-child'
 import type {
   RegionChildConfig,
   RegionChildMessage,
@@ -23,9 +24,7 @@ const PROBE_TAG = 'region-probe'
 /** One clock for every process on the machine, finer than Date.now(). */
 const now = (): number => performance.timeOrigin + performance.now()
 
-function send(message: RegionChildMessage): void {
-  if (process.connected) process.send?.(message)
-}
+const send = (message: RegionChildMessage): void => sendToParent(message)
 
 interface Hosted {
   db: Database
@@ -61,9 +60,9 @@ function nodeLogger(address: string): { logger?: Logger } {
 
 const hosted: Hosted[] = []
 let config: RegionChildConfig | undefined
-let stopping: Promise<void> | undefined
 
 async function start(c: RegionChildConfig): Promise<void> {
+  config = c
   const wallets = c.wallets
   for (const [index, node] of c.nodes.entries()) {
     const db = await connect({
@@ -162,42 +161,17 @@ function meshPeers(pubsub: object, topic: string): string[] {
   return mesh === undefined ? [] : mesh.call(pubsub, topic).map(String)
 }
 
-/** Disconnects every node (bounded), then exits. */
-function stop(code: number): Promise<void> {
-  stopping ??= (async () => {
-    const bounded = new Promise<void>((resolve) => setTimeout(resolve, STOP_TIMEOUT_MS).unref())
-    const all = hosted.map(({ db, lease }) => Promise.all([lease.release(), db.disconnect()]))
-    await Promise.race([Promise.allSettled(all), bounded])
-    send({ type: 'stopped' })
-    process.disconnect?.()
-    process.exit(code)
-  })()
-  return stopping
-}
-
-process.on('message', (message: RegionParentMessage) => {
-  switch (message.type) {
-    case 'start':
-      config = message.config
-      start(message.config).catch((err: unknown) => {
-        send({ type: 'failed', message: err instanceof Error ? (err.stack ?? err.message) : String(err) })
-        void stop(1)
-      })
-      break
-    case 'publish':
-      void publish(message.id, message.node, message.key)
-      break
-    case 'inspect':
-      inspect(message.id)
-      break
-    case 'dial':
-      void dial(message.id, message.dials)
-      break
-    case 'stop':
-      void stop(0)
-      break
-  }
+serveNodeProcess<RegionParentMessage>({
+  start: (message) => start(message.config),
+  onMessage: (message) => {
+    if (message.type === 'publish') void publish(message.id, message.node, message.key)
+    else if (message.type === 'inspect') inspect(message.id)
+    else void dial(message.id, message.dials)
+  },
+  // Every node's disconnect, whichever fail.
+  shutdown: () =>
+    Promise.allSettled(hosted.map(({ db, lease }) => Promise.all([lease.release(), db.disconnect()]))),
+  stopTimeoutMs: STOP_TIMEOUT_MS,
+  ignoreSigint: true,
+  describeFailure: (err) => (err instanceof Error ? (err.stack ?? err.message) : String(err)),
 })
-process.on('SIGINT', () => {})
-process.on('SIGTERM', () => void stop(0))
-process.on('disconnect', () => void stop(0))

@@ -1,7 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import type { BootstrapNode } from '@depin/identity'
-import { waitFor } from '@depin/test-utils'
+import { spawnNodeProcess } from '@depin/test-utils/node-process'
 import type {
   Delivery,
   RegionChildConfig,
@@ -10,10 +8,9 @@ import type {
   RegionParentMessage,
 } from './regions-protocol.js'
 
-const CHILD_PATH = fileURLToPath(new URL('./regions-child.ts', import.meta.url))
+const CHILD_URL = new URL('./regions-child.ts', import.meta.url)
 const STOP_TIMEOUT_MS = 10_000
 const REQUEST_TIMEOUT_MS = 10_000
-const STDERR_LINES_KEPT = 40
 
 /** A process running several nodes of one region, as the test sees it. */
 export interface RegionProcess {
@@ -47,93 +44,44 @@ export async function spawnRegionProcess(
   config: RegionChildConfig,
   options: { startTimeoutMs: number },
 ): Promise<RegionProcess> {
-  const child: ChildProcess = spawn('ip', ['netns', 'exec', namespace, process.execPath, CHILD_PATH], {
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    env: { ...process.env, NODE_NO_WARNINGS: '1' },
+  const proc = spawnNodeProcess<RegionParentMessage, RegionChildMessage>({
+    script: CHILD_URL,
+    wrapper: ['ip', 'netns', 'exec', namespace],
+    env: { NODE_NO_WARNINGS: '1' },
   })
-  const stderr: string[] = []
-  let running = true
-  let started: Array<{ peerId: string; wallet: string }> | undefined
-  let failure: string | undefined
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', (code, signal) => {
-      running = false
-      failure ??= `exited (${signal ?? code})`
-      resolve()
-    })
-  })
-  child.stderr?.setEncoding('utf8')
-  child.stderr?.on('data', (chunk: string) => {
-    for (const line of chunk.split('\n')) {
-      if (line.trim() === '') continue
-      stderr.push(line)
-      if (stderr.length > STDERR_LINES_KEPT) stderr.shift()
-    }
-  })
-  let nextId = 0
   const deliveries: Delivery[] = []
-  const pending = new Map<number, (message: RegionChildMessage) => void>()
-  const sendToChild = (message: RegionParentMessage): void => {
-    if (child.connected) child.send(message)
-  }
-  child.on('message', (message: RegionChildMessage) => {
-    switch (message.type) {
-      case 'started':
-        started = message.nodes
-        break
-      case 'failed':
-        failure = message.message
-        break
-      case 'delivered':
-        deliveries.push(message.delivery)
-        break
-      case 'published':
-      case 'dialed':
-      case 'inspected':
-        pending.get(message.id)?.(message)
-        break
-      case 'stopped':
-        break
-    }
+  proc.onMessage((message) => {
+    if (message.type === 'delivered') deliveries.push(message.delivery)
   })
-  child.once('spawn', () => sendToChild({ type: 'start', config }))
-
-  const request = <T extends RegionChildMessage>(
+  proc.send({ type: 'start', config })
+  let started: Extract<RegionChildMessage, { type: 'started' }>
+  try {
+    started = await proc.ready('started', {
+      timeoutMs: options.startTimeoutMs,
+      what: `${region}: ${config.nodes.length} nodes listening in ${namespace}`,
+      failed: (m) => (m.type === 'failed' ? `region process failed: ${m.message}` : undefined),
+    })
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err)
+    throw new Error(`${region} (${namespace}) failed to start: ${reason}\n${proc.stderr.join('\n')}`)
+  }
+  const request = <T extends 'published' | 'dialed' | 'inspected'>(
+    type: T,
     build: (id: number) => RegionParentMessage,
     what: string,
-  ): Promise<T> => {
-    const id = nextId++
-    return new Promise<T>((resolve, reject) => {
-      const timeout = setTimeout(() => {
-        pending.delete(id)
-        reject(new Error(`${region}: no answer to ${what} in ${REQUEST_TIMEOUT_MS} ms`))
-      }, REQUEST_TIMEOUT_MS)
-      pending.set(id, (message) => {
-        clearTimeout(timeout)
-        pending.delete(id)
-        resolve(message as T)
-      })
-      sendToChild(build(id))
-    })
-  }
-
-  let stopped: Promise<void> | undefined
-  const kill = async (): Promise<void> => {
-    if (running) child.kill('SIGKILL')
-    await exited
-  }
-  const handle: RegionProcess = {
+  ): Promise<Extract<RegionChildMessage, { type: T }>> =>
+    proc.request(type, build, { timeoutMs: REQUEST_TIMEOUT_MS, what: `${region}: no answer to ${what}` })
+  return {
     region,
-    pid: child.pid ?? -1,
-    get nodes() {
-      return started ?? []
-    },
+    pid: proc.pid,
+    nodes: started.nodes,
     get running() {
-      return running
+      return proc.running
     },
-    stderr,
+    stderr: proc.stderr,
     async publish(node, key) {
-      const answer = await request<Extract<RegionChildMessage, { type: 'published' }>>(
+      const answer = await request(
+        'published',
         (id) => ({ type: 'publish', id, node, key }),
         `publish ${key}`,
       )
@@ -143,43 +91,13 @@ export async function spawnRegionProcess(
       return answer.t
     },
     async dial(dials) {
-      const answer = await request<Extract<RegionChildMessage, { type: 'dialed' }>>(
-        (id) => ({ type: 'dial', id, dials }),
-        'dial',
-      )
-      return answer.failed
+      return (await request('dialed', (id) => ({ type: 'dial', id, dials }), 'dial')).failed
     },
     async inspect() {
-      const answer = await request<Extract<RegionChildMessage, { type: 'inspected' }>>(
-        (id) => ({ type: 'inspect', id }),
-        'inspect',
-      )
-      return answer.nodes
+      return (await request('inspected', (id) => ({ type: 'inspect', id }), 'inspect')).nodes
     },
     deliveries,
-    stop() {
-      stopped ??= (async () => {
-        if (!running) return
-        sendToChild({ type: 'stop' })
-        const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS)
-        await exited
-        clearTimeout(timer)
-      })()
-      return stopped
-    },
-    kill,
+    stop: () => proc.stop({ message: { type: 'stop' }, timeoutMs: STOP_TIMEOUT_MS }),
+    kill: () => proc.kill(),
   }
-  try {
-    await waitFor(() => started !== undefined || !running || failure !== undefined, {
-      timeoutMs: options.startTimeoutMs,
-      intervalMs: 25,
-      message: `${region}: ${config.nodes.length} nodes listening in ${namespace}`,
-    })
-    if (started === undefined) throw new Error(`region process failed: ${failure}`)
-  } catch (err) {
-    await kill()
-    const reason = err instanceof Error ? err.message : String(err)
-    throw new Error(`${region} (${namespace}) failed to start: ${reason}\n${stderr.join('\n')}`)
-  }
-  return handle
 }

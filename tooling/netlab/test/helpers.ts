@@ -77,12 +77,6 @@ export function hasReservation(node: NetlabNode): boolean {
   return node.multiaddrs.some((addr) => addr.includes('/p2p-circuit'))
 }
 
-export function percentile(values: number[], p: number): number {
-  if (values.length === 0) return Number.NaN
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number
-}
-
 /** The bootstrap entry of a relay on the public segment. */
 export function bootstrapEntry(topology: Topology, host: string, wallet: GeneratedWallet) {
   return { publicKey: wallet.wallet, ip: topology.host(host).address, quicPort: 4001, tcpPort: 4002 }

@@ -8,6 +8,7 @@ import {
   generateWallets,
   waitFor,
 } from '@depin/test-utils'
+import { percentile } from '@depin/test-utils/stats'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTopology, type NetlabNode, netlabUnavailableReason, type Topology } from '../src/index.js'
 import {
@@ -19,7 +20,6 @@ import {
   everRelayed,
   figure,
   hasReservation,
-  percentile,
   probesFrom,
   probeUntilDelivered,
   TOPIC,

@@ -26,6 +26,7 @@ import { writeFileSync } from 'node:fs'
 import type { BootstrapNode } from '@depin/identity'
 import type { NodeOptions } from '@depin/pubsub'
 import { type GeneratedWallet, generateWallets, waitFor } from '@depin/test-utils'
+import { percentile } from '@depin/test-utils/stats'
 import { afterAll, describe, expect, it } from 'vitest'
 import {
   buildDelayLine,
@@ -35,7 +36,7 @@ import {
   type RegionTopology,
   regionsUnavailableReason,
 } from '../src/index.js'
-import { figure, percentile } from './helpers.js'
+import { figure } from './helpers.js'
 
 const unavailable = regionsUnavailableReason()
 if (unavailable !== undefined) console.warn(`netlab regions test skipped: ${unavailable}`)

@@ -1,3 +1,5 @@
+import { percentiles } from '@depin/test-utils/stats'
+
 /** A deterministic pseudo-random generator (mulberry32), so a failing run can be replayed from its seed. */
 export function createRandom(seed: number): () => number {
   let state = seed >>> 0
@@ -10,19 +12,16 @@ export function createRandom(seed: number): () => number {
   }
 }
 
-/** p50, p95 and max of a list of numbers (rounded), or undefined values when it is empty. */
+/** p50, p95 (nearest rank) and max of a list of numbers, rounded; undefined values when it is empty. */
 export function summarize(values: readonly number[]): {
   count: number
   p50: number | undefined
   p95: number | undefined
   max: number | undefined
 } {
-  const sorted = [...values].sort((a, b) => a - b)
-  const at = (q: number): number | undefined => {
-    const v = sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]
-    return v === undefined ? undefined : Math.round(v)
-  }
-  return { count: sorted.length, p50: at(0.5), p95: at(0.95), max: at(1) }
+  if (values.length === 0) return { count: 0, p50: undefined, p95: undefined, max: undefined }
+  const [p50, p95, max] = percentiles(values, [50, 95, 100]).map(Math.round)
+  return { count: values.length, p50, p95, max }
 }
 
 /** The number of active libp2p-relevant resources (sockets, timers) after a forced GC when available. */

@@ -6,6 +6,14 @@
 // no local imports, no TS-only syntax.
 
 import { type BootstrapNode, connect, type Database } from '@depin/pubsub'
+import {
+  type AnswerMessage,
+  type AskMessage,
+  createAsker,
+  type NodeLifeMessage,
+  sendToParent,
+  serveNodeProcess,
+} from '@depin/test-utils/node-process-child'
 
 /** What the parent sends. */
 export type ChurnParentMessage =
@@ -21,64 +29,37 @@ export type ChurnParentMessage =
       /** Automatic catch-up on (the default) or off (to measure delivery without it). */
       catchUp: boolean
     }
-  | { type: 'answer'; id: number; value?: unknown; error?: string }
+  | AnswerMessage
   | { type: 'publish'; id: number; message: unknown }
   | { type: 'stop' }
 
 /** What the child reports. */
 export type ChurnChildMessage =
   | { type: 'listening'; wallet: string; quicPort: number | undefined; tcpPort: number | undefined }
-  | { type: 'ask'; id: number; what: 'wallets' | 'bootstrap' }
+  | AskMessage<'wallets' | 'bootstrap'>
   | { type: 'readiness'; ready: boolean; at: number }
   | { type: 'event'; message: unknown; at: number; replayed: boolean }
   | { type: 'published'; id: number; error?: string }
-  | { type: 'failed'; message: string }
+  | NodeLifeMessage
   /** Every second while running: connected peers and known subscribers of the topic. */
   | { type: 'status'; peers: number; topicPeers: number; connections: number; linkRepairs: number }
 
-const ASK_TIMEOUT_MS = 5_000
 const STOP_TIMEOUT_MS = 5_000
 
-function send(message: ChurnChildMessage): void {
-  if (process.connected) process.send?.(message)
-}
-
-let nextAsk = 0
-const pendingAsks = new Map<number, (error: Error | undefined, value?: unknown) => void>()
-
+const send = (message: ChurnChildMessage): void => sendToParent(message)
 /** Asks the parent, bounded by a timeout and the caller's signal. */
-function ask<T>(what: 'wallets' | 'bootstrap', signal: AbortSignal): Promise<T> {
-  const id = nextAsk++
-  return new Promise<T>((resolve, reject) => {
-    const timeout = setTimeout(
-      () => done(new Error(`registry (${what}) did not answer in ${ASK_TIMEOUT_MS} ms`)),
-      ASK_TIMEOUT_MS,
-    )
-    const onAbort = (): void => done(signal.reason instanceof Error ? signal.reason : new Error('aborted'))
-    const done = (error: Error | undefined, value?: unknown): void => {
-      clearTimeout(timeout)
-      signal.removeEventListener('abort', onAbort)
-      pendingAsks.delete(id)
-      if (error === undefined) resolve(value as T)
-      else reject(error)
-    }
-    pendingAsks.set(id, done)
-    signal.addEventListener('abort', onAbort, { once: true })
-    send({ type: 'ask', id, what })
-  })
-}
+const asker = createAsker<'wallets' | 'bootstrap'>(send)
 
 let db: Database | undefined
 let topic: string | undefined
-let stopping: Promise<void> | undefined
 
 async function start(c: Extract<ChurnParentMessage, { type: 'start' }>): Promise<void> {
   topic = c.topic
   const database = await connect({
     walletPrivateKey: c.secretKey,
     databaseName: c.databaseName,
-    getAuthorizedWallets: ({ signal }) => ask<string[]>('wallets', signal),
-    getBootstrapNodes: ({ signal }) => ask<BootstrapNode[]>('bootstrap', signal),
+    getAuthorizedWallets: ({ signal }) => asker.ask<string[]>('wallets', signal),
+    getBootstrapNodes: ({ signal }) => asker.ask<BootstrapNode[]>('bootstrap', signal),
     listenHost: c.host,
     listenPorts: c.ports,
     // Short timings: churn and recovery must happen within a test's budget.
@@ -114,7 +95,7 @@ async function start(c: Extract<ChurnParentMessage, { type: 'start' }>): Promise
   }
   send({ type: 'listening', wallet: database.wallet, quicPort, tcpPort })
   setInterval(() => {
-    if (stopping === undefined) {
+    if (!lifecycle.stopping) {
       const node = database.metrics().node
       send({
         type: 'status',
@@ -138,38 +119,10 @@ async function publish(id: number, message: unknown): Promise<void> {
   }
 }
 
-/** Disconnects (bounded), then exits. */
-function stop(code: number): Promise<void> {
-  stopping ??= (async () => {
-    const bounded = new Promise<void>((resolve) => setTimeout(resolve, STOP_TIMEOUT_MS).unref())
-    await Promise.race([db?.disconnect().catch(() => {}), bounded])
-    process.disconnect?.()
-    process.exit(code)
-  })()
-  return stopping
-}
-
-process.on('message', (message: ChurnParentMessage) => {
-  switch (message.type) {
-    case 'start':
-      start(message).catch((err: unknown) => {
-        send({ type: 'failed', message: err instanceof Error ? err.message : String(err) })
-        void stop(1)
-      })
-      break
-    case 'answer':
-      pendingAsks.get(message.id)?.(
-        message.error === undefined ? undefined : new Error(message.error),
-        message.value,
-      )
-      break
-    case 'publish':
-      void publish(message.id, message.message)
-      break
-    case 'stop':
-      void stop(0)
-      break
-  }
+const lifecycle = serveNodeProcess<ChurnParentMessage>({
+  start,
+  onMessage: (message) => void publish(message.id, message.message),
+  asker,
+  shutdown: () => db?.disconnect(),
+  stopTimeoutMs: STOP_TIMEOUT_MS,
 })
-process.on('SIGTERM', () => void stop(0))
-process.on('disconnect', () => void stop(0))

@@ -1,12 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { BootstrapNode } from '@depin/pubsub'
-import { waitFor } from '@depin/test-utils'
+import { answerAsks, spawnNodeProcess } from '@depin/test-utils/node-process'
 import type { ChurnChildMessage, ChurnParentMessage } from './churn-child.js'
 
-const CHILD_PATH = fileURLToPath(new URL('./churn-child.ts', import.meta.url))
+const CHILD_URL = new URL('./churn-child.ts', import.meta.url)
 const LISTEN_TIMEOUT_MS = 30_000
 const STOP_TIMEOUT_MS = 6_000
 const PUBLISH_TIMEOUT_MS = 5_000
@@ -65,64 +63,20 @@ export interface SpawnMemberOptions {
 
 /** Starts a member process (`churn-child.ts` on this Node) and resolves once it listens. */
 export async function spawnMember(options: SpawnMemberOptions): Promise<MemberProcess> {
-  const child: ChildProcess = spawn(process.execPath, [CHILD_PATH], {
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  const proc = spawnNodeProcess<ChurnParentMessage, ChurnChildMessage>({
+    script: CHILD_URL,
     // The compile cache roughly halves a member's start-up (module loading dominates it).
-    env: { ...process.env, NODE_NO_WARNINGS: '1', NODE_COMPILE_CACHE: join(tmpdir(), 'depin-churn-cache') },
+    env: { NODE_NO_WARNINGS: '1', NODE_COMPILE_CACHE: join(tmpdir(), 'depin-churn-cache') },
+    stderrLines: STDERR_LINES_KEPT,
   })
-  let running = true
   let ready = false
   let readySince: number | undefined
-  let listening: { quicPort: number | undefined; tcpPort: number | undefined } | undefined
-  let failure: string | undefined
   let status: MemberStatus | undefined
-  const stderr: string[] = []
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', (code, signal) => {
-      running = false
-      ready = false
-      readySince = undefined
-      failure ??= `exited (${signal ?? code})`
-      resolve()
-    })
-  })
-  child.once('error', (err) => {
-    failure ??= err.message
-  })
-  child.stderr?.setEncoding('utf8')
-  child.stderr?.on('data', (chunk: string) => {
-    for (const line of chunk.split('\n')) {
-      if (line.trim() === '') continue
-      stderr.push(line)
-      if (stderr.length > STDERR_LINES_KEPT) stderr.shift()
-    }
-  })
-  const sendToChild = (message: ChurnParentMessage): void => {
-    if (child.connected) child.send(message)
-  }
-  let nextPublish = 0
-  const publishes = new Map<number, (error?: string) => void>()
-  child.on('message', (message: ChurnChildMessage) => {
+  answerAsks<'wallets' | 'bootstrap'>(proc, (what) =>
+    what === 'wallets' ? options.registry.getAuthorizedWallets() : options.registry.getBootstrapNodes(),
+  )
+  proc.onMessage((message) => {
     switch (message.type) {
-      case 'listening':
-        listening = { quicPort: message.quicPort, tcpPort: message.tcpPort }
-        break
-      case 'ask': {
-        const read =
-          message.what === 'wallets'
-            ? options.registry.getAuthorizedWallets()
-            : options.registry.getBootstrapNodes()
-        read.then(
-          (value) => sendToChild({ type: 'answer', id: message.id, value }),
-          (err: unknown) =>
-            sendToChild({
-              type: 'answer',
-              id: message.id,
-              error: err instanceof Error ? err.message : String(err),
-            }),
-        )
-        break
-      }
       case 'readiness':
         if (message.ready && !ready) readySince = message.at
         if (!message.ready) readySince = undefined
@@ -131,12 +85,6 @@ export async function spawnMember(options: SpawnMemberOptions): Promise<MemberPr
       case 'event':
         options.onEvent(message.message, message.replayed)
         break
-      case 'published':
-        publishes.get(message.id)?.(message.error)
-        break
-      case 'failed':
-        failure = message.message
-        break
       case 'status': {
         const { type: _, ...reported } = message
         status = reported
@@ -144,82 +92,56 @@ export async function spawnMember(options: SpawnMemberOptions): Promise<MemberPr
       }
     }
   })
-  child.once('spawn', () =>
-    sendToChild({
-      type: 'start',
-      secretKey: options.secretKey,
-      databaseName: options.databaseName,
-      topic: options.topic,
-      host: options.host,
-      ports: options.ports,
-      catchUp: options.catchUp ?? true,
-      ...(options.catchUpSinceMs === undefined ? {} : { catchUpSinceMs: options.catchUpSinceMs }),
-    }),
-  )
-
-  const kill = async (): Promise<void> => {
-    if (running) child.kill('SIGKILL')
-    await exited
+  void proc.exited.then(() => {
+    ready = false
+    readySince = undefined
+  })
+  proc.send({
+    type: 'start',
+    secretKey: options.secretKey,
+    databaseName: options.databaseName,
+    topic: options.topic,
+    host: options.host,
+    ports: options.ports,
+    catchUp: options.catchUp ?? true,
+    ...(options.catchUpSinceMs === undefined ? {} : { catchUpSinceMs: options.catchUpSinceMs }),
+  })
+  let listening: Extract<ChurnChildMessage, { type: 'listening' }>
+  try {
+    listening = await proc.ready('listening', {
+      timeoutMs: LISTEN_TIMEOUT_MS,
+      what: 'member listening',
+      failed: (m) => (m.type === 'failed' ? `member failed: ${m.message}` : undefined),
+    })
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err)
+    throw new Error(`member on ${options.host} failed to start: ${reason}\n${proc.stderr.join('\n')}`)
   }
-  let stopped: Promise<void> | undefined
-  const member: MemberProcess = {
-    pid: child.pid ?? -1,
+  return {
+    pid: proc.pid,
     get ready() {
       return ready
     },
     get readySince() {
       return readySince
     },
-    get quicPort() {
-      return listening?.quicPort
-    },
-    get tcpPort() {
-      return listening?.tcpPort
-    },
+    quicPort: listening.quicPort,
+    tcpPort: listening.tcpPort,
     get running() {
-      return running
+      return proc.running
     },
-    stderr,
+    stderr: proc.stderr,
     get status() {
       return status
     },
-    publish(message) {
-      const id = nextPublish++
-      return new Promise<void>((resolve, reject) => {
-        const timeout = setTimeout(() => done(`no answer in ${PUBLISH_TIMEOUT_MS} ms`), PUBLISH_TIMEOUT_MS)
-        const done = (error?: string): void => {
-          clearTimeout(timeout)
-          publishes.delete(id)
-          if (error === undefined) resolve()
-          else reject(new Error(`publish failed: ${error}`))
-        }
-        publishes.set(id, done)
-        sendToChild({ type: 'publish', id, message })
+    async publish(message) {
+      const answer = await proc.request('published', (id) => ({ type: 'publish', id, message }), {
+        timeoutMs: PUBLISH_TIMEOUT_MS,
+        what: 'publish',
       })
+      if (answer.error !== undefined) throw new Error(`publish failed: ${answer.error}`)
     },
-    stop() {
-      stopped ??= (async () => {
-        if (!running) return
-        sendToChild({ type: 'stop' })
-        const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS)
-        await exited
-        clearTimeout(timer)
-      })()
-      return stopped
-    },
-    kill,
+    stop: () => proc.stop({ message: { type: 'stop' }, timeoutMs: STOP_TIMEOUT_MS }),
+    kill: () => proc.kill(),
   }
-  try {
-    await waitFor(() => listening !== undefined || !running || failure !== undefined, {
-      timeoutMs: LISTEN_TIMEOUT_MS,
-      intervalMs: 25,
-      message: 'member listening',
-    })
-    if (listening === undefined) throw new Error(`member failed: ${failure}`)
-  } catch (err) {
-    await kill()
-    const reason = err instanceof Error ? err.message : String(err)
-    throw new Error(`member on ${options.host} failed to start: ${reason}\n${stderr.join('\n')}`)
-  }
-  return member
 }

@@ -22,7 +22,7 @@ import {
   InvalidMessageError,
   type PubSubEvent,
   validateDatabaseConfig,
-} from '@depin/messaging'
+} from '@depin/pubsub'
 import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
 

@@ -1,0 +1,127 @@
+// The end of a run: what each node's /healthz and /metrics answer, and the report with its checks.
+
+import type { Network } from './network.js'
+import type { TestnetOptions } from './options.js'
+import {
+  type Check,
+  intruderFigures,
+  latency,
+  type MeasuredPhase,
+  nodeFigures,
+  phaseFigures,
+  spread,
+  type TestnetReport,
+  WINDOW,
+} from './report.js'
+
+/** What one node's endpoints answered. */
+export type EndpointProbe = NonNullable<TestnetReport['endpoints']>[number]
+
+/** The operator's view: every running registered node answers /healthz 200 and serves the metrics. */
+export function probeEndpoints(network: Network): Promise<EndpointProbe[]> {
+  return Promise.all(
+    network.nodes
+      .filter((n) => n.status === 'running' && n.metricsUrl !== undefined && network.registry.has(n.wallet))
+      .map(async (n) => {
+        try {
+          const health = await fetch(`${n.metricsUrl}/healthz`, { signal: AbortSignal.timeout(10_000) })
+          const text = await (
+            await fetch(`${n.metricsUrl}/metrics`, { signal: AbortSignal.timeout(10_000) })
+          ).text()
+          return {
+            label: n.label,
+            healthz: health.status,
+            metrics: text.includes('depin_node_ready') && text.includes('depin_messaging_published_total'),
+          }
+        } catch {
+          return { label: n.label, healthz: 0, metrics: false }
+        }
+      }),
+  )
+}
+
+/** The endpoints' check: every probe answered 200 with the metrics. */
+export function endpointsCheck(probes: EndpointProbe[]): Check {
+  return {
+    name: 'metrics and health endpoints',
+    ok: probes.every((p) => p.healthz === 200 && p.metrics),
+    detail: probes
+      .map((p) => `${p.label}: /healthz ${p.healthz}, /metrics ${p.metrics ? 'ok' : 'MISSING'}`)
+      .join('; '),
+  }
+}
+
+/** The report of a run; adds the checks every run makes (ready, delivered, intruders refused) to `checks`. */
+export function buildReport(
+  options: TestnetOptions,
+  network: Network,
+  measured: MeasuredPhase[],
+  checks: Check[],
+  outcome: Record<string, unknown>,
+  startedAt: Date,
+): TestnetReport {
+  const phases = measured.map((p) => phaseFigures(p, network.nodes, network.intruders))
+  const nodes = network.nodes.map((n) => nodeFigures(n, measured))
+  const intruders = network.intruders.map((i) => intruderFigures(i, network))
+  // Killed-for-good and revoked nodes are not expected to be ready at the end.
+  const expectedRunning = network.nodes.filter(
+    (n) => n.status !== 'killed' && n.status !== 'new' && network.registry.has(n.wallet),
+  )
+  const notReady = expectedRunning.filter((n) => !(n.status === 'running' && n.latest?.ready === true))
+  checks.unshift({
+    name: 'every node ready',
+    ok: notReady.length === 0 && expectedRunning.length > 0,
+    detail:
+      notReady.length === 0
+        ? `${expectedRunning.length} running nodes ready`
+        : `not ready: ${notReady.map((n) => `${n.label}${n.failure === undefined ? '' : ` (${n.failure})`}`).join(', ')}`,
+  })
+  const published = phases.reduce((a, p) => a + p.published, 0)
+  const expected = phases.reduce((a, p) => a + p.expected, 0)
+  const delivered = phases.reduce((a, p) => a + p.delivered, 0)
+  checks.push({
+    name: 'every event reached every subscriber',
+    ok: phases.length > 0 && published > 0 && phases.every((p) => p.missing === 0),
+    detail:
+      phases
+        .map(
+          (p) => `${p.name}: ${p.delivered}/${p.expected} (${p.published} published, ${p.missing} missing)`,
+        )
+        .join('; ') || 'no measured phase',
+  })
+  const intruderEvents = phases.reduce((a, p) => a + p.intruderEventsDelivered, 0)
+  checks.push({
+    name: 'every intruder refused',
+    ok: intruders.every((i) => i.refusedAll) && intruderEvents === 0,
+    detail:
+      intruders.length === 0
+        ? 'no intruders'
+        : `${intruders.map((i) => `${i.label}: refused ${i.refused} times (${i.attempts} dials), accepted by ${i.acceptedBy.length === 0 ? 'no node' : i.acceptedBy.join(', ')}`).join('; ')}; intruder events delivered: ${intruderEvents}`,
+  })
+  const allLatencies = measured.flatMap((p) => network.nodes.flatMap((n) => n.latencies.get(p.id) ?? []))
+  const { live: _live, ...reportedOptions } = options
+  return {
+    ok: checks.every((c) => c.ok),
+    scenario: options.scenario,
+    options: reportedOptions,
+    window: WINDOW,
+    startedAt: startedAt.toISOString(),
+    runMs: network.now(),
+    totals: {
+      published,
+      expected,
+      delivered,
+      missing: expected - delivered,
+      deliveredRatio: expected === 0 ? 0 : delivered / expected,
+      latencyMs: latency(allLatencies),
+      peersPerNode: spread(nodes.filter((n) => n.status === 'running').map((n) => n.peers)),
+      highMark: network.highMark,
+      longestAboveHighMs: Math.max(0, ...nodes.map((n) => n.longestAboveHighMs)),
+    },
+    phases,
+    nodes,
+    intruders,
+    scenarioOutcome: outcome,
+    checks,
+  }
+}

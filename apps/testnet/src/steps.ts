@@ -1,0 +1,273 @@
+// The steps every scenario is made of, over one network: start nodes (in batches), wait until they
+// are ready, form the mesh with probe events, and measure a phase of counted events.
+
+import { setTimeout as sleep } from 'node:timers/promises'
+import { short } from './format.js'
+import { hasTopicPeers, heard, probeRate, probeSenders } from './mesh-check.js'
+import type { Network } from './network.js'
+import type { NodeHandle } from './node-handle.js'
+import type { TestnetOptions } from './options.js'
+import { type Check, type MeasuredPhase, phaseFigures } from './report.js'
+
+const POLL_MS = 100
+/** How long a start batch of a large network may take to be ready before the next one starts anyway. */
+const BATCH_READY_MS = 30_000
+
+/** A step did not happen in time; the run records it as a failed check. */
+export class StepFailed extends Error {
+  override name = 'StepFailed'
+}
+
+/** Polls `condition` until true; resolves with the time it took; throws {@link StepFailed} after `timeoutMs`. */
+export async function waitUntil(
+  condition: () => boolean,
+  timeoutMs: number,
+  what: string,
+  signal: AbortSignal,
+): Promise<number> {
+  const started = Date.now()
+  for (let waited = 0; waited <= timeoutMs; waited = Date.now() - started) {
+    if (condition()) return Date.now() - started
+    await sleep(POLL_MS, undefined, { signal })
+  }
+  throw new StepFailed(`timed out after ${timeoutMs} ms waiting for ${what}`)
+}
+
+/** What the view shows while the testnet runs. */
+export interface RunState {
+  network: Network
+  phase: string
+  counting: boolean
+  measured: MeasuredPhase[]
+  expectedEndMs: number
+}
+
+export interface RunHooks {
+  log(line: string): void
+  /** Aborted on Ctrl-C. */
+  signal: AbortSignal
+  onState(state: RunState): void
+}
+
+/** The steps of a run, with its state, its checks and its scenario's outcome. */
+export class Steps {
+  readonly checks: Check[] = []
+  readonly outcome: Record<string, unknown> = {}
+  readonly publishMs: number
+  /** Bounds that grow with the network (N nodes on a few cores). */
+  readonly readyTimeoutMs: number
+  /**
+   * A network of hundreds on two cores spends minutes at full CPU on its start (connections, DHT):
+   * the mesh check waits through it.
+   */
+  private readonly meshTimeoutMs: number
+  private readonly drainTimeoutMs: number
+  private nextPhaseId = 1
+
+  constructor(
+    readonly options: TestnetOptions,
+    readonly network: Network,
+    readonly state: RunState,
+    readonly hooks: RunHooks,
+  ) {
+    this.publishMs = options.durationS * 1000
+    this.readyTimeoutMs = 30_000 + 1_000 * options.nodes
+    this.meshTimeoutMs = 60_000 + 2_000 * options.nodes
+    this.drainTimeoutMs = 5_000 + 1_000 * options.nodes
+  }
+
+  get signal(): AbortSignal {
+    return this.hooks.signal
+  }
+
+  setPhase(phase: string, counting = false): void {
+    this.state.phase = phase
+    this.state.counting = counting
+    this.hooks.log(`phase: ${phase}`)
+    this.hooks.onState(this.state)
+  }
+
+  check(name: string, ok: boolean, detail: string): void {
+    this.checks.push({ name, ok, detail })
+  }
+
+  nodes(indices: number[]): NodeHandle[] {
+    return indices.map((i) => this.network.nodes[i] as NodeHandle)
+  }
+
+  /** The node indices `from` .. `to - 1`. */
+  range(from: number, to: number): number[] {
+    return Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i)
+  }
+
+  all(): number[] {
+    return this.range(0, this.options.nodes)
+  }
+
+  ready(n: NodeHandle): boolean {
+    return n.status === 'running' && n.latest?.ready === true
+  }
+
+  waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<number> {
+    return waitUntil(condition, timeoutMs, what, this.signal)
+  }
+
+  sleep(ms: number): Promise<void> {
+    return sleep(ms, undefined, { signal: this.signal })
+  }
+
+  async startNodes(indices: number[]): Promise<void> {
+    const { startBatch, nodes } = this.options
+    for (let i = 0; i < indices.length; i += startBatch) {
+      const batch = this.nodes(indices.slice(i, i + startBatch))
+      await Promise.all(batch.map((n) => this.network.start(n)))
+      // In a large network the next batch waits (bounded) for this one to be ready: a thousand
+      // nodes dialing the bootstrap nodes at once time out their handshakes and retry, and the
+      // retries are a storm of their own.
+      if (i + startBatch < indices.length && nodes > 16 && this.network.nodes[0]?.status === 'running')
+        await this.waitUntil(() => batch.every((n) => this.ready(n)), BATCH_READY_MS, 'a start batch').catch(
+          (err) => {
+            if (!(err instanceof StepFailed)) throw err
+          },
+        )
+    }
+    for (const n of this.nodes(indices))
+      this.hooks.log(
+        `node ${n.label} (${n.role}) ${short(n.peerId)} listening; metrics ${n.metricsUrl}/metrics`,
+      )
+  }
+
+  async startIntruders(): Promise<void> {
+    await Promise.all(this.network.intruders.map((n) => this.network.start(n)))
+    for (const n of this.network.intruders)
+      this.hooks.log(`intruder ${n.label} ${short(n.peerId)} (unregistered wallet) started`)
+  }
+
+  async waitReady(indices: number[], what: string): Promise<number> {
+    const ms = await this.waitUntil(
+      () => this.nodes(indices).every((n) => this.ready(n)),
+      this.readyTimeoutMs,
+      what,
+    )
+    this.hooks.log(`${what}: all ${indices.length} ready after ${ms} ms`)
+    return ms
+  }
+
+  /**
+   * The bootstrap node 0 first, then every other node with the intruders (they re-read the list of
+   * running nodes on every retry); resolves with the time until every node was ready.
+   */
+  async startNetwork(): Promise<number> {
+    await this.network.prepare([0])
+    await this.startNodes([0])
+    await Promise.all([this.startNodes(this.range(1, this.options.nodes)), this.startIntruders()])
+    this.setPhase('waiting for readiness')
+    return this.waitReady(this.all(), 'network')
+  }
+
+  /**
+   * The network up ({@link startNetwork}), the mesh formed and a measured phase `before <fault>` of
+   * half the publishing time; returns the last node (the one the fault spares or hits) and the others.
+   */
+  async beforeFault(fault: string): Promise<{ last: NodeHandle; others: number[] }> {
+    await this.startNetwork()
+    await this.formMesh(this.all())
+    await this.measure(`before ${fault}`, this.all(), this.publishMs / 2)
+    const others = this.range(0, this.options.nodes - 1)
+    return { last: this.network.nodes[this.options.nodes - 1] as NodeHandle, others }
+  }
+
+  /**
+   * Probe events until every member heard every probing member on every topic, and every member has
+   * a peer on every topic. Up to `MESH_PROBE_SENDERS` members every member probes; beyond, a
+   * sample spread over the start order (the first and the last batch in it): each probe costs N-1
+   * deliveries, so probing from all N would cost N^2 (a million at N = 1000).
+   */
+  async formMesh(members: number[]): Promise<number> {
+    const id = this.nextPhaseId++
+    this.setPhase('forming mesh (probe events, not counted)')
+    const list = this.nodes(members)
+    const senders = probeSenders(list)
+    const topics = this.options.topics
+    this.network.setPhase(
+      { type: 'phase', id, mode: 'probe', rate: probeRate(senders.length, topics, list.length) },
+      senders,
+    )
+    const heardAll = (): boolean =>
+      list.every(
+        (receiver) =>
+          hasTopicPeers(receiver, topics) &&
+          senders.every((sender) => sender === receiver || heard(receiver, sender, id, topics)),
+      )
+    try {
+      const ms = await this.waitUntil(
+        heardAll,
+        this.meshTimeoutMs,
+        'every member to hear every other on every topic',
+      )
+      this.hooks.log(`mesh formed in ${ms} ms`)
+      return ms
+    } catch (err) {
+      if (!(err instanceof StepFailed)) throw err
+      const missing = list.flatMap((r) =>
+        senders.filter((s) => s !== r && !heard(r, s, id, topics)).map((s) => `${s.label}->${r.label}`),
+      )
+      const alone = list
+        .filter((n) => !hasTopicPeers(n, topics))
+        .map((n) => `${n.label} (${n.latest?.peers.length ?? 0} peers)`)
+      const m = list
+        .map((n) => {
+          const s = n.latest
+          if (s === undefined) return `${n.label}: no stats`
+          const topicPeers = Object.values(s.topicPeers).join('/')
+          return `${n.label}: peers ${s.peers.length}, connections ${s.connections}, topic peers ${topicPeers}, link repairs ${s.linkRepairs}, ${JSON.stringify(s.messaging)}`
+        })
+        .join('; ')
+      throw new StepFailed(
+        `${err.message} (not heard: ${missing.join(', ') || 'none'}; without a peer on every topic: ${alone.join(', ') || 'none'}; ${m})`,
+      )
+    } finally {
+      this.network.setPhase({ type: 'phase', id, mode: 'quiet', rate: 0 }, list)
+    }
+  }
+
+  /** Publishes at the configured rate for `ms`; counts every member's events at every other member. */
+  async measure(
+    name: string,
+    members: number[],
+    ms: number,
+    excluded: number[] = [],
+  ): Promise<MeasuredPhase> {
+    const network = this.network
+    const id = this.nextPhaseId++
+    const phase: MeasuredPhase = {
+      id,
+      name,
+      members,
+      excluded,
+      startedAtMs: network.now(),
+      publishMs: ms,
+      drainMs: 0,
+    }
+    this.state.measured.push(phase)
+    network.bandWatchFromMs ??= network.now()
+    this.setPhase(`${name} (publishing, counted)`, true)
+    const publishers = [...this.nodes([...members, ...excluded]), ...network.intruders]
+    network.setPhase({ type: 'phase', id, mode: 'measure', rate: this.options.rate }, publishers)
+    await this.sleep(ms)
+    network.setPhase({ type: 'phase', id, mode: 'quiet', rate: 0 }, publishers)
+    this.setPhase(`${name} (draining late deliveries)`, true)
+    const started = Date.now()
+    await this.waitUntil(
+      () => phaseFigures(phase, network.nodes, network.intruders).missing === 0,
+      this.drainTimeoutMs,
+      'late deliveries',
+    ).catch((err) => {
+      if (!(err instanceof StepFailed)) throw err
+    })
+    // One more stats round so the counts of the last events are in.
+    await this.sleep(600)
+    phase.drainMs = Date.now() - started
+    return phase
+  }
+}
