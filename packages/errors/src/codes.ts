@@ -32,6 +32,9 @@ export const DEPIN_ERROR_CODES = {
   MESSAGING_NOT_RUNNING: 'The messaging layer was stopped or not started yet [MessagingNotRunningError].',
   DATABASE_IN_USE:
     'Another messaging instance already serves this database on this node [DatabaseInUseError].',
+  // @depin/metrics
+  METRICS_SERVER_START_FAILED:
+    'The /metrics and /healthz server could not listen, usually because its port is taken [MetricsServerStartError].',
   // any package that validates a config object
   INVALID_CONFIG: 'A configuration object failed validation; every bad field is listed [InvalidConfigError].',
 } as const

@@ -1,5 +1,6 @@
 export { createDepinCollector, type DepinCollector, type DepinCollectorInit } from './collector.js'
 export { METRIC_DEFINITIONS, type MetricDefinition, type Sample } from './definitions.js'
+export { MetricsServerStartError } from './errors.js'
 export { type Libp2pMetricsInit, libp2pMetrics } from './libp2p.js'
 export { type MetricsServer, type MetricsServerInit, startMetricsServer } from './server.js'
 export {

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Registry } from 'prom-client'
+import { MetricsServerStartError } from './errors.js'
 
 /** Options of {@link startMetricsServer}. */
 export interface MetricsServerInit {
@@ -28,7 +29,7 @@ export interface MetricsServer {
 /**
  * Starts an HTTP server answering `GET /metrics` (Prometheus text format from `registry`) and
  * `GET /healthz` (`200 {"ready":true}` when `isReady()`, else `503 {"ready":false}`).
- * Resolves once listening; rejects if the port is taken.
+ * Resolves once listening; rejects with {@link MetricsServerStartError} if it cannot (a port in use).
  *
  * @example
  * const server = await startMetricsServer({ port: 9464, registry: collector.registry, isReady: () => db.isReady() })
@@ -47,9 +48,15 @@ export async function startMetricsServer(init: MetricsServerInit): Promise<Metri
     })
   })
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
+    const fail = (err: Error): void =>
+      reject(
+        new MetricsServerStartError(`${host.includes(':') ? `[${host}]` : host}:${init.port}`, {
+          cause: err,
+        }),
+      )
+    server.once('error', fail)
     server.listen(init.port, host, () => {
-      server.off('error', reject)
+      server.off('error', fail)
       resolve()
     })
   })

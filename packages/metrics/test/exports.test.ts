@@ -4,6 +4,7 @@ test('the public API is deliberate', async () => {
   expect(Object.keys(await import('../src/index.js')).sort()).toMatchInlineSnapshot(`
     [
       "METRIC_DEFINITIONS",
+      "MetricsServerStartError",
       "createDepinCollector",
       "fromFacadeMetrics",
       "libp2pMetrics",

@@ -5,6 +5,7 @@ import {
   createDepinCollector,
   fromFacadeMetrics,
   type MetricsServer,
+  MetricsServerStartError,
   startMetricsServer,
 } from '../src/index.js'
 import { sampleMetrics } from './sample.js'
@@ -66,14 +67,19 @@ describe('startMetricsServer', () => {
     expect(again.port).toBe(server.port)
   })
 
-  test('a taken port rejects', async () => {
+  test('a taken port rejects with MetricsServerStartError naming the address and the fix', async () => {
     const blocker = createServer()
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
     const port = (blocker.address() as { port: number }).port
     try {
-      await expect(
-        startMetricsServer({ port, registry: new Registry(), isReady: () => true }),
-      ).rejects.toThrow(/EADDRINUSE/)
+      const err = await startMetricsServer({ port, registry: new Registry(), isReady: () => true }).catch(
+        (e: unknown) => e,
+      )
+      expect(err).toBeInstanceOf(MetricsServerStartError)
+      expect((err as MetricsServerStartError).code).toBe('METRICS_SERVER_START_FAILED')
+      expect((err as MetricsServerStartError).address).toBe(`127.0.0.1:${port}`)
+      expect((err as Error).message).toMatch(/EADDRINUSE.*metricsServer\.port/s)
+      expect(((err as Error).cause as { code?: string }).code).toBe('EADDRINUSE')
     } finally {
       await new Promise<void>((resolve) => blocker.close(() => resolve()))
     }

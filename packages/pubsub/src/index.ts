@@ -68,6 +68,8 @@ export {
   TopicPeersTimeoutError,
   type WaitForTopicPeersOptions,
 } from '@depin/messaging'
+// The metrics server's error alone: @depin/metrics itself (and prom-client) loads only with metricsServer.
+export { MetricsServerStartError } from '@depin/metrics/errors'
 export type { DatabaseConfig, MetricsServerOptions, NodeOptions } from './config.js'
 export { connect } from './connect.js'
 export type {

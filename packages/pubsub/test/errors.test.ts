@@ -25,6 +25,7 @@ const ARGS: Record<string, unknown[]> = {
   InvalidTopicError: ['it is empty'],
   InvalidWalletError: ['not base58'],
   MessagingNotRunningError: ['db'],
+  MetricsServerStartError: ['127.0.0.1:9464'],
   NodeStartError: [['/ip4/127.0.0.1/tcp/0']],
   NodeStoppedError: ['publish'],
   NoPeersError: ['rooms'],
@@ -87,6 +88,7 @@ describe('the error catalogue', () => {
       'NodeStoppedError',
       'DatabaseInUseError',
       'MessagingNotRunningError',
+      'MetricsServerStartError',
     ]) {
       expect(facade, name).toHaveProperty(name)
     }

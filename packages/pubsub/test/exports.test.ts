@@ -19,6 +19,7 @@ it('exports exactly the public API', async () => {
       "InvalidWalletError",
       "MAX_DATABASE_NAME_LENGTH",
       "MessagingNotRunningError",
+      "MetricsServerStartError",
       "NODE_DEFAULTS",
       "NODE_PROCESS_FLAGS",
       "NoPeersError",

@@ -1,6 +1,7 @@
+import { createServer } from 'node:net'
 import { generateWallets, waitFor, waitForEvent } from '@depin/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
-import { connect, InvalidConfigError } from '../src/index.js'
+import { connect, InvalidConfigError, isDepinError, MetricsServerStartError } from '../src/index.js'
 import {
   bootstrapEntryOf,
   createDatabaseTracker,
@@ -66,5 +67,26 @@ describe('connect({ metricsServer })', () => {
     expect((err as InvalidConfigError).issues.map((i) => i.field)).toEqual(
       expect.arrayContaining(['metricsServer.port', 'metricsServer.host', 'metricsServer.extra']),
     )
+  })
+
+  it('a taken metrics port fails connect() with MetricsServerStartError, and leaves no node behind', async () => {
+    const blocker = createServer()
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
+    try {
+      const port = (blocker.address() as { port: number }).port
+      const [a] = generateWallets(1)
+      const config = testConfig(a!, 'metrics-taken', createInMemoryRegistry([a!.wallet]), [], {
+        metricsServer: { port },
+      })
+      const err = await connect(config).catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(MetricsServerStartError)
+      expect(isDepinError(err, 'METRICS_SERVER_START_FAILED')).toBe(true)
+      expect((err as MetricsServerStartError).address).toBe(`127.0.0.1:${port}`)
+      // The same database name connects again at once: the failed attempt released its node.
+      const db = await dbs.connect(testConfig(a!, 'metrics-taken', createInMemoryRegistry([a!.wallet]), []))
+      expect(db.isReady()).toBe(false)
+    } finally {
+      await new Promise<void>((resolve) => blocker.close(() => resolve()))
+    }
   })
 })
