@@ -13,7 +13,7 @@ import (
 	ma "github.com/multiformats/go-multiaddr"
 )
 
-// bootstrapNode is the seed's BootstrapNode, in the JSON shape the TypeScript side uses.
+// bootstrapNode is the Go implementation's BootstrapNode, in the JSON shape the TypeScript side uses.
 type bootstrapNode struct {
 	PublicKey string `json:"publicKey"`
 	IP        string `json:"ip"`
@@ -54,7 +54,7 @@ func parseBootstrapNode(s string) (peer.AddrInfo, error) {
 }
 
 // bootstrap dials every bootstrap peer; while none is connected it retries
-// (first after 2 s, then every --bootstrap-retry-ms), as the seed's retry loop.
+// (first after 2 s, then every --bootstrap-retry-ms), as the Go implementation's retry loop.
 // The returned channel gets the first round's outcome (true: a peer is connected)
 // and is closed; with no bootstrap peers it is closed at once.
 func (n *node) bootstrap(peers []peer.AddrInfo) <-chan bool {

@@ -16,11 +16,11 @@ import (
 )
 
 // walletGater is a libp2p ConnectionGater admitting only peers whose wallet is in the
-// authorized list, as the seed's SolanaRegistryGater does: dials are checked by peer and by
+// authorized list, as the Go implementation's SolanaRegistryGater does: dials are checked by peer and by
 // address, and both directions are checked after the security handshake (the only point
 // where an inbound peer's identity is known). The list comes from --authorized and/or
 // --authorized-file; the file is re-read every refresh interval and, at most once a second,
-// on a miss (the seed's "cache first, then ask the registry").
+// on a miss (the Go implementation's "cache first, then ask the registry").
 type walletGater struct {
 	out      *output
 	static   []string

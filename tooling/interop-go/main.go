@@ -1,6 +1,7 @@
-// Command interop-go is a go-libp2p node of the seed's design (the production Go
-// implementation's wire behaviour), used to prove that @depin/pubsub's TypeScript nodes can
-// share a network with Go nodes. It prints JSON lines on stdout and reads commands on stdin.
+// Command interop-go is a go-libp2p node of the Go implementation's design (dTelecom's
+// p2p-pubsub / p2p-database, as it behaves on the wire), used to prove that @depin/pubsub's
+// TypeScript nodes can share a network with Go nodes. It prints JSON lines on stdout and reads
+// commands on stdin.
 // See README.md.
 package main
 
@@ -85,10 +86,10 @@ func parseFlags(args []string) (*config, error) {
 	fs.StringVar(&c.message, "message", `"hello from go"`, "JSON message to publish")
 	fs.IntVar(&c.publishCount, "publish-count", 1, "how many events --publish sends")
 	publishIntervalMs := fs.Int("publish-interval-ms", 1000, "delay before each --publish event in ms")
-	fs.StringVar(&c.dhtMode, "dht", "kad", "kad (one /ipfs/kad/1.0.0 DHT, server mode, private addresses allowed), dual (the seed's dual DHT; its LAN half drops loopback), none")
-	fs.BoolVar(&c.dhtServer, "dht-server", true, "run the DHT in server mode; false: go-libp2p's automatic mode (the seed's dual.New default)")
+	fs.StringVar(&c.dhtMode, "dht", "kad", "kad (one /ipfs/kad/1.0.0 DHT, server mode, private addresses allowed), dual (the Go implementation's dual DHT; its LAN half drops loopback), none")
+	fs.BoolVar(&c.dhtServer, "dht-server", true, "run the DHT in server mode; false: go-libp2p's automatic mode (the Go implementation's dual.New default)")
 	fs.BoolVar(&c.rendezvous, "rendezvous", true, "advertise and find peers on p2p-database-discovery_<db> through the DHT")
-	discoveryMs := fs.Int("discovery-interval-ms", 2000, "rendezvous find/advertise-retry interval in ms (seed: 2 s)")
+	discoveryMs := fs.Int("discovery-interval-ms", 2000, "rendezvous find/advertise-retry interval in ms (the Go implementation: 2 s)")
 	dialMs := fs.Int("dial-timeout-ms", 30_000, "timeout of one dial in ms")
 	retryMs := fs.Int("bootstrap-retry-ms", 5000, "bootstrap retry interval in ms while no peer is connected")
 	fs.BoolVar(&c.identityOnly, "identity-only", false, "print {type:identity, peerId, wallet} for the key and exit (no network)")

@@ -75,7 +75,7 @@ func newNode(cfg *config, out *output, id *identity, gater *walletGater) (*node,
 	if err != nil {
 		return nil, err
 	}
-	// As the seed's host, less NATPortMap/EnableNATService: UPnP/NAT-PMP would probe the
+	// As the Go implementation's host, less NATPortMap/EnableNATService: UPnP/NAT-PMP would probe the
 	// local network, and this tool only ever talks to the addresses it is given.
 	opts = append(opts,
 		libp2p.Identity(id.privKey),
@@ -119,7 +119,7 @@ func newNode(cfg *config, out *output, id *identity, gater *walletGater) (*node,
 		}
 		n.router, n.closer = d, d.Close
 	case "dual":
-		// The seed's dual DHT (WAN /ipfs/kad/1.0.0 for public addresses, LAN /ipfs/lan/kad/1.0.0
+		// The Go implementation's dual DHT (WAN /ipfs/kad/1.0.0 for public addresses, LAN /ipfs/lan/kad/1.0.0
 		// for private ones). Its LAN half drops loopback addresses, so it cannot route on 127.0.0.1.
 		d, err := dual.New(h, dual.DHTOption(dht.Mode(mode)))
 		if err != nil {
@@ -133,7 +133,7 @@ func newNode(cfg *config, out *output, id *identity, gater *walletGater) (*node,
 		return nil, fmt.Errorf("--dht must be kad, dual or none, got %q", cfg.dhtMode)
 	}
 
-	// Default GossipSub: StrictSign, message id from+seqno, meshsub 1.0-1.2, as the seed.
+	// Default GossipSub: StrictSign, message id from+seqno, meshsub 1.0-1.2, as the Go implementation.
 	ps, err := pubsub.NewGossipSub(n.ctx, h)
 	if err != nil {
 		n.closeAll()

@@ -23,7 +23,7 @@ export interface GaterBenchResult {
   hitNsPerOp: number
   /** Cache hit through `isAuthorizedCached`. */
   hitCachedNsPerOp: number
-  /** For comparison: the seed's way, base58-encoding the wallet and looking it up in a Set<string>. */
+  /** For comparison: a lookup by base58 string (encode the wallet, then look it up in a Set<string>). */
   baselineBase58SetNsPerOp: number
   /** A new unknown key while miss calls are rate-limited (then remembered as denied); answered synchronously. */
   missNewKeyNsPerOp: number

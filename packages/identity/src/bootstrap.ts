@@ -6,7 +6,7 @@ import { InvalidBootstrapNodeError, InvalidWalletError } from './errors.js'
 import { type WalletInput, walletToPeerId } from './wallet.js'
 
 /**
- * A bootstrap node as the registry publishes it (the seed's `BootstrapNode`).
+ * A bootstrap node as the registry publishes it (the Go implementation's `BootstrapNode`).
  * A port of `0` (or omitted) means the node does not offer that transport; at least one must be set.
  */
 export interface BootstrapNode {

@@ -169,7 +169,7 @@ export function identityFromSecretBytes(secret: Uint8Array): WalletIdentity {
   checkLength(secret)
   const seed = secret.subarray(0, 32)
   const claimedPublicKey = secret.subarray(32)
-  // @libp2p/crypto's privateKeyFromRaw trusts the second half; check it ourselves (TOOLCHAIN.md).
+  // @libp2p/crypto's privateKeyFromRaw trusts the second half; check it ourselves (docs/toolchain.md).
   const derivedPublicKey = ed25519PublicKeyOf(seed)
   if (!equals(derivedPublicKey, claimedPublicKey)) {
     throw new InvalidSecretKeyError('its second half is not the public key of its first half')

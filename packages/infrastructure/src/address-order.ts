@@ -3,8 +3,8 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 
 /**
  * The order in which libp2p tries a peer's addresses: public before private before loopback,
- * direct before relayed, then QUIC v1 before TCP (the seed's "QUIC primary, TCP fallback"; libp2p's
- * default sorter would try TCP first), then certified first.
+ * direct before relayed, then QUIC v1 before TCP (the Go implementation's "QUIC primary, TCP
+ * fallback"; libp2p's default sorter would try TCP first), then certified first.
  */
 export function compareAddresses(a: Address, b: Address): -1 | 0 | 1 {
   return Math.sign(

@@ -45,7 +45,7 @@ export interface BootstrapRound {
 
 /**
  * One bootstrap round: reads the list, skips ourselves and malformed entries, and dials every node
- * at once, each QUIC first then TCP with `dialTimeoutMs` per attempt (the seed's
+ * at once, each QUIC first then TCP with `dialTimeoutMs` per attempt (the Go implementation's
  * `bootstrapNetwork`). Never throws except on abort; a failing list read counts as zero nodes.
  */
 export async function bootstrapRound(

@@ -17,8 +17,9 @@ export interface NodeInit {
   /** Where the node logs. @default noopLogger */
   logger?: Logger | undefined
   /**
-   * Route libp2p's own component logs into `logger` at debug level (the seed turns libp2p debug
-   * logging on when the logger is at debug). @default true when `logger.isLevelEnabled('debug')` is true
+   * Route libp2p's own component logs into `logger` at debug level (the Go implementation turns
+   * libp2p debug logging on when the logger is at debug).
+   * @default true when `logger.isLevelEnabled('debug')` is true
    */
   libp2pLogs?: boolean | undefined
   /** Listen ports; 0 = any free port. @default { quic: 4001, tcp: 4002 } */

@@ -41,8 +41,8 @@ export const GOSSIPSUB_DEFAULTS: Readonly<Partial<GossipsubOpts>> = Object.freez
   allowPublishToZeroTopicPeers: true,
   emitSelf: false,
   idontwantMinDataSize: 16 * 1024,
-  // Peer exchange on prune: one of the seed's discovery paths. Only registry-authorized peers get
-  // past the gater, so PX from any of them (score >= 0) is accepted.
+  // Peer exchange on prune: one of the Go implementation's discovery paths. Only registry-authorized
+  // peers get past the gater, so PX from any of them (score >= 0) is accepted.
   doPX: true,
   scoreParams: {
     IPColocationFactorWeight: 0,

@@ -156,7 +156,7 @@ export function libp2pOptions(
       // trimmed, so a bootstrap node that many nodes join at once goes above `high` for a while.
       maxConnections: hardConnectionCap(config.connectionLimits.high),
       inboundConnectionThreshold: config.connectionLimits.inboundPerHostPerSecond,
-      // The seed allows 30 s per dial attempt; libp2p's own defaults (10 s per dial, 6 s per
+      // The Go implementation allows 30 s per dial attempt; libp2p's own defaults (10 s per dial, 6 s per
       // address) would cut a slow datacenter link short.
       dialTimeout: config.bootstrap.dialTimeoutMs,
       addressDialTimeout: config.bootstrap.dialTimeoutMs,

@@ -27,7 +27,8 @@ export interface NodeBootstrapInit {
 
 /**
  * How a node reaches its bootstrap nodes: one round when the first database joins, then, while the
- * node is not ready, the retry loop (the seed's `bootstrapNetwork` and its retry process).
+ * node is not ready, the retry loop (the Go implementation's `bootstrapNetwork` and its retry
+ * process).
  */
 export interface NodeBootstrap {
   /** The retry loop runs now. */

@@ -15,7 +15,7 @@ interface Entry {
   refs: number
 }
 
-// One node per wallet per process (the seed's process-level infrastructure).
+// One node per wallet per process (the process-level infrastructure of the Go implementation's design).
 const nodes = new Map<string, Entry>()
 // Nodes being stopped by their last release: a new node for the wallet waits for its ports.
 const stopping = new Map<string, Promise<void>>()

@@ -8,7 +8,10 @@ import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { timeoutSignal } from './abort.js'
 
-/** The seed's discovery tag: each database advertises under `p2p-database-discovery_<databaseName>`. */
+/**
+ * The Go implementation's discovery tag: each database advertises under
+ * `p2p-database-discovery_<databaseName>`.
+ */
 export const RENDEZVOUS_PREFIX = 'p2p-database-discovery_'
 
 /** Time allowed for one advertisement or lookup. */

@@ -16,7 +16,7 @@ export interface RetryLoopInit {
 }
 
 /**
- * The seed's bootstrap retry loop: at most one runs at a time; first attempt after
+ * The Go implementation's bootstrap retry loop: at most one runs at a time; first attempt after
  * `initialDelayMs`, then every `intervalMs`, until the node is ready or `stop()`.
  */
 export interface RetryLoop {

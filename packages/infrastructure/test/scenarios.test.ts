@@ -3,7 +3,8 @@ import { createInMemoryBootstrapList, waitFor, waitForEvent } from '@depin/test-
 import { afterEach, describe, expect, it } from 'vitest'
 import { bootstrapEntryOf, createTestNetwork, reservePorts, type TestNode } from './helpers.js'
 
-// The seed's three recovery scenarios ("Bootstrap Retry & Network Resilience"), with timings
+// The Go implementation's three recovery scenarios (its design's "Bootstrap Retry & Network
+// Resilience"), with timings
 // shortened through NodeInit (retry after 200 ms, then every 400 ms; see FAST in helpers.ts).
 
 const net = createTestNetwork()

@@ -13,8 +13,8 @@ export const ERROR_KEY = 'err'
 export type KeyValuePair = readonly [key: string, value: unknown]
 
 /**
- * Turns the seed's alternating `key, value, key, value` list into pairs, forgiving the mistakes a
- * caller can make at run time:
+ * Turns the Go implementation's alternating `key, value, key, value` list into pairs, forgiving the
+ * mistakes a caller can make at run time:
  * - a trailing key without a value becomes `['!BADKEY', key]` (slog's convention);
  * - a bare `Error` where a key is expected becomes `['err', error]` and consumes only itself, so
  *   `logger.error('dial failed', err, 'peer', id)` keeps both fields;

@@ -3,7 +3,7 @@ import { isError } from './error-value.js'
 import type { Logger } from './logger.js'
 
 /**
- * A LiveKit-style keyed logger (the seed's `LiveKitLogger`): `debugw`/`infow` take key/values,
+ * A LiveKit-style keyed logger (the Go implementation's `LiveKitLogger`): `debugw`/`infow` take key/values,
  * `warnw`/`errorw` take the error separately. Structural, so any object with these methods fits.
  */
 export interface LiveKitLike {

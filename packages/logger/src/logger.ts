@@ -1,5 +1,5 @@
 /**
- * The logging interface every @depin package writes to (the seed's `Logger`): a message and an
+ * The logging interface every @depin package writes to (the Go implementation's `Logger`): a message and an
  * alternating list of keys and values, e.g. `logger.info('peer connected', 'peer', id, 'count', 3)`.
  * A value may be an `Error`. Adapters turn it into console lines, JSON, pino or LiveKit-style calls.
  *

@@ -18,7 +18,7 @@ type Transport = (typeof TRANSPORTS)[number]
 const only = (t: Transport): string[] => (t === 'quic' ? ['--tcp=false'] : ['--quic=false'])
 const message = { hello: 'facade', n: [1, 2.5, -3], nested: { ok: true, none: null }, text: 'ü ✓ "quoted"' }
 
-/** The seed's BootstrapNode of a Go node, from its start line. */
+/** The Go implementation's BootstrapNode of a Go node, from its start line. */
 const bootstrapNodeOf = (node: GoNode): BootstrapNode => bootstrapNodeFromAddrs(node.addrs, node.wallet)
 
 describe.skipIf(GO_SKIP_REASON !== undefined)(suite, () => {

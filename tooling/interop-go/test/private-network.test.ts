@@ -8,8 +8,9 @@ import { type GoLine, type GoNode, IP_COMMAND, startGoNode, startJsonLineProcess
 // The Go implementation runs go-libp2p's *dual* DHT: its WAN half (/ipfs/kad/1.0.0) keeps public
 // addresses only, its LAN half (/ipfs/lan/kad/1.0.0) private ones and drops loopback. So on a
 // private datacenter network, Go nodes find rendezvous records only on the LAN DHT, and on
-// 127.0.0.1 on neither. This test runs Go nodes with the seed's dual DHT and a connect() node on
-// 10.254.0.x addresses inside a network namespace of its own (all traffic stays in it).
+// 127.0.0.1 on neither. This test runs Go nodes with the Go implementation's dual DHT and a
+// connect() node on 10.254.0.x addresses inside a network namespace of its own (all traffic stays
+// in it).
 
 const NETNS = `depin-interop-${process.pid}`
 const HOSTS = ['10.254.0.1', '10.254.0.2', '10.254.0.3'] as const

@@ -7,7 +7,8 @@ import { rendezvousCid, startTsNode, type TsNode, type WireEvent } from './helpe
 
 // Wire compatibility proven with plain js-libp2p nodes built as our infrastructure builds them
 // (the @depin gater, @libp2p/gossipsub, kad-DHT): GossipSub framing and signing, the Event JSON,
-// the gater in both directions, and DHT rendezvous, against a go-libp2p node of the seed's design.
+// the gater in both directions, and DHT rendezvous, against a go-libp2p node of the Go
+// implementation's design.
 
 const suite =
   GO_SKIP_REASON === undefined

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { bootstrapEntryOf, fastNodeOptions } from '../src/network.js'
 
 // Runs with --expose-gc (vitest.config.ts): QUIC client sockets close only when collected, and
-// libp2p keeps a timer for about 1 s after a connection or node stops (TOOLCHAIN.md). Handles are
+// libp2p keeps a timer for about 1 s after a connection or node stops (docs/toolchain.md). Handles are
 // counted after gc() and awaited (bounded) back to the baseline; heap growth is measured after gc().
 const DIAL_CYCLES = 500
 const DATABASE_CYCLES = Number(process.env.LEAK_DATABASE_CYCLES ?? 200)

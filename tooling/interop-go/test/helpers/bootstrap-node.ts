@@ -1,7 +1,7 @@
 import type { BootstrapNode } from '@depin/pubsub'
 
 /**
- * The seed's BootstrapNode of a node on 127.0.0.1, from its listen addresses: a transport it does
+ * The Go implementation's BootstrapNode of a node on 127.0.0.1, from its listen addresses: a transport it does
  * not listen on is left out, as a registry would.
  */
 export function bootstrapNodeFromAddrs(addrs: readonly string[], publicKey: string): BootstrapNode {
