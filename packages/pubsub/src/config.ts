@@ -37,6 +37,18 @@ export interface DatabaseConfig extends MessagingOptions {
   /** Registry refresh interval. @default 30_000 (from @depin/gater) */
   refreshIntervalMs?: number
   /**
+   * Pushes registry changes instead of waiting for the next refresh, e.g. @depin/solana-registry's
+   * `watch()` on an RPC WebSocket. Called once when the database is connected; the watcher calls
+   * `onChange` whenever the registry may have changed, and each call makes the gater read
+   * `getAuthorizedWallets` at once (one read at a time, plus one more when a change arrives during
+   * it), so a revoked wallet is disconnected within seconds rather than one `refreshIntervalMs`.
+   * `signal` aborts on `disconnect()`. The refresh interval keeps running as the fallback.
+   *
+   * @example
+   * watchRegistry: ({ onChange, signal }) => registry.watch({ wsEndpoint, onChange, signal })
+   */
+  watchRegistry?: (options: { onChange: () => void; signal: AbortSignal }) => void
+  /**
    * Advanced node settings, checked by @depin/infrastructure. They apply only when this call
    * creates the process's node for the wallet; a node already running keeps its settings.
    */

@@ -6,6 +6,7 @@ import { createMessaging } from '@depin/messaging'
 import { TypedEventEmitter } from 'main-event'
 import type { DatabaseConfig } from './config.js'
 import type { Database, DatabaseEvents } from './database.js'
+import { startRegistryWatch } from './registry-watch.js'
 import { messagingOptionsOf, validateDatabaseConfig } from './validate-config.js'
 
 /**
@@ -45,6 +46,10 @@ export async function connect(config: DatabaseConfig): Promise<Database> {
     })
     await gater.start()
     undo.push(() => gater.stop())
+    if (c.watchRegistry !== undefined) {
+      const stopWatch = startRegistryWatch(c.watchRegistry, gater, logger)
+      undo.push(async () => stopWatch())
+    }
 
     // One Prometheus registry per database; libp2p's own metrics join it when this call creates the node.
     // Loaded only when asked for: prom-client and node:http (whose ESM facade loads undici) cost a

@@ -18,6 +18,7 @@ const DATABASE_FIELDS = [
   'listenHost',
   'announceAddresses',
   'refreshIntervalMs',
+  'watchRegistry',
   'node',
   'metricsServer',
 ] as const satisfies readonly (keyof DatabaseConfig)[]
@@ -75,6 +76,9 @@ export function validateDatabaseConfig(config: unknown): DatabaseConfig {
     !(typeof refresh === 'number' && Number.isSafeInteger(refresh) && refresh > 0)
   ) {
     issues.add('refreshIntervalMs', 'must be a positive integer (milliseconds)')
+  }
+  if (c.watchRegistry !== undefined && typeof c.watchRegistry !== 'function') {
+    issues.add('watchRegistry', 'must be a function ({ onChange, signal }) => void')
   }
   if (c.node !== undefined && !isPlainObject(c.node)) issues.add('node', 'must be an object of node settings')
   if (c.metricsServer !== undefined) checkMetricsServer(issues, c.metricsServer)
