@@ -15,7 +15,7 @@ export type { NodeInit } from './config.js'
 export { NODE_DEFAULTS } from './config-defaults.js'
 export { withDefaults } from './defaults.js'
 export { InvalidNodeConfigError, NodeStartError, NodeStoppedError, NotReadyError } from './errors.js'
-export { GOSSIPSUB_DEFAULTS } from './gossipsub-defaults.js'
+export { DEFAULT_GRAYLIST_THRESHOLD, GOSSIPSUB_DEFAULTS } from './gossipsub-defaults.js'
 export {
   GOSSIPSUB_INTERNALS_CHECKED_VERSION,
   GOSSIPSUB_MEMBERS,

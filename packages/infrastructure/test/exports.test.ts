@@ -5,6 +5,7 @@ it('exports exactly the public API', async () => {
     [
       "ACCOUNTABILITY_DEFAULTS",
       "BOOTSTRAP_TAG",
+      "DEFAULT_GRAYLIST_THRESHOLD",
       "DHT_PROTOCOL",
       "GOSSIPSUB_DEFAULTS",
       "GOSSIPSUB_INTERNALS_CHECKED_VERSION",

@@ -1,4 +1,4 @@
-import type { GossipSubInternals } from '@depin/infrastructure'
+import { DEFAULT_GRAYLIST_THRESHOLD, type GossipSubInternals } from '@depin/infrastructure'
 import type { TopicScoreParams } from '@libp2p/gossipsub/score'
 
 /**
@@ -30,9 +30,6 @@ export const DEFAULT_TOPIC_SCORE_PARAMS: TopicScoreParams = Object.freeze({
   // Per decay interval (1 s by default): an offence is half forgotten after about 70 s.
   invalidMessageDeliveriesDecay: 0.99,
 })
-
-/** GossipSub's default graylist threshold, used when the instance does not expose its own. */
-const DEFAULT_GRAYLIST_THRESHOLD = -80
 
 /**
  * The P4 weight that graylists a peer at its `invalidMessagesToGraylist`-th invalid message on
