@@ -1,4 +1,4 @@
-import { acquireNode } from '@depin/infrastructure'
+import { acquireNode, gossipSubInternals } from '@depin/infrastructure'
 import {
   createRawNode,
   type GeneratedWallet,
@@ -41,11 +41,12 @@ async function rawPeer(wallet: GeneratedWallet): Promise<{ raw: RawNode; entry: 
 }
 
 async function rawPublish(raw: RawNode, topic: string, data: Uint8Array): Promise<void> {
-  const outbound = (raw.services.pubsub as unknown as { streamsOutbound: Map<string, unknown> })
-    .streamsOutbound
-  await waitFor(() => raw.services.pubsub.getSubscribers(topic).length > 0 && outbound.size > 0, {
-    message: `a subscriber of ${topic}`,
-  })
+  const internals = gossipSubInternals(raw.services.pubsub)
+  const reachable = (): boolean =>
+    raw.services.pubsub
+      .getSubscribers(topic)
+      .some((peer) => internals.hasOutboundStream(peer.toString()) === true)
+  await waitFor(reachable, { message: `a subscriber of ${topic}` })
   await raw.services.pubsub.publish(topic, data)
 }
 
@@ -113,17 +114,18 @@ describe('wire compatibility through connect()', () => {
       getBootstrapNodes: async () => [],
     })
     try {
-      const pubsub = node.libp2p.services.pubsub as unknown as {
-        getScore(id: string): number
-        opts: { scoreThresholds: { graylistThreshold: number } }
-      }
-      const graylist = pubsub.opts.scoreThresholds.graylistThreshold
+      const pubsub = node.libp2p.services.pubsub
+      // getScore is public on GossipSub's class, not on its published interface.
+      const { getScore } = pubsub as unknown as { getScore(id: string): number }
+      const graylist = gossipSubInternals(pubsub).graylistThreshold()
+      if (graylist === undefined)
+        throw new Error('the pinned GossipSub no longer exposes its graylist threshold')
       for (let i = 0; i < 4; i++) await rawPublish(raw, 'wire_rooms', encoder.encode(`junk ${i}`))
       await waitFor(() => db.metrics().messaging.rejected['not-json'] === 4, { message: '4 rejections' })
       // Scores are cached for up to a heartbeat: wait for the penalty to show.
       const afterFour = await waitFor(
         () => {
-          const score = pubsub.getScore(raw.peerId.toString())
+          const score = getScore.call(pubsub, raw.peerId.toString())
           return score < 0 ? score : undefined
         },
         { message: 'a negative score' },
@@ -131,7 +133,7 @@ describe('wire compatibility through connect()', () => {
       expect(afterFour).toBeGreaterThan(graylist)
       for (let i = 4; i < 12; i++) await rawPublish(raw, 'wire_rooms', encoder.encode(`junk ${i}`))
       await waitFor(() => db.metrics().messaging.rejected['not-json'] === 12, { message: '12 rejections' })
-      await waitFor(() => pubsub.getScore(raw.peerId.toString()) < graylist, { message: 'graylisting' })
+      await waitFor(() => getScore.call(pubsub, raw.peerId.toString()) < graylist, { message: 'graylisting' })
     } finally {
       await release()
     }

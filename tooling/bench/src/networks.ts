@@ -1,4 +1,4 @@
-import { acquireNode } from '@depin/infrastructure'
+import { acquireNode, gossipSubInternals } from '@depin/infrastructure'
 import { type BootstrapNode, connect, type Database } from '@depin/pubsub'
 import { type GeneratedWallet, generateWallets } from '@depin/test-utils'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -205,13 +205,14 @@ export async function createRawNetwork(
     }
     await Promise.all(dials)
     // As @depin/messaging's waitForTopicPeers: a subscriber counts once our outbound stream to it is open.
-    const publisher = (raws[0] as RawNode).services.pubsub as unknown as {
-      getSubscribers(topic: string): unknown[]
-      streamsOutbound: Map<string, unknown>
-    }
+    const publisher = (raws[0] as RawNode).services.pubsub
+    const internals = gossipSubInternals(publisher)
     await until(
       () =>
-        publisher.getSubscribers(TOPIC).length >= nodes - 1 && publisher.streamsOutbound.size >= nodes - 1,
+        publisher
+          .getSubscribers(TOPIC)
+          .filter((peer) => internals.hasOutboundStream(peer.toString()) === true).length >=
+        nodes - 1,
       { message: 'raw topic peers' },
     )
     return net
