@@ -35,6 +35,11 @@ export const DEPIN_ERROR_CODES = {
   // @depin/metrics
   METRICS_SERVER_START_FAILED:
     'The /metrics and /healthz server could not listen, usually because its port is taken [MetricsServerStartError].',
+  // @depin/solana-registry
+  INVALID_SOLANA_REGISTRY_CONFIG:
+    'Solana registry options are invalid (bad base58 address, no endpoint, non-http URL, negative amount...); every bad field is listed [InvalidSolanaRegistryConfigError].',
+  SOLANA_RPC_FAILED:
+    'Every Solana RPC endpoint failed, timed out or answered junk, and there was no earlier good answer to keep [SolanaRpcError].',
   // any package that validates a config object
   INVALID_CONFIG: 'A configuration object failed validation; every bad field is listed [InvalidConfigError].',
 } as const

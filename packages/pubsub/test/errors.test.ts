@@ -1,4 +1,5 @@
 import { KeypairFileError } from '@depin/identity'
+import { InvalidSolanaRegistryConfigError, SolanaRpcError } from '@depin/solana-registry'
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import * as facade from '../src/index.js'
 import {
@@ -21,6 +22,7 @@ const ARGS: Record<string, unknown[]> = {
   InvalidMessageError: ['too large'],
   InvalidNodeConfigError: ['listenPorts.quic', 'must be a port'],
   InvalidPeerIdError: ['not a PeerId'],
+  InvalidSolanaRegistryConfigError: ['mint', 'must be base58'],
   InvalidSecretKeyError: ['too short'],
   InvalidTopicError: ['it is empty'],
   InvalidWalletError: ['not base58'],
@@ -31,6 +33,7 @@ const ARGS: Record<string, unknown[]> = {
   NoPeersError: ['rooms'],
   NotReadyError: ['no peer within 10 ms'],
   RegistryCallError: ['timeout', 'no answer'],
+  SolanaRpcError: ['getProgramAccounts', []],
   TopicPeersTimeoutError: ['rooms', 1, 0, 10],
 }
 
@@ -43,6 +46,9 @@ const classes: Array<[string, ErrorClass]> = [
       typeof entry[1] === 'function' && entry[1].prototype instanceof DepinError,
   ),
   ['KeypairFileError', KeypairFileError],
+  // @depin/solana-registry's, which connect() does not depend on
+  ['InvalidSolanaRegistryConfigError', InvalidSolanaRegistryConfigError],
+  ['SolanaRpcError', SolanaRpcError],
 ]
 
 function construct(name: string, cls: ErrorClass): DepinError {
