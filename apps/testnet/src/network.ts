@@ -6,6 +6,7 @@ import { NODE_DEFAULTS } from '@depin/pubsub'
 import { entryFromMultiaddrs, freePorts, randomPick, transportPorts } from './addresses.js'
 import { type ChannelHandlers, HostPool, type NodeChannel, processChannel } from './channels.js'
 import { createNodeHandle, type NodeHandle, recordStats } from './node-handle.js'
+import { type OnChainRegistry, startOnChainRegistry } from './onchain-chain.js'
 import type { TestnetOptions } from './options.js'
 import { degreeSettings, type Placement } from './placement.js'
 import type { ChildConfig, ChildMessage, PhaseCommand } from './protocol.js'
@@ -24,6 +25,8 @@ export class Network {
   readonly intruders: NodeHandle[] = []
   /** The on-chain registry stand-in: wallets allowed in the database. */
   readonly registry = new Set<string>()
+  /** `--registry litesvm`: the chain that holds the registry (undefined with the in-memory one). */
+  onChain: OnChainRegistry | undefined
   /** Indices of registered nodes listed as bootstrap nodes, in order. */
   bootstrapIndices: number[] = [0]
   readonly t0 = Date.now()
@@ -71,6 +74,7 @@ export class Network {
     for (let index = 0; index < this.options.intruders; index++) {
       this.intruders.push(createNodeHandle(index, 'intruder', `i${index}`))
     }
+    if (this.options.registry === 'litesvm') this.onChain = await startOnChainRegistry(this.registry)
   }
 
   /** The registry's bootstrap list: the bootstrap nodes' wallets and fixed ports. */
@@ -115,6 +119,8 @@ export class Network {
       // Every report crosses IPC (and lists every sender): fewer of them in large networks.
       statsIntervalMs: Math.max(1_000, 5 * o.nodes),
       ...(o.degree === undefined ? {} : { node: degreeSettings(o.degree, o.timings) }),
+      // Intruders keep asking the parent: they are in no registry, on chain or not.
+      ...(this.onChain === undefined || node.role === 'intruder' ? {} : { solana: this.onChain.config }),
     }
   }
 
@@ -250,5 +256,6 @@ export class Network {
       }),
     )
     await this.hosts?.close(STOP_TIMEOUT_MS)
+    await this.onChain?.stop()
   }
 }

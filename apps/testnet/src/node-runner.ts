@@ -142,11 +142,17 @@ export class NodeRunner {
 
   private async start(config: ChildConfig): Promise<void> {
     this.config = config
+    // Loaded only with --registry litesvm: @solana/kit stays out of a plain node's start-up.
+    const onChain =
+      config.solana === undefined
+        ? {}
+        : (await import('./onchain-registry.js')).onChainRegistry(config.solana)
     const database = await connect({
       walletPrivateKey: config.secretKey,
       databaseName: config.databaseName,
       getAuthorizedWallets: ({ signal }) => this.asker.ask<string[]>('wallets', signal),
       getBootstrapNodes: ({ signal }) => this.asker.ask<BootstrapNode[]>('bootstrap', signal),
+      ...onChain,
       listenHost: config.listenHost,
       listenPorts: config.listenPorts,
       refreshIntervalMs: config.refreshIntervalMs,

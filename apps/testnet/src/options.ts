@@ -54,6 +54,13 @@ export interface TestnetOptions {
   nodesPerProcess: number
   /** Each node's connection band (`--degree LOW-HIGH`): trimmed back to LOW once it reaches HIGH. */
   degree: { low: number; high: number } | undefined
+  /**
+   * `memory`: the parent answers each node's registry reads; `litesvm`: the registry is a token
+   * mint in a LiteSVM chain that every registered wallet holds, read by @depin/solana-registry over
+   * a local Solana JSON-RPC server, with its WebSocket subscription pushing changes (revoke burns
+   * the token). @default 'memory'
+   */
+  registry: 'memory' | 'litesvm'
 }
 
 export const HELP = `Usage: npx -y pnpm@12.21.0 testnet [options]
@@ -96,6 +103,10 @@ Options:
                        fault scenarios always use 1)
   --degree LOW-HIGH    each node's connection band: at HIGH connections it closes the least
                        useful ones down to LOW (default: the library's, 32-64)
+  --registry R         memory | litesvm: memory (default) answers registry reads from the
+                       parent; litesvm keeps the registry on a LiteSVM chain (a token every
+                       registered wallet holds) that nodes read with @depin/solana-registry
+                       over a local RPC, with a WebSocket subscription (revoke burns the token)
   --plain              plain progress lines even on a terminal (default when stdout is not a TTY)
   -h, --help           show this help
 `
@@ -163,7 +174,15 @@ export function parseOptions(argv: string[], isTTY: boolean): TestnetOptions | u
     live: isTTY && v.plain !== true,
     nodesPerProcess: Math.round(integer('nodes-per-process', v['nodes-per-process'], 0, 0, MAX_NODES)),
     degree: parseDegree(v.degree),
+    registry: registryKind(v.registry),
   }
+}
+
+function registryKind(value: string | undefined): 'memory' | 'litesvm' {
+  const kind = value ?? 'memory'
+  if (kind !== 'memory' && kind !== 'litesvm')
+    throw new UsageError(`--registry must be memory or litesvm (got "${value}")`)
+  return kind
 }
 
 function idle(value: string | undefined, scenario: Scenario): number {
@@ -205,6 +224,7 @@ function parse(argv: string[]) {
       'start-batch': { type: 'string' },
       'nodes-per-process': { type: 'string' },
       degree: { type: 'string' },
+      registry: { type: 'string' },
       plain: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },

@@ -26,6 +26,16 @@ export interface ChildConfig {
   statsIntervalMs: number
   /** Node settings of this testnet (the degree band). */
   node?: Pick<NodeOptions, 'connectionLimits' | 'rendezvous'>
+  /** `--registry litesvm`: read the registry from this chain instead of asking the parent. */
+  solana?: SolanaRegistryConfig
+}
+
+/** Where a node reads the on-chain registry (`--registry litesvm`). */
+export interface SolanaRegistryConfig {
+  rpcUrl: string
+  wsUrl: string
+  /** The mint every registered wallet holds one token of. */
+  mint: string
 }
 
 /** The publishing mode of a phase. */

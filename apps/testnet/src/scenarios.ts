@@ -1,6 +1,7 @@
 // The scenarios: how the network is started, which fault is made, and what must hold afterwards
 // (see the README's table). Each records its figures in `steps.outcome` and its own checks.
 
+import { decodeBase58 } from '@depin/identity'
 import type { NodeHandle } from './node-handle.js'
 import { phaseFigures } from './report.js'
 import type { Steps } from './steps.js'
@@ -152,6 +153,8 @@ async function revoke(steps: Steps): Promise<void> {
   const { last: revoked, others: members } = await steps.beforeFault('revoke')
   steps.setPhase(`revoking node ${revoked.label}'s wallet in the registry`)
   network.registry.delete(revoked.wallet)
+  // On chain: the wallet's token is burned; the nodes' subscriptions push the change to their gaters.
+  await network.onChain?.revoke(revoked.wallet, decodeBase58(revoked.secretKey))
   revoked.transitions.push({
     atMs: network.now(),
     ready: revoked.latest?.ready ?? false,

@@ -52,6 +52,8 @@ describe('parseOptions', () => {
         '2',
         '--degree',
         '4-8',
+        '--registry',
+        'litesvm',
       ],
       false,
     )
@@ -73,6 +75,7 @@ describe('parseOptions', () => {
       live: false,
       nodesPerProcess: 2,
       degree: { low: 4, high: 8 },
+      registry: 'litesvm',
     })
   })
 
@@ -97,6 +100,7 @@ describe('parseOptions', () => {
     [['--idle', '4000'], /--idle must be a number from 0 to 3600/],
     [['--idle', 'soon'], /--idle must be a number/],
     [['--idle', '5', '--scenario', 'revoke'], /--idle applies to scenario none only/],
+    [['--registry', 'chain'], /--registry must be memory or litesvm/],
     [['--bogus'], /bogus/],
   ])('bad input %j is refused naming the option', (argv, message) => {
     expect(() => parseOptions(argv, false)).toThrow(UsageError)

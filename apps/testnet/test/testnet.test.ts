@@ -122,6 +122,34 @@ describe('testnet CLI', () => {
   )
 
   test(
+    'revoke on chain (--registry litesvm): burning the wallet’s token drops it through the subscription alone',
+    async () => {
+      // A ten-minute refresh interval: only the pushed change can revoke within this test's time.
+      const args = ['--nodes', '3', '--duration', '2', '--rate', '10', '--topics', '2', '--intruders', '0']
+      const run = await runCli([
+        ...args,
+        '--refresh-ms',
+        '600000',
+        '--scenario',
+        'revoke',
+        '--registry',
+        'litesvm',
+      ])
+      expect(run.code, failed(run)).toBe(0)
+      const report = run.report
+      const after = report?.phases[1]
+      expect(after?.excludedPublished).toBeGreaterThan(0)
+      expect(after?.excludedDelivered).toBe(0)
+      expect(after?.missing).toBe(0)
+      expect(report?.scenarioOutcome.revoked).toBe('2')
+      console.log(
+        `[testnet litesvm] connections dropped ${report?.scenarioOutcome.connectionsDroppedAfterMs} ms after the burn`,
+      )
+    },
+    TIMEOUT,
+  )
+
+  test(
     'Ctrl-C stops every node cleanly: summary printed, exit 130, no node left serving',
     async () => {
       const run = await runCli([...SHORT, '--duration', '30', '--intruders', '1'], {
