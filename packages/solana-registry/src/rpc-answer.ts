@@ -49,3 +49,28 @@ function parseEntry(entry: unknown): ProgramAccount | string {
     lamports: BigInt(lamports),
   }
 }
+
+/**
+ * The accounts of a `getMultipleAccounts` answer for `addresses` (`encoding: 'base64'`), or a string
+ * saying why the answer is junk. An account closed since it was listed (`null`) is left out; one
+ * that another program owns now is left out too (it is no longer the registry's).
+ */
+export function parseMultipleAccounts(
+  addresses: readonly string[],
+  programId: string,
+): (result: unknown) => ProgramAccount[] | string {
+  return (result) => {
+    const value = (result as { value?: unknown } | null)?.value
+    if (!Array.isArray(value) || value.length !== addresses.length) {
+      return `value is not an array of ${addresses.length} accounts`
+    }
+    const accounts: ProgramAccount[] = []
+    for (const [index, account] of value.entries()) {
+      if (account === null) continue
+      const parsed = parseEntry({ pubkey: addresses[index], account })
+      if (typeof parsed === 'string') return `value[${index}] ${parsed}`
+      if (parsed.owner === programId) accounts.push(parsed)
+    }
+    return accounts
+  }
+}

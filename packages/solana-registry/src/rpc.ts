@@ -3,7 +3,7 @@ import { type Logger, noopLogger } from '@depin/logger'
 import { checkOptionalInteger, checkUrl, endpointLabel } from './config-checks.js'
 import { InvalidSolanaRegistryConfigError, type RpcAttemptFailure, SolanaRpcError } from './errors.js'
 import { type RpcCallCounts, type RpcOutcome, zeroOutcomes } from './metrics.js'
-import { type ProgramAccount, parseProgramAccounts } from './rpc-answer.js'
+import { type ProgramAccount, parseMultipleAccounts, parseProgramAccounts } from './rpc-answer.js'
 
 /** The commitment levels a call may ask for. */
 export type Commitment = 'processed' | 'confirmed' | 'finalized'
@@ -23,6 +23,13 @@ export interface RegistryRpcInit {
   logger?: Logger
   /** The clock, in Unix milliseconds. @default Date.now */
   now?: () => number
+  /**
+   * Read program accounts in pages, for endpoints that refuse or time out on a large
+   * `getProgramAccounts`: first the matching addresses alone (`dataSlice` of length 0), then their
+   * data with `getMultipleAccounts`, `pageSize` accounts per call (at most 100, the RPC's limit),
+   * each call with its own timeout and failover. @default undefined (one `getProgramAccounts`)
+   */
+  pageSize?: number
 }
 
 /** Defaults of {@link RegistryRpcInit}. */
@@ -52,6 +59,9 @@ export interface RegistryRpc {
   callCounts(): RpcCallCounts
 }
 
+/** `getMultipleAccounts` takes at most this many addresses. */
+const MAX_PAGE_SIZE = 100
+
 /** Why an attempt failed, with how. */
 class AttemptFailure extends Error {
   constructor(
@@ -78,6 +88,7 @@ export function createRegistryRpc(init: RegistryRpcInit): RegistryRpc {
       checkUrl(issues, `endpoints[${i}]`, url, ['http:', 'https:'])
   }
   checkOptionalInteger(issues, 'timeoutMs', init?.timeoutMs, 1, 600_000)
+  checkOptionalInteger(issues, 'pageSize', init?.pageSize, 1, MAX_PAGE_SIZE)
   if (init?.commitment !== undefined && !['processed', 'confirmed', 'finalized'].includes(init.commitment)) {
     issues.add('commitment', "must be 'processed', 'confirmed' or 'finalized'")
   }
@@ -187,14 +198,37 @@ export function createRegistryRpc(init: RegistryRpcInit): RegistryRpc {
     commitment,
     logger,
     now: init.now ?? Date.now,
-    getProgramAccounts(programId, options) {
+    async getProgramAccounts(programId, options) {
       const config: Record<string, unknown> = { commitment, encoding: 'base64' }
       if (options.filters !== undefined && options.filters.length > 0) {
         config.filters = options.filters.map((filter) =>
           'memcmp' in filter ? { memcmp: { ...filter.memcmp, encoding: 'base58' } } : filter,
         )
       }
-      return call('getProgramAccounts', [programId, config], parseProgramAccounts, options.signal)
+      if (init.pageSize === undefined) {
+        return call('getProgramAccounts', [programId, config], parseProgramAccounts, options.signal)
+      }
+      // Paged: the addresses alone, then their data a page at a time.
+      const listed = await call(
+        'getProgramAccounts',
+        [programId, { ...config, dataSlice: { offset: 0, length: 0 } }],
+        parseProgramAccounts,
+        options.signal,
+      )
+      const accounts: ProgramAccount[] = []
+      for (let start = 0; start < listed.length; start += init.pageSize) {
+        const page = listed.slice(start, start + init.pageSize).map((account) => account.address)
+        const params = [page, { commitment, encoding: 'base64' }]
+        accounts.push(
+          ...(await call(
+            'getMultipleAccounts',
+            params,
+            parseMultipleAccounts(page, programId),
+            options.signal,
+          )),
+        )
+      }
+      return accounts
     },
     callCounts() {
       return Object.fromEntries(Object.entries(counts).map(([label, c]) => [label, { ...c }]))

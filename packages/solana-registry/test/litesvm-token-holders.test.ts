@@ -17,6 +17,26 @@ const read = (source: { getAuthorizedWallets(o: { signal: AbortSignal }): Promis
   source.getAuthorizedWallets({ signal: AbortSignal.timeout(10_000) }).then((wallets) => [...wallets].sort())
 
 describe.each<TokenProgramKind>(['token', 'token-2022'])('tokenHolders on LiteSVM (%s)', (tokenProgram) => {
+  it('reads in pages (pageSize): the addresses first, then their data a page at a time, same holders', async () => {
+    fixture = await startLiteSvmFixture()
+    const { chain, rpcServers } = fixture
+    const server = rpcServers[0]!
+    const { mint, operators } = await mintToOperators(chain, [3n, 1n, 2n, 0n, 7n], tokenProgram)
+    const holder = (indices: number[]) => indices.map((i) => operators[i]!.wallet.address).sort()
+    const rpc = createRegistryRpc({ endpoints: [server.url], pageSize: 2 })
+    const holders = tokenHolders({ rpc, mint, minAmount: 1n, tokenProgram })
+    expect(await read(holders)).toEqual(holder([0, 1, 2, 4]))
+    // 5 token accounts listed without data, then fetched 2 + 2 + 1.
+    const listing = server.requests.filter((r) => r.method === 'getProgramAccounts')
+    expect(listing).toHaveLength(1)
+    expect(listing[0]?.params).toMatchObject([expect.any(String), { dataSlice: { offset: 0, length: 0 } }])
+    expect(server.count('getMultipleAccounts')).toBe(3)
+    // A burned-and-closed account between reads simply drops out.
+    await chain.burn(operators[4]!.tokenAccount, mint, operators[4]!.wallet, 7n)
+    await chain.closeAccount(operators[4]!.tokenAccount, operators[4]!.wallet)
+    expect(await read(holders)).toEqual(holder([0, 1, 2]))
+  })
+
   it('lists holders at or above minAmount and leaves out those below, with and without an account', async () => {
     fixture = await startLiteSvmFixture()
     const { chain, rpcServers } = fixture
