@@ -13,7 +13,7 @@ import {
 import { getCreateAccountInstruction } from '@solana-program/system'
 import * as splToken from '@solana-program/token'
 import * as token2022 from '@solana-program/token-2022'
-import { FailedTransactionMetadata, LiteSVM } from 'litesvm'
+import type { LiteSVM } from 'litesvm'
 import type { ChainAccount } from './rpc-accounts.js'
 
 /** Which token program a mint belongs to. */
@@ -82,6 +82,9 @@ export interface TestChain {
 
 /** Creates a fresh LiteSVM (SPL Token, Token-2022 and the ATA program built in) and a funded payer. */
 export async function createTestChain(): Promise<TestChain> {
+  // Imported here: an app that bundles this module (the testnet) loads the native addon only when it
+  // starts a chain.
+  const { FailedTransactionMetadata, LiteSVM } = await import('litesvm')
   const svm = new LiteSVM()
   const payer = await generateKeyPairSigner()
   svm.airdrop(payer.address, lamports(100n * SOL))
