@@ -60,8 +60,10 @@ export interface RegistryGater extends TypedEventTarget<RegistryGaterEvents> {
   /**
    * Asks the registry now (or waits for the call already in flight) and replaces the set.
    * Rejects with a {@link RegistryCallError} if that call failed (the last good set is kept).
+   * With `fresh`, a call in flight is not enough (it may have started before the change the caller
+   * heard of): it is awaited, then a call that starts after it is.
    */
-  refresh(options?: { signal?: AbortSignal }): Promise<void>
+  refresh(options?: { signal?: AbortSignal; fresh?: boolean }): Promise<void>
   /**
    * Closes, after each successful refresh, the open connections of `node` whose peer is no longer
    * admitted (revocation takes effect within one refresh interval). Returns a function that detaches.

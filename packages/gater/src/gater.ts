@@ -131,7 +131,9 @@ class DefaultRegistryGater extends TypedEventEmitter<RegistryGaterEvents> implem
     }
   }
 
-  async refresh(options: { signal?: AbortSignal } = {}): Promise<void> {
+  async refresh(options: { signal?: AbortSignal; fresh?: boolean } = {}): Promise<void> {
+    const earlier = options.fresh === true ? this.calls.inflight : undefined
+    if (earlier !== undefined) await raceSignal(earlier, options.signal)
     const error = await raceSignal(this.calls.next('refresh'), options.signal)
     if (error !== undefined) throw error
   }

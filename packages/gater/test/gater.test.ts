@@ -252,6 +252,32 @@ describe('cache misses', () => {
     expect(gater.metrics().registryCalls).toEqual({ refresh: 2, miss: 0 })
   })
 
+  test('refresh({ fresh: true }) does not settle for a call that started before it', async () => {
+    let wallets: string[] = []
+    let calls = 0
+    let release = (): void => {}
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const gater = gaterFor({
+      getAuthorizedWallets: async () => {
+        calls++
+        const answer = [...wallets] // read when the call starts
+        if (calls === 2) await gate
+        return answer
+      },
+    })
+    await gater.start()
+    const newcomer = generateWallet().identity
+    const inFlight = gater.refresh() // its answer predates the change below
+    wallets = [newcomer.wallet]
+    const fresh = gater.refresh({ fresh: true })
+    release()
+    await Promise.all([inFlight, fresh])
+    expect(calls).toBe(3)
+    expect(gater.isAuthorizedCached(newcomer.peerId)).toBe(true)
+  })
+
   test('a remembered denial answers without a registry call; the denied cache is bounded', async () => {
     const registry = createInMemoryRegistry([])
     const gater = gaterFor({

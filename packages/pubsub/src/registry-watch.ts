@@ -22,7 +22,8 @@ export function startRegistryWatch(
       do {
         again = false
         // A failed read keeps the last good set (and is logged by the gater); the interval retries.
-        await gater.refresh({ signal: controller.signal }).catch(() => {})
+        // fresh: a refresh or miss read already in flight may predate the change.
+        await gater.refresh({ signal: controller.signal, fresh: true }).catch(() => {})
       } while (again && !controller.signal.aborted)
     } finally {
       reading = false
