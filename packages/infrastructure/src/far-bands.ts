@@ -28,8 +28,10 @@ export interface FarBandKeeperInit {
   logger: Logger
   /** Aborts redials in flight when latency-aware peering stops. */
   stop: AbortSignal
-  /** A connected peer's RTT (ms), `undefined` before its first sample. */
+  /** A connected peer's RTT (ms) once enough samples confirm it; `undefined` before. */
   rttOf(peerId: string): number | undefined
+  /** Where redials are counted (latency-aware peering's counts). */
+  counts: { farRedials: number }
 }
 
 /** The far-band guarantee of latency-aware peering. */
@@ -38,8 +40,6 @@ export interface FarBandKeeper {
   remember(key: string, peerId: PeerId, now: number): void
   /** Dials remembered peers of every far band of `plan` short of `keepPerFarBand` links for a while. */
   keep(connected: Map<string, PeerId>, plan: PeeringPlan, now: number): void
-  /** Redials made so far. */
-  redials(): number
 }
 
 /**
@@ -48,7 +48,7 @@ export interface FarBandKeeper {
  * and per band, so that a region never loses its last links to the others for long.
  */
 export function createFarBandKeeper(init: FarBandKeeperInit): FarBandKeeper {
-  const { libp2p, options, logger, rttOf } = init
+  const { libp2p, options, logger, rttOf, counts } = init
   const remembered = new Map<string, Remembered>()
   /** Far-band redials in flight: peer -> band. */
   const redialing = new Map<string, number>()
@@ -56,7 +56,6 @@ export function createFarBandKeeper(init: FarBandKeeperInit): FarBandKeeper {
   const shortSince = new Map<number, number>()
   const bandRedialAt = new Map<number, number>()
   const redialAfterMs = Math.max(REDIAL_AFTER_MIN_MS, 2 * options.pingIntervalMs)
-  let farRedials = 0
 
   const remember = (key: string, peerId: PeerId, now: number): void => {
     const rttMs = rttOf(key)
@@ -116,7 +115,7 @@ export function createFarBandKeeper(init: FarBandKeeperInit): FarBandKeeper {
       if (dialable.length > 0) bandRedialAt.set(band, now)
       for (const entry of dialable.slice(0, missing)) {
         entry.dialedAt = now
-        farRedials++
+        counts.farRedials++
         logger.info(
           'redialing a peer to keep a far RTT band linked',
           'peer',
@@ -142,5 +141,5 @@ export function createFarBandKeeper(init: FarBandKeeperInit): FarBandKeeper {
     }
   }
 
-  return { remember, keep, redials: () => farRedials }
+  return { remember, keep }
 }

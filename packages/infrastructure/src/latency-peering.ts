@@ -1,19 +1,22 @@
 import type { Logger } from '@depin/logger'
-import {
-  counter,
-  createCounts,
-  flag,
-  gauge,
-  type SnapshotOf,
-  seconds,
-  snapshotOf,
-} from '@depin/metrics-schema'
+import { createCounts, snapshotOf } from '@depin/metrics-schema'
 import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
 import { repeatingTask } from '@libp2p/utils'
 import { isRelayed } from './address-order.js'
 import { createFarBandKeeper } from './far-bands.js'
-import { median, type PeeringPlan, planPeering, type ResolvedPeeringOptions } from './latency.js'
+import {
+  median,
+  NEAR_BANDS,
+  type PeeringPlan,
+  planPeering,
+  type ResolvedPeeringOptions,
+  rttBand,
+} from './latency.js'
+import { createNearPeerSeeker } from './near-peers.js'
+import { PEERING_METRICS, type PeeringMetrics } from './peering-metrics.js'
 import { pingRtt } from './ping.js'
+
+export { PEERING_METRICS, PEERING_OFF_METRICS, type PeeringMetrics } from './peering-metrics.js'
 
 /**
  * Peer tags (value 100 each; the trimmer sums a peer's tags): a near peer carries the first two
@@ -47,72 +50,17 @@ const FIRST_SAMPLE_INTERVAL_MS = 1_000
 export interface LatencyPeeringInit {
   libp2p: Libp2p
   options: ResolvedPeeringOptions
+  /** `connectionLimits`: how many near peers a node looks for stays below `low`, its dials under `high`. */
+  connectionLimits: { low: number; high: number }
   logger: Logger
 }
 
-/** What latency-aware peering did, for `metrics().peering`. */
-export const PEERING_METRICS = {
-  /** Whether latency-aware peering runs (`peering.latencyAware`). */
-  latencyAware: flag('node_peering_latency_aware', '1 when latency-aware peering runs on this node.'),
-  /** Connected peers with a measured RTT. */
-  measuredPeers: gauge('node_peering_measured_peers', 'Connected peers with a measured RTT.'),
-  /** Median RTT (ms) over them; `null` before any sample. */
-  rttMedianMs: seconds<number | null>(
-    'node_peering_rtt_median_seconds',
-    'Median round-trip time to the connected peers measured by latency-aware peering.',
-  ),
-  /**
-   * The nearest band with a connected peer (index into `peering.rttBandsMs`; it and the next are
-   * near); `null` before any sample.
-   */
-  nearBand: gauge<number | null>(
-    'node_peering_near_band',
-    'The nearest RTT band with a connected peer (index into peering.rttBandsMs; it and the next are near).',
-    (band) => band ?? undefined,
-  ),
-  /** Connected peers in the near bands. */
-  nearPeers: gauge('node_peering_near_peers', 'Connected peers in the near RTT bands.'),
-  /** Connected far peers kept by the far-band guarantee. */
-  farPeersKept: gauge(
-    'node_peering_far_peers_kept',
-    'Connected far peers kept by the far-band guarantee (never trimmed).',
-  ),
-  /** Far bands with at least one connected peer. */
-  farBandsConnected: gauge(
-    'node_peering_far_bands_connected',
-    'Far RTT bands with at least one connected peer.',
-  ),
-  /** Dials made to restore a far band's links. */
-  farRedials: counter('node_peering_far_redials_total', 'Dials made to restore the links of a far RTT band.'),
-  /** RTT pings sent (a failed ping only means no sample). */
-  pings: counter('node_peering_pings_total', 'RTT pings sent by latency-aware peering.'),
-  /** RTT pings that failed. */
-  pingFailures: counter(
-    'node_peering_ping_failures_total',
-    'RTT pings that failed (no sample; the connection is not judged by them).',
-  ),
-}
-
-/** What latency-aware peering did, for `metrics().peering`. */
-export type PeeringMetrics = SnapshotOf<typeof PEERING_METRICS>
-
-/** {@link PeeringMetrics} of a node that runs without latency-aware peering: nothing measured, no count. */
-export const PEERING_OFF_METRICS: Readonly<PeeringMetrics> = Object.freeze(
-  snapshotOf(PEERING_METRICS, createCounts(PEERING_METRICS), {
-    latencyAware: false,
-    measuredPeers: 0,
-    rttMedianMs: null,
-    nearBand: null,
-    nearPeers: 0,
-    farPeersKept: 0,
-    farBandsConnected: 0,
-  }),
-)
-
 /** The running part of latency-aware peering. */
 export interface LatencyPeering {
+  /** Serves the near-peer protocol (before the node starts, so identify lists it). */
+  serve(): Promise<void>
   start(): void
-  /** Stops pinging and redialing; clears every timer. Idempotent. */
+  /** Stops pinging, redialing and serving; clears every timer. Idempotent. */
   stop(): void
   /** GossipSub application-specific score of a peer: {@link PREFERRED_APP_SCORE} when preferred, else 0. */
   appSpecificScore(peerId: string): number
@@ -137,13 +85,25 @@ export function createLatencyPeering(init: LatencyPeeringInit): LatencyPeering {
   /** Tags currently applied, per peer: 0 none (far), 1 near, 2 kept far, 3 not measured yet. */
   const applied = new Map<string, number>()
   const stopped = new AbortController()
-  const counters = { pings: 0, pingFailures: 0 }
+  const counts = createCounts(PEERING_METRICS)
   let plan: PeeringPlan = planPeering([], options)
   const farBands = createFarBandKeeper({
     libp2p,
     options,
     logger,
     stop: stopped.signal,
+    rttOf: (key) => confirmedRttOf(key),
+    counts,
+  })
+  const nearPeers = createNearPeerSeeker({
+    libp2p,
+    logger,
+    low: init.connectionLimits.low,
+    high: init.connectionLimits.high,
+    intervalMs: Math.min(Math.max(options.pingIntervalMs, 5_000), 60_000),
+    counts,
+    stop: stopped.signal,
+    plan: () => plan,
     rttOf: (key) => rttOf(key),
   })
   let dirty = false
@@ -169,7 +129,7 @@ export function createLatencyPeering(init: LatencyPeeringInit): LatencyPeering {
   const ping = async (peerId: PeerId, key: string): Promise<void> => {
     const connection = connectionTo(peerId)
     if (connection === undefined) return
-    counters.pings++
+    counts.pings++
     try {
       const rtt = await pingRtt(connection, stopped.signal, pingTimeoutMs)
       // A peer that left while its ping was out is not tracked any more: keep nothing for it.
@@ -181,7 +141,7 @@ export function createLatencyPeering(init: LatencyPeeringInit): LatencyPeering {
       dirty = true
     } catch (err) {
       if (stopped.signal.aborted) return
-      counters.pingFailures++
+      counts.pingFailures++
       // Another ping on the connection (the DHT's, the connection monitor's) is in flight: soon again.
       if (err instanceof Error && err.name === 'TooManyOutboundProtocolStreamsError' && due.has(key)) {
         due.set(key, Date.now() + tickMs)
@@ -190,9 +150,30 @@ export function createLatencyPeering(init: LatencyPeeringInit): LatencyPeering {
     }
   }
 
+  /** The RTT once FIRST_SAMPLES were taken: a far band is judged (and remembered) on that alone. */
+  const confirmedRttOf = (peerId: string): number | undefined =>
+    (samples.get(peerId)?.length ?? 0) >= FIRST_SAMPLES ? rttOf(peerId) : undefined
+
   const applyPlan = (connected: Map<string, PeerId>): void => {
+    const keys = [...connected.keys()]
+    const confirmed = planPeering(
+      keys.map((peerId) => ({ peerId, rttMs: confirmedRttOf(peerId) })),
+      options,
+    )
+    // A sample can only overstate the RTT (queueing on a busy host adds to it): one sample in the
+    // near bands makes a peer near, but one that looks far waits for FIRST_SAMPLES (a near peer
+    // measured while either side was busy would otherwise be trimmed as far, or kept for a far band).
+    const nearBelow =
+      confirmed.nearBand === undefined ? Number.POSITIVE_INFINITY : confirmed.nearBand + NEAR_BANDS
     plan = planPeering(
-      [...connected.keys()].map((peerId) => ({ peerId, rttMs: rttOf(peerId) })),
+      keys.map((peerId) => {
+        const rttMs = rttOf(peerId)
+        const trusted =
+          rttMs === undefined ||
+          confirmedRttOf(peerId) !== undefined ||
+          rttBand(rttMs, options.rttBandsMs) < nearBelow
+        return { peerId, rttMs: trusted ? rttMs : undefined }
+      }),
       options,
     )
     for (const [key, peerId] of connected) {
@@ -256,10 +237,12 @@ export function createLatencyPeering(init: LatencyPeeringInit): LatencyPeering {
       applyPlan(connected)
     }
     farBands.keep(connected, plan, now)
+    nearPeers.seek(connected, plan, now)
   }
   const ticker = repeatingTask(tick, tickMs)
 
   return {
+    serve: () => nearPeers.start(),
     start() {
       if (!stopped.signal.aborted) ticker.start()
     },
@@ -267,6 +250,7 @@ export function createLatencyPeering(init: LatencyPeeringInit): LatencyPeering {
       stopped.abort()
       ticker.stop()
       due.clear()
+      void nearPeers.stop()
     },
     appSpecificScore(peerId) {
       // Only while some peer is far: on a one-site network every peer would score the same, which
@@ -281,7 +265,7 @@ export function createLatencyPeering(init: LatencyPeeringInit): LatencyPeering {
         if (rtt !== undefined) rtts.push(rtt)
       }
       const rttMedian = median(rtts)
-      return {
+      return snapshotOf(PEERING_METRICS, counts, {
         latencyAware: true,
         measuredPeers: plan.bands.size,
         rttMedianMs: rttMedian === undefined ? null : Math.round(rttMedian * 10) / 10,
@@ -289,10 +273,7 @@ export function createLatencyPeering(init: LatencyPeeringInit): LatencyPeering {
         nearPeers: plan.near.size,
         farPeersKept: plan.keptFar.size,
         farBandsConnected: plan.farBands.length,
-        farRedials: farBands.redials(),
-        pings: counters.pings,
-        pingFailures: counters.pingFailures,
-      }
+      })
     },
   }
 }

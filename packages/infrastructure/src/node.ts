@@ -73,7 +73,13 @@ export async function createNode(init: NodeInit): Promise<DepinNode> {
     throw new NodeStartError(config.listenAddresses, { cause })
   }
   if (config.peering.latencyAware) {
-    latency = createLatencyPeering({ libp2p, options: config.peering, logger: config.logger })
+    latency = createLatencyPeering({
+      libp2p,
+      options: config.peering,
+      connectionLimits: config.connectionLimits,
+      logger: config.logger,
+    })
+    await latency.serve()
   }
   const node = new Node(config, libp2p, gaters, accountability, startedAt, latency)
   node.start()

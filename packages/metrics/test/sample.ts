@@ -56,6 +56,11 @@ export function sampleMetrics(): FacadeMetrics {
         farRedials: 1,
         pings: 12,
         pingFailures: 1,
+        nearLookups: 3,
+        nearDials: 4,
+        nearDialFailures: 1,
+        nearAnswersRejected: 2,
+        nearAnswersServed: 5,
       },
       portMapping: { enabled: true, gateways: 1, mapped: ['/ip4/203.0.113.7/udp/4001'], failures: 0 },
       nat: {

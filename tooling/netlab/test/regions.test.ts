@@ -12,7 +12,8 @@
 // - Each node first dials 8 random peers of its network (what discovery finds: random peers, a
 //   few of them near). Every node then has ~16 connections, above its band of 8-12
 //   (`connectionLimits`), and the trimmer closes down to 8 once connections are 8 s old: with
-//   latency-aware peering the far ones first. A node of a network of thousands keeps 32-64
+//   latency-aware peering the far ones first, and latency-aware nodes look for more near peers
+//   through the near peers they have (`/depin/near-peers/1.0.0`). A node of a network of thousands keeps 32-64
 //   connections, a small fraction of the network; the small band models that fraction here. With
 //   the default band every node would be connected to every other and publish to all of them
 //   directly (GossipSub's flood publish), which no peering policy can change.
@@ -365,9 +366,35 @@ describe.skipIf(unavailable !== undefined)(
           if ((received.get(key) ?? 0) !== expected)
             missing.push(`${key}: ${received.get(key) ?? 0}/${expected}`)
         }
+        // Each node that missed an event, with what it had at the end (to tell why).
+        const nodesMissingEvents: Array<Record<string, unknown>> = []
+        for (const [r, region] of REGIONS.entries()) {
+          const handle = network.processes.get(region) as RegionProcess
+          const list = view.get(region) ?? []
+          for (let n = 0; n < PER_REGION; n++) {
+            const got = new Set(
+              handle.deliveries.filter((d) => d.node === n && events.has(d.key)).map((d) => d.key),
+            )
+            const owed = [...events.values()].filter(
+              (e) => !got.has(e.key) && !(e.region === region && e.round % PER_REGION === n),
+            )
+            if (owed.length === 0) continue
+            const v = list[n]
+            nodesMissingEvents.push({
+              node: r * PER_REGION + n,
+              region,
+              missed: owed.length,
+              ready: v?.ready,
+              connections: v?.connectionCount,
+              meshPeers: v?.meshPeers.length,
+              topicPeers: v?.topicPeers,
+            })
+          }
+        }
         const nodes = [...view.values()].flat()
         const peering = nodes.map((v) => v.peering)
         results[network.mode] = {
+          ...(nodesMissingEvents.length > 0 ? { nodesMissingEvents } : {}),
           propagationMs: stats(all),
           perRegionPairMs: Object.fromEntries(
             [...perPair].sort().map(([pair, values]) => [pair, stats(values)]),
@@ -397,6 +424,9 @@ describe.skipIf(unavailable !== undefined)(
                 farRedials: peering.reduce((sum, p) => sum + p.farRedials, 0),
                 pings: peering.reduce((sum, p) => sum + p.pings, 0),
                 pingFailures: peering.reduce((sum, p) => sum + p.pingFailures, 0),
+                nearLookups: peering.reduce((sum, p) => sum + p.nearLookups, 0),
+                nearDials: peering.reduce((sum, p) => sum + p.nearDials, 0),
+                nearDialFailures: peering.reduce((sum, p) => sum + p.nearDialFailures, 0),
               }
             : {}),
         }

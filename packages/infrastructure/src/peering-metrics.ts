@@ -1,0 +1,70 @@
+import {
+  counter,
+  createCounts,
+  flag,
+  gauge,
+  type SnapshotOf,
+  seconds,
+  snapshotOf,
+} from '@depin/metrics-schema'
+import { NEAR_PEERS_METRICS } from './near-peers.js'
+
+/** What latency-aware peering did, for `metrics().peering`. */
+export const PEERING_METRICS = {
+  /** Whether latency-aware peering runs (`peering.latencyAware`). */
+  latencyAware: flag('node_peering_latency_aware', '1 when latency-aware peering runs on this node.'),
+  /** Connected peers with a measured RTT. */
+  measuredPeers: gauge('node_peering_measured_peers', 'Connected peers with a measured RTT.'),
+  /** Median RTT (ms) over them; `null` before any sample. */
+  rttMedianMs: seconds<number | null>(
+    'node_peering_rtt_median_seconds',
+    'Median round-trip time to the connected peers measured by latency-aware peering.',
+  ),
+  /**
+   * The nearest band with a connected peer (index into `peering.rttBandsMs`; it and the next are
+   * near); `null` before any sample.
+   */
+  nearBand: gauge<number | null>(
+    'node_peering_near_band',
+    'The nearest RTT band with a connected peer (index into peering.rttBandsMs; it and the next are near).',
+    (band) => band ?? undefined,
+  ),
+  /** Connected peers in the near bands. */
+  nearPeers: gauge('node_peering_near_peers', 'Connected peers in the near RTT bands.'),
+  /** Connected far peers kept by the far-band guarantee. */
+  farPeersKept: gauge(
+    'node_peering_far_peers_kept',
+    'Connected far peers kept by the far-band guarantee (never trimmed).',
+  ),
+  /** Far bands with at least one connected peer. */
+  farBandsConnected: gauge(
+    'node_peering_far_bands_connected',
+    'Far RTT bands with at least one connected peer.',
+  ),
+  /** Dials made to restore a far band's links. */
+  farRedials: counter('node_peering_far_redials_total', 'Dials made to restore the links of a far RTT band.'),
+  /** RTT pings sent (a failed ping only means no sample). */
+  pings: counter('node_peering_pings_total', 'RTT pings sent by latency-aware peering.'),
+  /** RTT pings that failed. */
+  pingFailures: counter(
+    'node_peering_ping_failures_total',
+    'RTT pings that failed (no sample; the connection is not judged by them).',
+  ),
+  ...NEAR_PEERS_METRICS,
+}
+
+/** What latency-aware peering did, for `metrics().peering`. */
+export type PeeringMetrics = SnapshotOf<typeof PEERING_METRICS>
+
+/** {@link PeeringMetrics} of a node that runs without latency-aware peering: nothing measured, no count. */
+export const PEERING_OFF_METRICS: Readonly<PeeringMetrics> = Object.freeze(
+  snapshotOf(PEERING_METRICS, createCounts(PEERING_METRICS), {
+    latencyAware: false,
+    measuredPeers: 0,
+    rttMedianMs: null,
+    nearBand: null,
+    nearPeers: 0,
+    farPeersKept: 0,
+    farBandsConnected: 0,
+  }),
+)
