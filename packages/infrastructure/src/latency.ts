@@ -41,7 +41,7 @@ export interface ResolvedPeeringOptions {
 
 /** Every default of {@link PeeringOptions}, in one place. */
 export const PEERING_DEFAULTS: Readonly<ResolvedPeeringOptions> = Object.freeze({
-  latencyAware: false,
+  latencyAware: true,
   rttBandsMs: Object.freeze([10, 25, 50, 100, 200]),
   keepPerFarBand: 2,
   pingIntervalMs: 60_000,

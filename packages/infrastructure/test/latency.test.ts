@@ -52,7 +52,7 @@ describe('NodeInit.peering', () => {
     expect(resolvePeeringOptions({})).toEqual(PEERING_DEFAULTS)
     expect(NODE_DEFAULTS.peering).toBe(PEERING_DEFAULTS)
     expect(PEERING_DEFAULTS).toEqual({
-      latencyAware: false,
+      latencyAware: true,
       rttBandsMs: [10, 25, 50, 100, 200],
       keepPerFarBand: 2,
       pingIntervalMs: 60_000,

@@ -5,15 +5,15 @@ import { createDatabaseTracker, createInMemoryRegistry, fastNode, testConfig } f
 const dbs = createDatabaseTracker()
 afterEach(() => dbs.disconnectAll())
 
-it('passes node.peering through to the node: latency-aware peering off by default, on when asked', async () => {
+it('passes node.peering through to the node: latency-aware peering on by default, off when asked', async () => {
   const plain = generateWallet()
   const db = await dbs.connect(testConfig(plain, 'peering-default', createInMemoryRegistry([plain.wallet])))
-  expect(db.metrics().node.peering).toMatchObject({ latencyAware: false, pings: 0 })
+  expect(db.metrics().node.peering).toMatchObject({ latencyAware: true, measuredPeers: 0 })
 
   const on = generateWallet()
   const aware = await dbs.connect(
     testConfig(on, 'peering-on', createInMemoryRegistry([on.wallet]), [], {
-      node: { ...fastNode(), peering: { latencyAware: true } },
+      node: { ...fastNode(), peering: { latencyAware: true, pingIntervalMs: 5_000 } },
     }),
   )
   expect(aware.metrics().node.peering).toMatchObject({ latencyAware: true, measuredPeers: 0 })
