@@ -100,6 +100,7 @@ export function createLatencyPeering(init: LatencyPeeringInit): LatencyPeering {
     logger,
     low: init.connectionLimits.low,
     high: init.connectionLimits.high,
+    rttBandsMs: options.rttBandsMs,
     intervalMs: Math.min(Math.max(options.pingIntervalMs, 5_000), 60_000),
     counts,
     stop: stopped.signal,

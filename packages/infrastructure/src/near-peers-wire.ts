@@ -4,15 +4,16 @@ import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { isRelayed } from './address-order.js'
 
 /**
- * Latency-aware peering's search for near peers: a node short of near peers asks one of the near
- * peers it has for theirs (a peer near a near peer is likely near: round-trip times roughly add
- * up) and dials a few it is not connected to. Their RTT is then measured like every peer's; the
- * ones that turn out far are the first the trimmer closes. Without it a node keeps the near peers
- * discovery happened to give it, which in a network spread over regions may be one or none.
+ * Latency-aware peering's search for near peers: a node short of near peers asks one of its near
+ * peers for its peers and dials a few that may be near it (see `nearCandidates`). Their RTT is then
+ * measured like every peer's; the ones that turn out far are the first the trimmer closes. Without
+ * it a node keeps the near peers discovery happened to give it, which in a network spread over
+ * regions may be one or none.
  *
  * Protocol: the asker opens a stream and reads one length-prefixed JSON frame,
  * `{ "peers": [{ "id": "<PeerId>", "addrs": ["<multiaddr>", ...], "rttMs": 4.2 }, ...] }`: the
- * answerer's near peers, nearest first, with their direct addresses from its peer store.
+ * answerer's measured peers, nearest first, each with its RTT to them and their direct addresses
+ * from its peer store.
  */
 export const NEAR_PEERS_PROTOCOL = '/depin/near-peers/1.0.0'
 

@@ -1,5 +1,4 @@
 import type { Logger } from '@depin/logger'
-import { counter } from '@depin/metrics-schema'
 import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
 import { lpStream, RateLimiter } from '@libp2p/utils'
 import { timeoutSignal } from './abort.js'
@@ -12,6 +11,7 @@ import {
   type NearPeerEntry,
   parseNearAnswer,
 } from './near-peers-wire.js'
+import type { NearPeerCounts } from './peering-metrics.js'
 
 export { NEAR_PEERS_PROTOCOL } from './near-peers-wire.js'
 
@@ -28,41 +28,6 @@ const TRIED_FOR_MS = 10 * 60_000
 const TRIED_REMEMBERED = 512
 /** Rounds that find nobody new back off, doubling up to this. */
 const MAX_SEEK_INTERVAL_MS = 10 * 60_000
-
-/** What the search for near peers counts (part of `metrics().peering`). */
-export const NEAR_PEERS_METRICS = {
-  /** Near peers asked for their near peers, because this node had fewer than it wants. */
-  nearLookups: counter(
-    'node_peering_near_lookups_total',
-    'Near peers asked for their near peers (by a node with fewer near peers than it wants).',
-  ),
-  /** Dials to peers a near peer named. */
-  nearDials: counter('node_peering_near_dials_total', 'Dials to peers that a near peer named as near to it.'),
-  /** Of those, the ones that failed. */
-  nearDialFailures: counter(
-    'node_peering_near_dial_failures_total',
-    'Dials to peers that a near peer named that failed.',
-  ),
-  /** Answers that failed or were malformed, and malformed entries in an answer (skipped). */
-  nearAnswersRejected: counter(
-    'node_peering_near_answers_rejected_total',
-    'Near-peer answers that failed or were malformed, and malformed entries in an answer.',
-  ),
-  /** Near-peer lists this node served to peers that asked. */
-  nearAnswersServed: counter(
-    'node_peering_near_answers_served_total',
-    'Near-peer lists served to peers that asked.',
-  ),
-}
-
-/** The counts {@link createNearPeerSeeker} keeps. */
-export interface NearPeerCounts {
-  nearLookups: number
-  nearDials: number
-  nearDialFailures: number
-  nearAnswersRejected: number
-  nearAnswersServed: number
-}
 
 /**
  * How many near peers a node looks for: {@link NEAR_PEERS_WANTED}, but no more than the connections
@@ -83,6 +48,24 @@ export function nearPeersSlack(wanted: number): number {
   return Math.floor(wanted / 4)
 }
 
+/**
+ * The named peers that may be near us, most likely first. Round-trip times roughly obey the
+ * triangle inequality: our RTT to a named peer is at least |ours to the answerer - the answerer's
+ * to it|. Kept: the peers whose bound is under `ceilingMs` (the top of our near bands), lowest
+ * bound first: the answerer's near peers when it is near us, its peers in our region when it is not.
+ */
+export function nearCandidates(
+  entries: readonly NearPeerEntry[],
+  viaRttMs: number,
+  ceilingMs: number,
+): NearPeerEntry[] {
+  return entries
+    .map((entry) => ({ entry, atLeast: Math.abs(viaRttMs - entry.rttMs) }))
+    .filter(({ atLeast }) => atLeast < ceilingMs)
+    .sort((a, b) => a.atLeast - b.atLeast)
+    .map(({ entry }) => entry)
+}
+
 export interface NearPeerSeekerInit {
   libp2p: Libp2p
   logger: Logger
@@ -90,6 +73,8 @@ export interface NearPeerSeekerInit {
   low: number
   /** `connectionLimits.high`, where the trimmer starts: dials stay under it. */
   high: number
+  /** `peering.rttBandsMs`: which named peers may be near (see the round). */
+  rttBandsMs: readonly number[]
   /** The first wait between two rounds (doubled while rounds find nobody new). */
   intervalMs: number
   counts: NearPeerCounts
@@ -123,8 +108,9 @@ export function createNearPeerSeeker(init: NearPeerSeekerInit): NearPeerSeeker {
   let running = false
 
   const answer = async (remote: PeerId): Promise<Uint8Array> => {
-    const plan = init.plan()
-    const near = [...plan.near]
+    // Every measured peer, nearest first: the asker picks those its RTTs say may be near it (a
+    // node whose peers are all in other regions finds its own region among our far peers).
+    const near = [...init.plan().bands.keys()]
       .filter((key) => key !== remote.toString())
       .map((key) => ({ key, rttMs: init.rttOf(key) }))
       .filter((e): e is { key: string; rttMs: number } => e.rttMs !== undefined)
@@ -225,11 +211,13 @@ export function createNearPeerSeeker(init: NearPeerSeekerInit): NearPeerSeeker {
     const asked = await whomToAsk(plan, connected)
     if (asked === undefined) return 0
     const now = Date.now()
-    const named = (await ask(asked)).filter((entry) => {
+    const fresh = (await ask(asked)).filter((entry) => {
       const key = entry.peerId.toString()
       return key !== self && !connected.has(key) && now - (triedAt.get(key) ?? 0) >= TRIED_FOR_MS
     })
-    named.sort((a, b) => a.rttMs - b.rttMs)
+    const ceiling =
+      plan.nearBand === undefined ? 0 : (init.rttBandsMs[plan.nearBand + 1] ?? Number.POSITIVE_INFINITY)
+    const named = nearCandidates(fresh, init.rttOf(asked.toString()) ?? 0, ceiling)
     const chosen = named.slice(0, Math.min(DIALS_PER_ROUND, room))
     if (chosen.length > 0) {
       logger.debug('dialing peers a near peer named', 'peer', asked.toString(), 'count', chosen.length)
@@ -252,10 +240,14 @@ export function createNearPeerSeeker(init: NearPeerSeekerInit): NearPeerSeeker {
     seek(connected, plan, now) {
       if (running || init.stop.aborted || plan.nearBand === undefined) return
       const wanted = nearPeersWanted(init.low, plan.keptFar.size)
-      const short = wanted - plan.near.size
       // Look again only below `wanted - slack`: a node that lost one near peer to a trim does not
-      // dial another at once, which would push a third node over its band.
-      if (short <= 0 || (plan.near.size > 0 && short <= nearPeersSlack(wanted))) {
+      // dial another at once, which would push a third node over its band. Near is relative (the
+      // nearest band with a peer, and the next): a node whose nearest peers are not in the first
+      // band may have nearer ones it never met, so it keeps looking, one at a time, backing off.
+      const short = wanted - plan.near.size
+      const lacking = short > nearPeersSlack(wanted) || (plan.near.size === 0 && short > 0) ? short : 0
+      const want = lacking > 0 ? lacking : wanted > 0 && plan.nearBand > 0 ? 1 : 0
+      if (want === 0) {
         // Enough near peers: the next shortage (a near peer left) is looked into at once.
         interval = init.intervalMs
         nextAt = 0
@@ -266,7 +258,7 @@ export function createNearPeerSeeker(init: NearPeerSeekerInit): NearPeerSeeker {
       // (near ones among them, which then look for near peers again): past it, one dial while a
       // far peer it does not keep can make way (the trimmer closes those first).
       const farNotKept = plan.bands.size - plan.near.size - plan.keptFar.size
-      const room = Math.min(short, Math.max(init.high - 1 - connected.size, farNotKept > 0 ? 1 : 0))
+      const room = Math.min(want, Math.max(init.high - 1 - connected.size, farNotKept > 0 ? 1 : 0))
       if (room <= 0) return
       running = true
       void round(connected, plan, room)

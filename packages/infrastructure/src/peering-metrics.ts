@@ -7,7 +7,41 @@ import {
   seconds,
   snapshotOf,
 } from '@depin/metrics-schema'
-import { NEAR_PEERS_METRICS } from './near-peers.js'
+
+/** What the search for near peers counts (part of `metrics().peering`). */
+export const NEAR_PEERS_METRICS = {
+  /** Near peers asked for their near peers, because this node had fewer than it wants. */
+  nearLookups: counter(
+    'node_peering_near_lookups_total',
+    'Near peers asked for their near peers (by a node with fewer near peers than it wants).',
+  ),
+  /** Dials to peers a near peer named. */
+  nearDials: counter('node_peering_near_dials_total', 'Dials to peers that a near peer named as near to it.'),
+  /** Of those, the ones that failed. */
+  nearDialFailures: counter(
+    'node_peering_near_dial_failures_total',
+    'Dials to peers that a near peer named that failed.',
+  ),
+  /** Answers that failed or were malformed, and malformed entries in an answer (skipped). */
+  nearAnswersRejected: counter(
+    'node_peering_near_answers_rejected_total',
+    'Near-peer answers that failed or were malformed, and malformed entries in an answer.',
+  ),
+  /** Near-peer lists this node served to peers that asked. */
+  nearAnswersServed: counter(
+    'node_peering_near_answers_served_total',
+    'Near-peer lists served to peers that asked.',
+  ),
+}
+
+/** The counts {@link createNearPeerSeeker} keeps. */
+export interface NearPeerCounts {
+  nearLookups: number
+  nearDials: number
+  nearDialFailures: number
+  nearAnswersRejected: number
+  nearAnswersServed: number
+}
 
 /** What latency-aware peering did, for `metrics().peering`. */
 export const PEERING_METRICS = {

@@ -2,7 +2,7 @@ import { generateWallet, waitFor } from '@depin/test-utils'
 import type { Stream } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
 import { afterEach, describe, expect, it } from 'vitest'
-import { nearPeersSlack, nearPeersWanted } from '../src/near-peers.js'
+import { nearCandidates, nearPeersSlack, nearPeersWanted } from '../src/near-peers.js'
 import {
   MAX_NEAR_ANSWER_BYTES,
   MAX_NEAR_ENTRIES,
@@ -52,6 +52,19 @@ describe('near-peer answers', () => {
     const parsed = parseNearAnswer(bytes({ peers: [bad, entry] }))
     expect(parsed?.rejected).toBe(1)
     expect(parsed?.entries.map((e) => e.peerId.toString())).toEqual([id])
+  })
+
+  it('picks the named peers whose RTT may be near ours: triangle inequality, lowest bound first', () => {
+    const named = (rtts: number[]) =>
+      rtts.map((rttMs) => ({ peerId: generateWallet().identity.peerId, addrs: [], rttMs }))
+    // Asked a near peer (6 ms), near bands up to 25 ms: its near peers, not its far ones.
+    const fromNear = named([40, 6, 90, 7])
+    expect(nearCandidates(fromNear, 6, 25).map((e) => e.rttMs)).toEqual([6, 7])
+    // A node whose peers are all in other regions asks one 90 ms away (near bands up to 200 ms):
+    // that peer's peers 90 ms from it may be ours; its neighbours 5 ms from it cannot be.
+    const fromFar = named([5, 90, 40, 150])
+    expect(nearCandidates(fromFar, 90, 200).map((e) => e.rttMs)).toEqual([90, 40, 150, 5])
+    expect(nearCandidates(fromFar, 90, 50).map((e) => e.rttMs)).toEqual([90])
   })
 
   it('wants 8 near peers, fewer when the band is small, none when far links fill it', () => {
