@@ -58,6 +58,8 @@ const HIGH = 12
 const GRACE_MS = 8_000
 /** Rounds of publishing after a warm-up round: each round one event per region per network. */
 const ROUNDS = 20
+/** Warm-up rounds at most, until one reaches every node. */
+const WARM_UP_ROUNDS = 3
 const TOPIC = 'regions'
 const QUIC_PORT = 4001
 
@@ -304,8 +306,12 @@ describe.skipIf(unavailable !== undefined)(
       // queues on the processes' event loops, and that queueing, not the network, would be measured):
       // in each round every region publishes once in each network (a different node of the region
       // each round), the two networks alternating, and each event is waited for until every node of
-      // its network has it (bounded: a missing delivery fails the test below). Round 0 warms up.
-      const published: Array<{ mode: Mode; region: Region; key: string; round: number }> = []
+      // its network has it (bounded: a missing delivery fails the test below). Round 0 warms up,
+      // repeated (at most WARM_UP_ROUNDS times) until one of its rounds reaches every node of both
+      // networks: the first events may find a node whose GossipSub streams are still opening after
+      // the band's last trims (seen in 2 of ~30 runs: one node got none of a round's 3 events). A
+      // node that no warm-up round reaches fails the test; warm-up events are not measured.
+      const published: Array<{ mode: Mode; region: Region; key: string; round: number; node: number }> = []
       const expected = total - 1
       const countOf = (network: Network, key: string): number => {
         let count = 0
@@ -314,13 +320,14 @@ describe.skipIf(unavailable !== undefined)(
         }
         return count
       }
-      let incompleteEvents = 0
-      for (let round = 0; round <= ROUNDS; round++) {
+      /** One round: each region publishes once in each network; how many events missed a node. */
+      const publishRound = async (round: number, label: string, node: number): Promise<number> => {
+        let incomplete = 0
         for (const region of REGIONS) {
           for (const network of round % 2 === 0 ? networks : [...networks].reverse()) {
-            const key = `${network.mode}-${round}-${region}`
-            published.push({ mode: network.mode, region, key, round })
-            await (network.processes.get(region) as RegionProcess).publish(round % PER_REGION, key)
+            const key = `${network.mode}-${label}-${region}`
+            published.push({ mode: network.mode, region, key, round, node })
+            await (network.processes.get(region) as RegionProcess).publish(node, key)
             const complete = await waitFor(() => countOf(network, key) >= expected, {
               timeoutMs: 3_000,
               intervalMs: 5,
@@ -329,9 +336,20 @@ describe.skipIf(unavailable !== undefined)(
               () => true,
               () => false,
             )
-            if (!complete) incompleteEvents++
+            if (!complete) incomplete++
           }
         }
+        return incomplete
+      }
+      let warmUpRounds = 0
+      let warmedUp = false
+      while (!warmedUp && warmUpRounds < WARM_UP_ROUNDS) {
+        warmedUp = (await publishRound(0, `0w${warmUpRounds}`, warmUpRounds % PER_REGION)) === 0
+        warmUpRounds++
+      }
+      let incompleteEvents = 0
+      for (let round = 1; warmedUp && round <= ROUNDS; round++) {
+        incompleteEvents += await publishRound(round, String(round), round % PER_REGION)
         // A network that lost events keeps losing them: report what is there rather than run out
         // of time.
         if (incompleteEvents >= 3) break
@@ -362,8 +380,9 @@ describe.skipIf(unavailable !== undefined)(
             perPair.set(pair, [...(perPair.get(pair) ?? []), d.at - d.t])
           }
         }
-        for (const key of events.keys()) {
-          if ((received.get(key) ?? 0) !== expected)
+        for (const [key, event] of events) {
+          // Warm-up events: one complete warm-up round is required (below), not every one.
+          if (event.round !== 0 && (received.get(key) ?? 0) !== expected)
             missing.push(`${key}: ${received.get(key) ?? 0}/${expected}`)
         }
         // Each node that missed an event, with what it had at the end (to tell why).
@@ -376,7 +395,7 @@ describe.skipIf(unavailable !== undefined)(
               handle.deliveries.filter((d) => d.node === n && events.has(d.key)).map((d) => d.key),
             )
             const owed = [...events.values()].filter(
-              (e) => !got.has(e.key) && !(e.region === region && e.round % PER_REGION === n),
+              (e) => !got.has(e.key) && !(e.region === region && e.node === n),
             )
             if (owed.length === 0) continue
             const v = list[n]
@@ -441,6 +460,7 @@ describe.skipIf(unavailable !== undefined)(
         p50: { off: p('off', 'p50'), on: p('on', 'p50') },
         p99: { off: p('off', 'p99'), on: p('on', 'p99') },
         settled,
+        warmUpRounds,
         incompleteEvents,
         failedFirstDials: failedDials.reduce((sum, n) => sum + n, 0),
         timingsMs: {
@@ -459,6 +479,7 @@ describe.skipIf(unavailable !== undefined)(
       }
 
       // Full delivery in both networks, and connections between every pair of regions.
+      if (!warmedUp) missing.push(`no warm-up round of ${warmUpRounds} reached every node`)
       expect(missing, 'events not delivered to every node of their network').toEqual([])
       for (const network of networks) {
         const { connections } = links(network, views.get(network.mode) as Map<Region, RegionNodeView[]>)
