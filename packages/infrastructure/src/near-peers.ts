@@ -244,7 +244,9 @@ export function createNearPeerSeeker(init: NearPeerSeekerInit): NearPeerSeeker {
       // dial another at once, which would push a third node over its band. Near is relative (the
       // nearest band with a peer, and the next): a node whose nearest peers are not in the first
       // band may have nearer ones it never met, so it keeps looking, one at a time, backing off.
-      const short = wanted - plan.near.size
+      // A node whose every peer is in the first band (one site, or loopback) has no far link to
+      // replace: it leaves its degree to discovery (more links would only cost keepalives).
+      const short = plan.farBands.length === 0 && plan.nearBand === 0 ? 0 : wanted - plan.near.size
       const lacking = short > nearPeersSlack(wanted) || (plan.near.size === 0 && short > 0) ? short : 0
       const want = lacking > 0 ? lacking : wanted > 0 && plan.nearBand > 0 ? 1 : 0
       if (want === 0) {

@@ -79,9 +79,14 @@ describe('looking for near peers, real nodes', () => {
   const net = createTestNetwork()
   afterEach(() => net.stopAll())
 
-  /** No discovery but the bootstrap list: no DHT server, rendezvous content with one peer. */
-  const quiet = (latencyAware: boolean) => ({
-    peering: { latencyAware, pingIntervalMs: 500 },
+  /**
+   * No discovery but the bootstrap list: no DHT server, rendezvous content with one peer. Bands
+   * put loopback peers in the second band, as a node whose nearest peers are not in the first band
+   * (it may have nearer ones it never met): such a node looks for near peers; one whose peers are
+   * all in the first band and none far does not (next describe block).
+   */
+  const quiet = (latencyAware: boolean, rttBandsMs: number[] = [0.01, 1_000]) => ({
+    peering: { latencyAware, pingIntervalMs: 500, rttBandsMs },
     dht: { clientMode: true, lan: false },
     rendezvous: { targetPeers: 1, findIntervalMs: 500 },
     connectionLimits: { low: 8, high: 16, gracePeriodMs: 60_000 },
@@ -195,6 +200,26 @@ describe('looking for near peers, real nodes', () => {
     expect(a.node.metrics().peering.nearDials).toBe(0)
     expect(connectedTo(a, c)).toBe(false)
     expect(a.node.libp2p.status).toBe('started')
+  })
+
+  it('a node whose peers are all in the first band and none far leaves its degree to discovery', async () => {
+    const oneSite = [10, 25, 50, 100, 200]
+    const b = await net.start({ name: 'b', init: quiet(true, oneSite) })
+    const hub = [bootstrapEntryOf(b.node)]
+    const c = await net.start({ name: 'c', bootstrap: hub, init: quiet(true, oneSite) })
+    await c.node.waitUntilReady({ timeoutMs: 10_000 })
+    await waitFor(() => b.node.metrics().peering.measuredPeers === 1, {
+      timeoutMs: 10_000,
+      message: "b's RTT to c measured",
+    })
+    const a = await net.start({ name: 'a', bootstrap: hub, init: quiet(true, oneSite) })
+    // Several ticks of a's peering with b measured (in band 0, nothing far): a round would have asked by then.
+    await waitFor(() => a.node.metrics().peering.nearBand === 0 && a.node.metrics().peering.pings >= 4, {
+      timeoutMs: 10_000,
+      message: 'a measured b a few times',
+    })
+    expect(a.node.metrics().peering).toMatchObject({ nearLookups: 0, nearDials: 0 })
+    expect(connectedTo(a, c)).toBe(false)
   })
 
   it('answers a peer at most 6 times a minute', async () => {

@@ -69,11 +69,17 @@ lease.node.libp2p.addEventListener('peer:connect', (event) => {
 })
 
 const received = new Map<string, number>()
+/** Events caught up from a peer's history (missed live, e.g. a warm-up event before the mesh formed): not timed. */
+const replayed = new Map<string, number>()
 const latUs = new Map<string, number[]>()
 for (const topic of values.subscribe) {
   await db.subscribe<{ sentUs?: number }>(topic, (event) => {
     const sent = event.message?.sentUs
     if (typeof sent !== 'number') return
+    if (event.replayed === true) {
+      replayed.set(topic, (replayed.get(topic) ?? 0) + 1)
+      return
+    }
     received.set(topic, (received.get(topic) ?? 0) + 1)
     let list = latUs.get(topic)
     if (list === undefined) {
@@ -109,7 +115,13 @@ for await (const text of input) {
     void load(topic, Number(count), Number(intervalMs), Number(size))
   } else if (command === 'stats' && args.length === 1) {
     const topic = args[0] as string
-    line({ type: 'stats', topic, received: received.get(topic) ?? 0, latUs: latUs.get(topic) ?? [] })
+    line({
+      type: 'stats',
+      topic,
+      received: received.get(topic) ?? 0,
+      replayed: replayed.get(topic) ?? 0,
+      latUs: latUs.get(topic) ?? [],
+    })
   } else if (command === 'memory') {
     // Where the resident memory is (for the bench's memory analysis), in MB.
     const mb = (n: number): number => Math.round((n / 1024 / 1024) * 10) / 10
@@ -125,6 +137,7 @@ for await (const text of input) {
     })
   } else if (command === 'stats-reset') {
     received.clear()
+    replayed.clear()
     latUs.clear()
     line({ type: 'stats-reset' })
   } else if (command !== undefined && command !== '') {
