@@ -110,13 +110,13 @@ export function createNearPeerSeeker(init: NearPeerSeekerInit): NearPeerSeeker {
   const answer = async (remote: PeerId): Promise<Uint8Array> => {
     // Every measured peer, nearest first: the asker picks those its RTTs say may be near it (a
     // node whose peers are all in other regions finds its own region among our far peers).
-    const near = [...init.plan().bands.keys()]
+    const measured = [...init.plan().bands.keys()]
       .filter((key) => key !== remote.toString())
       .map((key) => ({ key, rttMs: init.rttOf(key) }))
       .filter((e): e is { key: string; rttMs: number } => e.rttMs !== undefined)
       .sort((a, b) => a.rttMs - b.rttMs)
     const peers: Array<{ id: string; addrs: string[]; rttMs: number }> = []
-    for (const { key, rttMs } of near) {
+    for (const { key, rttMs } of measured) {
       if (peers.length >= MAX_NEAR_ENTRIES) break
       const addrs = await directAddresses(libp2p, key)
       if (addrs.length > 0) peers.push({ id: key, addrs, rttMs: Math.round(rttMs * 10) / 10 })
@@ -144,9 +144,7 @@ export function createNearPeerSeeker(init: NearPeerSeekerInit): NearPeerSeeker {
 
   const ask = async (peerId: PeerId): Promise<NearPeerEntry[]> => {
     counts.nearLookups++
-    askedAt.delete(peerId.toString())
-    askedAt.set(peerId.toString(), Date.now())
-    trim(askedAt)
+    touch(askedAt, peerId.toString())
     const attempt = timeoutSignal(init.stop, ASK_TIMEOUT_MS, () => new Error('no near-peer answer in time'))
     let stream: Stream | undefined
     try {
@@ -175,9 +173,7 @@ export function createNearPeerSeeker(init: NearPeerSeekerInit): NearPeerSeeker {
 
   const dial = (entry: NearPeerEntry): void => {
     const key = entry.peerId.toString()
-    triedAt.delete(key)
-    triedAt.set(key, Date.now())
-    trim(triedAt)
+    touch(triedAt, key)
     counts.nearDials++
     const attempt = timeoutSignal(init.stop, DIAL_TIMEOUT_MS, () => new Error('near-peer dial timed out'))
     libp2p
@@ -247,8 +243,7 @@ export function createNearPeerSeeker(init: NearPeerSeekerInit): NearPeerSeeker {
       // A node whose every peer is in the first band (one site, or loopback) has no far link to
       // replace: it leaves its degree to discovery (more links would only cost keepalives).
       const short = plan.farBands.length === 0 && plan.nearBand === 0 ? 0 : wanted - plan.near.size
-      const lacking = short > nearPeersSlack(wanted) || (plan.near.size === 0 && short > 0) ? short : 0
-      const want = lacking > 0 ? lacking : wanted > 0 && plan.nearBand > 0 ? 1 : 0
+      const want = short > nearPeersSlack(wanted) ? short : wanted > 0 && plan.nearBand > 0 ? 1 : 0
       if (want === 0) {
         // Enough near peers: the next shortage (a near peer left) is looked into at once.
         interval = init.intervalMs
@@ -278,10 +273,12 @@ export function createNearPeerSeeker(init: NearPeerSeekerInit): NearPeerSeeker {
   }
 }
 
-/** Keeps a recency map bounded: the oldest entries go. */
-function trim(map: Map<string, number>): void {
-  for (const key of map.keys()) {
+/** Notes `key` now in a recency map (moved to the end), keeping it bounded: the oldest entries go. */
+function touch(map: Map<string, number>, key: string): void {
+  map.delete(key)
+  map.set(key, Date.now())
+  for (const oldest of map.keys()) {
     if (map.size <= TRIED_REMEMBERED) break
-    map.delete(key)
+    map.delete(oldest)
   }
 }

@@ -239,8 +239,17 @@ describe('looking for near peers, real nodes', () => {
       } catch {
         outcomes.push('refused')
       }
-      // As the seeker does: its stream closed, so it does not hold one of b's two inbound slots.
+      // As the seeker does: its stream closed, so it does not hold one of b's two inbound slots
+      // (b's side learns of the close a moment later: wait for it, or the limit of 2 streams,
+      // not the rate limit, would refuse the next question).
       await stream.close().catch(() => stream.abort(new Error('done')))
+      await waitFor(
+        () =>
+          b.node.libp2p
+            .getConnections(a.node.peerId)
+            .every((c) => c.streams.every((s) => s.protocol !== NEAR_PEERS_PROTOCOL)),
+        { timeoutMs: 5_000, message: "b's side of the question closed" },
+      )
     }
     // b's near peers other than a: c and d.
     expect(outcomes).toEqual([...Array.from({ length: 6 }, () => 'peers:2'), 'refused'])

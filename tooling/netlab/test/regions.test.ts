@@ -368,12 +368,16 @@ describe.skipIf(unavailable !== undefined)(
         const received = new Map<string, number>()
         const all: number[] = []
         const perPair = new Map<string, number[]>()
+        /** Keys each node received, by `<region>:<node>`. */
+        const gotBy = new Map<string, Set<string>>()
         // Each process is one region: its deliveries are that region's receivers.
         for (const region of REGIONS) {
           for (const d of (network.processes.get(region) as RegionProcess).deliveries) {
             const event = events.get(d.key)
             if (event === undefined) continue
             received.set(d.key, (received.get(d.key) ?? 0) + 1)
+            const receiver = `${region}:${d.node}`
+            gotBy.set(receiver, (gotBy.get(receiver) ?? new Set()).add(d.key))
             if (event.round === 0) continue
             all.push(d.at - d.t)
             const pair = pairKey(event.region, region)
@@ -388,12 +392,9 @@ describe.skipIf(unavailable !== undefined)(
         // Each node that missed an event, with what it had at the end (to tell why).
         const nodesMissingEvents: Array<Record<string, unknown>> = []
         for (const [r, region] of REGIONS.entries()) {
-          const handle = network.processes.get(region) as RegionProcess
           const list = view.get(region) ?? []
           for (let n = 0; n < PER_REGION; n++) {
-            const got = new Set(
-              handle.deliveries.filter((d) => d.node === n && events.has(d.key)).map((d) => d.key),
-            )
+            const got = gotBy.get(`${region}:${n}`) ?? new Set<string>()
             const owed = [...events.values()].filter(
               (e) => !got.has(e.key) && !(e.region === region && e.node === n),
             )
