@@ -228,21 +228,24 @@ describe('looking for near peers, real nodes', () => {
     await a.node.waitUntilReady({ timeoutMs: 10_000 })
     const outcomes: string[] = []
     for (let i = 0; i < 7; i++) {
-      const stream = await a.node.libp2p.dialProtocol(b.node.peerId, NEAR_PEERS_PROTOCOL, {
-        signal: AbortSignal.timeout(5_000),
-      })
+      let stream: Stream | undefined
       try {
+        stream = await a.node.libp2p.dialProtocol(b.node.peerId, NEAR_PEERS_PROTOCOL, {
+          signal: AbortSignal.timeout(5_000),
+        })
         const answer = parseNearAnswer(
           (await lpStream(stream).read({ signal: AbortSignal.timeout(5_000) })).subarray(),
         )
         outcomes.push(answer === undefined ? 'junk' : `peers:${answer.entries.length}`)
       } catch {
+        // b resets a refused question right after protocol negotiation: the reset can overtake its
+        // echo of the protocol, so the refusal shows in dialProtocol or in the read.
         outcomes.push('refused')
       }
       // As the seeker does: its stream closed, so it does not hold one of b's two inbound slots
       // (b's side learns of the close a moment later: wait for it, or the limit of 2 streams,
       // not the rate limit, would refuse the next question).
-      await stream.close().catch(() => stream.abort(new Error('done')))
+      await stream?.close().catch(() => stream?.abort(new Error('done')))
       await waitFor(
         () =>
           b.node.libp2p

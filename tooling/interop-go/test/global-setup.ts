@@ -17,7 +17,9 @@ declare module 'vitest' {
 
 /**
  * Builds the Go program once, before any test of any package runs: a cold build of go-libp2p keeps
- * both cores busy for minutes and must not starve other packages' timed network tests.
+ * both cores busy for about a minute and must not starve other packages' timed network tests.
+ * `turbo run build` (the README's test command runs it first) has usually built it already, beside
+ * the TypeScript packages; this build then takes seconds, from Go's cache.
  * Without the Go toolchain it builds nothing (the suites skip, saying why).
  */
 export default async function setup(project: TestProject): Promise<void> {
