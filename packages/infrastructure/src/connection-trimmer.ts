@@ -27,8 +27,9 @@ export interface ConnectionTrimmer {
  * reservation on, or one latency-aware peering keeps for a far RTT band), never a connection
  * younger than the grace period; lowest peer-tag value first
  * (GossipSub tags mesh peers 100 per topic, kad-dht its closest peers 50), then fewest streams,
- * then newest. While young connections hold the count above `high`, the trim runs again once they
- * are old enough.
+ * then newest. A trim that young connections kept from reaching `low` runs again once they are
+ * old enough, and goes on down to `low` even though the count is below `high` by then (otherwise
+ * a node would stay wherever the first connections to leave their grace period left it).
  */
 export function createConnectionTrimmer(init: ConnectionTrimmerInit): ConnectionTrimmer {
   const { libp2p, logger } = init
@@ -36,6 +37,8 @@ export function createConnectionTrimmer(init: ConnectionTrimmerInit): Connection
   let running = false
   let again: ReturnType<typeof setTimeout> | undefined
   let trimAgain = false
+  // The last trim stopped above `low` because of young connections: the next one finishes it.
+  let unfinished = false
 
   const protectedOrValue = async (peerId: PeerId): Promise<number | 'protected'> => {
     try {
@@ -55,7 +58,10 @@ export function createConnectionTrimmer(init: ConnectionTrimmerInit): Connection
 
   const trim = async (): Promise<void> => {
     const connections = libp2p.getConnections().filter((c) => c.status === 'open')
-    if (connections.length < init.high) return
+    if (connections.length <= init.low || (connections.length < init.high && !unfinished)) {
+      unfinished = false
+      return
+    }
     const now = Date.now()
     const candidates: { connection: Connection; value: number }[] = []
     for (const connection of connections) {
@@ -71,7 +77,10 @@ export function createConnectionTrimmer(init: ConnectionTrimmerInit): Connection
     )
     const excess = connections.length - init.low
     const victims = candidates.slice(0, Math.max(0, excess))
-    if (victims.length < excess) retryWhenOlder(connections, now)
+    // Short of `low` because of connections in their grace period (not protected ones): again later.
+    unfinished =
+      victims.length < excess && connections.some((c) => now - c.timeline.open < init.gracePeriodMs)
+    if (unfinished) retryWhenOlder(connections, now)
     if (victims.length === 0) return
     logger.info(
       'trimming connections',

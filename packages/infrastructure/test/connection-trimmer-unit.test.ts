@@ -77,3 +77,26 @@ it('trims again when the grace-period retry fires while an earlier trim is still
   await waitFor(() => fake.open() === 1, { timeoutMs: 3_000, message: 'trimmed down to low (1)' })
   expect(fake.open()).toBe(1)
 })
+
+it('finishes a trim down to low when the young connections that held it leave their grace period at different times', async () => {
+  // Band 1-3, three connections: one old, two young whose grace periods end 300 ms apart. The
+  // first retry can close only the connection that aged first, which leaves 2 (below high); the
+  // trim must still go on to low once the last one is old enough. It used to stop at 2 for good
+  // (seen as a CI flake when a loaded machine spread two dials apart).
+  const fake = fakeLibp2p(0)
+  fake.add('old', 10_000)
+  fake.add('young-early', 0)
+  fake.add('young-late', -300)
+  const trimmer = createConnectionTrimmer({
+    libp2p: fake.libp2p,
+    low: 1,
+    high: 3,
+    gracePeriodMs: 200,
+    logger: noopLogger,
+  })
+  trimmer.start()
+  stops.push(() => trimmer.stop())
+  fake.events.dispatchEvent(new CustomEvent('connection:open'))
+  await waitFor(() => fake.open() === 1, { timeoutMs: 3_000, message: 'trimmed down to low (1)' })
+  expect(fake.open()).toBe(1)
+})
