@@ -1,6 +1,6 @@
 // @ts-check
 import { copyFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs'
-import { findPackageJSON } from 'node:module'
+import { builtinModules, findPackageJSON } from 'node:module'
 import { basename, dirname, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { defineConfig } from 'tsup'
@@ -84,6 +84,9 @@ export function appBundle({ entry, appDir, outDir = 'dist' }) {
     platform: 'node',
     splitting: false,
     noExternal: [/.*/],
+    esbuildPlugins: [lazyNodeBuiltins],
+    // tsup would otherwise mark `node:` imports external before the plugin above sees them.
+    removeNodeProtocol: false,
     // Bundled CommonJS code calls require(); an ESM bundle has none of its own.
     banner: {
       js: "import { createRequire as __depinCreateRequire } from 'node:module';\nconst require = __depinCreateRequire(import.meta.url);",
@@ -96,6 +99,34 @@ export function appBundle({ entry, appDir, outDir = 'dist' }) {
         console.warn('app bundle: no native QUIC addon found to copy; QUIC will not load')
     },
   })
+}
+
+/**
+ * Node's built-in modules as `require()` calls inside the bundle instead of ESM imports. esbuild
+ * hoists a bundled module's `import http from 'node:http'` to the bundle's top, so every built-in
+ * any bundled module names was loaded before the first line ran, even one only a lazily imported
+ * part uses (UPnP's SSDP client: http and https); and importing a built-in through ESM builds its
+ * namespace object, reading every export, which on Node 24 made `node:http` load undici (20 ms of a
+ * 150 ms start, CPU profile of the vs-go node). As CommonJS modules in the bundle, built-ins load
+ * when the code that needs them is first evaluated, and as plain objects.
+ *
+ * @type {import('esbuild').Plugin}
+ */
+const lazyNodeBuiltins = {
+  name: 'lazy-node-builtins',
+  setup(build) {
+    const names = new Set(builtinModules.map((name) => name.replace(/^node:/, '')))
+    build.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (args) => {
+      const name = args.path.replace(/^node:/, '')
+      // Only ESM imports: a require() of a built-in already loads when it runs.
+      if (!names.has(name) || args.kind !== 'import-statement') return undefined
+      return { path: name, namespace: 'node-builtin' }
+    })
+    build.onLoad({ filter: /.*/, namespace: 'node-builtin' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(`node:${args.path}`)})`,
+      loader: 'js',
+    }))
+  },
 }
 
 /** @param {string} main */
