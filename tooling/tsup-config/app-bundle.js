@@ -84,6 +84,10 @@ export function appBundle({ entry, appDir, outDir = 'dist' }) {
     platform: 'node',
     splitting: false,
     noExternal: [/.*/],
+    // Whitespace and syntax only (names stay, for stack traces; the source map maps positions): a
+    // 3.6 MB bundle becomes 2.2 MB, which V8 reads, keeps and compiles at every start.
+    minifyWhitespace: true,
+    minifySyntax: true,
     esbuildPlugins: [lazyNodeBuiltins],
     // tsup would otherwise mark `node:` imports external before the plugin above sees them.
     removeNodeProtocol: false,
