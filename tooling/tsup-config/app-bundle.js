@@ -84,10 +84,9 @@ export function appBundle({ entry, appDir, outDir = 'dist' }) {
     platform: 'node',
     splitting: false,
     noExternal: [/.*/],
-    // Whitespace and syntax only (names stay, for stack traces; the source map maps positions): a
-    // 3.6 MB bundle becomes 2.2 MB, which V8 reads, keeps and compiles at every start.
-    minifyWhitespace: true,
-    minifySyntax: true,
+    // Not minified: whitespace + syntax minification (3.6 -> 2.2 MB) cut spawn -> listening by 17%
+    // and RSS by 18%, but CPU per event rose 4% and latency p50 7% in the same interleaved run
+    // (bench/results/vs-go-minified-2026-12-04.md); kept out until that is explained.
     esbuildPlugins: [lazyNodeBuiltins],
     // tsup would otherwise mark `node:` imports external before the plugin above sees them.
     removeNodeProtocol: false,
