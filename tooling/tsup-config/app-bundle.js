@@ -119,7 +119,7 @@ const lazyNodeBuiltins = {
   name: 'lazy-node-builtins',
   setup(build) {
     const names = new Set(builtinModules.map((name) => name.replace(/^node:/, '')))
-    build.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (args) => {
+    build.onResolve({ filter: /^(node:)?[a-z0-9_/]+$/ }, (args) => {
       const name = args.path.replace(/^node:/, '')
       // Only ESM imports: a require() of a built-in already loads when it runs.
       if (!names.has(name) || args.kind !== 'import-statement') return undefined
