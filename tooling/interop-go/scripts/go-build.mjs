@@ -14,10 +14,10 @@ const run = promisify(execFile)
 export const GO_MODULE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
 /** Where the Go program is built (gitignored; Go's own build cache makes rebuilds cheap). */
-export const GO_BINARY = join(GO_MODULE_DIR, '.bin', 'interop-go')
+const GO_BINARY = join(GO_MODULE_DIR, '.bin', 'interop-go')
 
 /** The first build of go-libp2p on a new machine takes about a minute of both cores. */
-export const GO_BUILD_TIMEOUT_MS = 10 * 60_000
+const GO_BUILD_TIMEOUT_MS = 10 * 60_000
 
 function isExecutable(path) {
   try {

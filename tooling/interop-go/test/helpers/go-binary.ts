@@ -1,12 +1,5 @@
 // The build itself lives in scripts/go-build.mjs: `turbo run build` runs it too.
-export {
-  buildGoBinary,
-  findGo,
-  GO_BINARY,
-  GO_BUILD_TIMEOUT_MS,
-  GO_MODULE_DIR,
-  GO_SKIP_REASON,
-} from '../../scripts/go-build.mjs'
+export { buildGoBinary, findGo, GO_MODULE_DIR, GO_SKIP_REASON } from '../../scripts/go-build.mjs'
 
 /** The binary built by test/global-setup.ts; throws the build's error when it failed. */
 export function builtGoBinary(build: { binary?: string; error?: string }): string {
