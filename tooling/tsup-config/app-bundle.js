@@ -146,8 +146,10 @@ const lazyNodeBuiltins = {
 function eagerBundle(file) {
   const map = JSON.parse(readFileSync(`${file}.map`, 'utf8'))
   const { code, wrapped, modules } = eagerModuleBodies(readFileSync(file, 'utf8'), map.mappings)
-  if (modules === 0) console.warn(`app bundle: no module wrappers found in ${file} (esbuild's output changed?)`)
-  else if (wrapped < modules) console.warn(`app bundle: ${modules - wrapped} of ${modules} modules left lazy in ${file}`)
+  if (modules === 0)
+    console.warn(`app bundle: no module wrappers found in ${file} (esbuild's output changed?)`)
+  else if (wrapped < modules)
+    console.warn(`app bundle: ${modules - wrapped} of ${modules} modules left lazy in ${file}`)
   writeFileSync(file, code)
 }
 
