@@ -7,3 +7,12 @@ export default config
 export declare function appBundle(options: { entry: string[]; appDir: string; outDir?: string }): Options
 /** Copies the installed native QUIC addon(s) into `outDir`; returns the file names. */
 export declare function copyQuicAddons(appDir: string, outDir: string): string[]
+/**
+ * esbuild's lazily initialised module wrappers rewritten as parenthesised function expressions, so
+ * that V8 compiles them with the file and Node's compile cache keeps them; `mappings` is the source
+ * map's field (a wrapper whose opening line is mapped past column 0 is left as it is).
+ */
+export declare function eagerModuleBodies(
+  code: string,
+  mappings: string,
+): { code: string; wrapped: number; modules: number }
