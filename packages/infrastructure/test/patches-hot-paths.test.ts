@@ -145,3 +145,102 @@ describe("the peer store's datastore keys (patches/@libp2p__peer-store@12.0.28.p
     expect(() => peerIdToDatastoreKey({})).toThrow('Invalid PeerId')
   })
 })
+
+type Release = () => void
+interface PeerLockInstance {
+  readLock(options?: { signal?: AbortSignal }): Promise<Release>
+  writeLock(options?: { signal?: AbortSignal }): Promise<Release>
+}
+
+// The peer store's per-peer lock (same patch): an in-process read-write lock instead of a mortice
+// mutex (two job queues, their jobs and abort controllers) built and finalized on every access.
+describe("the peer store's lock", () => {
+  const load = async (): Promise<new () => PeerLockInstance> =>
+    (
+      await importThrough<{ PeerLock: new () => PeerLockInstance }>(
+        ['libp2p', '@libp2p/peer-store'],
+        'dist/src/utils/peer-lock.js',
+      )
+    ).PeerLock
+
+  /** Which of the given lock requests have been granted so far (after pending callbacks ran). */
+  const granted = async (requests: Array<{ done: boolean }>): Promise<boolean[]> => {
+    await new Promise((resolve) => setImmediate(resolve))
+    return requests.map((r) => r.done)
+  }
+  const track = (p: Promise<Release>): { done: boolean; release: Promise<Release> } => {
+    const r = { done: false, release: p }
+    void p.then(
+      () => {
+        r.done = true
+      },
+      () => {},
+    )
+    return r
+  }
+
+  test('readers share it, a writer holds it alone, and a waiting writer keeps later readers back', async () => {
+    const lock = new (await load())()
+    const r1 = track(lock.readLock())
+    const r2 = track(lock.readLock())
+    const w = track(lock.writeLock())
+    const r3 = track(lock.readLock())
+    expect(await granted([r1, r2, w, r3])).toEqual([true, true, false, false])
+    ;(await r1.release)()
+    expect(await granted([w, r3])).toEqual([false, false])
+    ;(await r2.release)()
+    expect(await granted([w, r3])).toEqual([true, false])
+    const release = await w.release
+    release()
+    release() // a second call changes nothing
+    expect(await granted([r3])).toEqual([true])
+    const w2 = track(lock.writeLock())
+    expect(await granted([w2])).toEqual([false])
+    ;(await r3.release)()
+    expect(await granted([w2])).toEqual([true])
+  })
+
+  test('a waiter whose signal aborts leaves with its reason, and those behind it go on', async () => {
+    const lock = new (await load())()
+    const reader = await lock.readLock()
+    const controller = new AbortController()
+    const writer = lock.writeLock({ signal: controller.signal })
+    const laterReader = track(lock.readLock())
+    expect(await granted([laterReader])).toEqual([false])
+    controller.abort(new Error('gave up'))
+    await expect(writer).rejects.toThrow('gave up')
+    expect(await granted([laterReader])).toEqual([true])
+    await expect(lock.writeLock({ signal: AbortSignal.abort() })).rejects.toMatchObject({
+      name: 'AbortError',
+    })
+    reader()
+  })
+
+  test('concurrent merges of one peer all land (each read-modify-write holds the write lock)', async () => {
+    const { persistentPeerStore } = await importThrough<{
+      persistentPeerStore: (components: Record<string, unknown>) => {
+        merge(id: unknown, data: { tags: Record<string, { value: number }> }): Promise<unknown>
+        get(id: unknown): Promise<{ tags: Map<string, unknown> }>
+      }
+    }>(['libp2p', '@libp2p/peer-store'], 'dist/src/index.js')
+    const { MemoryDatastore } = await importThrough<{ MemoryDatastore: new () => unknown }>(
+      ['libp2p', 'datastore-core'],
+      'dist/src/memory.js',
+    )
+    const { defaultLogger } = await importThrough<{ defaultLogger: () => unknown }>(
+      ['libp2p', '@libp2p/logger'],
+      'dist/src/index.js',
+    )
+    const store = persistentPeerStore({
+      peerId: generateWallet().identity.peerId,
+      datastore: new MemoryDatastore(),
+      logger: defaultLogger(),
+      events: Object.assign(new EventTarget(), { safeDispatchEvent: () => true }),
+    })
+    const peer = generateWallet().identity.peerId
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => store.merge(peer, { tags: { [`t${i}`]: { value: i } } })),
+    )
+    expect((await store.get(peer)).tags.size).toBe(20)
+  })
+})
