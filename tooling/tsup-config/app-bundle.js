@@ -16,11 +16,15 @@ import { eagerModuleBodies } from './eager-modules.js'
  * @param {string} outDir where the bundle is written
  */
 export function copyQuicAddons(appDir, outDir) {
-  const quicRoot = resolveThrough(appDir, [
-    '@depin/pubsub',
-    '@depin/infrastructure',
-    '@chainsafe/libp2p-quic',
-  ])
+  // An app reaches QUIC through @depin/pubsub, or @depin/infrastructure, or depends on it itself.
+  let quicRoot
+  for (const chain of [
+    ['@depin/pubsub', '@depin/infrastructure', '@chainsafe/libp2p-quic'],
+    ['@depin/infrastructure', '@chainsafe/libp2p-quic'],
+    ['@chainsafe/libp2p-quic'],
+  ]) {
+    quicRoot ??= resolveThrough(appDir, chain)
+  }
   if (quicRoot === undefined) return []
   // pnpm links a package's optional platform builds beside it, in the same scope folder.
   const scopeDir = dirname(quicRoot)
@@ -38,24 +42,30 @@ export function copyQuicAddons(appDir, outDir) {
 }
 
 /**
- * The folder of the last package of a chain, each resolved from the one before (an app reaches QUIC
- * through @depin/pubsub and @depin/infrastructure); a link the app does not depend on is skipped
- * and the next one resolved from the same place. Undefined when the chain does not reach it.
+ * The real folder of the last package of a chain of dependencies, each resolved from the real
+ * folder of the one before (pnpm links a package's own dependencies beside its real folder, so a
+ * dependency's dependency is found only from there). Undefined when a link is missing.
  *
- * @param {string} fromDir
+ * @param {string} fromDir where the first one is resolved from
  * @param {string[]} chain
  */
-function resolveThrough(fromDir, chain) {
+export function resolveThrough(fromDir, chain) {
   let base = pathToFileURL(join(fromDir, 'package.json')).href
   let found
   for (const name of chain) {
-    // findPackageJSON does not go through a package's `exports` (ESM-only packages resolve too).
-    const pkg = findPackageJSON(name, base)
-    if (pkg === undefined) continue
+    // findPackageJSON does not go through a package's `exports` (ESM-only packages resolve too);
+    // it throws when the package is not there.
+    let pkg
+    try {
+      pkg = findPackageJSON(name, base)
+    } catch {
+      return undefined
+    }
+    if (pkg === undefined) return undefined
     found = dirname(realpathSync(pkg))
     base = pathToFileURL(join(found, 'package.json')).href
   }
-  return found?.endsWith('libp2p-quic') === true ? found : undefined
+  return found
 }
 
 /**

@@ -5,6 +5,11 @@ export default config
 
 /** A runnable app entry bundled into one file with its dependencies (native QUIC addon copied beside it). */
 export declare function appBundle(options: { entry: string[]; appDir: string; outDir?: string }): Options
+/**
+ * The real folder of the last package of a chain of dependencies, each resolved from the real folder
+ * of the one before (pnpm's layout); undefined when a link is missing.
+ */
+export declare function resolveThrough(fromDir: string, chain: string[]): string | undefined
 /** Copies the installed native QUIC addon(s) into `outDir`; returns the file names. */
 export declare function copyQuicAddons(appDir: string, outDir: string): string[]
 /**

@@ -1,8 +1,7 @@
-import { realpathSync } from 'node:fs'
-import { findPackageJSON } from 'node:module'
 import { dirname, join } from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { generateWallet } from '@depin/test-utils'
+import { resolveThrough } from '@depin/tsup-config'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { Queue } from '@libp2p/utils'
 import { describe, expect, test } from 'vitest'
@@ -15,20 +14,11 @@ import { describe, expect, test } from 'vitest'
 // lock, on every read lock), race-signal 1 (the QUIC transport's) for every race. What callers see
 // must not change: an abort still rejects with an AbortError carrying the given message and code.
 
-/**
- * The entry of a package reached through a chain of dependencies, each resolved from the real
- * folder of the one before (pnpm links a package's own dependencies beside its real folder).
- */
+/** The entry of a package reached through a chain of dependencies (pnpm's layout, see resolveThrough). */
 async function importThrough<T>(chain: string[], entry: string): Promise<T> {
-  let base = import.meta.url
-  let pkg: string | undefined
-  for (const name of chain) {
-    const found = findPackageJSON(name, base)
-    if (found === undefined) throw new Error(`${name} not found from ${base}`)
-    pkg = realpathSync(found)
-    base = pathToFileURL(pkg).href
-  }
-  return (await import(pathToFileURL(join(dirname(pkg as string), entry)).href)) as T
+  const dir = resolveThrough(dirname(fileURLToPath(import.meta.url)), chain)
+  if (dir === undefined) throw new Error(`not found: ${chain.join(' -> ')}`)
+  return (await import(pathToFileURL(join(dir, entry)).href)) as T
 }
 
 type RaceSignal = (
