@@ -3,6 +3,7 @@ import { createCounts, snapshotOf } from '@depin/metrics-schema'
 import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
 import { repeatingTask } from '@libp2p/utils'
 import { isRelayed } from './address-order.js'
+import { isQuic } from './bootstrap.js'
 import { createFarBandKeeper } from './far-bands.js'
 import {
   median,
@@ -47,6 +48,23 @@ const PINGS_IN_FLIGHT = 8
 const FIRST_SAMPLES = 3
 const FIRST_SAMPLE_INTERVAL_MS = 1_000
 
+/**
+ * The RTT (ms) a direct QUIC connection's transport keeps itself (QUIC's smoothed RTT from its
+ * acknowledgements, whole ms; libp2p's `Connection.rtt` with this repo's patches of libp2p and
+ * @chainsafe/libp2p-quic), or `undefined` for any other connection, which is pinged instead.
+ *
+ * Why not a ping: every ping opens a QUIC stream, and each native call the stream makes wakes the
+ * event loop through its own libuv async handle, and libuv walks every async handle of the loop on
+ * each wake-up (one per pending native call: a read per open stream, an accept per connection). With
+ * 12 nodes of 45 peers on one thread, that walk was 27% of the CPU of an idle 50-node testnet, and
+ * a ping cost ~7 ms of CPU instead of ~1.7 ms between two nodes (bench/README.md, "Idle CPU at scale").
+ */
+export function transportRtt(connection: Connection): number | undefined {
+  if (isRelayed(connection.remoteAddr) || !isQuic(connection.remoteAddr)) return undefined
+  const rtt: unknown = connection.rtt
+  return typeof rtt === 'number' && Number.isFinite(rtt) && rtt >= 0 ? rtt : undefined
+}
+
 export interface LatencyPeeringInit {
   libp2p: Libp2p
   options: ResolvedPeeringOptions
@@ -70,10 +88,11 @@ export interface LatencyPeering {
 }
 
 /**
- * Measures the RTT to every connected peer with libp2p's ping protocol on the open connection
- * (never a dial), and keeps a {@link PeeringPlan} of them: preferred peers (the near bands, and
- * `keepPerFarBand` per far band) carry connection tags (the trimmer closes untagged, far peers
- * first) and a GossipSub application-specific score. A far band left with fewer than
+ * Measures the RTT to every connected peer on the open connection (never a dial): a direct QUIC
+ * connection's own estimate ({@link transportRtt}), else libp2p's ping protocol. Keeps a
+ * {@link PeeringPlan} of them: preferred peers (the near bands, and `keepPerFarBand` per far band)
+ * carry connection tags (the trimmer closes untagged, far peers first) and a GossipSub
+ * application-specific score. A far band left with fewer than
  * `keepPerFarBand` links for a while is redialed from remembered peers of that band.
  */
 export function createLatencyPeering(init: LatencyPeeringInit): LatencyPeering {
@@ -127,19 +146,28 @@ export function createLatencyPeering(init: LatencyPeeringInit): LatencyPeering {
     return relayed
   }
 
+  const record = (key: string, rtt: number): void => {
+    // A peer that left while its ping was out is not tracked any more: keep nothing for it.
+    if (!due.has(key)) return
+    const list = samples.get(key) ?? []
+    list.push(rtt)
+    if (list.length > SAMPLES_KEPT) list.shift()
+    samples.set(key, list)
+    dirty = true
+  }
+
   const ping = async (peerId: PeerId, key: string): Promise<void> => {
     const connection = connectionTo(peerId)
     if (connection === undefined) return
+    const fromTransport = transportRtt(connection)
+    if (fromTransport !== undefined) {
+      counts.transportRttReads++
+      record(key, fromTransport)
+      return
+    }
     counts.pings++
     try {
-      const rtt = await pingRtt(connection, stopped.signal, pingTimeoutMs)
-      // A peer that left while its ping was out is not tracked any more: keep nothing for it.
-      if (!due.has(key)) return
-      const list = samples.get(key) ?? []
-      list.push(rtt)
-      if (list.length > SAMPLES_KEPT) list.shift()
-      samples.set(key, list)
-      dirty = true
+      record(key, await pingRtt(connection, stopped.signal, pingTimeoutMs))
     } catch (err) {
       if (stopped.signal.aborted) return
       counts.pingFailures++

@@ -17,15 +17,18 @@ export interface PeeringOptions {
    * are "near" (so that a site whose RTTs straddle a bound under load is not split); every farther
    * band is a far band. Bands roughly double: one site or metro (< 10 ms), one country (< 25),
    * one continent (< 50), neighbouring continents (< 100), across an ocean (< 200), the antipodes.
-   * Two regions whose RTTs fall in one far band share its `keepPerFarBand` links.
+   * Two regions whose RTTs fall in one far band share its `keepPerFarBand` links. A QUIC peer's RTT
+   * is QUIC's own estimate in whole ms (a peer 0.4 ms away reads 0), so bounds under 1 ms only
+   * tell peers apart over TCP.
    * @default [10, 25, 50, 100, 200]
    */
   rttBandsMs?: readonly number[] | undefined
   /** Peers kept in each far band (the lowest-RTT ones): links to every region that way. @default 2 */
   keepPerFarBand?: number | undefined
   /**
-   * How often each connected peer's RTT is measured (one libp2p ping stream; the first right
-   * after it connects). A peer's RTT is the lowest of its last 5 samples (queueing only adds).
+   * How often each connected peer's RTT is measured (the first right after it connects): read from
+   * a direct QUIC connection's own estimate, which costs nothing on the wire, or one libp2p ping
+   * stream over TCP or a relay. A peer's RTT is the lowest of its last 5 samples (queueing only adds).
    * @default 60_000
    */
   pingIntervalMs?: number | undefined

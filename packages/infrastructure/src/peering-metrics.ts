@@ -77,8 +77,16 @@ export const PEERING_METRICS = {
   ),
   /** Dials made to restore a far band's links. */
   farRedials: counter('node_peering_far_redials_total', 'Dials made to restore the links of a far RTT band.'),
-  /** RTT pings sent (a failed ping only means no sample). */
-  pings: counter('node_peering_pings_total', 'RTT pings sent by latency-aware peering.'),
+  /** RTT pings sent (a failed ping only means no sample): to peers over TCP or a relay. */
+  pings: counter(
+    'node_peering_pings_total',
+    'RTT pings sent by latency-aware peering (TCP and relayed peers).',
+  ),
+  /** RTT samples read from a direct QUIC connection's own estimate instead (no ping stream). */
+  transportRttReads: counter(
+    'node_peering_transport_rtt_reads_total',
+    "RTT samples read from a direct QUIC connection's own RTT estimate (no ping stream).",
+  ),
   /** RTT pings that failed. */
   pingFailures: counter(
     'node_peering_ping_failures_total',

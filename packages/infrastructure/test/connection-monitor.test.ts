@@ -11,7 +11,7 @@ const TCP_ONLY = { quic: false, tcp: true }
 const QUIC_ONLY = { quic: true, tcp: false }
 
 describe('connectionMonitor', () => {
-  it('pings TCP connections every pingIntervalMs, QUIC ones never; 0 turns the pings off', async () => {
+  it('pings TCP connections every pingIntervalMs (QUIC ones carry their own RTT); 0 turns the pings off', async () => {
     const hub = await net.start({ name: 'mon-hub' })
     const bootstrap = [bootstrapEntryOf(hub.node)]
     const monitor = { pingIntervalMs: 200 }
@@ -48,7 +48,11 @@ describe('connectionMonitor', () => {
         message: `ping ${tick + 2} of the TCP connection`,
       })
     }
-    expect(rtt(quic).every((r) => r === undefined)).toBe(true)
+    // Not pinged by the monitor (connection-monitor-unit.test.ts): a QUIC connection's RTT is
+    // QUIC's own estimate, which a value set on the connection does not hide.
+    for (const c of quic.node.libp2p.getConnections(hub.node.peerId)) c.rtt = -1
+    expect(rtt(quic).length).toBeGreaterThan(0)
+    expect(rtt(quic).every((r) => typeof r === 'number' && r >= 0)).toBe(true)
     expect(rtt(off).every((r) => r === undefined)).toBe(true)
     expect(tcp.node.metrics().deadConnectionsClosed).toBe(0)
   })

@@ -171,3 +171,8 @@ export async function reservePorts(): Promise<{ quic: number; tcp: number }> {
   })
   return { quic, tcp }
 }
+
+/** RTT samples latency-aware peering took, whichever way (QUIC's own estimate, or a ping stream). */
+export function rttSamplesOf(peering: { pings: number; transportRttReads: number }): number {
+  return peering.pings + peering.transportRttReads
+}

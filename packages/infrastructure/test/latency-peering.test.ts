@@ -1,7 +1,7 @@
 import { waitFor } from '@depin/test-utils'
 import { afterEach, expect, it } from 'vitest'
-import { RTT_NEAR_TAG, RTT_PREFERRED_TAG } from '../src/latency-peering.js'
-import { bootstrapEntryOf, createTestNetwork } from './helpers.js'
+import { RTT_NEAR_TAG, RTT_PREFERRED_TAG, transportRtt } from '../src/latency-peering.js'
+import { bootstrapEntryOf, createTestNetwork, rttSamplesOf } from './helpers.js'
 
 const net = createTestNetwork()
 afterEach(() => net.stopAll())
@@ -14,7 +14,7 @@ it('measures each peer over its connection, tags near peers and reports it in me
   const metrics = await waitFor(
     () => {
       const m = b.node.metrics().peering
-      return m.measuredPeers === 1 && m.pings >= 2 ? m : undefined
+      return m.measuredPeers === 1 && rttSamplesOf(m) >= 2 ? m : undefined
     },
     { timeoutMs: 10_000, message: "b's RTT to a measured" },
   )
@@ -43,7 +43,57 @@ it('does nothing of the kind when off', async () => {
   const a = await net.start({ name: 'a', init: off })
   const b = await net.start({ name: 'b', bootstrap: [bootstrapEntryOf(a.node)], init: off })
   await b.node.waitUntilReady({ timeoutMs: 10_000 })
-  expect(b.node.metrics().peering).toMatchObject({ latencyAware: false, pings: 0, measuredPeers: 0 })
+  expect(b.node.metrics().peering).toMatchObject({
+    latencyAware: false,
+    pings: 0,
+    transportRttReads: 0,
+    measuredPeers: 0,
+  })
   const peer = await b.node.libp2p.peerStore.get(a.node.peerId)
   expect(peer.tags.has(RTT_PREFERRED_TAG)).toBe(false)
+})
+
+it("reads a QUIC peer's RTT from the connection itself, with no ping stream; pings a TCP peer", async () => {
+  const peering = { latencyAware: true, pingIntervalMs: 500 }
+  const quicOnly = { transports: { quic: true, tcp: false }, peering }
+  const tcpOnly = { transports: { quic: false, tcp: true }, peering }
+  const a = await net.start({ name: 'a', init: { peering } })
+  const q = await net.start({ name: 'q', bootstrap: [bootstrapEntryOf(a.node)], init: quicOnly })
+  const t = await net.start({ name: 't', bootstrap: [bootstrapEntryOf(a.node)], init: tcpOnly })
+  await Promise.all([
+    q.node.waitUntilReady({ timeoutMs: 10_000 }),
+    t.node.waitUntilReady({ timeoutMs: 10_000 }),
+  ])
+
+  const overQuic = await waitFor(
+    () => {
+      const m = q.node.metrics().peering
+      return m.measuredPeers >= 1 && m.transportRttReads >= 3 ? m : undefined
+    },
+    { timeoutMs: 10_000, message: "q's RTT to a read from QUIC three times" },
+  )
+  expect(overQuic.pings).toBe(0)
+  expect(overQuic.rttMedianMs).toBeGreaterThanOrEqual(0)
+  expect(overQuic.rttMedianMs).toBeLessThan(10)
+  const quicConnection = q.node.libp2p.getConnections(a.node.libp2p.peerId)[0]
+  expect(quicConnection?.remoteAddr.toString()).toContain('/quic-v1')
+  // The patched libp2p Connection answers with the transport's estimate; a value set by a
+  // monitor does not hide it.
+  const rtt = quicConnection === undefined ? undefined : transportRtt(quicConnection)
+  expect(rtt).toBeGreaterThanOrEqual(0)
+  if (quicConnection !== undefined) quicConnection.rtt = 12_345
+  expect(quicConnection?.rtt).toBe(rtt)
+
+  const overTcp = await waitFor(
+    () => {
+      const m = t.node.metrics().peering
+      return m.measuredPeers >= 1 && m.pings >= 3 ? m : undefined
+    },
+    { timeoutMs: 10_000, message: "t's RTT to a measured with three pings" },
+  )
+  expect(overTcp.transportRttReads).toBe(0)
+  expect(overTcp.pingFailures).toBe(0)
+  const tcpConnection = t.node.libp2p.getConnections(a.node.libp2p.peerId)[0]
+  expect(tcpConnection?.remoteAddr.toString()).toContain('/tcp/')
+  expect(tcpConnection === undefined ? 'none' : transportRtt(tcpConnection)).toBeUndefined()
 })

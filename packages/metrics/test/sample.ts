@@ -55,6 +55,7 @@ export function sampleMetrics(): FacadeMetrics {
         farBandsConnected: 2,
         farRedials: 1,
         pings: 12,
+        transportRttReads: 30,
         pingFailures: 1,
         nearLookups: 3,
         nearDials: 4,
