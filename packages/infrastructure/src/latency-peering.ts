@@ -56,8 +56,9 @@ const FIRST_SAMPLE_INTERVAL_MS = 1_000
  * Why not a ping: every ping opens a QUIC stream, and each native call the stream makes wakes the
  * event loop through its own libuv async handle, and libuv walks every async handle of the loop on
  * each wake-up (one per pending native call: a read per open stream, an accept per connection). With
- * 12 nodes of 45 peers on one thread, that walk was 27% of the CPU of an idle 50-node testnet, and
- * a ping cost ~7 ms of CPU instead of ~1.7 ms between two nodes (bench/README.md, "Idle CPU at scale").
+ * 25 nodes of ~45 peers on one thread (~4,500 handles), that walk was 27% of the CPU of an idle
+ * 50-node testnet, and a ping cost ~7 ms of CPU instead of ~1.7 ms between two nodes
+ * (bench/README.md, "Idle CPU at scale").
  */
 export function transportRtt(connection: Connection): number | undefined {
   if (isRelayed(connection.remoteAddr) || !isQuic(connection.remoteAddr)) return undefined
@@ -156,7 +157,8 @@ export function createLatencyPeering(init: LatencyPeeringInit): LatencyPeering {
     dirty = true
   }
 
-  const ping = async (peerId: PeerId, key: string): Promise<void> => {
+  /** One RTT sample of a peer: read from a direct QUIC connection, else a ping. */
+  const sample = async (peerId: PeerId, key: string): Promise<void> => {
     const connection = connectionTo(peerId)
     if (connection === undefined) return
     const fromTransport = transportRtt(connection)
@@ -248,7 +250,7 @@ export function createLatencyPeering(init: LatencyPeeringInit): LatencyPeering {
           ? now + Math.min(FIRST_SAMPLE_INTERVAL_MS, options.pingIntervalMs)
           : now + options.pingIntervalMs * (0.9 + Math.random() * 0.2),
       )
-      void ping(peerId, key).finally(() => {
+      void sample(peerId, key).finally(() => {
         inFlight.delete(key)
         farBands.remember(key, peerId, Date.now())
       })
