@@ -1,8 +1,6 @@
 import type { Logger } from '@depin/logger'
 import type { Connection, Libp2p } from '@libp2p/interface'
-import { isRelayed } from './address-order.js'
-import { isQuic } from './bootstrap.js'
-import { pingRtt } from './ping.js'
+import { isDirectQuic, pingRtt } from './ping.js'
 
 export interface ConnectionMonitorInit {
   libp2p: Libp2p
@@ -91,9 +89,8 @@ export function createConnectionMonitor(init: ConnectionMonitorInit): Connection
   // Only the connections to ping are tracked, from libp2p's connection events: a node whose
   // connections are all direct QUIC (the usual case) keeps no timer at all.
   const track = (connection: Connection): void => {
-    const addr = connection.remoteAddr
     if (connection.status !== 'open' || connection.limits !== undefined) return
-    if (isQuic(addr) && !isRelayed(addr)) return
+    if (isDirectQuic(connection.remoteAddr)) return
     if (watches.has(connection.id)) return
     watches.set(connection.id, {
       connection,

@@ -3,7 +3,6 @@ import { createCounts, snapshotOf } from '@depin/metrics-schema'
 import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
 import { repeatingTask } from '@libp2p/utils'
 import { isRelayed } from './address-order.js'
-import { isQuic } from './bootstrap.js'
 import { createFarBandKeeper } from './far-bands.js'
 import {
   median,
@@ -15,7 +14,7 @@ import {
 } from './latency.js'
 import { createNearPeerSeeker } from './near-peers.js'
 import { PEERING_METRICS, type PeeringMetrics } from './peering-metrics.js'
-import { pingRtt } from './ping.js'
+import { pingRtt, transportRtt } from './ping.js'
 
 export { PEERING_METRICS, PEERING_OFF_METRICS, type PeeringMetrics } from './peering-metrics.js'
 
@@ -47,24 +46,6 @@ const PINGS_IN_FLIGHT = 8
 /** The first samples of a new peer come this often, so its RTT (their minimum) settles fast. */
 const FIRST_SAMPLES = 3
 const FIRST_SAMPLE_INTERVAL_MS = 1_000
-
-/**
- * The RTT (ms) a direct QUIC connection's transport keeps itself (QUIC's smoothed RTT from its
- * acknowledgements, whole ms; libp2p's `Connection.rtt` with this repo's patches of libp2p and
- * @chainsafe/libp2p-quic), or `undefined` for any other connection, which is pinged instead.
- *
- * Why not a ping: every ping opens a QUIC stream, and each native call the stream makes wakes the
- * event loop through its own libuv async handle, and libuv walks every async handle of the loop on
- * each wake-up (one per pending native call: a read per open stream, an accept per connection). With
- * 25 nodes of ~45 peers on one thread (~4,500 handles), that walk was 27% of the CPU of an idle
- * 50-node testnet, and a ping cost ~7 ms of CPU instead of ~1.7 ms between two nodes
- * (bench/README.md, "Idle CPU at scale").
- */
-export function transportRtt(connection: Connection): number | undefined {
-  if (isRelayed(connection.remoteAddr) || !isQuic(connection.remoteAddr)) return undefined
-  const rtt: unknown = connection.rtt
-  return typeof rtt === 'number' && Number.isFinite(rtt) && rtt >= 0 ? rtt : undefined
-}
 
 export interface LatencyPeeringInit {
   libp2p: Libp2p

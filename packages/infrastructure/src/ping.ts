@@ -1,5 +1,8 @@
 import type { Connection, Stream } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
 import { timeoutSignal } from './abort.js'
+import { isRelayed } from './address-order.js'
+import { isQuic } from './bootstrap.js'
 
 /** The ping protocol (@libp2p/ping's), which every node serves for its DHT. */
 export const PING_PROTOCOL = '/ipfs/ping/1.0.0'
@@ -61,4 +64,27 @@ export async function echo(stream: Stream, signal: AbortSignal): Promise<void> {
     signal.addEventListener('abort', onAbort, { once: true })
     stream.send(sent)
   })
+}
+
+/** A direct QUIC connection's address (not through a relay): QUIC keeps its RTT and liveness itself. */
+export function isDirectQuic(addr: Multiaddr): boolean {
+  return isQuic(addr) && !isRelayed(addr)
+}
+
+/**
+ * The RTT (ms) a direct QUIC connection's transport keeps itself (QUIC's smoothed RTT from its
+ * acknowledgements, whole ms; libp2p's `Connection.rtt` with this repo's patches of libp2p and
+ * @chainsafe/libp2p-quic), or `undefined` for any other connection, which is pinged instead.
+ *
+ * Why not a ping: every ping opens a QUIC stream, and each native call the stream makes wakes the
+ * event loop through its own libuv async handle, and libuv walks every async handle of the loop on
+ * each wake-up (one per pending native call: a read per open stream, an accept per connection). With
+ * 25 nodes of ~45 peers on one thread (~4,500 handles), that walk was 27% of the CPU of an idle
+ * 50-node testnet, and a ping cost ~7 ms of CPU instead of ~1.7 ms between two nodes
+ * (bench/README.md, "Idle CPU at scale").
+ */
+export function transportRtt(connection: Connection): number | undefined {
+  if (!isDirectQuic(connection.remoteAddr)) return undefined
+  const rtt: unknown = connection.rtt
+  return typeof rtt === 'number' && Number.isFinite(rtt) && rtt >= 0 ? rtt : undefined
 }

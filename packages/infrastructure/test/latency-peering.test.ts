@@ -1,6 +1,7 @@
 import { waitFor } from '@depin/test-utils'
 import { afterEach, expect, it } from 'vitest'
-import { RTT_NEAR_TAG, RTT_PREFERRED_TAG, transportRtt } from '../src/latency-peering.js'
+import { RTT_NEAR_TAG, RTT_PREFERRED_TAG } from '../src/latency-peering.js'
+import { transportRtt } from '../src/ping.js'
 import { bootstrapEntryOf, createTestNetwork, rttSamplesOf } from './helpers.js'
 
 const net = createTestNetwork()
