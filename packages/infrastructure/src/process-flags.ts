@@ -1,9 +1,16 @@
 /**
- * Node.js flags for a process that runs a node: `node ${NODE_PROCESS_FLAGS.join(' ')} app.js`, or
+ * Node.js flags for a process that runs one node: `node ${NODE_PROCESS_FLAGS.join(' ')} app.js`, or
  * `NODE_OPTIONS`. V8 lets the young generation grow to 2 × 16 MB; a node allocates mostly
- * short-lived objects (RPC frames, events) that a 2 MB semi-space collects as well. Measured on a
- * three-node network publishing 500 events of 1 KiB at 100/s (bench vs-go, 3 interleaved runs):
- * resident memory 98-104 → 92-94 MB idle and 108-112 → 96-99 MB at peak, CPU and latency unchanged
- * within run-to-run noise. V8 reads it only at start-up: a running process cannot set it on itself.
+ * short-lived objects (RPC frames, events) that a 1 MB semi-space collects as well. V8's platform
+ * runs four helper threads for the GC and compilation; one suffices for a node's ~20 MB heap. Measured
+ * on three-node networks publishing 500 events of 1 KiB at 100/s (bench vs-go, interleaved):
+ * semi-spaces of 2 MB instead of V8's default, RSS 98-104 → 92-94 MB idle, 108-112 → 96-99 MB at
+ * peak; then 1 MB and one helper thread, 92.7 → 91.2 MB at peak, spawn → listening ×0.89, CPU per
+ * event ×0.99, latency ×1.00 (`bench/results/vs-go-process-flags-2026-12-04.md`). V8 reads them
+ * only at start-up: a running process cannot set them on itself. Not meant for a process hosting
+ * many nodes (a bigger heap, where parallel GC helps).
  */
-export const NODE_PROCESS_FLAGS: readonly string[] = Object.freeze(['--max-semi-space-size=2'])
+export const NODE_PROCESS_FLAGS: readonly string[] = Object.freeze([
+  '--max-semi-space-size=1',
+  '--v8-pool-size=1',
+])
