@@ -115,6 +115,8 @@ export class HostPool {
     const proc = spawnNodeProcess<HostParentMessage, HostChildMessage>({
       script: this.hostPath,
       args: [String(this.nodesPerThread)],
+      // For its workers' one compaction after their nodes start (heap-compaction.ts).
+      execArgv: ['--expose-gc'],
       serialization: 'advanced',
       env: CHILD_ENV,
     })

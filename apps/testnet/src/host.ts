@@ -7,11 +7,15 @@
 import { availableParallelism } from 'node:os'
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
 import { sendToParent, serveParent, settleWithin } from '@depin/test-utils/node-process-child'
+import { compactWhenStarted } from './heap-compaction.js'
 import { NodeRunner } from './node-runner.js'
 import type { HostChildMessage, HostParentMessage } from './protocol.js'
 
 /** How long a stopping host waits for its nodes' goodbyes before it exits anyway. */
 const HOST_STOP_TIMEOUT_MS = 15_000
+
+/** Quiet time after a worker's last node start before it compacts its heap. */
+const COMPACT_AFTER_START_MS = 30_000
 
 interface HostData {
   nodesPerThread: number
@@ -93,6 +97,7 @@ function runWorker(): void {
   const { nodesPerThread } = workerData as HostData
   const runners = new Map<string, NodeRunner>()
   let stoppingAll = false
+  const compact = compactWhenStarted(COMPACT_AFTER_START_MS)
 
   const exitIfDone = (): void => {
     if (stoppingAll && runners.size === 0) process.exit(0)
@@ -120,6 +125,7 @@ function runWorker(): void {
         // Only a start creates a node; anything else for a node that is gone is dropped.
         if (message.message.type === 'start' || runners.has(message.key))
           runnerFor(message.key).handle(message.message)
+        if (message.message.type === 'start') compact.started()
         break
       case 'kill-node':
         // In one process a node cannot crash alone: it stops at once instead (the fault scenarios
@@ -128,6 +134,7 @@ function runWorker(): void {
         break
       case 'stop-all':
         stoppingAll = true
+        compact.cancel()
         for (const runner of runners.values()) void runner.stop(0)
         exitIfDone()
         break

@@ -1,0 +1,32 @@
+#!/bin/bash
+# Idle CPU and host RSS per node of a 50-node in-process testnet (RSS summed over the host
+# processes 130 s after launch, CPU per thread kind over 50 s of the idle window).
+# usage: DIST=<apps/testnet/dist or a copy of another build's> ./idle-rss-ab-50-nodes-2026-12-04.sh LABEL
+# Alternate two builds' dist copies: old1, new1, old2, new2 (each run ~2.7 min).
+set -eu
+label=$1
+dist=${DIST:-$(dirname "$0")/../../apps/testnet/dist}
+out=${OUT:-/tmp/idle-rss-ab}
+mkdir -p "$out"
+snap() { for p in $(pgrep -f "/host.js"); do for t in /proc/$p/task/*; do echo "$p $(tr ' ' _ < "$t/comm") $(awk '{print $14+$15}' "$t/stat")"; done; done; }
+timeout 400 node "$dist/cli.js" --nodes 50 --duration 5 --idle 100 --rate 0.02 --topics 1 \
+  --transport quic --timings production --start-batch 25 --intruders 0 --nodes-per-process 0 \
+  --plain --json "$out/$label.json" > "$out/$label.txt" 2>&1 &
+sleep 80; snap > "$out/$label-a.txt"; sleep 50; snap > "$out/$label-b.txt"; for p in $(pgrep -f "/host.js"); do grep VmRSS /proc/$p/status; done > "$out/$label-rss.txt"
+wait
+python3 - "$out" "$label" <<'PY'
+import sys
+out, label = sys.argv[1:]
+a, b = {}, {}
+for f, d in (('a', a), ('b', b)):
+    for line in open(f'{out}/{label}-{f}.txt'):
+        _, comm, ticks = line.split()
+        d[comm] = d.get(comm, 0) + int(ticks)
+# 10 ms ticks over 50 s, 50 nodes
+per = lambda ticks: round(ticks * 10 / 50 / 50, 2)
+parts = {c: per(b[c] - a.get(c, 0)) for c in b}
+rss = sum(int(l.split()[1]) for l in open(f"{out}/{label}-rss.txt")) / 1024
+print(label, "host RSS MB", round(rss), "per node", round(rss / 50, 1))
+print(label, 'ms/s per node', per(sum(b.values()) - sum(a.values())),
+      {k: v for k, v in parts.items() if v > 0.05}, open(f'{out}/{label}.txt').read().strip().splitlines()[-2])
+PY
