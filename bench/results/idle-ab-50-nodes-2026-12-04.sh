@@ -1,5 +1,6 @@
 #!/bin/bash
-# Idle CPU per node of a 50-node in-process testnet, per thread kind, over 50 s of its idle window.
+# Idle CPU per node of a 50-node in-process testnet, per thread kind, over 50 s of its idle window,
+# and the host processes' RSS per node 130 s after launch (added for idle-rss-ab-50-nodes-2026-12-04.md).
 # usage: DIST=<apps/testnet/dist or a copy of another build's> ./idle-ab-50-nodes-2026-12-04.sh LABEL
 # Alternate two builds' dist copies: old1, new1, old2, new2 (each run ~2.7 min).
 # The peering-off and 600 s rows of the .md came from a throw-away build whose node-runner merged
@@ -14,6 +15,7 @@ timeout 400 node "$dist/cli.js" --nodes 50 --duration 5 --idle 100 --rate 0.02 -
   --transport quic --timings production --start-batch 25 --intruders 0 --nodes-per-process 0 \
   --plain --json "$out/$label.json" > "$out/$label.txt" 2>&1 &
 sleep 80; snap > "$out/$label-a.txt"; sleep 50; snap > "$out/$label-b.txt"
+for p in $(pgrep -f "/host.js"); do grep VmRSS /proc/$p/status; done > "$out/$label-rss.txt"
 wait
 python3 - "$out" "$label" <<'PY'
 import sys
@@ -26,6 +28,8 @@ for f, d in (('a', a), ('b', b)):
 # 10 ms ticks over 50 s, 50 nodes
 per = lambda ticks: round(ticks * 10 / 50 / 50, 2)
 parts = {c: per(b[c] - a.get(c, 0)) for c in b}
+rss = sum(int(l.split()[1]) for l in open(f'{out}/{label}-rss.txt')) / 1024
+print(label, 'host RSS MB', round(rss), 'per node', round(rss / 50, 1))
 print(label, 'ms/s per node', per(sum(b.values()) - sum(a.values())),
       {k: v for k, v in parts.items() if v > 0.05}, open(f'{out}/{label}.txt').read().strip().splitlines()[-2])
 PY

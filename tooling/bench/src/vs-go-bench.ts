@@ -191,33 +191,32 @@ async function startNode(
   const common = ['--db', TOPIC, '--authorized', authorized.join(',')]
   if (bootstrap !== undefined) common.push('--bootstrap-node', bootstrap)
   if (subscribe) common.push('--subscribe', TOPIC)
-  const base = baselineNode()
+  // Ours and `base` are the same kind of process: a lean build with its Node flags.
+  const base = impl === 'base' ? baselineNode() : undefined
   const proc =
-    impl === 'base' && base !== undefined
-      ? spawnLineProcess(process.execPath, [...baselineFlags(), base, ...common], {
-          WALLET_PRIVATE_KEY: wallet.secretKeyBase58,
-          NODE_COMPILE_CACHE: COMPILE_CACHE_DIR,
-        })
-      : impl === 'go'
-        ? spawnLineProcess(
-            goBinary,
-            [
-              ...common,
-              '--listen-host',
-              '127.0.0.1',
-              '--quic-port',
-              '0',
-              '--tcp-port',
-              '0',
-              '--as-shipped',
-              '--print-events=false',
-            ],
-            { WALLET_PRIVATE_KEY: wallet.secretKeyBase58 },
-          )
-        : spawnLineProcess(process.execPath, [...NODE_PROCESS_FLAGS, tsNodeScript(), ...common], {
-            WALLET_PRIVATE_KEY: wallet.secretKeyBase58,
-            NODE_COMPILE_CACHE: COMPILE_CACHE_DIR,
-          })
+    impl === 'go'
+      ? spawnLineProcess(
+          goBinary,
+          [
+            ...common,
+            '--listen-host',
+            '127.0.0.1',
+            '--quic-port',
+            '0',
+            '--tcp-port',
+            '0',
+            '--as-shipped',
+            '--print-events=false',
+          ],
+          { WALLET_PRIVATE_KEY: wallet.secretKeyBase58 },
+        )
+      : spawnLineProcess(
+          process.execPath,
+          base === undefined
+            ? [...NODE_PROCESS_FLAGS, tsNodeScript(), ...common]
+            : [...baselineFlags(), base, ...common],
+          { WALLET_PRIVATE_KEY: wallet.secretKeyBase58, NODE_COMPILE_CACHE: COMPILE_CACHE_DIR },
+        )
   const start = await proc.next((l) => l.type === 'start', STEP_TIMEOUT_MS, `${impl} node start`)
   return { proc, start }
 }
