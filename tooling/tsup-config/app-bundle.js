@@ -69,6 +69,17 @@ export function resolveThrough(fromDir, chain) {
 }
 
 /**
+ * The size of the slabs Node cuts small `Buffer.allocUnsafe()` results from, in an app's threads:
+ * 8 KiB, Node's default for ten years, raised to 64 KiB by nodejs/node#63597 (Node 24.21 here has
+ * it) for the throughput of short-lived buffers. A slice keeps its whole slab alive, and a node
+ * keeps many small buffers for as long as a peer stays (multiaddr bytes, peer id digests, DHT
+ * distances: all through uint8arrays' `allocUnsafe`): in a testnet host thread of 25 nodes, 876
+ * slabs of 64 KiB (55 MB) were held by such slices, one to a few dozen each (heap snapshot;
+ * bench/README.md, "Buffer slabs, per-node process metrics, malloc arenas").
+ */
+export const BUFFER_POOL_SIZE = 8 * 1024
+
+/**
  * A runnable app entry built as one file with its dependencies inside (the lean start-up path):
  * Node then reads and compiles one file instead of resolving and loading ~1,000 modules, which
  * took 430-470 ms of a node's 520-560 ms from spawn to listening (bench vs-go). Native addons stay
@@ -109,9 +120,17 @@ export function appBundle({ entry, appDir, outDir = 'dist' }) {
     esbuildPlugins: [lazyNodeBuiltins],
     // tsup would otherwise mark `node:` imports external before the plugin above sees them.
     removeNodeProtocol: false,
-    // Bundled CommonJS code calls require(); an ESM bundle has none of its own.
+    // Bundled CommonJS code calls require(); an ESM bundle has none of its own. Then Buffer's pool
+    // (see BUFFER_POOL_SIZE), in the banner so that it runs in every thread that loads the bundle
+    // (the testnet's host workers load it without the launcher). It sizes the pools made from then
+    // on: the thread's first one, made at Node's default size when the thread started, is used up
+    // first (one 64 KiB slab per thread).
     banner: {
-      js: "import { createRequire as __depinCreateRequire } from 'node:module';\nconst require = __depinCreateRequire(import.meta.url);",
+      js: [
+        "import { createRequire as __depinCreateRequire } from 'node:module';",
+        'const require = __depinCreateRequire(import.meta.url);',
+        `Buffer.poolSize = ${BUFFER_POOL_SIZE};`,
+      ].join('\n'),
     },
     async onSuccess() {
       const dir = resolve(appDir, outDir)

@@ -5,6 +5,8 @@ export default config
 
 /** A runnable app entry bundled into one file with its dependencies (native QUIC addon copied beside it). */
 export declare function appBundle(options: { entry: string[]; appDir: string; outDir?: string }): Options
+/** The size of the slabs small `Buffer.allocUnsafe()` results are cut from in an app bundle's threads (8 KiB). */
+export declare const BUFFER_POOL_SIZE: number
 /**
  * The real folder of the last package of a chain of dependencies, each resolved from the real folder
  * of the one before (pnpm's layout); undefined when a link is missing.

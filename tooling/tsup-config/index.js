@@ -1,7 +1,7 @@
 // @ts-check
 import { defineConfig } from 'tsup'
 
-export { appBundle, copyQuicAddons, resolveThrough } from './app-bundle.js'
+export { appBundle, BUFFER_POOL_SIZE, copyQuicAddons, resolveThrough } from './app-bundle.js'
 export { eagerModuleBodies } from './eager-modules.js'
 
 /** ESM + .d.ts from `src/index.ts`, for Node >= 22. Each package's tsup.config.ts re-exports it. */

@@ -4,7 +4,7 @@
 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { NODE_PROCESS_FLAGS } from '@depin/pubsub'
+import { NODE_PROCESS_ENV, NODE_PROCESS_FLAGS } from '@depin/pubsub'
 import { type NodeProcess, spawnNodeProcess } from '@depin/test-utils/node-process'
 import type { ChildMessage, HostChildMessage, HostParentMessage, ParentMessage } from './protocol.js'
 
@@ -12,10 +12,14 @@ import type { ChildMessage, HostChildMessage, HostParentMessage, ParentMessage }
  * Node processes share V8's compiled code through Node's on-disk compile cache: each would
  * otherwise compile the whole node (before it was one bundled file, ~1,000 modules: about 1.6 s of
  * CPU per process with 25 nodes starting at once on 2 cores). A cache the user set
- * (NODE_COMPILE_CACHE) is kept.
+ * (NODE_COMPILE_CACHE) is kept. Then NODE_PROCESS_ENV (glibc's malloc arenas), unless the user
+ * set those variables.
  */
 const CHILD_ENV: NodeJS.ProcessEnv = {
   NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), 'depin-testnet-compile-cache'),
+  ...Object.fromEntries(
+    Object.entries(NODE_PROCESS_ENV).map(([name, value]) => [name, process.env[name] ?? value]),
+  ),
 }
 
 export interface ChannelHandlers {

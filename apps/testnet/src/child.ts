@@ -8,6 +8,7 @@ import type { ChildMessage, ParentMessage } from './protocol.js'
 const runner = new NodeRunner({
   send: (message: ChildMessage) => sendToParent(message),
   onExit: (code) => exitChild(code),
+  processMetrics: true,
 })
 // The parent forwards Ctrl-C as 'stop'; a terminal's SIGINT also reaches us directly: ignore it and
 // wait for the parent, unless the parent is gone.

@@ -113,6 +113,7 @@ function runWorker(): void {
           port.postMessage({ type: 'node-exit', key, code } satisfies HostChildMessage)
           exitIfDone()
         },
+        processMetrics: false,
       })
       runners.set(key, runner)
     }

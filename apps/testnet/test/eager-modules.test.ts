@@ -1,6 +1,9 @@
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { eagerModuleBodies } from '@depin/tsup-config'
+import { Worker } from 'node:worker_threads'
+import { BUFFER_POOL_SIZE, eagerModuleBodies } from '@depin/tsup-config'
 import { decode, encode, type SourceMapSegment } from '@jridgewell/sourcemap-codec'
 import { describe, expect, test } from 'vitest'
 
@@ -69,6 +72,56 @@ describe('eagerModuleBodies', () => {
       expect(eager.length, name).toBe(wrappers.length)
       // Node holds a source with any other character at two bytes per character.
       expect(/[\u0080-\uffff]/.test(code), name).toBe(false)
+    }
+  })
+})
+
+/**
+ * The size of the slab a 52-byte `Buffer.allocUnsafe()` (a multiaddr's) is cut from in a new worker
+ * thread running `code`, once the thread's first pool (made when Node starts it, at Node's default
+ * size) is used up: 2,000 of them, 112 KB.
+ */
+async function slabInWorker(dir: string, code: string): Promise<number> {
+  const file = join(dir, `probe-${Math.random().toString(36).slice(2)}.mjs`)
+  writeFileSync(
+    file,
+    `${code}\nimport { parentPort } from 'node:worker_threads'\nlet b\nfor (let i = 0; i < 2000; i++) b = Buffer.allocUnsafe(52)\nparentPort.postMessage(b.buffer.byteLength)\n`,
+  )
+  const worker = new Worker(file)
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('probe worker did not answer within 10 s')), 10_000)
+      worker.once('message', (size: number) => {
+        clearTimeout(timer)
+        resolve(size)
+      })
+      worker.once('error', (err) => {
+        clearTimeout(timer)
+        reject(err)
+      })
+    })
+  } finally {
+    await worker.terminate()
+  }
+}
+
+describe("the bundles' Buffer pool", () => {
+  test('every thread that loads a testnet bundle cuts small buffers from 8 KiB slabs, not 64 KiB', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'depin-pool-'))
+    try {
+      // Control: what this Node gives a thread without the banner (64 KiB from Node 24.21 on).
+      const nodeDefault = await slabInWorker(dir, '')
+      expect(nodeDefault).toBe(Buffer.poolSize)
+      expect(BUFFER_POOL_SIZE).toBe(8 * 1024)
+      for (const name of ['cli', 'child', 'host']) {
+        const code = readFileSync(fileURLToPath(new URL(`../dist/${name}.main.js`, import.meta.url)), 'utf8')
+        // The bundle's banner, as a worker thread runs it (host workers load the bundle directly).
+        const banner = code.slice(0, code.indexOf('\nvar '))
+        expect(banner, name).toContain('Buffer.poolSize')
+        expect(await slabInWorker(dir, banner), name).toBe(BUFFER_POOL_SIZE)
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
     }
   })
 })

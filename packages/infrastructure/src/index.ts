@@ -39,6 +39,6 @@ export {
 } from './node-api.js'
 export { acquireNode, type NodeLease } from './node-registry.js'
 export type { PortMappingMetrics } from './port-mapping.js'
-export { NODE_PROCESS_FLAGS } from './process-flags.js'
+export { NODE_PROCESS_ENV, NODE_PROCESS_FLAGS } from './process-flags.js'
 export { RENDEZVOUS_PREFIX, rendezvousCid, rendezvousNamespace } from './rendezvous.js'
 export type { PeerRefusedDetail } from './usable-peers.js'

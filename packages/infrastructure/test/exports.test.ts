@@ -13,6 +13,7 @@ it('exports exactly the public API', async () => {
       "InvalidNodeConfigError",
       "NODE_DEFAULTS",
       "NODE_METRICS",
+      "NODE_PROCESS_ENV",
       "NODE_PROCESS_FLAGS",
       "NodeStartError",
       "NodeStoppedError",

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { describe, expect, test } from 'vitest'
-import { NODE_PROCESS_FLAGS } from '../src/index.js'
+import { NODE_PROCESS_ENV, NODE_PROCESS_FLAGS } from '../src/index.js'
 
 const run = promisify(execFile)
 
@@ -35,4 +35,54 @@ describe('NODE_PROCESS_FLAGS', () => {
     expect(withFlags).toBeGreaterThan(0)
     expect(withFlags).toBeLessThanOrEqual(withDefaults / 2)
   })
+})
+
+// glibc's thread arenas in a process where four worker threads allocate and hold 4,000 small
+// backing stores each (Buffer.alloc: malloc'd by the thread that asks): each arena is a 64 MiB-aligned
+// reservation, an anonymous read-write mapping as far as it has grown and the rest inaccessible
+// (as bench/results/smaps-kinds.py counts them).
+const ARENAS = `
+const { Worker } = require('node:worker_threads')
+const { readFileSync } = require('node:fs')
+const ALLOCATE = "const keep = []; for (let i = 0; i < 4000; i++) keep.push(Buffer.alloc(1024)); require('node:worker_threads').parentPort.postMessage(keep.length); setInterval(() => keep.length, 1000)"
+const workers = Array.from({ length: 4 }, () => new Worker(ALLOCATE, { eval: true }))
+Promise.all(workers.map((w) => new Promise((resolve) => w.once('message', resolve)))).then(() => {
+  const ARENA = 64n << 20n
+  const vmas = readFileSync('/proc/self/maps', 'utf8').trim().split('\\n').map((line) => {
+    const [range, perms, , , inode, name] = line.trim().split(/\\s+/)
+    const [start, end] = range.split('-').map((x) => BigInt('0x' + x))
+    return { start, end, perms, anon: inode === '0' && !name }
+  })
+  const arenas = vmas.filter((v, i) => {
+    const rest = vmas[i + 1]
+    return v.anon && v.perms === 'rw-p' && v.start % ARENA === 0n && (v.end - v.start === ARENA ||
+      (rest !== undefined && rest.anon && rest.perms === '---p' && rest.start === v.end && rest.end - v.start === ARENA))
+  })
+  process.stdout.write(String(arenas.length))
+  process.exit(0)
+})
+`
+
+describe('NODE_PROCESS_ENV', () => {
+  // glibc reads MALLOC_ARENA_MAX; musl and other C libraries have no per-thread arenas to bound.
+  const glibc = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)
+    ?.header?.glibcVersionRuntime
+  test.skipIf(process.platform !== 'linux' || glibc === undefined)(
+    "bounds glibc's malloc arenas in a process whose threads allocate",
+    async () => {
+      const arenasWith = async (env: Record<string, string>): Promise<number> => {
+        const { MALLOC_ARENA_MAX: _inherited, ...inherited } = process.env
+        const { stdout } = await run(process.execPath, ['-e', ARENAS], {
+          timeout: 30_000,
+          env: { ...inherited, ...env },
+        })
+        return Number(stdout)
+      }
+      const [withEnv, withDefaults] = await Promise.all([arenasWith(NODE_PROCESS_ENV), arenasWith({})])
+      // The main arena is the brk heap, so MALLOC_ARENA_MAX=2 leaves at most one of these; by
+      // default each allocating thread gets its own (up to 8 per core).
+      expect(withEnv).toBeLessThanOrEqual(Number(NODE_PROCESS_ENV.MALLOC_ARENA_MAX) - 1)
+      expect(withDefaults).toBeGreaterThan(withEnv)
+    },
+  )
 })

@@ -66,4 +66,10 @@ export interface MetricsServerOptions {
   port: number
   /** Interface to listen on. @default '127.0.0.1' */
   host?: string
+  /**
+   * Also serve Node.js process metrics (`process_*`, `nodejs_*`: CPU, memory, event loop lag, GC).
+   * Turn off for all but one node when several run in one process: each would report the same
+   * process, and each would keep its own event loop monitor (a timer every 10 ms). @default true
+   */
+  processMetrics?: boolean
 }

@@ -59,7 +59,12 @@ export async function connect(config: DatabaseConfig): Promise<Database> {
       ...c.node,
       ...(prometheus === undefined
         ? {}
-        : { metrics: prometheus.metrics.libp2pMetrics({ registry: prometheus.registry }) }),
+        : {
+            metrics: prometheus.metrics.libp2pMetrics({
+              registry: prometheus.registry,
+              collectDefaultMetrics: c.metricsServer?.processMetrics ?? true,
+            }),
+          }),
       identity,
       getBootstrapNodes: c.getBootstrapNodes,
       logger,

@@ -30,6 +30,7 @@ export {
   type AccountabilityOptions,
   InvalidNodeConfigError,
   NODE_DEFAULTS,
+  NODE_PROCESS_ENV,
   NODE_PROCESS_FLAGS,
   type NodeMetrics,
   NodeStartError,

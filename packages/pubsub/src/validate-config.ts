@@ -132,13 +132,16 @@ function checkMetricsServer(issues: ConfigIssues, value: unknown): void {
     issues,
     'metricsServer',
     value,
-    ['port', 'host'],
-    'must be an object { port, host? }',
+    ['port', 'host', 'processMetrics'],
+    'must be an object { port, host?, processMetrics? }',
   )
   if (server === undefined) return
   if (!isPort(server.port)) issues.add('metricsServer.port', PORT_MESSAGE)
   if (server.host !== undefined && !isIpAddress(server.host)) {
     issues.add('metricsServer.host', "must be an IPv4 or IPv6 address such as '127.0.0.1'")
+  }
+  if (server.processMetrics !== undefined && typeof server.processMetrics !== 'boolean') {
+    issues.add('metricsServer.processMetrics', 'must be a boolean')
   }
 }
 

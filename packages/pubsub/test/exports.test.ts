@@ -21,6 +21,7 @@ it('exports exactly the public API', async () => {
       "MessagingNotRunningError",
       "MetricsServerStartError",
       "NODE_DEFAULTS",
+      "NODE_PROCESS_ENV",
       "NODE_PROCESS_FLAGS",
       "NoPeersError",
       "NodeStartError",

@@ -50,6 +50,9 @@ describe('connect({ metricsServer })', () => {
     expect(body).toMatch(/^depin_node_ready\S* 1$/m)
     expect(body).toMatch(/^depin_host_gater_decisions_total\{[^}]*decision="denied"[^}]*\} [1-9]/m)
     expect(body).toContain('libp2p_connection_manager_connections')
+    // Node's process metrics by default.
+    expect(body).toMatch(/^nodejs_eventloop_lag_seconds \S+$/m)
+    expect(body).toMatch(/^process_cpu_user_seconds_total \S+$/m)
     expect((await get(`${first.metricsUrl}/nope`)).status).toBe(404)
 
     const url = first.metricsUrl!
@@ -57,15 +60,45 @@ describe('connect({ metricsServer })', () => {
     await expect(fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) })).rejects.toThrow()
   })
 
+  it('processMetrics: false serves ours without Node’s process metrics and their event loop monitor', async () => {
+    const [a, b] = generateWallets(2)
+    const registry = createInMemoryRegistry([a!.wallet, b!.wallet])
+    const hosted = await dbs.connect(
+      testConfig(a!, 'metrics-hosted', registry, [], { metricsServer: { port: 0, processMetrics: false } }),
+    )
+    const alone = await dbs.connect(
+      testConfig(b!, 'metrics-hosted', registry, [], { metricsServer: { port: 0 } }),
+    )
+    const [without, withThem] = await Promise.all([
+      get(`${hosted.metricsUrl}/metrics`),
+      get(`${alone.metricsUrl}/metrics`),
+    ])
+    expect(without.status).toBe(200)
+    expect(without.body).toMatch(/^depin_node_ready\S* 0$/m)
+    for (const name of [
+      'process_cpu_user_seconds_total',
+      'nodejs_eventloop_lag_seconds',
+      'nodejs_gc_duration_seconds',
+    ]) {
+      expect(without.body, name).not.toContain(name)
+      expect(withThem.body, name).toContain(name)
+    }
+  })
+
   it('rejects a bad metricsServer naming the field', async () => {
     const [a] = generateWallets(1)
     const config = testConfig(a!, 'metrics-bad', createInMemoryRegistry([a!.wallet]), [], {
-      metricsServer: { port: 70_000, host: 'localhost', extra: 1 } as never,
+      metricsServer: { port: 70_000, host: 'localhost', extra: 1, processMetrics: 'no' } as never,
     })
     const err = await connect(config).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(InvalidConfigError)
     expect((err as InvalidConfigError).issues.map((i) => i.field)).toEqual(
-      expect.arrayContaining(['metricsServer.port', 'metricsServer.host', 'metricsServer.extra']),
+      expect.arrayContaining([
+        'metricsServer.port',
+        'metricsServer.host',
+        'metricsServer.extra',
+        'metricsServer.processMetrics',
+      ]),
     )
   })
 

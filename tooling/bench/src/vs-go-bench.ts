@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { NODE_PROCESS_FLAGS } from '@depin/infrastructure'
+import { NODE_PROCESS_ENV, NODE_PROCESS_FLAGS } from '@depin/infrastructure'
 import { type GeneratedWallet, generateWallets } from '@depin/test-utils'
 import { median, percentile } from '@depin/test-utils/stats'
 import { type Line, type LineProcess, spawnLineProcess } from './line-process.js'
@@ -17,7 +17,9 @@ const run = promisify(execFile)
  * Which implementation runs a node: the Go program, ours (the lean build), or `base`: another build
  * of ours named by $DEPIN_BENCH_BASELINE_NODE (a vs-go-node.js of an older commit), for a before →
  * after in one interleaved run. `base` runs with the Node flags of $DEPIN_BENCH_BASELINE_FLAGS
- * (space-separated; empty for a build from before NODE_PROCESS_FLAGS), else with ours.
+ * (space-separated; empty for a build from before NODE_PROCESS_FLAGS), else with ours, and with the
+ * environment of $DEPIN_BENCH_BASELINE_ENV (space-separated NAME=value; empty for a build from
+ * before NODE_PROCESS_ENV), else with ours.
  */
 export type Impl = 'go' | 'ts' | 'base'
 /** A three-node network: the implementations of its bootstrap, publisher and subscriber. */
@@ -36,6 +38,16 @@ export const TRIOS: readonly Trio[] = [
 const baselineNode = (): string | undefined => process.env.DEPIN_BENCH_BASELINE_NODE || undefined
 const baselineFlags = (): readonly string[] =>
   process.env.DEPIN_BENCH_BASELINE_FLAGS?.split(' ').filter((flag) => flag !== '') ?? NODE_PROCESS_FLAGS
+const baselineEnv = (): Readonly<Record<string, string>> => {
+  const given = process.env.DEPIN_BENCH_BASELINE_ENV
+  if (given === undefined) return NODE_PROCESS_ENV
+  return Object.fromEntries(
+    given
+      .split(' ')
+      .filter((pair) => pair.includes('='))
+      .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+  )
+}
 const triosToRun = (): readonly Trio[] =>
   baselineNode() === undefined ? TRIOS : [...TRIOS, ['base', 'base', 'base']]
 
@@ -215,7 +227,11 @@ async function startNode(
           base === undefined
             ? [...NODE_PROCESS_FLAGS, tsNodeScript(), ...common]
             : [...baselineFlags(), base, ...common],
-          { WALLET_PRIVATE_KEY: wallet.secretKeyBase58, NODE_COMPILE_CACHE: COMPILE_CACHE_DIR },
+          {
+            ...(base === undefined ? NODE_PROCESS_ENV : baselineEnv()),
+            WALLET_PRIVATE_KEY: wallet.secretKeyBase58,
+            NODE_COMPILE_CACHE: COMPILE_CACHE_DIR,
+          },
         )
   const start = await proc.next((l) => l.type === 'start', STEP_TIMEOUT_MS, `${impl} node start`)
   return { proc, start }
