@@ -49,7 +49,8 @@ export interface NodeRunnerInit {
   /**
    * Whether its /metrics also serves Node's process metrics: yes for a node alone in its process;
    * no for nodes that share one (each would report the same process and run its own event loop
-   * monitor, a timer every 10 ms: ~0.4 ms/s of CPU per node in a 50-node testnet).
+   * monitor, a timer every 10 ms; 50-node testnet idle, with the 8 KiB Buffer slabs: worker threads'
+   * CPU per node 2.41 / 2.35 → 1.80 / 2.03 ms/s).
    */
   processMetrics: boolean
 }
