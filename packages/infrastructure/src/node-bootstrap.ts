@@ -2,6 +2,7 @@ import { type CountsOf, counter, flag } from '@depin/metrics-schema'
 import type { Connection, Libp2p } from '@libp2p/interface'
 import { type BOOTSTRAP_METRICS, type BootstrapDialerInit, bootstrapRound } from './bootstrap.js'
 import type { ResolvedNodeInit } from './config-resolve.js'
+import { dialKnownPeers, KNOWN_PEERS_PER_ATTEMPT } from './known-peers.js'
 import { createRetryLoop } from './retry-loop.js'
 
 /** What the bootstrap retry loop counts, part of the node's metrics. */
@@ -12,6 +13,11 @@ export const RETRY_METRICS = {
   retryAttempts: counter('node_retry_attempts_total', 'Bootstrap retry loop iterations.'),
   /** The retry loop is running now. */
   retryLoopRunning: flag('node_retry_loop_running', '1 while the bootstrap retry loop runs.'),
+  /** Former peers (from the peer store) the retry loop reconnected to. */
+  retryKnownPeersConnected: counter(
+    'node_retry_known_peers_connected_total',
+    'Former peers the bootstrap retry loop reconnected to.',
+  ),
 }
 
 export interface NodeBootstrapInit {
@@ -64,8 +70,23 @@ export function createNodeBootstrap(init: NodeBootstrapInit): NodeBootstrap {
     initialDelayMs: config.bootstrap.retryInitialDelayMs,
     intervalMs: config.bootstrap.retryIntervalMs,
     isReady: init.isReady,
+    // Each attempt re-reads the list and dials it, and dials a few former peers beside it.
     attempt: async (signal) => {
-      const round = await bootstrapRound(dialer(), signal)
+      const [round, known] = await Promise.all([
+        bootstrapRound(dialer(), signal),
+        dialKnownPeers(
+          {
+            libp2p: init.libp2p,
+            whenUsable: init.whenUsable,
+            dialTimeoutMs: config.bootstrap.dialTimeoutMs,
+            max: KNOWN_PEERS_PER_ATTEMPT,
+            logger,
+          },
+          signal,
+        ),
+      ])
+      counts.retryKnownPeersConnected += known
+      if (known > 0) logger.info('reconnected to former peers', 'peers', known)
       if (round.nodes === 0) logger.debug('still no reachable bootstrap node in the list, will retry')
     },
     onAttempt: () => {

@@ -90,6 +90,8 @@ describe('retry loop (node)', () => {
       await waitFor(() => lonely.node.isReady(), { message: 'ready' })
       await visitor.node.libp2p.hangUp(lonely.node.peerId)
       await lonely.node.libp2p.hangUp(visitor.node.peerId)
+      // Forgotten, or the retry loop would dial it back as a former peer (the next test).
+      await lonely.node.libp2p.peerStore.delete(visitor.node.peerId)
       await waitFor(() => !lonely.node.isReady(), { message: 'not ready' })
       // Whatever the timing, at most one loop runs, and one runs while not ready.
       await waitFor(() => lonely.node.metrics().retryLoopRunning, { message: 'a retry loop while not ready' })
@@ -104,5 +106,28 @@ describe('retry loop (node)', () => {
     expect(lonely.node.metrics().retryLoopRunning).toBe(true)
     await lonely.node.stop()
     expect(lonely.node.metrics().retryLoopRunning).toBe(false)
+  })
+
+  it('with no bootstrap node to dial, the retry loop reconnects to a former peer', async () => {
+    // `lonely` has no bootstrap list; a peer that dialed it once is all it knows.
+    const lonely = await net.start({ name: 'lonely' })
+    const former = await net.start({ name: 'former', init: { dht: { clientMode: true } } })
+    // `former` keeps another peer, so it stays ready and runs no retry loop: only lonely redials.
+    const anchor = await net.start({ name: 'anchor', init: { dht: { clientMode: true } } })
+    const formerAddr = former.node.libp2p.getMultiaddrs()[0]
+    const addr = lonely.node.libp2p.getMultiaddrs()[0]
+    if (addr === undefined || formerAddr === undefined) throw new Error('no address')
+    await anchor.node.libp2p.dial(formerAddr)
+    await former.node.libp2p.dial(addr)
+    await waitFor(() => lonely.node.isReady() && former.node.isReady(), { message: 'ready' })
+
+    await lonely.node.libp2p.hangUp(former.node.peerId)
+    await waitFor(() => lonely.node.metrics().notReadyTransitions === 1, { message: 'not ready' })
+    await waitFor(() => lonely.node.isReady(), {
+      message: 'ready again, by its retry loop',
+      timeoutMs: 10_000,
+    })
+    expect(lonely.node.metrics().retryKnownPeersConnected).toBeGreaterThanOrEqual(1)
+    expect(former.node.metrics().notReadyTransitions).toBe(0)
   })
 })

@@ -34,6 +34,7 @@ export function sampleMetrics(): FacadeMetrics {
       retryLoopsStarted: 1,
       retryAttempts: 3,
       retryLoopRunning: false,
+      retryKnownPeersConnected: 0,
       timeToFirstReadyMs: 1500,
       lastRecoveryMs: undefined,
       notReadyTransitions: 0,

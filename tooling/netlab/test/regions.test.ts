@@ -20,7 +20,9 @@
 // - `keepPerFarBand: 1` keeps the production ratio: 2 far bands x 1 of a band of 8, as 2 x 2-4
 //   bands of a band of 32.
 // - No DHT server and no bootstrap list: with 30 DHT servers every lookup would connect each node
-//   to nearly every other, as a node of a large network never is.
+//   to nearly every other, as a node of a large network never is. A node that every peer trimmed
+//   is not lost for good: its bootstrap retry loop dials former peers (it once ended a run here with
+//   no connection and missed every event, before the loop did).
 // - The messaging layer's catch-up is off: what is measured is GossipSub's live propagation.
 
 import { writeFileSync } from 'node:fs'
