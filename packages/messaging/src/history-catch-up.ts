@@ -5,6 +5,7 @@ import {
   createTopicCatchUp,
   markSeen,
   openEpisode,
+  openGap,
   recordDeparture,
   type TopicCatchUp,
   takeEpisodeTurn,
@@ -16,7 +17,14 @@ import { gossipTopic } from './topic.js'
 /** Past a peer's departure, how far back a returning peer is asked (a dead link is noticed late). */
 const LINK_LOSS_MARGIN_MS = 30_000
 /** Clock skew and in-flight margin on the time of the last delivery. */
-const SKEW_MARGIN_MS = 5_000
+export const SKEW_MARGIN_MS = 5_000
+/**
+ * An anti-entropy sync compares the ids of this many sync intervals (plus the skew margin), so that
+ * each event is compared with several random peers in turn while the share of nodes holding it
+ * grows: with one interval, an event that reached half the nodes would reach about three quarters
+ * and stop there (each node asks one random peer once).
+ */
+const SYNC_WINDOW_INTERVALS = 4
 /** A catch-up waits this long after its first trigger, so peers appearing together are asked together. */
 const CATCH_UP_DELAY_MS = 100
 
@@ -84,6 +92,7 @@ export class CatchUpScheduler {
     }
     if (sinceMs !== undefined) {
       state.floorMs = Math.min(state.floorMs, sinceMs)
+      openGap(state, sinceMs)
       openEpisode(state, sinceMs, this.init.options.catchUpPeers)
     }
     for (const peer of this.init.subscribers(state.gossipTopic)) this.peerJoined(state, peer)
@@ -127,6 +136,26 @@ export class CatchUpScheduler {
     }
   }
 
+  /** The start of the topic's unfilled gap (see `TopicCatchUp.gapSinceMs`), if any. */
+  gapSince(topic: string): number | undefined {
+    return this.topics.get(topic)?.gapSinceMs
+  }
+
+  /**
+   * A catch-up that began at gap epoch `epoch` got answers from peers asked from `answeredSinceMs`
+   * (the earliest of them) and its events are queued: the gap is filled if that reached back to
+   * its start and no gap opened meanwhile.
+   */
+  filled(state: TopicCatchUp, epoch: number, answeredSinceMs: number): void {
+    const gap = state.gapSinceMs
+    if (
+      gap !== undefined &&
+      state.gapEpoch === epoch &&
+      answeredSinceMs <= Math.max(gap, this.floorOf(state))
+    )
+      state.gapSinceMs = undefined
+  }
+
   /** A caught-up event of the topic was delivered. */
   markSeen(state: TopicCatchUp, id: string): void {
     markSeen(state, id, this.seenCapacity)
@@ -155,7 +184,7 @@ export class CatchUpScheduler {
     }
   }
 
-  /** Anti-entropy: one random peer per subscribed topic, for what arrived since the last sync. */
+  /** Anti-entropy: one random peer per subscribed topic, for what arrived in the last few intervals. */
   private scheduleSync(): void {
     const interval = this.init.options.syncIntervalMs
     if (interval === 0 || this.controller.signal.aborted) return
@@ -175,7 +204,8 @@ export class CatchUpScheduler {
       // nothing); after traffic, syncs go on that long, so what reached only some nodes spreads.
       const last = state.lastDeliveredAtMs
       if (last === undefined || now - last > this.init.options.maxAgeMs) continue
-      const since = (state.lastSyncAt ?? state.floorMs) - SKEW_MARGIN_MS
+      const windowStart = now - SYNC_WINDOW_INTERVALS * this.init.options.syncIntervalMs
+      const since = Math.min(state.lastSyncAt ?? state.floorMs, windowStart) - SKEW_MARGIN_MS
       const subscribers = this.init.subscribers(state.gossipTopic)
       const candidates = subscribers.length > 0 ? subscribers : this.init.host.getPeers().map(String)
       const peer = candidates[Math.floor(Math.random() * candidates.length)]
@@ -187,13 +217,13 @@ export class CatchUpScheduler {
   }
 
   private lonely(state: TopicCatchUp): void {
-    if (!state.hadPeers || !this.init.options.catchUp) return
+    if (!state.hadPeers) return
     const now = Date.now()
-    openEpisode(
-      state,
-      Math.min(state.lastDeliveredAtMs ?? now, now) - SKEW_MARGIN_MS,
-      this.init.options.catchUpPeers,
-    )
+    const since = Math.min(state.lastDeliveredAtMs ?? now, now) - SKEW_MARGIN_MS
+    // Without automatic catch-up the gap stays open: a restarted process asks from it.
+    openGap(state, since)
+    if (!this.init.options.catchUp) return
+    openEpisode(state, since, this.init.options.catchUpPeers)
     this.init.log.debug('topic lost its peers; will catch up', 'topic', state.gossipTopic)
   }
 
@@ -224,9 +254,13 @@ export class CatchUpScheduler {
     }
   }
 
+  /** Nothing older is asked for: the subscription's floor, or what the history's age still keeps. */
+  private floorOf(state: TopicCatchUp): number {
+    return Math.max(Date.now() - this.init.options.maxAgeMs, state.floorMs)
+  }
+
   private enqueue(state: TopicCatchUp, peer: string, sinceMs: number): void {
-    const floor = Math.max(Date.now() - this.init.options.maxAgeMs, state.floorMs)
-    const since = Math.max(floor, sinceMs)
+    const since = Math.max(this.floorOf(state), sinceMs)
     state.pending.set(peer, Math.min(state.pending.get(peer) ?? since, since))
     this.schedule(state)
   }

@@ -19,6 +19,14 @@ interface Source {
   lied: boolean
 }
 
+/** What a {@link HistoryClient.collect} got. */
+export interface Collected {
+  /** The new events, verified. */
+  entries: VerifiedEntry[]
+  /** The peers that answered with an inventory (what they hold since their time was compared). */
+  answered: string[]
+}
+
 /** What {@link HistoryClient} asks with. */
 export interface HistoryClientInit extends HistoryRequestInit {
   host: Pick<Libp2p, 'getConnections' | 'peerStore'>
@@ -53,7 +61,7 @@ export class HistoryClient {
     asks: ReadonlyArray<readonly [string, number]>,
     known: ReadonlySet<string>,
     signal?: AbortSignal,
-  ): Promise<VerifiedEntry[]> {
+  ): Promise<Collected> {
     const sources = (
       await Promise.all(asks.map(([peer, since]) => this.inventory(topic, full, peer, since, known, signal)))
     ).filter((source): source is Source => source !== undefined)
@@ -88,7 +96,7 @@ export class HistoryClient {
       )
       for (const id of got.keys()) wanted.delete(id)
     }
-    return [...got.values()]
+    return { entries: [...got.values()], answered: sources.map((source) => source.peer) }
   }
 
   /** One peer's inventory of a topic since `sinceMs`, less what `known` and our history hold. */

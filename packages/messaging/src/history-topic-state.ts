@@ -21,6 +21,14 @@ export interface TopicCatchUp {
   lastDeliveredAtMs: number | undefined
   /** When the last anti-entropy sync of this topic was asked for. */
   lastSyncAt: number | undefined
+  /**
+   * The start of a gap this process has not filled yet (an explicit `catchUp` time, or the topic
+   * lost its peers): the earliest time a restarted process must ask from. Undefined once a peer
+   * answered a catch-up from that time (or earlier) and its events were queued for the handlers.
+   */
+  gapSinceMs: number | undefined
+  /** Bumped each time a gap opens, so that a catch-up started before it does not close it. */
+  gapEpoch: number
   /** Asking the next peers that appear for what was published since `since` (a regain, or `catchUp`). */
   episode: { since: number; left: number; asked: Set<string> } | undefined
   timer: ReturnType<typeof setTimeout> | undefined
@@ -45,6 +53,8 @@ export function createTopicCatchUp(
     hadPeers,
     lastDeliveredAtMs: undefined,
     lastSyncAt: undefined,
+    gapSinceMs: undefined,
+    gapEpoch: 0,
     episode: undefined,
     timer: undefined,
     running: false,
@@ -60,6 +70,12 @@ export function markSeen(state: TopicCatchUp, id: string, capacity: number): voi
     const oldest = state.seen.values().next().value
     if (oldest !== undefined) state.seen.delete(oldest)
   }
+}
+
+/** A gap from `sinceMs` opened (it widens one still open). */
+export function openGap(state: TopicCatchUp, sinceMs: number): void {
+  state.gapSinceMs = Math.min(state.gapSinceMs ?? sinceMs, sinceMs)
+  state.gapEpoch++
 }
 
 /** Asks the next `peers` peers that appear for what was published since `since` (widening an open episode). */

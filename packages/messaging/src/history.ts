@@ -188,14 +188,14 @@ export class DatabaseHistory {
     const candidates = new Set(this.init.subscribers(full))
     for (const peerId of this.init.host.getPeers()) candidates.add(peerId.toString())
     const peers = [...candidates].slice(0, this.init.options.catchUpPeers)
-    const fetched = await this.client.collect(
+    const { entries } = await this.client.collect(
       topic,
       full,
       peers.map((peer): [string, number] => [peer, sinceMs]),
       new Set(byId.keys()),
       signal,
     )
-    for (const entry of fetched) byId.set(entry.event.id, entry.event)
+    for (const entry of entries) byId.set(entry.event.id, entry.event)
     return sortByTimestamp([...byId.values()])
       .slice(0, limit)
       .map((event) => Object.freeze(event))
@@ -207,13 +207,26 @@ export class DatabaseHistory {
     batch: Array<[string, number]>,
     signal: AbortSignal,
   ): Promise<void> {
-    const fetched = await this.client.collect(state.topic, state.gossipTopic, batch, state.seen, signal)
+    const epoch = state.gapEpoch
+    const { entries: fetched, answered } = await this.client.collect(
+      state.topic,
+      state.gossipTopic,
+      batch,
+      state.seen,
+      signal,
+    )
     const fresh = new Map<string, VerifiedEntry>()
     for (const entry of fetched) {
       if (state.seen.has(entry.event.id) || fresh.has(entry.event.id)) this.counters.duplicates++
       else fresh.set(entry.event.id, entry)
     }
-    if (!this.catchUps.isCurrent(state) || fresh.size === 0) return
+    if (!this.catchUps.isCurrent(state)) return
+    const asked = new Map(batch)
+    const answeredSinceMs = Math.min(...answered.map((peer) => asked.get(peer) ?? Number.POSITIVE_INFINITY))
+    if (fresh.size === 0) {
+      this.catchUps.filled(state, epoch, answeredSinceMs)
+      return
+    }
     const entries = [...fresh.values()].sort((a, b) => a.event.timestamp - b.event.timestamp)
     const events: PubSubEvent[] = []
     for (const entry of entries) {
@@ -240,6 +253,13 @@ export class DatabaseHistory {
     )
     const sinceMs = Math.min(...batch.map(([, since]) => since))
     await this.init.deliver(state.topic, events, sinceMs)
+    // Queued: each replayed event holds the handlers' resume point back until handled.
+    this.catchUps.filled(state, epoch, answeredSinceMs)
+  }
+
+  /** See `Subscription.resumeFrom`: the start of the topic's unfilled gap, if any. */
+  gapSince(topic: string): number | undefined {
+    return this.catchUps.gapSince(topic)
   }
 
   /** A kept event as handlers see it (it was decoded once when it was kept; this is the same codec). */

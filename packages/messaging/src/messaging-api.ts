@@ -55,6 +55,15 @@ export interface WaitForTopicPeersOptions {
 export interface Subscription {
   /** The application topic (without the database prefix). */
   readonly topic: string
+  /**
+   * Where a restarted process should catch up from (Unix ms, for `catchUp.sinceMs`) so that it
+   * misses nothing this handler has not finished with: the start of a gap this process has not
+   * filled yet (its own `catchUp` time until a peer answered it, or the time the topic lost its
+   * peers), the arrival of events still queued or being handled (less a 5 s skew margin), else
+   * now less that margin. Store it with what the handler stored, e.g. after each event; the
+   * overlap it asks again is the price of not losing any (the new process remembers no ids).
+   */
+  resumeFrom(): number
   /** Stops delivery to this handler; events still queued for it are discarded. Idempotent. */
   unsubscribe(): Promise<void>
 }

@@ -11,6 +11,7 @@ import { TypedEventEmitter } from 'main-event'
 import { MessagingNotRunningError } from './errors.js'
 import type { PubSubEvent } from './event.js'
 import { DatabaseHistory } from './history.js'
+import { SKEW_MARGIN_MS } from './history-catch-up.js'
 import type * as api from './messaging-api.js'
 import { claimDatabase, releaseDatabase, resolveMessagingInit } from './messaging-init.js'
 import { emptyHistoryMetrics, MESSAGING_METRICS, type MessagingMetrics } from './metrics.js'
@@ -165,6 +166,12 @@ class DefaultMessaging extends TypedEventEmitter<api.MessagingEvents> implements
     this.databaseHistory?.subscribed(topic, settings.sinceMs)
     return {
       topic,
+      resumeFrom: () =>
+        Math.min(
+          this.databaseHistory?.gapSince(topic) ?? Number.POSITIVE_INFINITY,
+          subscription.pendingResumeMs() ?? Number.POSITIVE_INFINITY,
+          Date.now() - SKEW_MARGIN_MS,
+        ),
       unsubscribe: async () => {
         if (this.topicTable.unsubscribe(state, subscription)) this.databaseHistory?.unsubscribed(topic)
       },
@@ -267,7 +274,8 @@ class DefaultMessaging extends TypedEventEmitter<api.MessagingEvents> implements
     }
     // Already delivered by a catch-up (a replayed copy came first): dropped.
     if (this.databaseHistory?.received(state.topic, message, event) === false) return
-    for (const subscription of state.subscriptions) subscription.queue.push(event)
+    const resumeMs = Date.now() - SKEW_MARGIN_MS
+    for (const subscription of state.subscriptions) subscription.push(event, resumeMs)
   }
 
   private readonly onSubscriptionChange = (

@@ -74,9 +74,9 @@ export interface HistoryOptions {
   catchUpPeers?: number
   /**
    * Anti-entropy: this often (±20 % jitter) each subscribed topic on which an event arrived within
-   * `maxAgeMs` compares the ids of recent events with one random peer and fetches what it lacks, so
-   * an event that reached only some nodes (its publisher's links were failing) still reaches every
-   * subscriber. One small request per active topic per interval; a topic idle for longer costs
+   * `maxAgeMs` compares the ids of the events of the last 4 intervals with one random peer and
+   * fetches what it lacks, so an event that reached only some nodes (its publisher's links were
+   * failing) still reaches every subscriber. One small request per active topic per interval; a topic idle for longer costs
    * nothing. 0 turns it off. @default 30_000
    */
   syncIntervalMs?: number

@@ -59,43 +59,71 @@ export interface SubscriptionInit<T> {
 export function createSubscription<T>(init: SubscriptionInit<T>): SubscriptionState {
   const { topic, counters, log } = init
   let firstDropLogged = false
+  // The resume points of the events queued or being handled, in queue order (the queue is FIFO, so
+  // the handler finishes them from the front); bounded by the queue's capacity plus the running one.
+  let marks: number[] = []
+  let markHead = 0
+  const handled = (): void => {
+    markHead++
+    if (markHead > 64 && markHead * 2 > marks.length) {
+      marks = marks.slice(markHead)
+      markHead = 0
+    }
+  }
+  const queue = createDeliveryQueue<PubSubEvent>({
+    capacity: init.queueSize,
+    handler: (event) => init.handler(event as PubSubEvent<T>),
+    onDelivered: () => {
+      counters.delivered++
+      handled()
+    },
+    onError: (error, event) => {
+      handled()
+      counters.handlerErrors++
+      log.warn(
+        'pubsub handler threw; the subscription continues',
+        'topic',
+        topic,
+        'eventId',
+        event.id,
+        'error',
+        error,
+      )
+      init.onHandlerError({ topic, eventId: event.id, error })
+    },
+    onDrop: (event) => {
+      counters.dropped++
+      if (!firstDropLogged) {
+        firstDropLogged = true
+        log.warn(
+          'pubsub handler too slow; dropping events (counted in metrics().dropped)',
+          'topic',
+          topic,
+          'queueSize',
+          init.queueSize,
+        )
+      }
+      init.onDropped({ topic, eventId: event.id })
+    },
+  })
   return {
     deliverOwnEvents: init.deliverOwnEvents,
     floorMs: init.floorMs,
-    queue: createDeliveryQueue<PubSubEvent>({
-      capacity: init.queueSize,
-      handler: (event) => init.handler(event as PubSubEvent<T>),
-      onDelivered: () => {
-        counters.delivered++
-      },
-      onError: (error, event) => {
-        counters.handlerErrors++
-        log.warn(
-          'pubsub handler threw; the subscription continues',
-          'topic',
-          topic,
-          'eventId',
-          event.id,
-          'error',
-          error,
-        )
-        init.onHandlerError({ topic, eventId: event.id, error })
-      },
-      onDrop: (event) => {
-        counters.dropped++
-        if (!firstDropLogged) {
-          firstDropLogged = true
-          log.warn(
-            'pubsub handler too slow; dropping events (counted in metrics().dropped)',
-            'topic',
-            topic,
-            'queueSize',
-            init.queueSize,
-          )
-        }
-        init.onDropped({ topic, eventId: event.id })
-      },
-    }),
+    queue,
+    push(event, resumeMs) {
+      // Marked first: the queue may run (and finish) a synchronous handler before push returns.
+      marks.push(resumeMs)
+      if (queue.push(event)) return true
+      marks.pop()
+      return false
+    },
+    pendingResumeMs() {
+      // A closed queue discarded what waited: nothing of it will be handled here.
+      if (queue.closed || markHead >= marks.length) return undefined
+      let earliest = Number.POSITIVE_INFINITY
+      for (let i = markHead; i < marks.length; i++) earliest = Math.min(earliest, marks[i] as number)
+      return earliest
+    },
   }
 }
 
@@ -112,13 +140,14 @@ export async function deliverReplayed(
   if (state === undefined) return
   const missed = [...state.subscriptions].filter((subscription) => subscription.floorMs <= sinceMs)
   await Promise.all(
-    missed.map(async ({ queue, deliverOwnEvents }) => {
+    missed.map(async (subscription) => {
+      const { queue, deliverOwnEvents } = subscription
       for (const event of events) {
         // As live: our own events (a previous process of this wallet) only when asked for.
         if (event.fromPeerId === selfId && !deliverOwnEvents) continue
         while (queue.size >= queue.capacity && !queue.closed) await queue.idle()
         if (queue.closed) return
-        queue.push(event)
+        subscription.push(event, sinceMs)
       }
     }),
   )

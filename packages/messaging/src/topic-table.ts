@@ -16,6 +16,14 @@ export interface SubscriptionState {
    */
   readonly floorMs: number
   readonly queue: DeliveryQueue<PubSubEvent>
+  /**
+   * Queues an event with its resume point (a live event: when it arrived, less the skew margin; a
+   * replayed one: the time its catch-up asked from), held until the handler is done with it.
+   * False when dropped (queue full or closed).
+   */
+  push(event: PubSubEvent, resumeMs: number): boolean
+  /** The earliest resume point of the events queued or being handled, if any. */
+  pendingResumeMs(): number | undefined
 }
 
 /** A topic joined: its GossipSub topic, the validator installed for it, its handlers. */

@@ -142,6 +142,103 @@ describe('history and catch-up (real nodes)', () => {
     await expect(mb.history(TOPIC, { sinceMs: Number.NaN })).rejects.toThrow(/sinceMs/)
   })
 
+  it('resumeFrom() holds a restart catch-up time until a peer answered it, so a second restart misses nothing', async () => {
+    const a = await peer()
+    const ma = await withMessaging(a)
+    await ma.subscribe(TOPIC, () => {})
+    const before = Date.now()
+    for (let n = 0; n < 5; n++) await ma.publish(TOPIC, { n })
+
+    // A restarted process asks from `before`, but stops before any peer answered: its resume point
+    // stays at `before` (the time of its last event would skip the gap).
+    const b = await peer()
+    const mb = await withMessaging(b)
+    const first = await mb.subscribe(TOPIC, () => {}, { catchUp: { sinceMs: before - 10_000 } })
+    expect(first.resumeFrom()).toBe(before - 10_000)
+    await mb.stop()
+
+    // The next process asks from that stored value, and gets the five events.
+    const c = await peer()
+    const mc = await withMessaging(c)
+    const got = collector()
+    const second = await mc.subscribe(TOPIC, got.handler, { catchUp: { sinceMs: first.resumeFrom() } })
+    await connectRawNodes(c.node, a.node)
+    await waitFor(() => got.events.length === 5, { message: 'five replayed events' })
+    expect(got.events.map((e) => (e.message as { n: number }).n)).toEqual([0, 1, 2, 3, 4])
+    // Answered and handled: it moves on, to now less the skew margin.
+    await waitFor(() => second.resumeFrom() > before - 10_000, { message: 'the resume point moves on' })
+    expect(second.resumeFrom()).toBeLessThanOrEqual(Date.now() - 5_000)
+  })
+
+  it('resumeFrom() goes back to the last delivery while the topic has no peer, and moves on once caught up', async () => {
+    const a = await peer()
+    const b = await peer()
+    const ma = await withMessaging(a)
+    const mb = await withMessaging(b)
+    const got = collector()
+    const sub = await mb.subscribe(TOPIC, got.handler)
+    await ma.subscribe(TOPIC, () => {})
+    await connectRawNodes(b.node, a.node)
+    await waitFor(() => subscribedTo(a, b) && subscribedTo(b, a), { message: 'topic peers' })
+    await ma.waitForTopicPeers(TOPIC)
+    await ma.publish(TOPIC, { n: 0 })
+    await waitFor(() => got.events.length === 1, { message: 'the live event' })
+    const deliveredAt = Date.now()
+
+    await b.node.hangUp(a.node.peerId)
+    await waitFor(() => !subscribedTo(b, a), { message: 'a gone from b' })
+    const alone = sub.resumeFrom()
+    expect(alone).toBeLessThanOrEqual(deliveredAt - 5_000)
+    for (let n = 1; n <= 3; n++) await ma.publish(TOPIC, { n })
+    // Still alone: the gap holds it back however long it lasts.
+    expect(sub.resumeFrom()).toBe(alone)
+
+    await connectRawNodes(b.node, a.node)
+    await waitFor(() => got.events.length === 4, { message: 'three replayed events' })
+    await waitFor(() => sub.resumeFrom() > alone, { message: 'the resume point moves on' })
+  })
+
+  it('anti-entropy: an event only a new neighbour holds arrives by a sync, even well after it was sent', async () => {
+    const SYNC_MS = 2_000
+    const a = await peer()
+    const c = await peer()
+    const x = await peer()
+    const ma = await withMessaging(a)
+    const mc = await withMessaging(c, { history: { syncIntervalMs: SYNC_MS } })
+    const mx = await withMessaging(x)
+    await ma.subscribe(TOPIC, () => {})
+    await mx.subscribe(TOPIC, () => {})
+    const got = collector()
+    await mc.subscribe(TOPIC, got.handler)
+    await connectRawNodes(c.node, x.node)
+    await waitFor(() => subscribedTo(x, c) && subscribedTo(c, x), { message: 'topic peers' })
+    await mx.waitForTopicPeers(TOPIC)
+    // Traffic on the topic, so that c syncs at all.
+    await mx.publish(TOPIC, { n: 0 })
+    await waitFor(() => got.events.length === 1, { message: 'the live event' })
+
+    // `a` has never had a peer: its event is in its history alone.
+    const sent = await ma.publish(TOPIC, { n: 1 })
+    const sentAt = Date.now()
+    // c syncs with x (which lacks it) for a while, then meets a as a new neighbour, and x leaves the
+    // topic (c is never alone on it). No catch-up asks a (it never left, c was never alone): only a
+    // sync reaches back that far. The sync with a comes 7 to ~12 s after the event: past one
+    // interval and the 5 s margin (what a sync compared before), within 4 intervals and the margin.
+    await waitFor(() => Date.now() - sentAt >= 3.5 * SYNC_MS && mc.metrics().history.syncs >= 2, {
+      message: 'syncs with x',
+      timeoutMs: 15_000,
+    })
+    await connectRawNodes(c.node, a.node)
+    await waitFor(() => subscribedTo(c, a), { message: 'a on the topic' })
+    await mx.leave(TOPIC)
+    await waitFor(() => got.events.some((e) => e.id === sent.id), {
+      message: 'the event, by a sync with a',
+      timeoutMs: 4 * SYNC_MS,
+    })
+    expect(got.events.at(-1)?.replayed).toBe(true)
+    expect(mc.metrics().history.catchUps).toBeGreaterThanOrEqual(1)
+  })
+
   it('asks several holders, and fetches each missing event from one of them only', async () => {
     const a = await peer()
     const c = await peer()

@@ -1,6 +1,12 @@
+import { noopLogger } from '@depin/logger'
+import { createCounts } from '@depin/metrics-schema'
 import { waitFor } from '@depin/test-utils'
 import { describe, expect, it } from 'vitest'
+import type { PubSubEvent } from '../src/event.js'
+import type { EventHandler } from '../src/messaging-api.js'
+import { MESSAGING_METRICS } from '../src/metrics.js'
 import { createDeliveryQueue } from '../src/queue.js'
+import { createSubscription } from '../src/subscription.js'
 
 describe('delivery queue', () => {
   it('delivers in order, awaiting async handlers one at a time', async () => {
@@ -88,5 +94,56 @@ describe('delivery queue', () => {
     await waitFor(() => queue.size === 0)
     await queue.idle()
     expect(seen).toEqual([1])
+  })
+})
+
+describe("a subscription's resume point", () => {
+  const event = (id: string): PubSubEvent => ({
+    id,
+    fromPeerId: 'p',
+    timestamp: 0,
+    message: null,
+  })
+  const subscription = (handler: EventHandler, queueSize = 2) =>
+    createSubscription({
+      topic: 't',
+      handler,
+      queueSize,
+      deliverOwnEvents: false,
+      floorMs: 0,
+      counters: createCounts(MESSAGING_METRICS),
+      log: noopLogger,
+      onHandlerError: () => {},
+      onDropped: () => {},
+    })
+
+  it('is the earliest mark of what is queued or being handled, and nothing once handled', async () => {
+    let release: () => void = () => {}
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const sub = subscription(() => gate)
+    expect(sub.pendingResumeMs()).toBeUndefined()
+    expect(sub.push(event('a'), 300)).toBe(true)
+    expect(sub.push(event('b'), 100)).toBe(true)
+    expect(sub.push(event('c'), 200)).toBe(true)
+    // 'a' runs, 'b' and 'c' wait (capacity 2): a fourth is dropped and leaves no mark.
+    expect(sub.push(event('d'), 50)).toBe(false)
+    expect(sub.pendingResumeMs()).toBe(100)
+    release()
+    await sub.queue.idle()
+    expect(sub.pendingResumeMs()).toBeUndefined()
+  })
+
+  it('stays in step with a handler that throws synchronously', async () => {
+    const sub = subscription(() => {
+      throw new Error('boom')
+    })
+    expect(sub.push(event('a'), 10)).toBe(true)
+    await sub.queue.idle()
+    expect(sub.pendingResumeMs()).toBeUndefined()
+    expect(sub.push(event('b'), 20)).toBe(true)
+    await sub.queue.idle()
+    expect(sub.pendingResumeMs()).toBeUndefined()
   })
 })

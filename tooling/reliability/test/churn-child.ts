@@ -5,7 +5,7 @@
 // reports readiness transitions and received events. Run by Node 24 directly (type stripping):
 // no local imports, no TS-only syntax.
 
-import { type BootstrapNode, connect, type Database } from '@depin/pubsub'
+import { type BootstrapNode, connect, type Database, type Subscription } from '@depin/pubsub'
 import {
   type AnswerMessage,
   type AskMessage,
@@ -38,11 +38,31 @@ export type ChurnChildMessage =
   | { type: 'listening'; wallet: string; quicPort: number | undefined; tcpPort: number | undefined }
   | AskMessage<'wallets' | 'bootstrap'>
   | { type: 'readiness'; ready: boolean; at: number }
-  | { type: 'event'; message: unknown; at: number; replayed: boolean }
+  /** An event, and the subscription's `resumeFrom()` as its handler returns (what an application stores). */
+  | { type: 'event'; message: unknown; at: number; replayed: boolean; resumeFrom: number | undefined }
   | { type: 'published'; id: number; error?: string }
   | NodeLifeMessage
   /** Every second while running: connected peers and known subscribers of the topic. */
-  | { type: 'status'; peers: number; topicPeers: number; connections: number; linkRepairs: number }
+  | {
+      type: 'status'
+      peers: number
+      topicPeers: number
+      connections: number
+      linkRepairs: number
+      resumeFrom: number | undefined
+      /** Live events its validator rejected. */
+      rejected: number
+      /** The history's catch-up figures, to tell why a member still misses events. */
+      history: {
+        syncs: number
+        catchUps: number
+        requestsMade: number
+        requestsFailed: number
+        recovered: number
+        duplicates: number
+        rejectedTotal: number
+      }
+    }
 
 const STOP_TIMEOUT_MS = 5_000
 
@@ -52,6 +72,7 @@ const asker = createAsker<'wallets' | 'bootstrap'>(send)
 
 let db: Database | undefined
 let topic: string | undefined
+let subscription: Subscription | undefined
 
 async function start(c: Extract<ChurnParentMessage, { type: 'start' }>): Promise<void> {
   topic = c.topic
@@ -79,10 +100,16 @@ async function start(c: Extract<ChurnParentMessage, { type: 'start' }>): Promise
   db = database
   database.addEventListener('ready', () => send({ type: 'readiness', ready: true, at: Date.now() }))
   database.addEventListener('not-ready', () => send({ type: 'readiness', ready: false, at: Date.now() }))
-  await database.subscribe(
+  subscription = await database.subscribe(
     c.topic,
     (event) =>
-      send({ type: 'event', message: event.message, at: Date.now(), replayed: event.replayed === true }),
+      send({
+        type: 'event',
+        message: event.message,
+        at: Date.now(),
+        replayed: event.replayed === true,
+        resumeFrom: subscription?.resumeFrom(),
+      }),
     c.catchUp && c.catchUpSinceMs !== undefined ? { catchUp: { sinceMs: c.catchUpSinceMs } } : {},
   )
   let quicPort: number | undefined
@@ -96,13 +123,18 @@ async function start(c: Extract<ChurnParentMessage, { type: 'start' }>): Promise
   send({ type: 'listening', wallet: database.wallet, quicPort, tcpPort })
   setInterval(() => {
     if (!lifecycle.stopping) {
-      const node = database.metrics().node
+      const { node, messaging } = database.metrics()
+      const { syncs, catchUps, requestsMade, requestsFailed, recovered, duplicates, rejectedTotal } =
+        messaging.history
       send({
         type: 'status',
         peers: database.peers().length,
         topicPeers: database.topicPeers(c.topic).length,
         connections: node.connections,
         linkRepairs: node.pubsubLinkRepairs,
+        resumeFrom: subscription?.resumeFrom(),
+        history: { syncs, catchUps, requestsMade, requestsFailed, recovered, duplicates, rejectedTotal },
+        rejected: messaging.rejectedTotal,
       })
     }
   }, 1_000).unref()

@@ -26,6 +26,20 @@ export interface MemberStatus {
   connections: number
   /** GossipSub links the node repaired (see @depin/infrastructure `pubsubLinks`). */
   linkRepairs: number
+  /** Its subscription's `resumeFrom()`. */
+  resumeFrom: number | undefined
+  /** Its history's catch-up figures (syncs asked, catch-ups run, requests, events recovered). */
+  history: {
+    syncs: number
+    catchUps: number
+    requestsMade: number
+    requestsFailed: number
+    recovered: number
+    duplicates: number
+    rejectedTotal: number
+  }
+  /** Live events its validator rejected. */
+  rejected: number
 }
 
 /** One running member process, as the test sees it. */
@@ -40,6 +54,11 @@ export interface MemberProcess {
   readonly stderr: readonly string[]
   /** The member's last status report (peers and topic subscribers it knows), if any yet. */
   readonly status: MemberStatus | undefined
+  /**
+   * The last `resumeFrom()` its subscription reported (with an event, or every second): what an
+   * application would have stored, to catch up from after a restart.
+   */
+  readonly resumeFrom: number | undefined
   publish(message: unknown): Promise<void>
   /** Graceful stop (disconnect), then SIGKILL if it does not exit in time. Idempotent. */
   stop(): Promise<void>
@@ -72,6 +91,7 @@ export async function spawnMember(options: SpawnMemberOptions): Promise<MemberPr
   let ready = false
   let readySince: number | undefined
   let status: MemberStatus | undefined
+  let resumeFrom: number | undefined
   answerAsks<'wallets' | 'bootstrap'>(proc, (what) =>
     what === 'wallets' ? options.registry.getAuthorizedWallets() : options.registry.getBootstrapNodes(),
   )
@@ -84,10 +104,12 @@ export async function spawnMember(options: SpawnMemberOptions): Promise<MemberPr
         break
       case 'event':
         options.onEvent(message.message, message.replayed)
+        resumeFrom = message.resumeFrom ?? resumeFrom
         break
       case 'status': {
         const { type: _, ...reported } = message
         status = reported
+        resumeFrom = message.resumeFrom ?? resumeFrom
         break
       }
     }
@@ -133,6 +155,9 @@ export async function spawnMember(options: SpawnMemberOptions): Promise<MemberPr
     stderr: proc.stderr,
     get status() {
       return status
+    },
+    get resumeFrom() {
+      return resumeFrom
     },
     async publish(message) {
       const answer = await proc.request('published', (id) => ({ type: 'publish', id, message }), {

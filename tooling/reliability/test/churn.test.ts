@@ -17,9 +17,11 @@ import { type MemberProcess, spawnMember } from './churn-process.js'
 // DELIVERY_WINDOW_MS after. That ratio (live delivery alone) is reported; the test asserts every node
 // comes back to ready and that the healed network delivers a fresh event to every node.
 // With catch-up (the library default; CHURN_CATCH_UP=0 turns it off), a restarted member subscribes
-// with `catchUp: { sinceMs }` from the time of the last event its previous process got (less
-// CATCH_UP_MARGIN_MS), as an application that remembers that time would, and its peers' history
-// fills in what it missed: then every event must reach every other member, each once per process.
+// with `catchUp: { sinceMs }` from the last `subscription.resumeFrom()` its previous processes
+// reported (with each event and every second), as an application that stores it with its events
+// would, and its peers' history fills in what it missed: then every event must reach every other
+// member, each once per process. (The time of the last event is not enough: a process stopped
+// again before its own catch-up finished would skip the gap that catch-up was for.)
 const SIZE = Number(process.env.CHURN_NODES ?? 20)
 const SEEDS = 3
 const START_BATCH = 4
@@ -34,7 +36,6 @@ const FINAL_ATTEMPTS = 45
 const TOPIC = 'churn'
 const SEED = Number(process.env.CHURN_SEED ?? 20_261_125)
 const CATCH_UP = process.env.CHURN_CATCH_UP !== '0'
-const CATCH_UP_MARGIN_MS = 1_000
 const CATCH_UP_TIMEOUT_MS = 20_000
 
 interface Member {
@@ -96,7 +97,8 @@ describe('churn', () => {
     // Live deliveries alone (the ratio without catch-up), ids of the current process, and counts.
     const receivedLive = members.map(() => new Set<string>())
     const lifetime = members.map(() => new Set<string>())
-    const lastEventAt = members.map((): number | undefined => undefined)
+    // What each member's application stored: its last reported `resumeFrom()`, or when it began.
+    const resumeFrom = members.map((): number | undefined => undefined)
     let replayedEvents = 0
     let duplicatesInProcess = 0
     let redeliveredAfterRestart = 0
@@ -109,7 +111,8 @@ describe('churn', () => {
     const bringUp = async (m: Member, measure: boolean): Promise<void> => {
       const started = Date.now()
       const restarted = (stoppedAt[m.index] ?? []).length > 0
-      const since = lastEventAt[m.index] ?? stoppedAt[m.index]?.[0]
+      const since = resumeFrom[m.index]
+      resumeFrom[m.index] ??= started
       const ids = new Set<string>()
       lifetime[m.index] = ids
       const proc = await spawnMember({
@@ -120,7 +123,7 @@ describe('churn', () => {
         ports: m.ports,
         registry,
         catchUp: CATCH_UP,
-        ...(restarted && since !== undefined ? { catchUpSinceMs: since - CATCH_UP_MARGIN_MS } : {}),
+        ...(restarted && since !== undefined ? { catchUpSinceMs: since } : {}),
         onEvent: (message, replayed) => {
           const id = (message as { id?: unknown } | null)?.id
           if (typeof id !== 'string') return
@@ -130,7 +133,6 @@ describe('churn', () => {
           received[m.index]?.add(id)
           if (replayed) replayedEvents++
           else receivedLive[m.index]?.add(id)
-          lastEventAt[m.index] = Date.now()
         },
       })
       spawned.add(proc)
@@ -159,6 +161,7 @@ describe('churn', () => {
         await proc.stop()
       }
       spawned.delete(proc)
+      resumeFrom[m.index] = proc.resumeFrom ?? resumeFrom[m.index]
     }
 
     // Seeds one after another, then the others in small batches (process start-up is CPU-bound).
@@ -272,6 +275,8 @@ describe('churn', () => {
           restarts: (stoppedAt[i] ?? []).length,
           stoppedAt: (stoppedAt[i] ?? []).map((t) => t - churnStart),
           missedAt: missed.slice(0, 8).map((s) => s.at - churnStart),
+          publishers: [...new Set(missed.map((s) => s.publisher))],
+          ...members[i]?.proc?.status,
         }
       })
       .filter((m) => m.missed > 0)
