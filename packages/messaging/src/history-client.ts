@@ -114,7 +114,7 @@ export class HistoryClient {
     } catch {
       return undefined
     }
-    const connection = this.init.host.getConnections(peerId).find((c) => c.status === 'open')
+    const connection = newestOpen(this.init.host.getConnections(peerId))
     if (connection === undefined || !(await this.speaksHistory(peerId))) return undefined
     const source: Source = { peer, connection, listed: new Set(), lied: false }
     let after: number | undefined
@@ -180,4 +180,18 @@ export class HistoryClient {
     this.counters.peersSkipped++
     return false
   }
+}
+
+/**
+ * The most recently opened of a peer's open connections: after the peer crashed and restarted with
+ * the same key, its old connection stays `open` until it times out, and a request over it would
+ * wait out the whole request timeout (holding the topic's catch-up back) while the new one works.
+ */
+export function newestOpen(connections: readonly Connection[]): Connection | undefined {
+  let newest: Connection | undefined
+  for (const connection of connections) {
+    if (connection.status !== 'open') continue
+    if (newest === undefined || connection.timeline.open > newest.timeline.open) newest = connection
+  }
+  return newest
 }

@@ -1,5 +1,7 @@
+import type { Connection } from '@libp2p/interface'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { newestOpen } from '../src/history-client.js'
 import {
   decodeHistoryRequest,
   ENTRY_OVERHEAD_BYTES,
@@ -153,5 +155,19 @@ describe('history options', () => {
     ])
     expect(validateMessagingOptions({ history: { maxEvents: 0, syncIntervalMs: 0 } })).toEqual([])
     expect(validateMessagingOptions({ history: null } as never).map((i) => i.field)).toEqual(['history'])
+  })
+})
+
+describe('which connection a history request uses', () => {
+  const conn = (status: string, open: number) => ({ status, timeline: { open } }) as unknown as Connection
+
+  it("takes a peer's most recently opened open connection (a crashed peer's old one lingers)", () => {
+    const old = conn('open', 1_000)
+    const fresh = conn('open', 5_000)
+    const closing = conn('closing', 9_000)
+    expect(newestOpen([old, fresh, closing])).toBe(fresh)
+    expect(newestOpen([fresh, old])).toBe(fresh)
+    expect(newestOpen([closing])).toBeUndefined()
+    expect(newestOpen([])).toBeUndefined()
   })
 })
