@@ -6,16 +6,18 @@
 # Alternate two builds' dist copies: old1, new1, old2, new2 (each run ~2.7 min).
 # The peering-off and 600 s rows of the .md came from a throw-away build whose node-runner merged
 # a JSON of node options from the environment into each node's `node` init.
+# Busy instead of idle (malloc-arenas-busy-2026-12-04.md): RATE=0.5 IDLE=5 DURATION=150 SAMPLE_AT=80
+# samples 50 s of publishing at 25 events/s network-wide (the mesh forms in ~30 s, then 5 s idle).
 set -eu
 label=$1
 dist=${DIST:-$(dirname "$0")/../../apps/testnet/dist}
 out=${OUT:-/tmp/idle-ab}
 mkdir -p "$out"
 snap() { for p in $(pgrep -f "/host.js"); do for t in /proc/$p/task/*; do echo "$p $(tr ' ' _ < "$t/comm") $(awk '{print $14+$15}' "$t/stat")"; done; done; }
-timeout 400 node "$dist/cli.js" --nodes 50 --duration 5 --idle 100 --rate 0.02 --topics 1 \
+timeout 400 node "$dist/cli.js" --nodes 50 --duration "${DURATION:-5}" --idle "${IDLE:-100}" --rate "${RATE:-0.02}" --topics 1 \
   --transport quic --timings production --start-batch 25 --intruders 0 --nodes-per-process 0 \
   --plain --json "$out/$label.json" > "$out/$label.txt" 2>&1 &
-sleep 80; snap > "$out/$label-a.txt"
+sleep "${SAMPLE_AT:-80}"; snap > "$out/$label-a.txt"
 # RSS: every 2 s over the same 50 s (a single reading moved by +-4 MB per node with where V8's
 # old space stood between two major collections), then the hosts' anonymous memory by kind.
 : > "$out/$label-rss.txt"

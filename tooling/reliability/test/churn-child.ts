@@ -45,14 +45,19 @@ export type ChurnChildMessage =
   /** Every second while running: connected peers and known subscribers of the topic. */
   | {
       type: 'status'
+      /** Connected peers. */
       peers: number
+      /** Peers GossipSub knows as subscribers of the topic. */
       topicPeers: number
+      /** Open connections (a crashed peer's dead one counts until it times out). */
       connections: number
+      /** GossipSub links the node repaired (see @depin/infrastructure `pubsubLinks`). */
       linkRepairs: number
+      /** Its subscription's `resumeFrom()`. */
       resumeFrom: number | undefined
       /** Live events its validator rejected. */
       rejected: number
-      /** The history's catch-up figures, to tell why a member still misses events. */
+      /** Its history's catch-up figures, to tell why a member still misses events. */
       history: {
         syncs: number
         catchUps: number

@@ -16,31 +16,8 @@ export interface ChurnRegistry {
   getBootstrapNodes(): Promise<BootstrapNode[]>
 }
 
-/** What a member last reported about itself (every second). */
-export interface MemberStatus {
-  /** Connected peers. */
-  peers: number
-  /** Peers GossipSub knows as subscribers of the topic. */
-  topicPeers: number
-  /** Open connections (a crashed peer's dead one counts until it times out). */
-  connections: number
-  /** GossipSub links the node repaired (see @depin/infrastructure `pubsubLinks`). */
-  linkRepairs: number
-  /** Its subscription's `resumeFrom()`. */
-  resumeFrom: number | undefined
-  /** Its history's catch-up figures (syncs asked, catch-ups run, requests, events recovered). */
-  history: {
-    syncs: number
-    catchUps: number
-    requestsMade: number
-    requestsFailed: number
-    recovered: number
-    duplicates: number
-    rejectedTotal: number
-  }
-  /** Live events its validator rejected. */
-  rejected: number
-}
+/** What a member last reported about itself (every second): see `churn-child.ts`. */
+export type MemberStatus = Omit<Extract<ChurnChildMessage, { type: 'status' }>, 'type'>
 
 /** One running member process, as the test sees it. */
 export interface MemberProcess {
