@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { createTestLibp2p, generateWallet, waitFor } from '@depin/test-utils'
 import type { Libp2p } from '@libp2p/interface'
 import { Registry } from 'prom-client'
@@ -46,4 +48,32 @@ test('process metrics are registered once even if libp2pMetrics is called again 
   }
   const text = await registry.metrics()
   expect(text.match(/^# TYPE process_cpu_user_seconds_total /gm)).toHaveLength(1)
+})
+
+test("two nodes in one process, each with its registry: each registry gets its own node's metrics (patched upstream)", () => {
+  // Upstream kept every metric in one module-level map: the second node's registry got no
+  // `libp2p_*` series, and the first node's counted both nodes. Checked in a plain Node process
+  // (the package as a node resolves it): under vitest's module runner two real nodes did not show
+  // the bug, even against the unpatched package.
+  const script = `
+    import { prometheusMetrics } from '@libp2p/prometheus-metrics'
+    import { Registry } from 'prom-client'
+    const logger = { forComponent: () => Object.assign(() => {}, { error() {}, trace() {} }) }
+    const registries = [new Registry(), new Registry()]
+    registries.forEach((registry, i) => {
+      const metrics = prometheusMetrics({ registry, collectDefaultMetrics: false, preserveExistingMetrics: true })({ logger })
+      metrics.registerMetricGroup('libp2p_test_connections', { label: 'direction', calculate: () => ({ inbound: i + 1 }) })
+      metrics.registerCounter('libp2p_test_dials_total').increment(10 * (i + 1))
+    })
+    const texts = await Promise.all(registries.map((registry) => registry.metrics()))
+    console.log(JSON.stringify(texts.map((text) => text.split('\\n').filter((line) => line.startsWith('libp2p_test')))))
+  `
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    encoding: 'utf8',
+  })
+  expect(JSON.parse(out)).toEqual([
+    ['libp2p_test_connections{direction="inbound"} 1', 'libp2p_test_dials_total 10'],
+    ['libp2p_test_connections{direction="inbound"} 2', 'libp2p_test_dials_total 20'],
+  ])
 })
