@@ -13,7 +13,12 @@ export interface MachineFacts {
   availableMemoryMb: number | undefined
   /** net.core.rmem_max, in bytes. */
   udpReceiveBufferMax: number | undefined
+  /** The Node.js running the testnet (`process.version`), which also runs every node. */
+  nodeVersion?: string
 }
+
+/** The oldest Node.js major the packages support (their `engines`): libp2p 3 needs 22. */
+const MIN_NODE_MAJOR = 22
 
 /** Measured on this machine (bench/results): resident memory per node, by placement. */
 const MB_PER_PROCESS_NODE = 110
@@ -43,6 +48,7 @@ export function readMachineFacts(): MachineFacts {
     openFilesLimit: openFiles === undefined ? undefined : Number(openFiles),
     availableMemoryMb: available === undefined ? undefined : Math.floor(Number(available) / 1024),
     udpReceiveBufferMax: rmem === undefined ? undefined : Number(rmem.trim()),
+    nodeVersion: process.version,
   }
 }
 
@@ -52,6 +58,15 @@ export function readMachineFacts(): MachineFacts {
  */
 export function preflight(options: TestnetOptions, placement: Placement, machine: MachineFacts): string[] {
   const notes: string[] = []
+  // On an older Node the nodes start, connect and report ready, and then never deliver an event
+  // (seen on Node 20: every node's only peer the bootstrap node, the mesh never formed).
+  const major = Number(/^v(\d+)\./.exec(machine.nodeVersion ?? '')?.[1])
+  if (major < MIN_NODE_MAJOR) {
+    throw new PreflightError(
+      `Node.js ${machine.nodeVersion} runs the testnet, but it needs Node.js ${MIN_NODE_MAJOR} or later: ` +
+        'start it with `npx -y pnpm@12.21.0 testnet`, which runs it on the Node.js the project installs (24)',
+    )
+  }
   const total = options.nodes + options.intruders
   const hosted = placement.kind === 'hosted'
   const perProcess = hosted ? Math.ceil(total / placement.hosts) : 1

@@ -83,6 +83,17 @@ describe('preflight', () => {
     expect(notes.some((n) => n.includes('net.core.rmem_max is 212992'))).toBe(true)
   })
 
+  test('a Node.js older than the packages support: refused, naming the version and the command to use', () => {
+    const o = options(['--nodes', '5'])
+    const run = (nodeVersion: string) => () => preflight(o, choosePlacement(o, 2), { ...roomy, nodeVersion })
+    expect(run('v20.20.2')).toThrow(PreflightError)
+    expect(run('v20.20.2')).toThrow(
+      /Node\.js v20\.20\.2 runs the testnet, but it needs Node\.js 22 or later: .*npx -y pnpm@12\.21\.0 testnet/,
+    )
+    expect(run('v22.0.0')).not.toThrow()
+    expect(run('v24.21.0')).not.toThrow()
+  })
+
   test('unknown facts (not Linux): no refusal', () => {
     const o = options(['--nodes', '1000'])
     const unknown = {
