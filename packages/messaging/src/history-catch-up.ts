@@ -136,9 +136,14 @@ export class CatchUpScheduler {
     }
   }
 
-  /** The start of the topic's unfilled gap (see `TopicCatchUp.gapSinceMs`), if any. */
+  /**
+   * The start of the topic's unfilled gap (see `TopicCatchUp.gapSinceMs`), if any, never earlier
+   * than `maxAgeMs` ago: no history keeps anything older (a gap left open without automatic
+   * catch-up would otherwise make every restart ask for all a peer keeps).
+   */
   gapSince(topic: string): number | undefined {
-    return this.topics.get(topic)?.gapSinceMs
+    const gap = this.topics.get(topic)?.gapSinceMs
+    return gap === undefined ? undefined : Math.max(gap, Date.now() - this.init.options.maxAgeMs)
   }
 
   /**

@@ -60,7 +60,8 @@ export interface Subscription {
    * misses nothing this handler has not finished with: the start of a gap this process has not
    * filled yet (its own `catchUp` time until a peer answered it, or the time the topic lost its
    * peers), the arrival of events still queued or being handled (less a 5 s skew margin), else
-   * now less that margin. Store it with what the handler stored, e.g. after each event; the
+   * now less that margin; never earlier than `history.maxAgeMs` ago (no history keeps older
+   * events). Store it with what the handler stored, e.g. after each event; the
    * overlap it asks again is the price of not losing any (the new process remembers no ids).
    */
   resumeFrom(): number

@@ -170,6 +170,16 @@ describe('history and catch-up (real nodes)', () => {
     expect(second.resumeFrom()).toBeLessThanOrEqual(Date.now() - 5_000)
   })
 
+  it('resumeFrom() never reaches back past what a history keeps (maxAgeMs)', async () => {
+    const a = await peer()
+    const ma = await withMessaging(a, { history: { maxAgeMs: 60_000 } })
+    const before = Date.now()
+    const sub = await ma.subscribe(TOPIC, () => {}, { catchUp: { sinceMs: before - 3_600_000 } })
+    // No peer answers: the gap stays open, held at the oldest time a history still keeps.
+    expect(sub.resumeFrom()).toBeGreaterThanOrEqual(before - 60_000)
+    expect(sub.resumeFrom()).toBeLessThanOrEqual(Date.now() - 60_000)
+  })
+
   it('resumeFrom() goes back to the last delivery while the topic has no peer, and moves on once caught up', async () => {
     const a = await peer()
     const b = await peer()
