@@ -1,4 +1,5 @@
 import { createRegistryGater, type RegistryGater } from '@depin/gater'
+import { gossipSubInternals } from '@depin/infrastructure'
 import type { GeneratedWallet } from '@depin/test-utils'
 import { createTestLibp2p } from '@depin/test-utils'
 import { type GossipSub, gossipsub } from '@libp2p/gossipsub'
@@ -17,6 +18,12 @@ export interface RawAuthor {
   /** Replaces the wallets its own gater admits (takes effect at once). */
   admit(wallets: string[]): Promise<void>
   dial(addr: string): Promise<void>
+  /**
+   * Subscribers of the GossipSub topic `full` that a publish reaches now: GossipSub knows them as
+   * subscribers (their stream to us carried it) and holds its own outbound stream to them (which
+   * can open later: a publish before it goes to nobody).
+   */
+  reachable(full: string): number
   /** Publishes raw bytes on the GossipSub topic `full` (`<db>_<topic>`). */
   publish(full: string, data: Uint8Array): Promise<number>
   stop(): Promise<void>
@@ -59,6 +66,12 @@ export async function startRawAuthor(init: { wallet: GeneratedWallet; admit: str
     },
     async dial(addr) {
       await libp2p.dial(multiaddr(addr), { signal: AbortSignal.timeout(10_000) })
+    },
+    reachable(full) {
+      const internals = gossipSubInternals(libp2p.services.pubsub)
+      return libp2p.services.pubsub
+        .getSubscribers(full)
+        .filter((peer) => internals.hasOutboundStream(peer.toString()) === true).length
     },
     async publish(full, data) {
       const result = await libp2p.services.pubsub.publish(full, data)
