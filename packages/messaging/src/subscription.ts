@@ -111,7 +111,8 @@ export function createSubscription<T>(init: SubscriptionInit<T>): SubscriptionSt
     floorMs: init.floorMs,
     queue,
     push(event, resumeMs) {
-      // Marked first: the queue may run (and finish) a synchronous handler before push returns.
+      // The mark goes in first, so it is in place whatever push does (it may run a handler that
+      // throws at once, which releases its mark before push returns).
       marks.push(resumeMs)
       if (queue.push(event)) return true
       marks.pop()
