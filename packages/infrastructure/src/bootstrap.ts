@@ -101,6 +101,37 @@ export async function bootstrapRound(
   return { nodes: targets.length, connected: results.filter(Boolean).length }
 }
 
+/**
+ * Dials `target` and waits until the connection is usable, both within `dialTimeoutMs`. Throws on
+ * a failed or timed-out dial, and when the remote closes the connection right after the handshake
+ * (a QUIC handshake completes before the remote's gater judges us), the message saying which.
+ */
+export async function dialUsable(
+  init: Pick<BootstrapDialerInit, 'libp2p' | 'whenUsable' | 'dialTimeoutMs'>,
+  target: Multiaddr | PeerId,
+  signal: AbortSignal,
+): Promise<Connection> {
+  const attempt = timeoutSignal(
+    signal,
+    init.dialTimeoutMs,
+    () => new Error(`dial timed out after ${init.dialTimeoutMs} ms`),
+  )
+  try {
+    const connection = await init.libp2p.dial(target, { signal: attempt.signal })
+    if (!(await init.whenUsable(connection, attempt.signal))) {
+      signal.throwIfAborted()
+      throw new Error(
+        attempt.signal.aborted
+          ? `the connection did not become usable within ${init.dialTimeoutMs} ms`
+          : 'the node closed the connection right after the handshake (its gater does not admit our wallet)',
+      )
+    }
+    return connection
+  } finally {
+    attempt.clear()
+  }
+}
+
 async function dialBootstrapNode(
   init: BootstrapDialerInit,
   target: { peerId: string; addrs: Multiaddr[] },
@@ -112,22 +143,8 @@ async function dialBootstrapNode(
   for (const addr of target.addrs) {
     if (signal.aborted) return false
     const started = Date.now()
-    const attempt = timeoutSignal(
-      signal,
-      init.dialTimeoutMs,
-      () => new Error(`dial timed out after ${init.dialTimeoutMs} ms`),
-    )
     try {
-      const connection = await libp2p.dial(addr, { signal: attempt.signal })
-      // A QUIC handshake completes before the remote's gater judges us: wait for a usable connection.
-      if (!(await init.whenUsable(connection, attempt.signal))) {
-        signal.throwIfAborted()
-        throw new Error(
-          attempt.signal.aborted
-            ? `the connection did not become usable within ${init.dialTimeoutMs} ms`
-            : 'the node closed the connection right after the handshake (its gater does not admit our wallet)',
-        )
-      }
+      const connection = await dialUsable(init, addr, signal)
       await tagBootstrapPeer(libp2p, connection.remotePeer)
       counters.bootstrapSuccesses++
       logger.info(
@@ -144,8 +161,6 @@ async function dialBootstrapNode(
       return true
     } catch (err) {
       errors.push(`${addr.toString()}: ${err instanceof Error ? err.message : String(err)}`)
-    } finally {
-      attempt.clear()
     }
   }
   counters.bootstrapFailures++

@@ -1,19 +1,7 @@
-import type { Logger } from '@depin/logger'
-import type { Connection, Libp2p } from '@libp2p/interface'
-import { timeoutSignal } from './abort.js'
+import { type BootstrapDialerInit, dialUsable } from './bootstrap.js'
 
 /** Former peers the bootstrap retry loop dials per attempt, at most. */
 export const KNOWN_PEERS_PER_ATTEMPT = 4
-
-export interface KnownPeerDialerInit {
-  libp2p: Pick<Libp2p, 'dial' | 'getPeers' | 'peerStore'>
-  /** Resolves true once a new connection is usable, false if the remote closes it first (a refusal). */
-  whenUsable(connection: Connection, signal: AbortSignal): Promise<boolean>
-  dialTimeoutMs: number
-  /** Most peers dialed. */
-  max: number
-  logger: Logger
-}
 
 /**
  * Dials up to `max` peers the peer store has addresses for and that are not connected, picked at
@@ -22,8 +10,12 @@ export interface KnownPeerDialerInit {
  * goes through the gater and waits for a usable connection, `dialTimeoutMs` each, all at once.
  * Resolves to how many are usable; never throws except on abort.
  */
-export async function dialKnownPeers(init: KnownPeerDialerInit, signal: AbortSignal): Promise<number> {
-  const { libp2p } = init
+export async function dialKnownPeers(
+  init: Pick<BootstrapDialerInit, 'libp2p' | 'whenUsable' | 'dialTimeoutMs' | 'logger'>,
+  max: number,
+  signal: AbortSignal,
+): Promise<number> {
+  const { libp2p, logger } = init
   const connected = new Set(libp2p.getPeers().map(String))
   let known: Awaited<ReturnType<typeof libp2p.peerStore.all>>
   try {
@@ -32,30 +24,22 @@ export async function dialKnownPeers(init: KnownPeerDialerInit, signal: AbortSig
     })
   } catch (err) {
     signal.throwIfAborted()
-    init.logger.debug('could not read the peer store for former peers', 'error', err)
+    logger.debug('could not read the peer store for former peers', 'error', err)
     return 0
   }
   // A partial Fisher-Yates shuffle: each attempt tries other peers than the last one.
-  for (let i = 0; i < Math.min(init.max, known.length); i++) {
+  for (let i = 0; i < Math.min(max, known.length); i++) {
     const j = i + Math.floor(Math.random() * (known.length - i))
     ;[known[i], known[j]] = [known[j] as (typeof known)[number], known[i] as (typeof known)[number]]
   }
-  const picked = known.slice(0, init.max)
   const results = await Promise.all(
-    picked.map(async (peer) => {
-      const attempt = timeoutSignal(
-        signal,
-        init.dialTimeoutMs,
-        () => new Error(`dial timed out after ${init.dialTimeoutMs} ms`),
-      )
+    known.slice(0, max).map(async (peer) => {
       try {
-        const connection = await libp2p.dial(peer.id, { signal: attempt.signal })
-        return await init.whenUsable(connection, attempt.signal)
+        await dialUsable(init, peer.id, signal)
+        return true
       } catch (err) {
-        init.logger.debug('could not reconnect to a former peer', 'peer', peer.id.toString(), 'error', err)
+        logger.debug('could not reconnect to a former peer', 'peer', peer.id.toString(), 'error', err)
         return false
-      } finally {
-        attempt.clear()
       }
     }),
   )

@@ -74,16 +74,7 @@ export function createNodeBootstrap(init: NodeBootstrapInit): NodeBootstrap {
     attempt: async (signal) => {
       const [round, known] = await Promise.all([
         bootstrapRound(dialer(), signal),
-        dialKnownPeers(
-          {
-            libp2p: init.libp2p,
-            whenUsable: init.whenUsable,
-            dialTimeoutMs: config.bootstrap.dialTimeoutMs,
-            max: KNOWN_PEERS_PER_ATTEMPT,
-            logger,
-          },
-          signal,
-        ),
+        dialKnownPeers(dialer(), KNOWN_PEERS_PER_ATTEMPT, signal),
       ])
       counts.retryKnownPeersConnected += known
       if (known > 0) logger.info('reconnected to former peers', 'peers', known)

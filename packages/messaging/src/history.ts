@@ -221,13 +221,24 @@ export class DatabaseHistory {
       else fresh.set(entry.event.id, entry)
     }
     if (!this.catchUps.isCurrent(state)) return
+    if (fresh.size > 0) await this.deliverFresh(state, [...fresh.values()], batch)
+    // Answered, and what was new is queued (each replayed event holds the handlers' resume point
+    // back until handled): the gap closes if an answer reached back to its start.
     const asked = new Map(batch)
-    const answeredSinceMs = Math.min(...answered.map((peer) => asked.get(peer) ?? Number.POSITIVE_INFINITY))
-    if (fresh.size === 0) {
-      this.catchUps.filled(state, epoch, answeredSinceMs)
-      return
-    }
-    const entries = [...fresh.values()].sort((a, b) => a.event.timestamp - b.event.timestamp)
+    this.catchUps.filled(
+      state,
+      epoch,
+      Math.min(...answered.map((peer) => asked.get(peer) ?? Number.POSITIVE_INFINITY)),
+    )
+  }
+
+  /** Keeps caught-up events and hands them to the topic's handlers, oldest first, marked replayed. */
+  private async deliverFresh(
+    state: TopicCatchUp,
+    fresh: VerifiedEntry[],
+    batch: Array<[string, number]>,
+  ): Promise<void> {
+    const entries = fresh.sort((a, b) => a.event.timestamp - b.event.timestamp)
     const events: PubSubEvent[] = []
     for (const entry of entries) {
       this.catchUps.markSeen(state, entry.event.id)
@@ -253,8 +264,6 @@ export class DatabaseHistory {
     )
     const sinceMs = Math.min(...batch.map(([, since]) => since))
     await this.init.deliver(state.topic, events, sinceMs)
-    // Queued: each replayed event holds the handlers' resume point back until handled.
-    this.catchUps.filled(state, epoch, answeredSinceMs)
   }
 
   /** See `Subscription.resumeFrom`: the start of the topic's unfilled gap, if any. */

@@ -73,20 +73,26 @@ function collector(): { events: PubSubEvent[]; handler: (e: PubSubEvent) => void
 const subscribedTo = (from: Peer, to: Peer): boolean =>
   from.node.services.pubsub.getSubscribers(FULL).some((id) => id.equals(to.node.peerId))
 
+/** `b` subscribed (its events in `got`), connected to `a` on the topic, and `a`'s first event delivered. */
+async function liveSubscription(first: unknown) {
+  const a = await peer()
+  const b = await peer()
+  const ma = await withMessaging(a)
+  const mb = await withMessaging(b)
+  const got = collector()
+  const sub = await mb.subscribe(TOPIC, got.handler)
+  await ma.subscribe(TOPIC, () => {})
+  await connectRawNodes(b.node, a.node)
+  await waitFor(() => subscribedTo(a, b) && subscribedTo(b, a), { message: 'topic peers' })
+  await ma.waitForTopicPeers(TOPIC)
+  await ma.publish(TOPIC, first)
+  await waitFor(() => got.events.length === 1, { message: 'the live event' })
+  return { a, b, ma, mb, got, sub }
+}
+
 describe('history and catch-up (real nodes)', () => {
   it('a subscriber that lost its only peer gets the events published meanwhile, in order, once, marked replayed', async () => {
-    const a = await peer()
-    const b = await peer()
-    const ma = await withMessaging(a)
-    const mb = await withMessaging(b)
-    const got = collector()
-    await mb.subscribe(TOPIC, got.handler)
-    await ma.subscribe(TOPIC, () => {})
-    await connectRawNodes(b.node, a.node)
-    await waitFor(() => subscribedTo(a, b) && subscribedTo(b, a), { message: 'topic peers' })
-    await ma.waitForTopicPeers(TOPIC)
-    await ma.publish(TOPIC, { n: -1 })
-    await waitFor(() => got.events.length === 1, { message: 'the live event' })
+    const { a, b, ma, mb, got } = await liveSubscription({ n: -1 })
 
     await b.node.hangUp(a.node.peerId)
     await waitFor(() => !subscribedTo(a, b), { message: 'b gone from a' })
@@ -181,18 +187,7 @@ describe('history and catch-up (real nodes)', () => {
   })
 
   it('resumeFrom() goes back to the last delivery while the topic has no peer, and moves on once caught up', async () => {
-    const a = await peer()
-    const b = await peer()
-    const ma = await withMessaging(a)
-    const mb = await withMessaging(b)
-    const got = collector()
-    const sub = await mb.subscribe(TOPIC, got.handler)
-    await ma.subscribe(TOPIC, () => {})
-    await connectRawNodes(b.node, a.node)
-    await waitFor(() => subscribedTo(a, b) && subscribedTo(b, a), { message: 'topic peers' })
-    await ma.waitForTopicPeers(TOPIC)
-    await ma.publish(TOPIC, { n: 0 })
-    await waitFor(() => got.events.length === 1, { message: 'the live event' })
+    const { a, b, ma, got, sub } = await liveSubscription({ n: 0 })
     const deliveredAt = Date.now()
 
     await b.node.hangUp(a.node.peerId)
