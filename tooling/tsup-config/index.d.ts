@@ -15,11 +15,11 @@ export declare function resolveThrough(fromDir: string, chain: string[]): string
 /** Copies the installed native QUIC addon(s) into `outDir`; returns the file names. */
 export declare function copyQuicAddons(appDir: string, outDir: string): string[]
 /**
- * esbuild's lazily initialised module wrappers rewritten as parenthesised function expressions, so
- * that V8 compiles them with the file and Node's compile cache keeps them; `mappings` is the source
- * map's field, returned moved with the inserted text.
+ * An ES module bundle rewritten as the body of the async function its launcher compiles with
+ * `vm.Script` (`import.meta` -> `__depinMeta`, hashbang and banner import blanked; positions kept).
  */
-export declare function eagerModuleBodies(
-  code: string,
-  mappings: string,
-): { code: string; mappings: string; wrapped: number }
+export declare function launcherScript(code: string): { code: string; metas: number }
+/** The launcher of an app bundle: compiles it with the code cache a started process wrote. */
+export declare function launcher(main: string, build: string): string
+/** A short fingerprint of a launcher script (its code cache is for that build only). */
+export declare function buildId(code: string): string

@@ -2,7 +2,7 @@
 import { defineConfig } from 'tsup'
 
 export { appBundle, BUFFER_POOL_SIZE, copyQuicAddons, resolveThrough } from './app-bundle.js'
-export { eagerModuleBodies } from './eager-modules.js'
+export { buildId, launcher, launcherScript } from './code-cache.js'
 
 /** ESM + .d.ts from `src/index.ts`, for Node >= 22. Each package's tsup.config.ts re-exports it. */
 export default defineConfig({
