@@ -17,6 +17,8 @@ import { parse } from 'acorn'
  * hashbang and the banner's import are blanked with spaces, so the source map still points where
  * it did (the launcher's wrapper opens on the first line, which holds no mapped code). An
  * ES module bundle with a top-level await is a valid async function body (strict, as a module is).
+ * The launcher adds `'use strict'` (a module is strict; esbuild writes the directive only into the
+ * lazily initialised module wrappers, not above the code it hoists to the top level).
  * Any other import or an export throws: a bundle with one could not run this way (esbuild puts
  * them at the top level only; `import()` expressions stay and go through Node's loader).
  *
@@ -151,8 +153,10 @@ await compile()(meta, nodeModule.createRequire)
 /** The bundle's function; the code cache's bytes are not kept once V8 has read them. */
 function compile() {
   const file = fileURLToPath(new URL(${JSON.stringify(main)}, import.meta.url))
-  // The bundle is ASCII: read as latin1, V8 holds it at one byte a character.
-  const source = \`(async function (__depinMeta, __depinCreateRequire) {\${readFileSync(file, 'latin1')}\\n})\`
+  // The bundle is ASCII: read as latin1, V8 holds it at one byte a character. Strict, as the
+  // ES module it was: its hoisted top-level functions are outside esbuild's per-module directives.
+  const body = readFileSync(file, 'latin1')
+  const source = \`(async function (__depinMeta, __depinCreateRequire) {'use strict';\${body}\\n})\`
   if (process.sourceMapsEnabled) return compileWithSourceMap(file, source)
   const cacheFile = codeCacheFile(file)
   const cachedData = cacheFile === undefined ? undefined : readCodeCache(cacheFile)

@@ -98,7 +98,11 @@ if (!isMainThread) {
   }
   // Long enough for the launcher to write the code cache (DEPIN_CODE_CACHE_AFTER_MS in the test).
   if (mode === 'linger') await sleep(600)
-  console.log(JSON.stringify({ url: import.meta.url, slab: slab(), hostname: typeof hostname, worker }))
+  // Strict, as the ES module it was written as: a function called without a receiver has none.
+  const strict = (function (this: unknown) {
+    return this === undefined
+  })()
+  console.log(JSON.stringify({ url: import.meta.url, slab: slab(), hostname: typeof hostname, worker, strict }))
 }
 `
 
@@ -187,6 +191,7 @@ describe('an app bundle run through its launcher', () => {
     expect(app.url).toBe(new URL(`file://${launcherPath}`).href)
     expect(app.hostname).toBe('function')
     expect(app.slab).toBe(BUFFER_POOL_SIZE)
+    expect(app.strict).toBe(true)
     expect(first.err).toMatch(/no code cache for .*app\.main\.js: writing one after the start/)
     expect(first.err).toMatch(/code cache written to /)
     expect(cacheFiles()).toHaveLength(1)
@@ -259,6 +264,8 @@ describe('an app bundle run through its launcher', () => {
   }, 60_000)
 
   test('an error is reported, and maps back to the TypeScript source with --enable-source-maps', async () => {
+    const mapped = await run([], {}, ['--enable-source-maps'])
+    expect(output(mapped).strict).toBe(true)
     const failed = await run(['throw'], {}, ['--enable-source-maps'])
     expect(failed.code).not.toBe(0)
     expect(failed.err).toContain('fixture failed on purpose')

@@ -331,7 +331,7 @@ function vsGoMarkdown(v: NonNullable<BenchResults['vsGo']>): string[] {
       .map(([k, val]) => `${k} ${val}`)
       .join(
         ', ',
-      )}). Ours: the lean build (one bundled file, compile cache). CPU from /proc: the whole run from /proc/<pid>/stat (every thread, 10 ms ticks), the publishing and idle phases from /proc/<pid>/task/*/schedstat (live threads, ns); RSS from /proc/<pid>/status.`,
+      )}). Ours: the lean build (one bundled file, started from the code cache of a started process). CPU from /proc: the whole run from /proc/<pid>/stat (every thread, 10 ms ticks), the publishing and idle phases from /proc/<pid>/task/*/schedstat (live threads, ns); RSS from /proc/<pid>/status.`,
   )
   out.push(
     table(

@@ -180,7 +180,7 @@ async function buildGo(repoRoot: string): Promise<string> {
   return binary
 }
 
-// The lean path: the launcher turns the compile cache on; keep it in one folder across runs.
+// The lean path: the launcher keeps its code cache in Node's compile cache folder; one across runs.
 const COMPILE_CACHE_DIR = join(tmpdir(), 'depin-bench-compile-cache')
 
 // The lean build (one bundled file, tsup.config.ts): what an operator would run.
