@@ -177,6 +177,7 @@ describe('an app bundle run through its launcher', () => {
     url: string
     slab: number
     hostname: string
+    strict: boolean
     worker?: { slab: number; url: string }
   } {
     expect(result.code, result.err).toBe(0)
