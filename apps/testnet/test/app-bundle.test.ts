@@ -68,7 +68,6 @@ describe('launcherScript', () => {
 
 // A real app built with appBundle, run through its launcher as a user would.
 const FIXTURE = `
-import { setTimeout as sleep } from 'node:timers/promises'
 import { isMainThread, parentPort, Worker } from 'node:worker_threads'
 
 /** A 52-byte Buffer.allocUnsafe(), 2,000 times: the size of the slab the last one is cut from. */
@@ -82,10 +81,17 @@ function fail(): never {
   throw new Error('fixture failed on purpose')
 }
 
+/** Until the test closes this process's stdin: it does once the launcher wrote its code cache. */
+function untilStdinEnds(): Promise<void> {
+  return new Promise((resolve) => {
+    process.stdin.once('end', resolve).resume()
+  })
+}
+
 if (!isMainThread) {
   parentPort?.postMessage({ slab: slab(), url: import.meta.url })
-  // Long enough for the launcher to write the worker's code cache.
-  await sleep(600)
+  // Alive until the main thread says so (after this worker's launcher wrote its cache).
+  await new Promise((resolve) => parentPort?.once('message', resolve))
 } else {
   const mode = process.argv[2]
   if (mode === 'throw') fail()
@@ -94,10 +100,11 @@ if (!isMainThread) {
   if (mode === 'worker') {
     const w = new Worker(new URL(import.meta.url))
     worker = await new Promise((resolve) => w.once('message', resolve))
+    await untilStdinEnds()
+    w.postMessage('exit')
     await new Promise((resolve) => w.once('exit', resolve))
   }
-  // Long enough for the launcher to write the code cache (DEPIN_CODE_CACHE_AFTER_MS in the test).
-  if (mode === 'linger') await sleep(600)
+  if (mode === 'linger') await untilStdinEnds()
   // Strict, as the ES module it was written as: a function called without a receiver has none.
   const strict = (function (this: unknown) {
     return this === undefined
@@ -134,7 +141,17 @@ describe('an app bundle run through its launcher', () => {
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
   })
 
-  function run(args: string[], env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Run> {
+  /**
+   * Runs the fixture through its launcher. A `linger` or `worker` run stays until its stdin is
+   * closed: once the launcher has said `writes` times that it wrote (or failed to write) a code
+   * cache, so no run depends on how long a write takes.
+   */
+  function run(
+    args: string[],
+    env: Record<string, string> = {},
+    nodeArgs: string[] = [],
+    writes = args[0] === 'linger' || args[0] === 'worker' ? 1 : 0,
+  ): Promise<Run> {
     return new Promise((resolve, reject) => {
       const child = spawn(process.execPath, [...nodeArgs, launcherPath, ...args], {
         env: {
@@ -144,16 +161,24 @@ describe('an app bundle run through its launcher', () => {
           DEPIN_CODE_CACHE_AFTER_MS: '200',
           ...env,
         },
-        stdio: ['ignore', 'pipe', 'pipe'],
+        stdio: ['pipe', 'pipe', 'pipe'],
       })
       let out = ''
       let err = ''
+      // A fixture that exited first (a failing run) must not turn the close into an error.
+      child.stdin.on('error', () => {})
+      const releaseWhenWritten = (): void => {
+        if (child.stdin.writableEnded) return
+        if ((err.match(/code cache (?:not )?written/g)?.length ?? 0) >= writes) child.stdin.end()
+      }
       child.stdout.on('data', (chunk) => {
         out += chunk
       })
       child.stderr.on('data', (chunk) => {
         err += chunk
+        releaseWhenWritten()
       })
+      releaseWhenWritten()
       const timer = setTimeout(() => {
         child.kill('SIGKILL')
         reject(new Error(`the fixture did not exit within 20 s: ${err}`))
@@ -258,7 +283,7 @@ describe('an app bundle run through its launcher', () => {
     expect(cacheFiles()).toHaveLength(3)
 
     rmSync(cacheDir, { recursive: true, force: true })
-    const off = await run(['linger'], { NODE_DISABLE_COMPILE_CACHE: '1' })
+    const off = await run(['linger'], { NODE_DISABLE_COMPILE_CACHE: '1' }, [], 0)
     expect(output(off).slab).toBe(BUFFER_POOL_SIZE)
     expect(off.err).not.toMatch(/code cache/)
     expect(cacheFiles()).toHaveLength(0)
