@@ -16,9 +16,9 @@ import { parse } from 'acorn'
  * The text is kept where it was: `import.meta` (11 characters) becomes `__depinMeta` (11), a
  * hashbang and the banner's import are blanked with spaces, so the source map still points where
  * it did (the launcher's wrapper opens on the first line, which holds no mapped code). An
- * ES module bundle with a top-level await is a valid async function body (strict, as a module is).
- * The launcher adds `'use strict'` (a module is strict; esbuild writes the directive only into the
- * lazily initialised module wrappers, not above the code it hoists to the top level).
+ * ES module bundle with a top-level await is a valid async function body once the launcher puts
+ * `'use strict'` in front (a module is strict; esbuild writes the directive only into its lazily
+ * initialised module wrappers, not above the code it hoists to the top level).
  * Any other import or an export throws: a bundle with one could not run this way (esbuild puts
  * them at the top level only; `import()` expressions stay and go through Node's loader).
  *
@@ -165,14 +165,13 @@ function compile() {
     cachedData,
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   })
-  if (cacheFile === undefined) return script.runInThisContext()
-  if (cachedData !== undefined && !script.cachedDataRejected) {
+  if (cacheFile !== undefined && cachedData !== undefined && !script.cachedDataRejected) {
     debug('code cache accepted for %s', file)
-    return script.runInThisContext()
+  } else if (cacheFile !== undefined) {
+    debug('%s code cache for %s: writing one after the start', cachedData === undefined ? 'no' : 'rejected the', file)
+    const after = Number(process.env.DEPIN_CODE_CACHE_AFTER_MS) || 5000
+    setTimeout(() => writeCodeCache(script, cacheFile), after).unref()
   }
-  debug('%s code cache for %s: writing one after the start', cachedData === undefined ? 'no' : 'rejected the', file)
-  const after = Number(process.env.DEPIN_CODE_CACHE_AFTER_MS) || 5000
-  setTimeout(() => writeCodeCache(script, cacheFile), after).unref()
   return script.runInThisContext()
 }
 

@@ -142,18 +142,21 @@ describe('an app bundle run through its launcher', () => {
   })
 
   /**
-   * Runs the fixture through its launcher. A `linger` or `worker` run stays until its stdin is
-   * closed: once the launcher has said `writes` times that it wrote (or failed to write) a code
-   * cache, so no run depends on how long a write takes.
+   * Runs the fixture through its launcher (or `script`). A `linger` or `worker` run stays until
+   * its stdin is closed: once the launcher has said `writes` times that it wrote (or failed to
+   * write) a code cache, so no run depends on how long a write takes.
    */
   function run(
     args: string[],
-    env: Record<string, string> = {},
-    nodeArgs: string[] = [],
-    writes = args[0] === 'linger' || args[0] === 'worker' ? 1 : 0,
+    {
+      env = {},
+      nodeArgs = [],
+      writes = args[0] === 'linger' || args[0] === 'worker' ? 1 : 0,
+      script = launcherPath,
+    }: { env?: Record<string, string>; nodeArgs?: string[]; writes?: number; script?: string } = {},
   ): Promise<Run> {
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [...nodeArgs, launcherPath, ...args], {
+      const child = spawn(process.execPath, [...nodeArgs, script, ...args], {
         env: {
           ...process.env,
           NODE_COMPILE_CACHE: cacheDir,
@@ -271,7 +274,7 @@ describe('an app bundle run through its launcher', () => {
     output(await run(['linger']))
     expect(cacheFiles()).toHaveLength(1)
     // V8 rejects a cache made under other flags: they must not overwrite each other's.
-    const flagged = await run(['linger'], {}, ['--max-semi-space-size=1'])
+    const flagged = await run(['linger'], { nodeArgs: ['--max-semi-space-size=1'] })
     output(flagged)
     expect(flagged.err).toMatch(/no code cache/)
     expect(cacheFiles()).toHaveLength(2)
@@ -283,16 +286,16 @@ describe('an app bundle run through its launcher', () => {
     expect(cacheFiles()).toHaveLength(3)
 
     rmSync(cacheDir, { recursive: true, force: true })
-    const off = await run(['linger'], { NODE_DISABLE_COMPILE_CACHE: '1' }, [], 0)
+    const off = await run(['linger'], { env: { NODE_DISABLE_COMPILE_CACHE: '1' }, writes: 0 })
     expect(output(off).slab).toBe(BUFFER_POOL_SIZE)
     expect(off.err).not.toMatch(/code cache/)
     expect(cacheFiles()).toHaveLength(0)
   }, 60_000)
 
   test('an error is reported, and maps back to the TypeScript source with --enable-source-maps', async () => {
-    const mapped = await run([], {}, ['--enable-source-maps'])
+    const mapped = await run([], { nodeArgs: ['--enable-source-maps'] })
     expect(output(mapped).strict).toBe(true)
-    const failed = await run(['throw'], {}, ['--enable-source-maps'])
+    const failed = await run(['throw'], { nodeArgs: ['--enable-source-maps'] })
     expect(failed.code).not.toBe(0)
     expect(failed.err).toContain('fixture failed on purpose')
     expect(failed.err).toMatch(/src[/\\]app\.ts:\d+/)
@@ -300,16 +303,7 @@ describe('an app bundle run through its launcher', () => {
   }, 30_000)
 
   test('the bundle run without its launcher fails loudly instead of doing nothing', async () => {
-    const result = await new Promise<Run>((resolve) => {
-      const child = spawn(process.execPath, [join(dir, 'dist', 'app.main.js')], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      })
-      let err = ''
-      child.stderr.on('data', (chunk) => {
-        err += chunk
-      })
-      child.once('exit', (code) => resolve({ code, out: '', err }))
-    })
+    const result = await run([], { script: join(dir, 'dist', 'app.main.js') })
     expect(result.code).not.toBe(0)
     expect(result.err).toMatch(/__depin(CreateRequire|Meta) is not defined/)
   }, 30_000)
