@@ -14,11 +14,22 @@ afterEach(() => {
 })
 
 interface Call {
-  what: 'reopen' | 'queued' | 'hangUp' | 'dial'
+  what: 'reopen' | 'queued' | 'hangUp' | 'dial' | 'identify'
   at: number
 }
 
-function standIn(peer: PeerId, calls: Call[], openMs = 0) {
+interface StandInOptions {
+  /** How long each stream open takes before it fails. */
+  openMs?: number
+  /** Whether GossipSub knows the peer (it does unless identify never completed). */
+  known?: boolean
+  /** The protocols the peer store lists for the peer. */
+  protocols?: string[]
+}
+
+function standIn(peer: PeerId, calls: Call[], options: StandInOptions = {}) {
+  const { openMs = 0, known = true, protocols = [GOSSIPSUB] } = options
+  const events = new EventTarget()
   const connection = {
     remotePeer: peer,
     status: 'open',
@@ -27,7 +38,7 @@ function standIn(peer: PeerId, calls: Call[], openMs = 0) {
   } as unknown as Connection
   const pubsub = {
     protocols: [GOSSIPSUB],
-    getPeers: () => [peer],
+    getPeers: () => (known ? [peer] : []),
     streamsOutbound: new Map(), // no outbound stream, ever
     streamsInbound: new Map([[peer.toString(), {}]]),
     // The stream opens directly, not through GossipSub's one-at-a-time queue (its topology handler).
@@ -38,10 +49,21 @@ function standIn(peer: PeerId, calls: Call[], openMs = 0) {
     },
     onPeerConnected: () => calls.push({ what: 'queued', at: Date.now() }),
   }
+  // Identify never completes (the peer's end is too loaded to answer in time).
+  const identify = {
+    identify: async () => {
+      calls.push({ what: 'identify', at: Date.now() })
+      throw new Error('test: identify timed out')
+    },
+  }
   return {
-    services: { pubsub },
+    connection,
+    events,
+    addEventListener: events.addEventListener.bind(events),
+    removeEventListener: events.removeEventListener.bind(events),
+    services: { pubsub, identify },
     getConnections: () => [connection],
-    peerStore: { get: async () => ({ protocols: [GOSSIPSUB] }) },
+    peerStore: { get: async () => ({ protocols }) },
     hangUp: async () => {
       calls.push({ what: 'hangUp', at: Date.now() })
     },
@@ -91,7 +113,7 @@ describe('GossipSub link check (stand-in libp2p)', () => {
     const graceMs = 100
     const openMs = 600 // each stream open takes 6 x graceMs
     const watch = createPubsubLinkWatch({
-      libp2p: standIn(peer, calls, openMs) as never,
+      libp2p: standIn(peer, calls, { openMs }) as never,
       intervalMs: 25,
       graceMs,
       dialTimeoutMs: 1_000,
@@ -108,5 +130,65 @@ describe('GossipSub link check (stand-in libp2p)', () => {
     for (const [i, next] of [...reopens.slice(1), hangUp].entries()) {
       expect((next?.at ?? 0) - (reopens[i]?.at ?? 0)).toBeGreaterThanOrEqual(openMs + graceMs)
     }
+  })
+
+  it('identifies again a connected peer GossipSub never heard of, three times, then reconnects', async () => {
+    const peer = walletToPeerId(generateWallet().wallet)
+    const calls: Call[] = []
+    const logger = createTestLogger('links-identify')
+    let repairs = 0
+    const graceMs = 200
+    // Identify failed on both ends: the registrar never told GossipSub, nor did the peer open a stream.
+    const watch = createPubsubLinkWatch({
+      libp2p: standIn(peer, calls, { known: false, protocols: [] }) as never,
+      intervalMs: 25,
+      graceMs,
+      dialTimeoutMs: 1_000,
+      logger,
+      onRepair: () => repairs++,
+    })
+    watches.push(watch)
+    watch.start()
+    await waitFor(() => calls.some((c) => c.what === 'dial'), { timeoutMs: 10_000, message: 'a reconnect' })
+    const identifies = calls.filter((c) => c.what === 'identify')
+    const hangUp = calls.find((c) => c.what === 'hangUp')
+    expect(identifies).toHaveLength(3)
+    expect(calls.some((c) => c.what === 'reopen' || c.what === 'queued')).toBe(false)
+    for (const [i, next] of [...identifies.slice(1), hangUp].entries()) {
+      expect((next?.at ?? 0) - (identifies[i]?.at ?? 0)).toBeGreaterThanOrEqual(graceMs)
+    }
+    expect(repairs).toBe(4)
+    expect(logger.lines.some((l) => l.includes('identifying it again') && l.includes(peer.toString()))).toBe(
+      true,
+    )
+  })
+
+  it('leaves alone a peer that identified and does not speak GossipSub', async () => {
+    const peer = walletToPeerId(generateWallet().wallet)
+    const calls: Call[] = []
+    const libp2p = standIn(peer, calls, { known: false, protocols: ['/ipfs/kad/1.0.0'] })
+    let checks = 0
+    const watch = createPubsubLinkWatch({
+      libp2p: {
+        ...libp2p,
+        getConnections: () => {
+          checks++
+          return libp2p.getConnections()
+        },
+      } as never,
+      intervalMs: 10,
+      graceMs: 10,
+      dialTimeoutMs: 1_000,
+      logger: createTestLogger('links-other'),
+      onRepair: () => {},
+    })
+    watches.push(watch)
+    watch.start()
+    libp2p.events.dispatchEvent(
+      new CustomEvent('peer:identify', { detail: { peerId: peer, connection: libp2p.connection } }),
+    )
+    // Twenty checks past the grace period: no identify, reopen or reconnect.
+    await waitFor(() => checks >= 20, { timeoutMs: 10_000, message: 'twenty checks' })
+    expect(calls).toEqual([])
   })
 })

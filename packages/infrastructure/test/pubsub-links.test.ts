@@ -1,4 +1,5 @@
 import { waitFor } from '@depin/test-utils'
+import { start, stop } from '@libp2p/interface'
 import { afterEach, describe, expect, it } from 'vitest'
 import { bootstrapEntryOf, createTestNetwork, type TestNode } from './helpers.js'
 
@@ -55,6 +56,42 @@ async function loseLink(a: TestNode, b: TestNode): Promise<void> {
     },
   )
   expect(a.node.libp2p.getConnections(b.node.peerId).length).toBeGreaterThan(0)
+}
+
+/**
+ * A and B connected with identify failed on both ends (what libp2p's 5 s timeout does on a loaded
+ * machine): each had stopped answering identify when the other asked, so neither registrar told its
+ * GossipSub of the other. Identify answers again once both attempts have failed.
+ */
+async function connectUnidentified(
+  init: typeof LINKS,
+): Promise<{ a: TestNode; b: TestNode; received: string[] }> {
+  const a = await net.start({ name: 'unidentified-a', init })
+  const b = await net.start({ name: 'unidentified-b', init })
+  const failed = { n: 0 }
+  for (const { node } of [a, b]) {
+    const service = node.libp2p.services.identify
+    // Identify's published interface has no start/stop; its service is Startable.
+    await stop(service)
+    // Counts the attempts the connection starts (identify runs this on every new connection).
+    const identify = service.identify.bind(service)
+    service.identify = (connection, options) =>
+      identify(connection, options).catch((err: unknown) => {
+        failed.n++
+        throw err
+      })
+  }
+  await b.node.libp2p.dial(a.node.libp2p.getMultiaddrs())
+  await waitFor(() => failed.n >= 2, { message: 'identify failed on both ends' })
+  await start(...[a, b].map(({ node }) => node.libp2p.services.identify))
+  const received: string[] = []
+  b.node.libp2p.services.pubsub.addEventListener('message', (event) => {
+    received.push(new TextDecoder().decode(event.detail.data))
+  })
+  a.node.libp2p.services.pubsub.subscribe(TOPIC)
+  b.node.libp2p.services.pubsub.subscribe(TOPIC)
+  expect(a.node.libp2p.services.pubsub.getPeers()).toEqual([])
+  return { a, b, received }
 }
 
 /** Publishes from A until B gets one, bounded. */
@@ -121,5 +158,21 @@ describe('GossipSub link check', () => {
     await loseLink(a, b)
     expect(await delivers(a, received, 'off', 3_000)).toBe(false)
     expect(a.node.metrics().pubsubLinkRepairs).toBe(0)
+  })
+
+  it('identifies again a connected peer whose identify failed on both ends, and GossipSub links it', async () => {
+    const { a, b, received } = await connectUnidentified(LINKS)
+    const connectionIds = a.node.libp2p.getConnections(b.node.peerId).map((c) => c.id)
+    expect(await delivers(a, received, 'identified', 15_000)).toBe(true)
+    const line = [...a.logger.lines, ...b.logger.lines].find((l) => l.includes('identifying it again'))
+    expect(line).toBeDefined()
+    // Identify ran again on the same connection: nothing was closed.
+    expect(a.node.libp2p.getConnections(b.node.peerId).map((c) => c.id)).toEqual(connectionIds)
+  })
+
+  it('with the check off, a connection whose identify failed never carries GossipSub', async () => {
+    const { a, received } = await connectUnidentified(OFF)
+    expect(await delivers(a, received, 'unidentified', 3_000)).toBe(false)
+    expect(a.node.libp2p.services.pubsub.getPeers()).toEqual([])
   })
 })
