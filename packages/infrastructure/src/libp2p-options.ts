@@ -91,6 +91,11 @@ export function libp2pOptions(
       // redial each one the moment it drops, and with 20 per DHT on both ends a node's connections
       // could not stay in a band below ~40 (patches/@libp2p__kad-dht@16.4.5.patch adds the option).
       closestPeersKeepAlive: false,
+      // Peers named in DHT responses are not pinged into the routing table (a ping dials each one
+      // we are not connected to): it takes connected peers and those that answered our queries, as
+      // go-libp2p-kad-dht does. At 250 nodes on 2 cores those pings were most of the dials once the
+      // network had started, each one redoing QUIC, identify and GossipSub set-up on both ends.
+      addCloserPeersToRoutingTable: false,
       peerInfoMapper: config.dht.allowPrivateAddresses ? passthroughMapper : removePrivateAddressesMapper,
       // A node that keeps private addresses is on a datacenter or test network: it can serve
       // there, so it must not wait for a public address to switch to server mode. Otherwise
@@ -108,6 +113,7 @@ export function libp2pOptions(
           lanDht: kadDHT({
             protocol: LAN_DHT_PROTOCOL,
             closestPeersKeepAlive: false,
+            addCloserPeersToRoutingTable: false,
             peerInfoMapper: removePublicAddressesMapper,
             ...(config.dht.clientMode ? { clientMode: true } : { clientMode: false }),
             logPrefix: 'libp2p:dht-lan',

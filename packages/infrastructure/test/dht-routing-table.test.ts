@@ -1,0 +1,35 @@
+import { waitFor } from '@depin/test-utils'
+import type { PeerId, PeerInfo } from '@libp2p/interface'
+import { afterEach, expect, it } from 'vitest'
+import { createTestNetwork } from './helpers.js'
+
+// patches/@libp2p__kad-dht@16.4.5.patch adds `addCloserPeersToRoutingTable`, which our nodes turn
+// off (src/libp2p-options.ts): upstream queues every peer named in any DHT response for a routing
+// table update, which pings it first, dialling it when we are not connected (at 250 nodes, most of
+// a started network's dials). go-libp2p-kad-dht adds connected peers and query responders only.
+const net = createTestNetwork()
+afterEach(() => net.stopAll())
+
+/** What the test reads of kad-dht's implementation: its network's events and the routing table's update queue. */
+interface KadInternals {
+  network: { safeDispatchEvent(type: 'peer', init: { detail: PeerInfo }): boolean }
+  routingTable: { routingTableUpdateQueue: { find(peerId: PeerId): unknown } }
+  onPeerConnect(peer: PeerInfo): Promise<void>
+}
+
+it('a peer named in a DHT response is not pinged into the routing table; a connected one is', async () => {
+  const a = await net.start({ name: 'dht-a' })
+  const c = await net.start({ name: 'dht-c' })
+  const dht = a.node.libp2p.services.dht as unknown as KadInternals
+  expect(dht.routingTable.routingTableUpdateQueue.find).toBeTypeOf('function')
+  const named: PeerInfo = { id: c.node.peerId, multiaddrs: c.node.libp2p.getMultiaddrs() }
+  // What a FIND_NODE answer naming C does (kad-dht's listener runs synchronously).
+  dht.network.safeDispatchEvent('peer', { detail: named })
+  expect(dht.routingTable.routingTableUpdateQueue.find(c.node.peerId)).toBeUndefined()
+  // The path such a peer took before (and a connected, identified peer takes): queued, pinged, dialled.
+  await dht.onPeerConnect(named)
+  expect(dht.routingTable.routingTableUpdateQueue.find(c.node.peerId)).toBeDefined()
+  await waitFor(() => a.node.libp2p.getConnections(c.node.peerId).length > 0, {
+    message: "the routing table's ping dialled C",
+  })
+})
