@@ -74,32 +74,46 @@ function standIn(peer: PeerId, calls: Call[], options: StandInOptions = {}) {
   }
 }
 
+/** Runs the check against a stand-in until it reconnects the peer; what it did on the way. */
+async function untilReconnect(
+  name: string,
+  options: StandInOptions & { intervalMs: number; graceMs: number },
+): Promise<{ peer: PeerId; calls: Call[]; logger: ReturnType<typeof createTestLogger>; repairs: number }> {
+  const peer = walletToPeerId(generateWallet().wallet)
+  const calls: Call[] = []
+  const logger = createTestLogger(name)
+  const result = { peer, calls, logger, repairs: 0 }
+  const watch = createPubsubLinkWatch({
+    libp2p: standIn(peer, calls, options) as never,
+    intervalMs: options.intervalMs,
+    graceMs: options.graceMs,
+    dialTimeoutMs: 1_000,
+    logger,
+    onRepair: () => result.repairs++,
+  })
+  watches.push(watch)
+  watch.start()
+  await waitFor(() => calls.some((c) => c.what === 'dial'), { timeoutMs: 10_000, message: 'a reconnect' })
+  return result
+}
+
+/** Each of `steps`, then the hang-up of the reconnect, came at least `gapMs` after the one before. */
+function expectSpaced(steps: Call[], calls: Call[], gapMs: number): void {
+  const hangUp = calls.find((c) => c.what === 'hangUp')
+  expect(hangUp).toBeDefined()
+  for (const [i, next] of [...steps.slice(1), hangUp].entries()) {
+    expect((next?.at ?? 0) - (steps[i]?.at ?? 0)).toBeGreaterThanOrEqual(gapMs)
+  }
+}
+
 describe('GossipSub link check (stand-in libp2p)', () => {
   it('reopens three times, graceMs apart, then reconnects when the stream is still missing', async () => {
-    const peer = walletToPeerId(generateWallet().wallet)
-    const calls: Call[] = []
-    const logger = createTestLogger('links-unit')
-    let repairs = 0
     const graceMs = 300
-    const watch = createPubsubLinkWatch({
-      libp2p: standIn(peer, calls) as never,
-      intervalMs: 50,
-      graceMs,
-      dialTimeoutMs: 1_000,
-      logger,
-      onRepair: () => repairs++,
-    })
-    watches.push(watch)
-    watch.start()
-    await waitFor(() => calls.some((c) => c.what === 'dial'), { timeoutMs: 10_000, message: 'a reconnect' })
+    const { peer, calls, logger, repairs } = await untilReconnect('links-unit', { intervalMs: 50, graceMs })
     const reopens = calls.filter((c) => c.what === 'reopen')
-    const hangUp = calls.find((c) => c.what === 'hangUp')
-    expect(hangUp).toBeDefined()
     expect(reopens).toHaveLength(3)
     expect(calls.some((c) => c.what === 'queued')).toBe(false)
-    for (const [i, next] of [...reopens.slice(1), hangUp].entries()) {
-      expect((next?.at ?? 0) - (reopens[i]?.at ?? 0)).toBeGreaterThanOrEqual(graceMs)
-    }
+    expectSpaced(reopens, calls, graceMs)
     expect(repairs).toBe(4)
     expect(
       logger.lines.some((l) => l.includes('reopening its streams') && l.includes('outbound stream')),
@@ -108,55 +122,28 @@ describe('GossipSub link check (stand-in libp2p)', () => {
   })
 
   it('waits for a reopen that is still negotiating before reopening again or reconnecting', async () => {
-    const peer = walletToPeerId(generateWallet().wallet)
-    const calls: Call[] = []
     const graceMs = 100
     const openMs = 600 // each stream open takes 6 x graceMs
-    const watch = createPubsubLinkWatch({
-      libp2p: standIn(peer, calls, { openMs }) as never,
-      intervalMs: 25,
-      graceMs,
-      dialTimeoutMs: 1_000,
-      logger: createTestLogger('links-pending'),
-      onRepair: () => {},
-    })
-    watches.push(watch)
-    watch.start()
-    await waitFor(() => calls.some((c) => c.what === 'dial'), { timeoutMs: 10_000, message: 'a reconnect' })
+    const { calls } = await untilReconnect('links-pending', { intervalMs: 25, graceMs, openMs })
     const reopens = calls.filter((c) => c.what === 'reopen')
-    const hangUp = calls.find((c) => c.what === 'hangUp')
     expect(reopens).toHaveLength(3)
     // Each step starts only once the previous open settled (openMs) and graceMs passed.
-    for (const [i, next] of [...reopens.slice(1), hangUp].entries()) {
-      expect((next?.at ?? 0) - (reopens[i]?.at ?? 0)).toBeGreaterThanOrEqual(openMs + graceMs)
-    }
+    expectSpaced(reopens, calls, openMs + graceMs)
   })
 
   it('identifies again a connected peer GossipSub never heard of, three times, then reconnects', async () => {
-    const peer = walletToPeerId(generateWallet().wallet)
-    const calls: Call[] = []
-    const logger = createTestLogger('links-identify')
-    let repairs = 0
     const graceMs = 200
     // Identify failed on both ends: the registrar never told GossipSub, nor did the peer open a stream.
-    const watch = createPubsubLinkWatch({
-      libp2p: standIn(peer, calls, { known: false, protocols: [] }) as never,
+    const { peer, calls, logger, repairs } = await untilReconnect('links-identify', {
       intervalMs: 25,
       graceMs,
-      dialTimeoutMs: 1_000,
-      logger,
-      onRepair: () => repairs++,
+      known: false,
+      protocols: [],
     })
-    watches.push(watch)
-    watch.start()
-    await waitFor(() => calls.some((c) => c.what === 'dial'), { timeoutMs: 10_000, message: 'a reconnect' })
     const identifies = calls.filter((c) => c.what === 'identify')
-    const hangUp = calls.find((c) => c.what === 'hangUp')
     expect(identifies).toHaveLength(3)
     expect(calls.some((c) => c.what === 'reopen' || c.what === 'queued')).toBe(false)
-    for (const [i, next] of [...identifies.slice(1), hangUp].entries()) {
-      expect((next?.at ?? 0) - (identifies[i]?.at ?? 0)).toBeGreaterThanOrEqual(graceMs)
-    }
+    expectSpaced(identifies, calls, graceMs)
     expect(repairs).toBe(4)
     expect(logger.lines.some((l) => l.includes('identifying it again') && l.includes(peer.toString()))).toBe(
       true,
