@@ -79,7 +79,7 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
   const { libp2p, logger } = init
   const strikes = new Map<string, number>()
   const lastRepair = new Map<string, number>()
-  /** Peers whose streams GossipSub was asked to reopen: how often, when last, and whether that is still running. */
+  /** Peers repaired short of a reconnect (a stream reopened, identify run again): how often, when last, and whether that is still running. */
   const reopened = new Map<string, { count: number; at: number; pending: boolean }>()
   /** Connections on which identify completed (the registrar has told GossipSub of their peer). */
   const identified = new WeakSet<Connection>()
@@ -149,7 +149,7 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
       return true
     }
     if (!links.queueOutboundStream(peerId, connection)) return false
-    reopened.set(id, { count, at: Date.now(), pending: false })
+    track(id, count, 'queued stream reopen', Promise.resolve())
     return true
   }
 
@@ -159,12 +159,13 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
     connection: Connection,
     count: number,
     stopped: AbortSignal,
-  ): void => {
+  ): boolean => {
     const limit = timeoutSignal(stopped, init.dialTimeoutMs, () => new Error('identify timed out'))
     const running = libp2p.services.identify
       .identify(connection, { signal: limit.signal })
       .finally(() => limit.clear())
     track(peerId.toString(), count, 'identify', running)
+    return true
   }
 
   const reconnect = async (peerId: PeerId, gaps: string[], stopped: AbortSignal): Promise<void> => {
@@ -231,22 +232,18 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
         const last = reopened.get(id)
         if (last !== undefined && (last.pending || now - last.at < init.graceMs)) continue
         const tries = last?.count ?? 0
-        if (tries < REOPENS_BEFORE_RECONNECT && unidentified) {
-          identifyAgain(peerId, newest, tries + 1, stopped)
+        const started =
+          tries < REOPENS_BEFORE_RECONNECT &&
+          (unidentified
+            ? identifyAgain(peerId, newest, tries + 1, stopped)
+            : reopen(links, peerId, newest, tries + 1))
+        if (started) {
           strikes.delete(id)
           init.onRepair()
           logger.info(
-            'gossipsub never heard of a connected peer (identify did not complete); identifying it again',
-            'peer',
-            id,
-          )
-          continue
-        }
-        if (tries < REOPENS_BEFORE_RECONNECT && reopen(links, peerId, newest, tries + 1)) {
-          strikes.delete(id)
-          init.onRepair()
-          logger.info(
-            'gossipsub lost its link to a connected peer; reopening its streams',
+            unidentified
+              ? 'gossipsub never heard of a connected peer (identify did not complete); identifying it again'
+              : 'gossipsub lost its link to a connected peer; reopening its streams',
             'peer',
             id,
             'missing',
