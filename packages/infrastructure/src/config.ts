@@ -109,7 +109,10 @@ export interface NodeInit {
         clientMode?: boolean | undefined
         /**
          * Also run the LAN DHT (`/ipfs/lan/kad/1.0.0`, private addresses only), the other half of
-         * go-libp2p's dual DHT, and advertise/find rendezvous on both. @default true
+         * go-libp2p's dual DHT, and advertise/find rendezvous on both. Needed where nodes of the Go
+         * implementation take part (their dual DHT keeps private addresses in its LAN half only);
+         * a network of our nodes alone can turn it off: with `allowPrivateAddresses` the WAN DHT
+         * holds the same peers, and the LAN DHT repeats its lookups, records and pings. @default true
          */
         lan?: boolean | undefined
       }
