@@ -22,6 +22,11 @@ const PROBES_IN_FLIGHT = 8
 /** Tries per node before its endpoints count as not answering (a node's loop may be seconds behind). */
 const PROBE_TRIES = 2
 
+/** The node answered /healthz with 200 and served the metrics. */
+function answered(probe: EndpointProbe): boolean {
+  return probe.healthz === 200 && probe.metrics
+}
+
 /** One node's /healthz and /metrics, once. */
 async function probeOnce(label: string, url: string): Promise<EndpointProbe> {
   try {
@@ -50,9 +55,10 @@ export async function probeEndpoints(network: Network): Promise<EndpointProbe[]>
   const worker = async (): Promise<void> => {
     for (let i = next++; i < targets.length; i = next++) {
       const node = targets[i] as (typeof targets)[number]
-      let probe = await probeOnce(node.label, node.metricsUrl as string)
-      for (let tries = 1; tries < PROBE_TRIES && !(probe.healthz === 200 && probe.metrics); tries++)
-        probe = await probeOnce(node.label, node.metricsUrl as string)
+      let probe: EndpointProbe
+      let tries = 0
+      do probe = await probeOnce(node.label, node.metricsUrl as string)
+      while (++tries < PROBE_TRIES && !answered(probe))
       probes[i] = probe
     }
   }
@@ -62,7 +68,7 @@ export async function probeEndpoints(network: Network): Promise<EndpointProbe[]>
 
 /** The endpoints' check: every probe answered 200 with the metrics; the detail names the nodes that did not. */
 export function endpointsCheck(probes: EndpointProbe[]): Check {
-  const failed = probes.filter((p) => !(p.healthz === 200 && p.metrics))
+  const failed = probes.filter((p) => !answered(p))
   return {
     name: 'metrics and health endpoints',
     ok: failed.length === 0,
