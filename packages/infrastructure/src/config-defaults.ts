@@ -6,7 +6,7 @@ export const NODE_DEFAULTS = Object.freeze({
   listenPorts: Object.freeze({ quic: 4001, tcp: 4002 }),
   listenHost: '0.0.0.0',
   transports: Object.freeze({ quic: true, tcp: true }),
-  quic: Object.freeze({ maxIdleTimeoutMs: 10_000, keepAliveIntervalMs: 5_000 }),
+  quic: Object.freeze({ maxIdleTimeoutMs: 30_000, keepAliveIntervalMs: 15_000 }),
   connectionMonitor: Object.freeze({ pingIntervalMs: 60_000, pingTimeoutMs: 20_000, maxFailures: 3 }),
   bootstrap: Object.freeze({
     dialTimeoutMs: 30_000,

@@ -36,14 +36,21 @@ export interface NodeInit {
   /** Which direct transports to run. @default { quic: true, tcp: true } */
   transports?: { quic?: boolean | undefined; tcp?: boolean | undefined } | undefined
   /**
-   * QUIC tuning. A silent peer is dropped after `maxIdleTimeoutMs`; a QUIC listener also waits up to
-   * that long on stop() when a peer's handshake was left half-open.
+   * QUIC liveness. A connection that carries nothing for `maxIdleTimeoutMs` is closed: a peer that
+   * vanished (power cut, cable pulled) is noticed that late. Each side sends a keepalive after
+   * `keepAliveIntervalMs` of quiet, so a live idle connection stays open. The defaults are
+   * go-libp2p's (quic-go's 30 s idle timeout, 15 s keepalive), so both ends of a connection to a Go
+   * node keep the same timings (QUIC uses the smaller of the two sides' idle timeouts). Keepalives
+   * cost the QUIC runtime's threads on every idle connection: a node with 12 idle peers spent
+   * 0.9 ms/s on them with a 5 s keepalive and 0.28 ms/s with 15 s (bench/README.md, "vs Go").
+   * Shorter timings notice a dead peer sooner at that cost; on a busy host (event loops stalled
+   * for seconds) an idle timeout under ~5 s closes healthy connections.
    */
   quic?:
     | {
-        /** @default 10_000 */
+        /** @default 30_000 */
         maxIdleTimeoutMs?: number | undefined
-        /** Must be below `maxIdleTimeoutMs`. @default 5_000 */
+        /** Must be below `maxIdleTimeoutMs`. @default 15_000 */
         keepAliveIntervalMs?: number | undefined
       }
     | undefined
