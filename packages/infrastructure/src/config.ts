@@ -63,7 +63,10 @@ export interface NodeInit {
    * kernel's retransmission timeout (~15 min). With the defaults a silent TCP peer is dropped
    * within about 2 minutes. Each ping is a new stream on both sides, so more often costs CPU (a
    * 50-process network on 2 cores: libp2p's 10 s pings of every connection kept both cores busy).
-   * `pingIntervalMs: 0` turns the monitor off (QUIC-only deployments can). It replaces libp2p's
+   * The monitor also closes a peer's older connection (any transport) when the peer connects anew
+   * and the old one does not answer one ping within 5 s (at most `pingTimeoutMs`): a peer that
+   * crashed and restarted is then reached on its new connection within seconds, not after QUIC's idle
+   * timeout. `pingIntervalMs: 0` turns the monitor off, with that check. It replaces libp2p's
    * connection monitor, which closes a connection on its first failed ping (see connection-monitor.ts).
    * @default { pingIntervalMs: 60_000, pingTimeoutMs: 20_000, maxFailures: 3 }
    */

@@ -1,5 +1,5 @@
 import type { Logger } from '@depin/logger'
-import type { Connection, Libp2p } from '@libp2p/interface'
+import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
 import { isDirectQuic, pingRtt } from './ping.js'
 
 export interface ConnectionMonitorInit {
@@ -13,12 +13,21 @@ export interface ConnectionMonitorInit {
   logger: Logger
   /** Called for every connection the monitor closes (the node counts them). */
   onClose(): void
+  /** Called after it closed a peer's connection as superseded by the peer's newer one. */
+  onSuperseded?(peerId: PeerId): void
 }
 
 export interface ConnectionMonitor {
   start(): void
   stop(): void
 }
+
+/**
+ * How long the old connection of a peer that connected anew may take to answer one ping (at most
+ * the monitor's own ping timeout). The new connection shows the peer is alive now; an old one that
+ * stays silent this long belonged to the process before a restart.
+ */
+export const SUPERSEDED_PING_TIMEOUT_MS = 5_000
 
 /** A connection to ping (TCP or relayed: its transport and limits do not change). */
 interface Watch {
@@ -43,6 +52,13 @@ interface Watch {
  * the first interval, so pings do not bunch), a failed ping is retried after a quarter interval, and
  * only `maxFailures` failures in a row close the connection. A peer that does not speak ping is
  * alive (it negotiated), and a ping that collides with another one in flight proves nothing.
+ *
+ * A peer that opens a new connection while an older one to it is open (of any transport) may have
+ * restarted: a crashed process sends no QUIC CONNECTION_CLOSE, so the old connection would stay
+ * open until QUIC's idle timeout (30 s by default) and GossipSub would keep writing to it, while the
+ * restarted peer hears nothing. The old connection is pinged once (within
+ * {@link SUPERSEDED_PING_TIMEOUT_MS}) and closed if it does not answer while the new one is open.
+ * Both ends dialing each other at once also leaves two connections: the older one answers and stays.
  */
 export function createConnectionMonitor(init: ConnectionMonitorInit): ConnectionMonitor {
   const { libp2p, logger } = init
@@ -125,7 +141,40 @@ export function createConnectionMonitor(init: ConnectionMonitorInit): Connection
     }
   }
 
-  const onOpen = (event: CustomEvent<Connection>): void => track(event.detail)
+  const probing = new Set<string>()
+  /** Pings the older open connections to the peer of `fresh` once; closes those that stay silent. */
+  const probeSuperseded = (fresh: Connection): void => {
+    for (const old of libp2p.getConnections(fresh.remotePeer)) {
+      if (old.id === fresh.id || old.status !== 'open' || probing.has(old.id)) continue
+      if (!old.remotePeer.equals(fresh.remotePeer) || old.timeline.open >= fresh.timeline.open) continue
+      probing.add(old.id)
+      pingRtt(old, stopped.signal, Math.min(init.timeoutMs, SUPERSEDED_PING_TIMEOUT_MS))
+        .catch((err: unknown) => {
+          const name = err instanceof Error ? err.name : ''
+          if (stopped.signal.aborted || name === 'UnsupportedProtocolError') return
+          if (name === 'TooManyOutboundProtocolStreamsError') return
+          if (old.status !== 'open' || fresh.status !== 'open') return
+          logger.info(
+            'closing a superseded connection: the peer connected anew and the old connection does not answer',
+            'peer',
+            old.remotePeer.toString(),
+            'openedMsBefore',
+            fresh.timeline.open - old.timeline.open,
+            'error',
+            err,
+          )
+          init.onClose()
+          old.abort(new Error('superseded by a new connection of the same peer; no ping answer'))
+          init.onSuperseded?.(old.remotePeer)
+        })
+        .finally(() => probing.delete(old.id))
+    }
+  }
+
+  const onOpen = (event: CustomEvent<Connection>): void => {
+    track(event.detail)
+    probeSuperseded(event.detail)
+  }
   const onClose = (event: CustomEvent<Connection>): void => untrack(event.detail.id)
 
   return {
@@ -142,6 +191,7 @@ export function createConnectionMonitor(init: ConnectionMonitorInit): Connection
       if (timer !== undefined) clearInterval(timer)
       timer = undefined
       watches.clear()
+      probing.clear()
     },
   }
 }

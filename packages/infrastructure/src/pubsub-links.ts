@@ -22,6 +22,12 @@ export interface PubsubLinkWatchInit {
 export interface PubsubLinkWatch {
   start(): void
   stop(): void
+  /**
+   * A connection of `peerId` was just closed as superseded by its newer one (a restarted peer):
+   * GossipSub's streams went with it. Checks now, and for `graceMs` does not wait for the newer
+   * connection to be `graceMs` old before counting the peer's gaps.
+   */
+  superseded(peerId: PeerId): void
 }
 
 /** A peer found broken this many checks in a row is repaired (one check can race stream set-up). */
@@ -78,6 +84,8 @@ const REOPENS_BEFORE_RECONNECT = 3
 export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatch {
   const { libp2p, logger } = init
   const strikes = new Map<string, number>()
+  /** Peers whose older connection was closed as superseded, and when (see `superseded`). */
+  const supersededAt = new Map<string, number>()
   const lastRepair = new Map<string, number>()
   /** Peers repaired short of a reconnect (a stream reopened, identify run again): how often, when last, and whether that is still running. */
   const reopened = new Map<string, { count: number; at: number; pending: boolean }>()
@@ -205,6 +213,8 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
     }
     for (const id of strikes.keys()) if (!open.has(id)) strikes.delete(id)
     for (const id of reopened.keys()) if (!open.has(id)) reopened.delete(id)
+    for (const [id, at] of supersededAt)
+      if (!open.has(id) || now - at >= init.graceMs) supersededAt.delete(id)
     const cooldownMs = init.intervalMs * COOLDOWN_INTERVALS
     for (const [id, at] of lastRepair) if (now - at >= cooldownMs) lastRepair.delete(id)
 
@@ -213,7 +223,8 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
     for (const [id, { peerId, newest, identified: wasIdentified }] of open) {
       if (stopped.aborted) return
       const gaps = gapsOf(id)
-      if (now - newest.timeline.open < init.graceMs || gaps.length === 0) {
+      const settingUp = now - newest.timeline.open < init.graceMs && !supersededAt.has(id)
+      if (settingUp || gaps.length === 0) {
         strikes.delete(id)
         reopened.delete(id)
         continue
@@ -266,15 +277,23 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
     )
   }, init.intervalMs)
 
+  let started = false
   return {
     start() {
       if (init.intervalMs <= 0) return
+      started = true
       libp2p.addEventListener('peer:identify', onIdentify)
       task.start()
+    },
+    superseded(peerId) {
+      if (!started) return
+      supersededAt.set(peerId.toString(), Date.now())
+      task.run()
     },
     stop() {
       libp2p.removeEventListener('peer:identify', onIdentify)
       task.stop()
+      supersededAt.clear()
       strikes.clear()
       lastRepair.clear()
       reopened.clear()

@@ -14,10 +14,13 @@ export const UPKEEP_METRICS = {
     'node_pubsub_link_repairs_total',
     'Connected peers that GossipSub had lost and that were reconnected.',
   ),
-  /** Connections closed because their peer stopped answering pings (see `connectionMonitor`). */
+  /**
+   * Connections closed because their peer stopped answering pings, or because the peer connected
+   * anew and the old connection did not answer (see `connectionMonitor`).
+   */
   deadConnectionsClosed: counter(
     'node_dead_connections_closed_total',
-    'Connections closed because their peer stopped answering pings.',
+    'Connections closed because their peer stopped answering pings, or was superseded by a new connection of the peer and did not answer.',
   ),
 }
 
@@ -65,6 +68,7 @@ export function createConnectionUpkeep(
     onClose: () => {
       counts.deadConnectionsClosed++
     },
+    onSuperseded: (peerId) => linkWatch.superseded(peerId),
   })
   return {
     start() {

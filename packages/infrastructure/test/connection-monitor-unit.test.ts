@@ -66,10 +66,12 @@ function standIn(addr: string, answers: () => Answer, extra: Partial<Connection>
 function start(connections: StandIn[], over: { maxFailures?: number; intervalMs?: number } = {}) {
   const logger = createTestLogger('monitor-unit')
   let closed = 0
+  const libp2p = Object.assign(new EventTarget(), {
+    getConnections: (peer?: Connection['remotePeer']) =>
+      connections.map((c) => c.connection).filter((c) => peer === undefined || c.remotePeer.equals(peer)),
+  })
   const monitor = createConnectionMonitor({
-    libp2p: Object.assign(new EventTarget(), {
-      getConnections: () => connections.map((c) => c.connection),
-    }) as never,
+    libp2p: libp2p as never,
     intervalMs: over.intervalMs ?? 40,
     timeoutMs: 60,
     maxFailures: over.maxFailures ?? 3,
@@ -80,8 +82,20 @@ function start(connections: StandIn[], over: { maxFailures?: number; intervalMs?
   })
   monitors.push(monitor)
   monitor.start()
-  return { logger, closed: () => closed }
+  /** Announces a connection as libp2p does once it is open. */
+  const opened = (c: StandIn): void => {
+    connections.push(c)
+    libp2p.dispatchEvent(new CustomEvent('connection:open', { detail: c.connection }))
+  }
+  return { logger, closed: () => closed, opened }
 }
+
+/** A new connection of the peer of `old`, opened after it. */
+const anotherTo = (old: StandIn, addr: string, answers: () => Answer): StandIn =>
+  standIn(addr, answers, {
+    remotePeer: old.connection.remotePeer,
+    timeline: { open: old.connection.timeline.open + 1 },
+  } as never)
 
 const TCP = '/ip4/127.0.0.1/tcp/4001'
 const QUIC = '/ip4/127.0.0.1/udp/4001/quic-v1'
@@ -161,6 +175,48 @@ describe('connection monitor (stand-in connections)', () => {
       { timeoutMs: 5_000, intervalMs: 20, message: 'every connection pinged once' },
     )
     expect(seen.size).toBeGreaterThan(3)
+  })
+
+  it('closes the old connection of a peer that connected anew when it does not answer one ping', async () => {
+    // A crashed and restarted peer: its old QUIC connection is silent (direct QUIC: never pinged
+    // on a schedule), the new one is alive.
+    const old = standIn(QUIC, () => 'silent')
+    const m = start([old])
+    const fresh = anotherTo(old, QUIC, () => 'echo')
+    m.opened(fresh)
+    await waitFor(() => old.aborted !== undefined, { message: 'the superseded connection closed' })
+    expect(old.aborted?.message).toBe('superseded by a new connection of the same peer; no ping answer')
+    expect(old.pings).toBe(1)
+    expect(fresh.aborted).toBeUndefined()
+    expect(fresh.pings).toBe(0)
+    expect(m.closed()).toBe(1)
+    expect(m.logger.lines.some((l) => l.includes('closing a superseded connection'))).toBe(true)
+  })
+
+  it('keeps an old connection that answers, one whose new connection closed first, and other peers', async () => {
+    // Both ends dialing each other at once: the older connection answers its ping and stays.
+    const answering = standIn(QUIC, () => 'echo')
+    // The new connection went away before the old one's ping timed out: nothing shows the peer
+    // restarted, so the old connection is left to QUIC's idle timeout.
+    const orphan = standIn(QUIC, () => 'silent')
+    // A new connection of another peer: no ping of the first's connection.
+    const bystander = standIn(QUIC, () => 'silent')
+    // Closed by the time the checks above are decided (a silent one: timeout 60 ms).
+    const sentinel = standIn(QUIC, () => 'silent')
+    const m = start([answering, orphan, bystander, sentinel])
+    m.opened(anotherTo(answering, QUIC, () => 'echo'))
+    const gone = anotherTo(orphan, TCP, () => 'echo')
+    m.opened(gone)
+    ;(gone.connection as { status: string }).status = 'closed'
+    m.opened(standIn(QUIC, () => 'echo'))
+    m.opened(anotherTo(sentinel, QUIC, () => 'echo'))
+    await waitFor(() => sentinel.aborted !== undefined, { message: 'the sentinel connection closed' })
+    expect(answering.pings).toBe(1)
+    expect(answering.aborted).toBeUndefined()
+    expect(orphan.pings).toBe(1)
+    expect(orphan.aborted).toBeUndefined()
+    expect(bystander.pings).toBe(0)
+    expect(m.closed()).toBe(1)
   })
 
   it('pings nothing when stopped, and nothing with intervalMs 0', async () => {

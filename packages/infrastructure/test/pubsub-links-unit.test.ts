@@ -25,16 +25,18 @@ interface StandInOptions {
   known?: boolean
   /** The protocols the peer store lists for the peer. */
   protocols?: string[]
+  /** How long ago the peer's connection opened. */
+  openedMsAgo?: number
 }
 
 function standIn(peer: PeerId, calls: Call[], options: StandInOptions = {}) {
-  const { openMs = 0, known = true, protocols = [GOSSIPSUB] } = options
+  const { openMs = 0, known = true, protocols = [GOSSIPSUB], openedMsAgo = 60_000 } = options
   const events = new EventTarget()
   const connection = {
     remotePeer: peer,
     status: 'open',
     limits: undefined,
-    timeline: { open: Date.now() - 60_000 },
+    timeline: { open: Date.now() - openedMsAgo },
   } as unknown as Connection
   const pubsub = {
     protocols: [GOSSIPSUB],
@@ -177,5 +179,30 @@ describe('GossipSub link check (stand-in libp2p)', () => {
     // Twenty checks past the grace period: no identify, reopen or reconnect.
     await waitFor(() => checks >= 20, { timeoutMs: 10_000, message: 'twenty checks' })
     expect(calls).toEqual([])
+  })
+  it('looks at a peer whose old connection was superseded without waiting for its new one to age', async () => {
+    // Two peers whose only connection opened just now (GossipSub may still be opening its streams:
+    // left alone for graceMs), one of which just lost its older connection as superseded.
+    const start = (name: string) => {
+      const peer = walletToPeerId(generateWallet().wallet)
+      const calls: Call[] = []
+      const watch = createPubsubLinkWatch({
+        libp2p: standIn(peer, calls, { openedMsAgo: 0 }) as never,
+        intervalMs: 50,
+        graceMs: 60_000,
+        dialTimeoutMs: 1_000,
+        logger: createTestLogger(name),
+        onRepair: () => {},
+      })
+      watches.push(watch)
+      watch.start()
+      return { peer, calls, watch }
+    }
+    const young = start('links-young')
+    const restarted = start('links-restarted')
+    restarted.watch.superseded(restarted.peer)
+    await waitFor(() => restarted.calls.some((c) => c.what === 'reopen'), { message: 'a reopen' })
+    // Checked as often meanwhile, the other peer is still within its grace period.
+    expect(young.calls).toHaveLength(0)
   })
 })

@@ -53,6 +53,8 @@ export type ChurnChildMessage =
       connections: number
       /** GossipSub links the node repaired (see @depin/infrastructure `pubsubLinks`). */
       linkRepairs: number
+      /** Connections the node closed because they stopped answering pings (`deadConnectionsClosed`). */
+      deadConnectionsClosed: number
       /** Its subscription's `resumeFrom()`. */
       resumeFrom: number | undefined
       /** Live events its validator rejected. */
@@ -137,6 +139,7 @@ async function start(c: Extract<ChurnParentMessage, { type: 'start' }>): Promise
         topicPeers: database.topicPeers(c.topic).length,
         connections: node.connections,
         linkRepairs: node.pubsubLinkRepairs,
+        deadConnectionsClosed: node.deadConnectionsClosed,
         resumeFrom: subscription?.resumeFrom(),
         history: { syncs, catchUps, requestsMade, requestsFailed, recovered, duplicates, rejectedTotal },
         rejected: messaging.rejectedTotal,
