@@ -151,9 +151,9 @@ export function createConnectionMonitor(init: ConnectionMonitorInit): Connection
       pingRtt(old, stopped.signal, Math.min(init.timeoutMs, SUPERSEDED_PING_TIMEOUT_MS))
         .catch((err: unknown) => {
           const name = err instanceof Error ? err.name : ''
-          if (stopped.signal.aborted || name === 'UnsupportedProtocolError') return
-          if (name === 'TooManyOutboundProtocolStreamsError') return
-          if (old.status !== 'open' || fresh.status !== 'open') return
+          if (stopped.signal.aborted || old.status !== 'open' || fresh.status !== 'open') return
+          // It answered multistream-select (alive), or another ping is in flight on it: no proof.
+          if (name === 'UnsupportedProtocolError' || name === 'TooManyOutboundProtocolStreamsError') return
           logger.info(
             'closing a superseded connection: the peer connected anew and the old connection does not answer',
             'peer',

@@ -291,6 +291,7 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
       task.run()
     },
     stop() {
+      started = false
       libp2p.removeEventListener('peer:identify', onIdentify)
       task.stop()
       supersededAt.clear()
