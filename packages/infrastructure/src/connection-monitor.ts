@@ -28,6 +28,13 @@ export interface ConnectionMonitor {
  * stays silent this long belonged to the process before a restart.
  */
 export const SUPERSEDED_PING_TIMEOUT_MS = 5_000
+/**
+ * An older connection opened less than this before the new one is most likely the other half of a
+ * simultaneous dial (both ends dialing at once): its ping gets the monitor's whole `timeoutMs`
+ * instead (on a loaded machine a healthy connection still setting up can miss 5 s, and closing it
+ * costs its streams). A peer that crashed and came back that fast is then reached after that timeout.
+ */
+export const SIMULTANEOUS_DIAL_MS = 2_000
 
 /** A connection to ping (TCP or relayed: its transport and limits do not change). */
 interface Watch {
@@ -58,7 +65,8 @@ interface Watch {
  * open until QUIC's idle timeout (30 s by default) and GossipSub would keep writing to it, while the
  * restarted peer hears nothing. The old connection is pinged once (within
  * {@link SUPERSEDED_PING_TIMEOUT_MS}) and closed if it does not answer while the new one is open.
- * Both ends dialing each other at once also leaves two connections: the older one answers and stays.
+ * Both ends dialing each other at once also leaves two connections, opened within
+ * {@link SIMULTANEOUS_DIAL_MS} of each other: the older one gets the whole ping timeout to answer.
  */
 export function createConnectionMonitor(init: ConnectionMonitorInit): ConnectionMonitor {
   const { libp2p, logger } = init
@@ -147,13 +155,20 @@ export function createConnectionMonitor(init: ConnectionMonitorInit): Connection
     for (const old of libp2p.getConnections(fresh.remotePeer)) {
       if (old.id === fresh.id || old.status !== 'open' || probing.has(old.id)) continue
       if (!old.remotePeer.equals(fresh.remotePeer) || old.timeline.open >= fresh.timeline.open) continue
+      const crossed = fresh.timeline.open - old.timeline.open < SIMULTANEOUS_DIAL_MS
       probing.add(old.id)
-      pingRtt(old, stopped.signal, Math.min(init.timeoutMs, SUPERSEDED_PING_TIMEOUT_MS))
+      pingRtt(
+        old,
+        stopped.signal,
+        crossed ? init.timeoutMs : Math.min(init.timeoutMs, SUPERSEDED_PING_TIMEOUT_MS),
+      )
         .catch((err: unknown) => {
           const name = err instanceof Error ? err.name : ''
           if (stopped.signal.aborted || old.status !== 'open' || fresh.status !== 'open') return
-          // It answered multistream-select (alive), or another ping is in flight on it: no proof.
+          // It answered multistream-select (alive), another ping is in flight on it (no proof), or it
+          // is closing already.
           if (name === 'UnsupportedProtocolError' || name === 'TooManyOutboundProtocolStreamsError') return
+          if (name === 'ConnectionClosedError' || name === 'ConnectionClosingError') return
           logger.info(
             'closing a superseded connection: the peer connected anew and the old connection does not answer',
             'peer',

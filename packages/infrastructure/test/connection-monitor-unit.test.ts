@@ -90,11 +90,11 @@ function start(connections: StandIn[], over: { maxFailures?: number; intervalMs?
   return { logger, closed: () => closed, opened }
 }
 
-/** A new connection of the peer of `old`, opened after it. */
-const anotherTo = (old: StandIn, addr: string, answers: () => Answer): StandIn =>
+/** A new connection of the peer of `old`, opened `afterMs` after it (a restart takes seconds). */
+const anotherTo = (old: StandIn, addr: string, answers: () => Answer, afterMs = 10_000): StandIn =>
   standIn(addr, answers, {
     remotePeer: old.connection.remotePeer,
-    timeline: { open: old.connection.timeline.open + 1 },
+    timeline: { open: old.connection.timeline.open + afterMs },
   } as never)
 
 const TCP = '/ip4/127.0.0.1/tcp/4001'
@@ -194,8 +194,13 @@ describe('connection monitor (stand-in connections)', () => {
   })
 
   it('keeps an old connection that answers, one whose new connection closed first, and other peers', async () => {
-    // Both ends dialing each other at once: the older connection answers its ping and stays.
+    // A live peer that opened a second connection: the older one answers its ping and stays.
     const answering = standIn(QUIC, () => 'echo')
+    // Both ends dialing each other at once: two connections opened within a second; the older one
+    // answers (it gets the monitor's whole ping timeout, not the 5 s).
+    const crossed = standIn(QUIC, () => 'echo')
+    // Closing already when pinged.
+    const closing = standIn(QUIC, () => named('ConnectionClosedError'))
     // The new connection went away before the old one's ping timed out: nothing shows the peer
     // restarted, so the old connection is left to QUIC's idle timeout.
     const orphan = standIn(QUIC, () => 'silent')
@@ -203,8 +208,10 @@ describe('connection monitor (stand-in connections)', () => {
     const bystander = standIn(QUIC, () => 'silent')
     // Closed by the time the checks above are decided (a silent one: timeout 60 ms).
     const sentinel = standIn(QUIC, () => 'silent')
-    const m = start([answering, orphan, bystander, sentinel])
+    const m = start([answering, crossed, closing, orphan, bystander, sentinel])
     m.opened(anotherTo(answering, QUIC, () => 'echo'))
+    m.opened(anotherTo(crossed, QUIC, () => 'echo', 300))
+    m.opened(anotherTo(closing, QUIC, () => 'echo'))
     const gone = anotherTo(orphan, TCP, () => 'echo')
     m.opened(gone)
     ;(gone.connection as { status: string }).status = 'closed'
@@ -213,6 +220,10 @@ describe('connection monitor (stand-in connections)', () => {
     await waitFor(() => sentinel.aborted !== undefined, { message: 'the sentinel connection closed' })
     expect(answering.pings).toBe(1)
     expect(answering.aborted).toBeUndefined()
+    expect(crossed.pings).toBe(1)
+    expect(crossed.aborted).toBeUndefined()
+    expect(closing.pings).toBe(1)
+    expect(closing.aborted).toBeUndefined()
     expect(orphan.pings).toBe(1)
     expect(orphan.aborted).toBeUndefined()
     expect(bystander.pings).toBe(0)
