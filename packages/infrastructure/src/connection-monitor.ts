@@ -15,6 +15,12 @@ export interface ConnectionMonitorInit {
   onClose(): void
   /** Called after it closed a peer's connection as superseded by the peer's newer one. */
   onSuperseded?(peerId: PeerId): void
+  /**
+   * Resolves true once a connection is usable (see usable-peers.ts), false if it closes first: a
+   * superseded connection is closed only once its successor is usable, so that closing it never
+   * leaves the peer without a usable connection for a while (the node could turn not ready).
+   */
+  whenUsable?(connection: Connection, signal: AbortSignal): Promise<boolean>
 }
 
 export interface ConnectionMonitor {
@@ -162,13 +168,14 @@ export function createConnectionMonitor(init: ConnectionMonitorInit): Connection
         stopped.signal,
         crossed ? init.timeoutMs : Math.min(init.timeoutMs, SUPERSEDED_PING_TIMEOUT_MS),
       )
-        .catch((err: unknown) => {
+        .catch(async (err: unknown) => {
           const name = err instanceof Error ? err.name : ''
-          if (stopped.signal.aborted || old.status !== 'open' || fresh.status !== 'open') return
           // It answered multistream-select (alive), another ping is in flight on it (no proof), or it
           // is closing already.
           if (name === 'UnsupportedProtocolError' || name === 'TooManyOutboundProtocolStreamsError') return
           if (name === 'ConnectionClosedError' || name === 'ConnectionClosingError') return
+          if (init.whenUsable !== undefined && !(await init.whenUsable(fresh, stopped.signal))) return
+          if (stopped.signal.aborted || old.status !== 'open' || fresh.status !== 'open') return
           logger.info(
             'closing a superseded connection: the peer connected anew and the old connection does not answer',
             'peer',

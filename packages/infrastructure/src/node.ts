@@ -127,7 +127,11 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
     this.accountability = accountability
     this.peerId = libp2p.peerId
     this.wallet = config.identity.wallet
-    this.upkeep = createConnectionUpkeep(config, libp2p, latency, this.counts)
+    // Its probe of superseded connections waits for the successor to be usable (the usable peers
+    // are created below; the upkeep starts after them).
+    this.upkeep = createConnectionUpkeep(config, libp2p, latency, this.counts, (connection, signal) =>
+      this.usablePeers.whenUsable(connection, signal),
+    )
     this.readiness = new Readiness(startedAt, this.counts, config.logger)
     this.onConnectionOpen = createConnectionLog(config.logger, startedAt)
     this.memberships = new Memberships({

@@ -1,5 +1,5 @@
 import { type CountsOf, counter } from '@depin/metrics-schema'
-import type { Libp2p } from '@libp2p/interface'
+import type { Connection, Libp2p } from '@libp2p/interface'
 import type { ResolvedNodeInit } from './config-resolve.js'
 import { createConnectionMonitor } from './connection-monitor.js'
 import { createConnectionTrimmer } from './connection-trimmer.js'
@@ -41,6 +41,8 @@ export function createConnectionUpkeep(
   libp2p: Libp2p<DepinServices>,
   latency: LatencyPeering | undefined,
   counts: CountsOf<typeof UPKEEP_METRICS>,
+  /** Resolves once a connection is usable (the node's usable peers), false if it closes first. */
+  whenUsable?: (connection: Connection, signal: AbortSignal) => Promise<boolean>,
 ): ConnectionUpkeep {
   const trimmer = createConnectionTrimmer({
     libp2p,
@@ -69,6 +71,7 @@ export function createConnectionUpkeep(
       counts.deadConnectionsClosed++
     },
     onSuperseded: (peerId) => linkWatch.superseded(peerId),
+    ...(whenUsable === undefined ? {} : { whenUsable }),
   })
   return {
     start() {

@@ -63,7 +63,14 @@ function standIn(addr: string, answers: () => Answer, extra: Partial<Connection>
   return state
 }
 
-function start(connections: StandIn[], over: { maxFailures?: number; intervalMs?: number } = {}) {
+function start(
+  connections: StandIn[],
+  over: {
+    maxFailures?: number
+    intervalMs?: number
+    whenUsable?: (connection: Connection) => Promise<boolean>
+  } = {},
+) {
   const logger = createTestLogger('monitor-unit')
   let closed = 0
   const libp2p = Object.assign(new EventTarget(), {
@@ -79,6 +86,7 @@ function start(connections: StandIn[], over: { maxFailures?: number; intervalMs?
     onClose: () => {
       closed++
     },
+    ...(over.whenUsable === undefined ? {} : { whenUsable: over.whenUsable }),
   })
   monitors.push(monitor)
   monitor.start()
@@ -228,6 +236,37 @@ describe('connection monitor (stand-in connections)', () => {
     expect(orphan.aborted).toBeUndefined()
     expect(bystander.pings).toBe(0)
     expect(m.closed()).toBe(1)
+  })
+
+  it('closes a superseded connection only once its successor is usable, not if the successor closes first', async () => {
+    const old = standIn(QUIC, () => 'silent')
+    const other = standIn(QUIC, () => 'silent')
+    const sentinel = standIn(QUIC, () => 'silent')
+    // Usability (identify, or the settle time) as the test decides it, per new connection.
+    const usable = new Map<Connection, (ok: boolean) => void>()
+    const m = start([old, other, sentinel], {
+      whenUsable: (c) => new Promise<boolean>((resolve) => usable.set(c, resolve)),
+    })
+    const fresh = anotherTo(old, QUIC, () => 'echo')
+    const freshOther = anotherTo(other, QUIC, () => 'echo')
+    m.opened(fresh)
+    m.opened(freshOther)
+    // Both old connections stayed silent; the monitor now waits for their successors.
+    await waitFor(() => usable.has(fresh.connection) && usable.has(freshOther.connection), {
+      message: 'both probes waiting for the new connection to be usable',
+    })
+    expect(old.aborted).toBeUndefined()
+    usable.get(freshOther.connection)?.(false)
+    usable.get(fresh.connection)?.(true)
+    await waitFor(() => old.aborted !== undefined, { message: 'the superseded connection closed' })
+    // Decided after `other` (same path, later): `other` must still be open.
+    const freshSentinel = anotherTo(sentinel, QUIC, () => 'echo')
+    m.opened(freshSentinel)
+    await waitFor(() => usable.has(freshSentinel.connection), { message: 'the sentinel probe waiting' })
+    usable.get(freshSentinel.connection)?.(true)
+    await waitFor(() => sentinel.aborted !== undefined, { message: 'the sentinel closed' })
+    expect(other.aborted).toBeUndefined()
+    expect(m.closed()).toBe(2)
   })
 
   it('pings nothing when stopped, and nothing with intervalMs 0', async () => {
