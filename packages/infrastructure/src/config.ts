@@ -65,7 +65,8 @@ export interface NodeInit {
    * 50-process network on 2 cores: libp2p's 10 s pings of every connection kept both cores busy).
    * The monitor also closes a peer's older connection (any transport) when the peer connects anew
    * and the old one does not answer one ping within 5 s (at most `pingTimeoutMs`; `pingTimeoutMs`
-   * when the two opened within 2 s of each other, as both ends dialing at once do): a peer that
+   * when the two opened within 2 s of each other, as both ends dialing at once do), once the new one
+   * is usable (see `readiness`): a peer that
    * crashed and restarted is then reached on its new connection within seconds, not after QUIC's idle
    * timeout. `pingIntervalMs: 0` turns the monitor off, with that check. It replaces libp2p's
    * connection monitor, which closes a connection on its first failed ping (see connection-monitor.ts).
