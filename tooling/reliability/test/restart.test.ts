@@ -89,7 +89,7 @@ describe('crash and restart with the same wallet', () => {
     })
     const deadClosedAt = Date.now()
     // Closed by the survivor's probe of superseded connections, not by QUIC's idle timeout (uncounted).
-    expect(survivor.status?.deadConnectionsClosed).toBe(1)
+    expect(survivor.status?.deadConnectionsClosed ?? 0).toBeGreaterThanOrEqual(1)
     const after = await deliversWithin(45_000, 'after')
     const report = {
       deliveredAfterRestart: after,
