@@ -1,6 +1,6 @@
 import type { Logger } from '@depin/logger'
 import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
-import { isDirectQuic, pingRtt } from './ping.js'
+import { isDirectQuic, PING_TIMEOUT_ERROR, pingRtt } from './ping.js'
 
 export interface ConnectionMonitorInit {
   libp2p: Libp2p
@@ -169,11 +169,10 @@ export function createConnectionMonitor(init: ConnectionMonitorInit): Connection
         crossed ? init.timeoutMs : Math.min(init.timeoutMs, SUPERSEDED_PING_TIMEOUT_MS),
       )
         .catch(async (err: unknown) => {
-          const name = err instanceof Error ? err.name : ''
-          // It answered multistream-select (alive), another ping is in flight on it (no proof), or it
-          // is closing already.
-          if (name === 'UnsupportedProtocolError' || name === 'TooManyOutboundProtocolStreamsError') return
-          if (name === 'ConnectionClosedError' || name === 'ConnectionClosingError') return
+          // Only silence marks a dead connection: any other failure (a reset, a protocol the peer does
+          // not speak, another ping in flight, a connection closing already) came from a live peer or
+          // from a connection that is going anyway.
+          if (!(err instanceof Error) || err.name !== PING_TIMEOUT_ERROR) return
           if (init.whenUsable !== undefined && !(await init.whenUsable(fresh, stopped.signal))) return
           if (stopped.signal.aborted || old.status !== 'open' || fresh.status !== 'open') return
           logger.info(

@@ -6,16 +6,20 @@ import { isQuic } from './bootstrap.js'
 
 /** The ping protocol (@libp2p/ping's), which every node serves for its DHT. */
 export const PING_PROTOCOL = '/ipfs/ping/1.0.0'
+/** The name of the error {@link pingRtt} rejects with when no answer came within its timeout. */
+export const PING_TIMEOUT_ERROR = 'PingTimeoutError'
 const PING_LENGTH = 32
 
 /**
  * Pings the peer of `connection` once over a new ping stream (on limited connections too) and
  * returns the round trip of the 32 bytes in ms: the exchange alone, not the stream's negotiation,
- * as libp2p's ping and connection monitor measure it. Rejects after `timeoutMs`, or with `stop`'s
- * reason when it aborts; the stream is closed either way.
+ * as libp2p's ping and connection monitor measure it. Rejects after `timeoutMs` (an error named
+ * {@link PING_TIMEOUT_ERROR}), or with `stop`'s reason when it aborts; the stream is closed either way.
  */
 export async function pingRtt(connection: Connection, stop: AbortSignal, timeoutMs: number): Promise<number> {
-  const attempt = timeoutSignal(stop, timeoutMs, () => new Error(`no ping answer in ${timeoutMs} ms`))
+  const attempt = timeoutSignal(stop, timeoutMs, () =>
+    Object.assign(new Error(`no ping answer in ${timeoutMs} ms`), { name: PING_TIMEOUT_ERROR }),
+  )
   let stream: Stream | undefined
   try {
     stream = await connection.newStream(PING_PROTOCOL, {

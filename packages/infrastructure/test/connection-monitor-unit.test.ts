@@ -207,8 +207,9 @@ describe('connection monitor (stand-in connections)', () => {
     // Both ends dialing each other at once: two connections opened within a second; the older one
     // answers (it gets the monitor's whole ping timeout, not the 5 s).
     const crossed = standIn(QUIC, () => 'echo')
-    // Closing already when pinged.
+    // Closing already when pinged, or reset by the peer (alive): neither is silence.
     const closing = standIn(QUIC, () => named('ConnectionClosedError'))
+    const reset = standIn(QUIC, () => named('StreamResetError'))
     // The new connection went away before the old one's ping timed out: nothing shows the peer
     // restarted, so the old connection is left to QUIC's idle timeout.
     const orphan = standIn(QUIC, () => 'silent')
@@ -216,10 +217,11 @@ describe('connection monitor (stand-in connections)', () => {
     const bystander = standIn(QUIC, () => 'silent')
     // Closed by the time the checks above are decided (a silent one: timeout 60 ms).
     const sentinel = standIn(QUIC, () => 'silent')
-    const m = start([answering, crossed, closing, orphan, bystander, sentinel])
+    const m = start([answering, crossed, closing, reset, orphan, bystander, sentinel])
     m.opened(anotherTo(answering, QUIC, () => 'echo'))
     m.opened(anotherTo(crossed, QUIC, () => 'echo', 300))
     m.opened(anotherTo(closing, QUIC, () => 'echo'))
+    m.opened(anotherTo(reset, QUIC, () => 'echo'))
     const gone = anotherTo(orphan, TCP, () => 'echo')
     m.opened(gone)
     ;(gone.connection as { status: string }).status = 'closed'
@@ -232,6 +234,8 @@ describe('connection monitor (stand-in connections)', () => {
     expect(crossed.aborted).toBeUndefined()
     expect(closing.pings).toBe(1)
     expect(closing.aborted).toBeUndefined()
+    expect(reset.pings).toBe(1)
+    expect(reset.aborted).toBeUndefined()
     expect(orphan.pings).toBe(1)
     expect(orphan.aborted).toBeUndefined()
     expect(bystander.pings).toBe(0)
