@@ -66,9 +66,8 @@ export interface NodeInit {
    * The monitor also closes a peer's older connection (any transport) when the peer connects anew
    * and the old one does not answer one ping within 5 s (at most `pingTimeoutMs`; `pingTimeoutMs`
    * when the two opened within 2 s of each other, as both ends dialing at once do), once the new one
-   * is usable (see `readiness`): a peer that
-   * crashed and restarted is then reached on its new connection within seconds, not after QUIC's idle
-   * timeout. `pingIntervalMs: 0` turns the monitor off, with that check. It replaces libp2p's
+   * is usable (see `readiness`): a peer that crashed and restarted is then reached on its new
+   * connection within seconds, not after QUIC's idle timeout. `pingIntervalMs: 0` turns the monitor off, with that check. It replaces libp2p's
    * connection monitor, which closes a connection on its first failed ping (see connection-monitor.ts).
    * @default { pingIntervalMs: 60_000, pingTimeoutMs: 20_000, maxFailures: 3 }
    */

@@ -69,8 +69,8 @@ interface Watch {
  * A peer that opens a new connection while an older one to it is open (of any transport) may have
  * restarted: a crashed process sends no QUIC CONNECTION_CLOSE, so the old connection would stay
  * open until QUIC's idle timeout (30 s by default) and GossipSub would keep writing to it, while the
- * restarted peer hears nothing. The old connection is pinged once (within
- * {@link SUPERSEDED_PING_TIMEOUT_MS}) and closed if it does not answer while the new one is open.
+ * restarted peer hears nothing. The old connection is pinged once; if it stays silent for
+ * {@link SUPERSEDED_PING_TIMEOUT_MS}, it is closed once the new one is usable.
  * Both ends dialing each other at once also leaves two connections, opened within
  * {@link SIMULTANEOUS_DIAL_MS} of each other: the older one gets the whole ping timeout to answer.
  */
@@ -159,10 +159,10 @@ export function createConnectionMonitor(init: ConnectionMonitorInit): Connection
   /** Pings the older open connections to the peer of `fresh` once; closes those that stay silent. */
   const probeSuperseded = (fresh: Connection): void => {
     for (const old of libp2p.getConnections(fresh.remotePeer)) {
-      if (old.id === fresh.id || old.status !== 'open' || probing.has(old.id)) continue
-      if (!old.remotePeer.equals(fresh.remotePeer) || old.timeline.open >= fresh.timeline.open) continue
-      const crossed = fresh.timeline.open - old.timeline.open < SIMULTANEOUS_DIAL_MS
+      const olderMs = fresh.timeline.open - old.timeline.open
+      if (old.id === fresh.id || old.status !== 'open' || probing.has(old.id) || olderMs <= 0) continue
       probing.add(old.id)
+      const crossed = olderMs < SIMULTANEOUS_DIAL_MS
       pingRtt(
         old,
         stopped.signal,
@@ -180,7 +180,7 @@ export function createConnectionMonitor(init: ConnectionMonitorInit): Connection
             'peer',
             old.remotePeer.toString(),
             'openedMsBefore',
-            fresh.timeline.open - old.timeline.open,
+            olderMs,
             'error',
             err,
           )

@@ -22,11 +22,8 @@ export interface PubsubLinkWatchInit {
 export interface PubsubLinkWatch {
   start(): void
   stop(): void
-  /**
-   * A connection of `peerId` was just closed as superseded by its newer one (a restarted peer):
-   * GossipSub's streams went with it. Checks now, and for `graceMs` does not wait for the newer
-   * connection to be `graceMs` old before counting the peer's gaps.
-   */
+  /** The older connection of `peerId` (a restarted peer) was closed, GossipSub's streams with it:
+   * checks now, counting its gaps without waiting for its newer connection to be `graceMs` old. */
   superseded(peerId: PeerId): void
 }
 

@@ -42,7 +42,7 @@ export function createConnectionUpkeep(
   latency: LatencyPeering | undefined,
   counts: CountsOf<typeof UPKEEP_METRICS>,
   /** Resolves once a connection is usable (the node's usable peers), false if it closes first. */
-  whenUsable?: (connection: Connection, signal: AbortSignal) => Promise<boolean>,
+  whenUsable: (connection: Connection, signal: AbortSignal) => Promise<boolean>,
 ): ConnectionUpkeep {
   const trimmer = createConnectionTrimmer({
     libp2p,
@@ -71,7 +71,7 @@ export function createConnectionUpkeep(
       counts.deadConnectionsClosed++
     },
     onSuperseded: (peerId) => linkWatch.superseded(peerId),
-    ...(whenUsable === undefined ? {} : { whenUsable }),
+    whenUsable,
   })
   return {
     start() {
