@@ -30,6 +30,8 @@ export function fromSeqnoFastMsgId(msg: RPC.Message): string {
  *   which all start at once (often from one IP in a datacenter), are never graylisted on startup.
  *   IP colocation is not penalised: many authorized nodes may share one address. Behaviour
  *   penalties (broken IWANT promises, GRAFT during backoff) count from the 7th on.
+ * - The heartbeat every second (GossipSub's and go-libp2p-pubsub's default), stated because the
+ *   node's own once-a-second upkeep runs in its wake-ups (heartbeat-clock.ts).
  * - IDONTWANT (GossipSub 1.2) only for messages of 16 KiB or more (the library sends it from 512 B,
  *   go-libp2p-pubsub from 1 KiB): for a small event the IDONTWANT RPC costs about what the duplicate
  *   it spares costs (bench vs-go, 1 KiB events: -7% CPU per node, lower p99).
@@ -41,6 +43,7 @@ export const GOSSIPSUB_DEFAULTS: Readonly<Partial<GossipsubOpts>> = Object.freez
   allowPublishToZeroTopicPeers: true,
   emitSelf: false,
   idontwantMinDataSize: 16 * 1024,
+  heartbeatInterval: 1_000,
   // Peer exchange on prune: one of the Go implementation's discovery paths. Only registry-authorized
   // peers get past the gater, so PX from any of them (score >= 0) is accepted.
   doPX: true,

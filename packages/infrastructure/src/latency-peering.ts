@@ -1,9 +1,9 @@
 import type { Logger } from '@depin/logger'
 import { createCounts, snapshotOf } from '@depin/metrics-schema'
 import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
-import { repeatingTask } from '@libp2p/utils'
 import { isRelayed } from './address-order.js'
 import { createFarBandKeeper } from './far-bands.js'
+import { type HeartbeatClock, periodicTask } from './heartbeat-clock.js'
 import {
   median,
   NEAR_BANDS,
@@ -53,6 +53,8 @@ export interface LatencyPeeringInit {
   /** `connectionLimits`: how many near peers a node looks for stays below `low`, its dials under `high`. */
   connectionLimits: { low: number; high: number }
   logger: Logger
+  /** GossipSub's heartbeat: the tick runs in its wake-ups when it beats as often (see heartbeat-clock.ts). */
+  clock?: HeartbeatClock | undefined
 }
 
 /** The running part of latency-aware peering. */
@@ -251,7 +253,7 @@ export function createLatencyPeering(init: LatencyPeeringInit): LatencyPeering {
     farBands.keep(connected, plan, now)
     nearPeers.seek(connected, plan, now)
   }
-  const ticker = repeatingTask(tick, tickMs)
+  const ticker = periodicTask(tick, tickMs, init.clock, logger)
 
   return {
     serve: () => nearPeers.start(),

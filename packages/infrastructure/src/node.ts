@@ -14,6 +14,7 @@ import {
   gossipsubOptions,
   withAppSpecificScore,
 } from './gossipsub-defaults.js'
+import { gossipSubHeartbeat } from './heartbeat-clock.js'
 import { createLatencyPeering, type LatencyPeering, PEERING_OFF_METRICS } from './latency-peering.js'
 import { AUTONAT_PROTOCOL, type DepinServices, libp2pOptions } from './libp2p-options.js'
 import { Memberships } from './membership.js'
@@ -78,6 +79,7 @@ export async function createNode(init: NodeInit): Promise<DepinNode> {
       options: config.peering,
       connectionLimits: config.connectionLimits,
       logger: config.logger,
+      clock: gossipSubHeartbeat(libp2p.services.pubsub, gossipsub.heartbeatInterval ?? 1_000),
     })
     await latency.serve()
   }

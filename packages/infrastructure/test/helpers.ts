@@ -8,8 +8,8 @@ import { createNode, type DepinNode, type NodeInit } from '../src/index.js'
 export const FAST: Partial<NodeInit> = {
   listenHost: '127.0.0.1',
   listenPorts: { quic: 0, tcp: 0 },
-  // A half-open QUIC handshake (a client that dialed before the listener existed) holds the
-  // listener's stop() for the idle timeout: keep it short in tests.
+  // A vanished peer is noticed after the idle timeout: short in tests. (A half-open QUIC handshake
+  // holds a listener's stop() ~3 s whatever the idle timeout: measured with libp2p-quic 2.1.1.)
   quic: { maxIdleTimeoutMs: 2_000, keepAliveIntervalMs: 1_000 },
   bootstrap: { dialTimeoutMs: 1_000, retryInitialDelayMs: 200, retryIntervalMs: 400 },
   rendezvous: { findIntervalMs: 500, advertiseIntervalMs: 5_000 },
