@@ -14,7 +14,7 @@ import {
   gossipsubOptions,
   withAppSpecificScore,
 } from './gossipsub-defaults.js'
-import { gossipSubHeartbeat } from './heartbeat-clock.js'
+import { gossipSubHeartbeat, type HeartbeatClock } from './heartbeat-clock.js'
 import { createLatencyPeering, type LatencyPeering, PEERING_OFF_METRICS } from './latency-peering.js'
 import { AUTONAT_PROTOCOL, type DepinServices, libp2pOptions } from './libp2p-options.js'
 import { Memberships } from './membership.js'
@@ -73,17 +73,19 @@ export async function createNode(init: NodeInit): Promise<DepinNode> {
   } catch (cause) {
     throw new NodeStartError(config.listenAddresses, { cause })
   }
+  // The node's periodic upkeep runs in the wake-ups of GossipSub's heartbeat (heartbeat-clock.ts).
+  const clock = gossipSubHeartbeat(libp2p.services.pubsub, gossipsub.heartbeatInterval ?? 1_000)
   if (config.peering.latencyAware) {
     latency = createLatencyPeering({
       libp2p,
       options: config.peering,
       connectionLimits: config.connectionLimits,
       logger: config.logger,
-      clock: gossipSubHeartbeat(libp2p.services.pubsub, gossipsub.heartbeatInterval ?? 1_000),
+      clock,
     })
     await latency.serve()
   }
-  const node = new Node(config, libp2p, gaters, accountability, startedAt, latency)
+  const node = new Node(config, libp2p, gaters, accountability, startedAt, latency, clock)
   node.start()
   return node
 }
@@ -119,6 +121,7 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
     accountability: PeerAccountability,
     startedAt: number,
     latency: LatencyPeering | undefined,
+    clock: HeartbeatClock,
   ) {
     super()
     this.startedAt = startedAt
@@ -131,8 +134,13 @@ class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
     this.wallet = config.identity.wallet
     // Its probe of superseded connections waits for the successor to be usable (the usable peers
     // are created below; the upkeep starts after them).
-    this.upkeep = createConnectionUpkeep(config, libp2p, latency, this.counts, (connection, signal) =>
-      this.usablePeers.whenUsable(connection, signal),
+    this.upkeep = createConnectionUpkeep(
+      config,
+      libp2p,
+      latency,
+      this.counts,
+      (connection, signal) => this.usablePeers.whenUsable(connection, signal),
+      clock,
     )
     this.readiness = new Readiness(startedAt, this.counts, config.logger)
     this.onConnectionOpen = createConnectionLog(config.logger, startedAt)

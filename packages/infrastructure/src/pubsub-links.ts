@@ -1,10 +1,10 @@
 import type { Logger } from '@depin/logger'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Identify } from '@libp2p/identify'
-import type { AbortOptions, Connection, IdentifyResult, Libp2p, PeerId } from '@libp2p/interface'
-import { repeatingTask } from '@libp2p/utils'
+import type { Connection, IdentifyResult, Libp2p, PeerId } from '@libp2p/interface'
 import { timeoutSignal } from './abort.js'
 import { type GossipSubInternals, gossipSubInternals } from './gossipsub-internals.js'
+import { type HeartbeatClock, periodicTask } from './heartbeat-clock.js'
 
 export interface PubsubLinkWatchInit {
   libp2p: Libp2p<{ pubsub: GossipSub; identify: Identify }>
@@ -17,6 +17,8 @@ export interface PubsubLinkWatchInit {
   logger: Logger
   /** Called for every repair, reopen or reconnect (the node counts them). */
   onRepair(): void
+  /** GossipSub's heartbeat: checks run in its wake-ups (see heartbeat-clock.ts). */
+  clock?: HeartbeatClock | undefined
 }
 
 export interface PubsubLinkWatch {
@@ -266,29 +268,44 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
     }
   }
 
-  // One check at a time, `intervalMs` after the previous one ended.
-  const task = repeatingTask(async ({ signal }: AbortOptions = {}) => {
+  // One check at a time: a check asked for while one runs (a superseded peer) follows it.
+  let stopped: AbortController | undefined
+  let checking = false
+  let again = false
+  const runCheck = (): void => {
+    if (stopped === undefined || stopped.signal.aborted) return
+    if (checking) {
+      again = true
+      return
+    }
+    checking = true
+    const signal = stopped.signal
     internals ??= gossipSubInternals(libp2p.services.pubsub, logger)
-    await check(internals, signal ?? new AbortController().signal).catch((err: unknown) =>
-      logger.debug('gossipsub link check failed', 'error', err),
-    )
-  }, init.intervalMs)
+    check(internals, signal)
+      .catch((err: unknown) => logger.debug('gossipsub link check failed', 'error', err))
+      .finally(() => {
+        checking = false
+        if (!again) return
+        again = false
+        runCheck()
+      })
+  }
+  const task = periodicTask(runCheck, init.intervalMs, init.clock, logger)
 
-  let started = false
   return {
     start() {
-      if (init.intervalMs <= 0) return
-      started = true
+      if (init.intervalMs <= 0 || stopped !== undefined) return
+      stopped = new AbortController()
       libp2p.addEventListener('peer:identify', onIdentify)
       task.start()
     },
     superseded(peerId) {
-      if (!started) return
+      if (stopped === undefined || stopped.signal.aborted) return
       supersededAt.set(peerId.toString(), Date.now())
-      task.run()
+      runCheck()
     },
     stop() {
-      started = false
+      stopped?.abort()
       libp2p.removeEventListener('peer:identify', onIdentify)
       task.stop()
       supersededAt.clear()

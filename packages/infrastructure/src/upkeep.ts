@@ -3,6 +3,7 @@ import type { Connection, Libp2p } from '@libp2p/interface'
 import type { ResolvedNodeInit } from './config-resolve.js'
 import { createConnectionMonitor } from './connection-monitor.js'
 import { createConnectionTrimmer } from './connection-trimmer.js'
+import type { HeartbeatClock } from './heartbeat-clock.js'
 import type { LatencyPeering } from './latency-peering.js'
 import type { DepinServices } from './libp2p-options.js'
 import { createPubsubLinkWatch } from './pubsub-links.js'
@@ -43,6 +44,8 @@ export function createConnectionUpkeep(
   counts: CountsOf<typeof UPKEEP_METRICS>,
   /** Resolves once a connection is usable (the node's usable peers), false if it closes first. */
   whenUsable: (connection: Connection, signal: AbortSignal) => Promise<boolean>,
+  /** GossipSub's heartbeat, in whose wake-ups the periodic checks run. */
+  clock: HeartbeatClock,
 ): ConnectionUpkeep {
   const trimmer = createConnectionTrimmer({
     libp2p,
@@ -60,6 +63,7 @@ export function createConnectionUpkeep(
     onRepair: () => {
       counts.pubsubLinkRepairs++
     },
+    clock,
   })
   const monitor = createConnectionMonitor({
     libp2p,

@@ -1,7 +1,7 @@
 import { waitFor } from '@depin/test-utils'
 import type { PeerId, PeerInfo } from '@libp2p/interface'
 import { afterEach, expect, it } from 'vitest'
-import { createTestNetwork } from './helpers.js'
+import { bootstrapEntryOf, createTestNetwork } from './helpers.js'
 
 // patches/@libp2p__kad-dht@16.4.5.patch adds `addCloserPeersToRoutingTable`, which our nodes turn
 // off (src/libp2p-options.ts): upstream queues every peer named in any DHT response for a routing
@@ -32,4 +32,25 @@ it('a peer named in a DHT response is not pinged into the routing table; a conne
   await waitFor(() => a.node.libp2p.getConnections(c.node.peerId).length > 0, {
     message: "the routing table's ping dialled C",
   })
+})
+
+interface ClosestPeersInternals {
+  routingTable: { closestPeers: { timeout?: unknown } }
+}
+
+// The same patch arms the closest peers' tag update when a peer joins the set (5 s later), instead
+// of an interval that woke an idle node every 5 s per DHT to find nothing changed.
+it('tags a peer that joins the closest set, with no timer left once the tags are up to date', async () => {
+  const a = await net.start({ name: 'dht-a' })
+  const b = await net.start({ name: 'dht-b', bootstrap: [bootstrapEntryOf(a.node)] })
+  const closest = (a.node.libp2p.services.dht as unknown as ClosestPeersInternals).routingTable.closestPeers
+  const tags = await waitFor(
+    async () => {
+      const peer = await a.node.libp2p.peerStore.get(b.node.peerId).catch(() => undefined)
+      return peer?.tags.has('kad-close') === true ? peer.tags : undefined
+    },
+    { timeoutMs: 15_000, message: "b tagged as one of a's closest DHT peers" },
+  )
+  expect(tags.get('kad-close')?.value).toBe(50)
+  expect(closest.timeout).toBeUndefined()
 })
