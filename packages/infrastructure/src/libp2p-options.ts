@@ -33,6 +33,15 @@ export const DHT_PROTOCOL = '/ipfs/kad/1.0.0'
 export const LAN_DHT_PROTOCOL = '/ipfs/lan/kad/1.0.0'
 
 /**
+ * How often each DHT refreshes its routing table and looks itself up: go-libp2p-kad-dht's routing
+ * table refresh period (10 min; kad-dht's JS default is 5 min for each). Both run a burst of DHT
+ * queries on every node at once: in an idle 13-node network ~125 ms of CPU per node every 5 min
+ * (0.4 ms/s averaged, as much as all the rest of an idle node's upkeep); the rendezvous lookups,
+ * not these refreshes, are how our nodes find each other.
+ */
+export const DHT_REFRESH_INTERVAL_MS = 10 * 60_000
+
+/**
  * The services of every node's libp2p instance. `pubsub` is the GossipSub router that
  * @depin/messaging uses; `relay` is absent when `relay.server` is false.
  */
@@ -91,6 +100,8 @@ export function libp2pOptions(
       // redial each one the moment it drops, and with 20 per DHT on both ends a node's connections
       // could not stay in a band below ~40 (patches/@libp2p__kad-dht@16.4.5.patch adds the option).
       closestPeersKeepAlive: false,
+      querySelfInterval: DHT_REFRESH_INTERVAL_MS,
+      tableRefreshInterval: DHT_REFRESH_INTERVAL_MS,
       // Peers named in DHT responses are not pinged into the routing table (a ping dials each one
       // we are not connected to): it takes connected peers and those that answered our queries, as
       // go-libp2p-kad-dht does. At 250 nodes on 2 cores those pings were most of the dials once the
@@ -113,6 +124,8 @@ export function libp2pOptions(
           lanDht: kadDHT({
             protocol: LAN_DHT_PROTOCOL,
             closestPeersKeepAlive: false,
+            querySelfInterval: DHT_REFRESH_INTERVAL_MS,
+            tableRefreshInterval: DHT_REFRESH_INTERVAL_MS,
             addCloserPeersToRoutingTable: false,
             peerInfoMapper: removePublicAddressesMapper,
             ...(config.dht.clientMode ? { clientMode: true } : { clientMode: false }),

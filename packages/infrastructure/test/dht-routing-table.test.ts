@@ -1,6 +1,7 @@
 import { waitFor } from '@depin/test-utils'
 import type { PeerId, PeerInfo } from '@libp2p/interface'
 import { afterEach, expect, it } from 'vitest'
+import { DHT_REFRESH_INTERVAL_MS } from '../src/libp2p-options.js'
 import { bootstrapEntryOf, createTestNetwork } from './helpers.js'
 
 // patches/@libp2p__kad-dht@16.4.5.patch adds `addCloserPeersToRoutingTable`, which our nodes turn
@@ -53,4 +54,21 @@ it('tags a peer that joins the closest set, with no timer left once the tags are
   )
   expect(tags.get('kad-close')?.value).toBe(50)
   expect(closest.timeout).toBeUndefined()
+})
+
+interface RefreshInternals {
+  routingTableRefresh: { refreshInterval: number }
+  querySelf: { interval: number }
+}
+
+// The same patch forwards `tableRefreshInterval`: both DHTs refresh their tables and look
+// themselves up every 10 min (go-libp2p-kad-dht's period), not every 5 min, each a burst of queries.
+it("both DHTs refresh their routing tables and look themselves up at go-libp2p-kad-dht's period", async () => {
+  const a = await net.start({ name: 'dht-a' })
+  const services = a.node.libp2p.services as unknown as Record<'dht' | 'lanDht', RefreshInternals>
+  for (const dht of [services.dht, services.lanDht]) {
+    expect(dht.routingTableRefresh.refreshInterval).toBe(DHT_REFRESH_INTERVAL_MS)
+    expect(dht.querySelf.interval).toBe(DHT_REFRESH_INTERVAL_MS)
+  }
+  expect(DHT_REFRESH_INTERVAL_MS).toBe(600_000)
 })
