@@ -2,6 +2,8 @@
 // the first, waits $SETTLE ms, and prints the first (bootstrap) node's CPU per thread over $WINDOW ms from
 // /proc/<pid>/task/*/schedstat, and the median node's. $EXTRA_FLAGS go to the bootstrap node only (e.g. --cpu-prof),
 // $HOLD ms of waiting before the window leaves time to attach perf. Build /work/main first.
+// With $TOTAL (ms) it prints instead every node's CPU (ms/s, all threads) every $STEP ms (10 s) for $TOTAL ms
+// from the moment the bootstrap node had its peers: one line per step, one column per node (no settling).
 import { spawn } from 'node:child_process'
 import { readFileSync, readdirSync } from 'node:fs'
 import { createInterface } from 'node:readline'
@@ -40,6 +42,20 @@ for (let i = 1; i < N; i++) rest.push(await start(wallets[i], entry, i))
 const conn = () => new Set(boot.lines.filter((l) => l.type === 'peer').map((l) => l.peer)).size
 for (let i = 0; i < 300 && conn() < N - 1; i++) await sleep(100)
 console.log('boot pid', boot.p.pid, 'peers', conn())
+const cpuOf = (p) => Object.values(threads(p.pid)).reduce((x, y) => x + y, 0)
+if (process.env.TOTAL) {
+  const t0 = Date.now(), STEP = Number(process.env.STEP ?? 10000), TOTAL = Number(process.env.TOTAL)
+  let prev = procs.map(cpuOf)
+  while (Date.now() - t0 < TOTAL) {
+    await sleep(STEP)
+    const now = procs.map(cpuOf)
+    console.log(String(Math.round((Date.now() - t0) / 1000)).padStart(4), now.map((x, i) => (((x - prev[i]) * 1000) / STEP).toFixed(1).padStart(5)).join(''))
+    prev = now
+  }
+  for (const p of procs) p.stdin.write('quit\n')
+  await sleep(1000); for (const p of procs) p.kill()
+  process.exit(0)
+}
 await sleep(SETTLE)
 const a = threads(boot.p.pid); const all0 = procs.map((p) => Object.values(threads(p.pid)).reduce((x, y) => x + y, 0))
 if (process.env.HOLD) { console.log('holding', process.env.HOLD); await sleep(Number(process.env.HOLD)) }
