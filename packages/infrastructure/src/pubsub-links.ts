@@ -268,14 +268,15 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
     }
   }
 
-  // One check at a time: a check asked for while one runs (a superseded peer) follows it.
+  // One check at a time. A periodic one that comes while a check runs is skipped (two checks in
+  // a row make a repair: they stay an interval apart); one for a superseded peer follows it.
   let stopped: AbortController | undefined
   let checking = false
   let again = false
-  const runCheck = (): void => {
+  const runCheck = (queue: boolean): void => {
     if (stopped === undefined || stopped.signal.aborted) return
     if (checking) {
-      again = true
+      again ||= queue
       return
     }
     checking = true
@@ -287,10 +288,10 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
         checking = false
         if (!again) return
         again = false
-        runCheck()
+        runCheck(false)
       })
   }
-  const task = periodicTask(runCheck, init.intervalMs, init.clock, logger)
+  const task = periodicTask(() => runCheck(false), init.intervalMs, init.clock, logger)
 
   return {
     start() {
@@ -302,7 +303,7 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
     superseded(peerId) {
       if (stopped === undefined || stopped.signal.aborted) return
       supersededAt.set(peerId.toString(), Date.now())
-      runCheck()
+      runCheck(true)
     },
     stop() {
       stopped?.abort()
