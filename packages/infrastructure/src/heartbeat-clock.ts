@@ -7,7 +7,7 @@ import type { Logger } from '@depin/logger'
  * bench machine a timer that does nothing costs ~0.15 ms of CPU a wake-up when it fires once a
  * second (the process's caches are cold after a second asleep), as much as GossipSub's whole
  * heartbeat. Periodic upkeep that runs in the heartbeat's wake-up costs its own work only
- * (bench/README.md, "Idle: one wake-up a second").
+ * (bench/README.md, "vs Go: one wake-up a second").
  */
 export interface HeartbeatClock {
   readonly intervalMs: number
