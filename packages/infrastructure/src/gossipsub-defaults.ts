@@ -16,6 +16,9 @@ export function fromSeqnoFastMsgId(msg: RPC.Message): string {
   return `${uint8ArrayToString(msg.from, 'base64')}:${uint8ArrayToString(msg.seqno, 'base64')}`
 }
 
+/** GossipSub's heartbeat interval (its default, and go-libp2p-pubsub's). */
+export const GOSSIPSUB_HEARTBEAT_MS = 1_000
+
 /**
  * The GossipSub options every node starts from; `NodeInit.gossipsub` is merged over them
  * (`scoreParams` and `scoreThresholds` key by key).
@@ -43,7 +46,7 @@ export const GOSSIPSUB_DEFAULTS: Readonly<Partial<GossipsubOpts>> = Object.freez
   allowPublishToZeroTopicPeers: true,
   emitSelf: false,
   idontwantMinDataSize: 16 * 1024,
-  heartbeatInterval: 1_000,
+  heartbeatInterval: GOSSIPSUB_HEARTBEAT_MS,
   // Peer exchange on prune: one of the Go implementation's discovery paths. Only registry-authorized
   // peers get past the gater, so PX from any of them (score >= 0) is accepted.
   doPX: true,

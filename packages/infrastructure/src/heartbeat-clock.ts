@@ -38,52 +38,81 @@ export function gossipSubHeartbeat(
 
 export interface PeriodicTask {
   start(): void
-  /** Idempotent. */
+  /** Aborts a run under way (its signal); idempotent. */
   stop(): void
+  /** Runs the task now, or once more right after the run under way; nothing before start. */
+  runNow(): void
 }
 
 /**
  * Runs `run` about every `intervalMs`: on the heartbeat that comes once `intervalMs` has passed
- * since the last run (less half a beat, so a 1 s task runs on every 1 s beat) when the clock
+ * since the last run began (less half a beat, so a 1 s task runs on every 1 s beat) when the clock
  * beats at least that often, else on a timer of its own (short intervals, as tests use, or no
- * clock). `run` must not throw; an error is logged and the task goes on.
+ * clock). One run at a time: a periodic turn that comes while a run (async) is under way is
+ * skipped, so runs stay an interval apart. `signal` aborts on `stop()`. An error or rejection is
+ * logged and the task goes on.
  */
 export function periodicTask(
-  run: () => void,
+  run: (signal: AbortSignal) => unknown,
   intervalMs: number,
   clock: HeartbeatClock | undefined,
   logger: Logger,
 ): PeriodicTask {
   let unsubscribe: (() => void) | undefined
   let timer: ReturnType<typeof setInterval> | undefined
+  let stopped: AbortController | undefined
   let lastRun = 0
-  const runSafely = (): void => {
-    lastRun = Date.now()
-    try {
-      run()
-    } catch (err) {
-      logger.warn('periodic upkeep failed', 'error', err)
+  let running = false
+  let again = false
+  const failed = (err: unknown): void => logger.warn('periodic upkeep failed', 'error', err)
+  const runOnce = (queue: boolean): void => {
+    if (stopped === undefined || stopped.signal.aborted) return
+    if (running) {
+      again ||= queue
+      return
     }
+    running = true
+    lastRun = Date.now()
+    const settle = (): void => {
+      running = false
+      if (!again) return
+      again = false
+      runOnce(false)
+    }
+    try {
+      const result = run(stopped.signal)
+      if (result instanceof Promise) {
+        result.catch(failed).finally(settle)
+        return
+      }
+    } catch (err) {
+      failed(err)
+    }
+    settle()
   }
+  const turn = (): void => runOnce(false)
   return {
     start() {
-      if (unsubscribe !== undefined || timer !== undefined) return
+      if (stopped !== undefined && !stopped.signal.aborted) return
+      stopped = new AbortController()
       lastRun = Date.now()
       if (clock !== undefined && clock.intervalMs > 0 && clock.intervalMs <= intervalMs) {
         const dueAfter = intervalMs - clock.intervalMs / 2
         unsubscribe = clock.subscribe(() => {
-          if (Date.now() - lastRun >= dueAfter) runSafely()
+          if (Date.now() - lastRun >= dueAfter) turn()
         })
         return
       }
-      timer = setInterval(runSafely, intervalMs)
+      timer = setInterval(turn, intervalMs)
       timer.unref?.()
     },
     stop() {
+      stopped?.abort()
       unsubscribe?.()
       unsubscribe = undefined
       if (timer !== undefined) clearInterval(timer)
       timer = undefined
     },
+    runNow: () => runOnce(true),
   }
 }

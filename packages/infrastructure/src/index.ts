@@ -13,6 +13,7 @@ export {
 export { BOOTSTRAP_TAG } from './bootstrap.js'
 export type { NodeInit } from './config.js'
 export { NODE_DEFAULTS } from './config-defaults.js'
+export { createNode } from './create-node.js'
 export { withDefaults } from './defaults.js'
 export { InvalidNodeConfigError, NodeStartError, NodeStoppedError, NotReadyError } from './errors.js'
 export { DEFAULT_GRAYLIST_THRESHOLD, GOSSIPSUB_DEFAULTS } from './gossipsub-defaults.js'
@@ -29,7 +30,6 @@ export type { PeeringMetrics } from './latency-peering.js'
 export { type DepinServices, DHT_PROTOCOL } from './libp2p-options.js'
 export { NODE_METRICS, type NodeMetrics } from './metrics.js'
 export type { NatMetrics, NatType } from './nat.js'
-export { createNode } from './node.js'
 export {
   type DatabaseMembership,
   type DepinNode,

@@ -41,6 +41,21 @@ export const LAN_DHT_PROTOCOL = '/ipfs/lan/kad/1.0.0'
  */
 export const DHT_REFRESH_INTERVAL_MS = 10 * 60_000
 
+/** What both DHTs (WAN and LAN) run with (the options are added by patches/@libp2p__kad-dht@16.4.5.patch). */
+const DHT_COMMON = Object.freeze({
+  // The DHT's 20 closest peers are trimmed last (tag value 50) but not kept alive: libp2p would
+  // redial each one the moment it drops, and with 20 per DHT on both ends a node's connections
+  // could not stay in a band below ~40.
+  closestPeersKeepAlive: false,
+  querySelfInterval: DHT_REFRESH_INTERVAL_MS,
+  tableRefreshInterval: DHT_REFRESH_INTERVAL_MS,
+  // Peers named in DHT responses are not pinged into the routing table (a ping dials each one
+  // we are not connected to): it takes connected peers and those that answered our queries, as
+  // go-libp2p-kad-dht does. At 250 nodes on 2 cores those pings were most of the dials once the
+  // network had started, each one redoing QUIC, identify and GossipSub set-up on both ends.
+  addCloserPeersToRoutingTable: false,
+})
+
 /**
  * The services of every node's libp2p instance. `pubsub` is the GossipSub router that
  * @depin/messaging uses; `relay` is absent when `relay.server` is false.
@@ -96,17 +111,7 @@ export function libp2pOptions(
     ping: ping({ maxOutboundStreams: 3 }),
     dht: kadDHT({
       protocol: DHT_PROTOCOL,
-      // The DHT's 20 closest peers are trimmed last (tag value 50) but not kept alive: libp2p would
-      // redial each one the moment it drops, and with 20 per DHT on both ends a node's connections
-      // could not stay in a band below ~40 (patches/@libp2p__kad-dht@16.4.5.patch adds the option).
-      closestPeersKeepAlive: false,
-      querySelfInterval: DHT_REFRESH_INTERVAL_MS,
-      tableRefreshInterval: DHT_REFRESH_INTERVAL_MS,
-      // Peers named in DHT responses are not pinged into the routing table (a ping dials each one
-      // we are not connected to): it takes connected peers and those that answered our queries, as
-      // go-libp2p-kad-dht does. At 250 nodes on 2 cores those pings were most of the dials once the
-      // network had started, each one redoing QUIC, identify and GossipSub set-up on both ends.
-      addCloserPeersToRoutingTable: false,
+      ...DHT_COMMON,
       peerInfoMapper: config.dht.allowPrivateAddresses ? passthroughMapper : removePrivateAddressesMapper,
       // A node that keeps private addresses is on a datacenter or test network: it can serve
       // there, so it must not wait for a public address to switch to server mode. Otherwise
@@ -123,10 +128,7 @@ export function libp2pOptions(
           // datacenter network, Go nodes find our records there.
           lanDht: kadDHT({
             protocol: LAN_DHT_PROTOCOL,
-            closestPeersKeepAlive: false,
-            querySelfInterval: DHT_REFRESH_INTERVAL_MS,
-            tableRefreshInterval: DHT_REFRESH_INTERVAL_MS,
-            addCloserPeersToRoutingTable: false,
+            ...DHT_COMMON,
             peerInfoMapper: removePublicAddressesMapper,
             ...(config.dht.clientMode ? { clientMode: true } : { clientMode: false }),
             logPrefix: 'libp2p:dht-lan',

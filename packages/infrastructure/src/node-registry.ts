@@ -1,6 +1,7 @@
 import type { NodeInit } from './config.js'
+import { createNode } from './create-node.js'
 import { InvalidNodeConfigError } from './errors.js'
-import { createNode, onNodeStopped } from './node.js'
+import { onNodeStopped } from './node.js'
 import type { DepinNode } from './node-api.js'
 
 /** A reference to a shared node; `release()` once when done (idempotent). */

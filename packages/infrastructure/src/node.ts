@@ -1,96 +1,25 @@
-import { createGaterGroup, type GaterGroup, type RegistryGater } from '@depin/gater'
+import type { GaterGroup, RegistryGater } from '@depin/gater'
 import { createCounts, snapshotOf } from '@depin/metrics-schema'
 import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
-import { createLibp2p } from 'libp2p'
 import { TypedEventEmitter } from 'main-event'
-import { createPeerAccountability, type PeerAccountability } from './accountability.js'
-import type { NodeInit } from './config.js'
-import { type ResolvedNodeInit, resolveNodeInit } from './config-resolve.js'
+import type { PeerAccountability } from './accountability.js'
+import type { ResolvedNodeInit } from './config-resolve.js'
 import { createConnectionLog, transportOf } from './connection-log.js'
-import { InvalidNodeConfigError, NodeStartError, NodeStoppedError } from './errors.js'
-import {
-  DEFAULT_APP_SPECIFIC_WEIGHT,
-  DEFAULT_GRAYLIST_THRESHOLD,
-  gossipsubOptions,
-  withAppSpecificScore,
-} from './gossipsub-defaults.js'
-import { gossipSubHeartbeat, type HeartbeatClock } from './heartbeat-clock.js'
-import { createLatencyPeering, type LatencyPeering, PEERING_OFF_METRICS } from './latency-peering.js'
-import { AUTONAT_PROTOCOL, type DepinServices, libp2pOptions } from './libp2p-options.js'
+import { InvalidNodeConfigError, NodeStoppedError } from './errors.js'
+import type { HeartbeatClock } from './heartbeat-clock.js'
+import { type LatencyPeering, PEERING_OFF_METRICS } from './latency-peering.js'
+import type { DepinServices } from './libp2p-options.js'
 import { Memberships } from './membership.js'
 import { NODE_METRICS, type NodeMetrics } from './metrics.js'
 import type { DatabaseMembership, DepinNode, DepinNodeEvents, WaitUntilReadyOptions } from './node-api.js'
 import { createNodeBootstrap, type NodeBootstrap } from './node-bootstrap.js'
-import { loadPortMapping, portMappingOff } from './port-mapping.js'
+import { portMappingOff } from './port-mapping.js'
 import { Readiness, waitForReady } from './readiness.js'
 import { type ConnectionUpkeep, createConnectionUpkeep } from './upkeep.js'
 import { createUsablePeers, type UsablePeers } from './usable-peers.js'
 
-/**
- * Creates, starts and returns a node; resolves as soon as it is listening (it does not wait for
- * a peer: use `waitUntilReady()` or the `ready` event).
- *
- * @example
- * const node = await createNode({ identity: parseSecretKey(key), getBootstrapNodes })
- * const db = await node.joinDatabase('my-depin', registryGater)
- * await node.waitUntilReady({ signal: AbortSignal.timeout(30_000) })
- * node.libp2p.services.pubsub.subscribe('my-depin_rooms')
- * await db.leave(); await node.stop()
- */
-export async function createNode(init: NodeInit): Promise<DepinNode> {
-  const startedAt = Date.now()
-  const config = resolveNodeInit(init)
-  const gaters = createGaterGroup({ logger: config.logger })
-  const gossipsub = gossipsubOptions(config.gossipsub)
-  const accountability = createPeerAccountability({
-    ...config.accountability,
-    suspend: (peerId, durationMs) => {
-      gaters.suspend(peerId, durationMs)
-    },
-    isSuspended: (peerId) => gaters.isSuspended(peerId),
-    score: {
-      graylistThreshold: gossipsub.scoreThresholds?.graylistThreshold ?? DEFAULT_GRAYLIST_THRESHOLD,
-      appSpecificWeight: gossipsub.scoreParams?.appSpecificWeight ?? DEFAULT_APP_SPECIFIC_WEIGHT,
-    },
-    logger: config.logger,
-  })
-  let libp2p: Libp2p<DepinServices>
-  // Latency-aware peering adds its preference for near peers to the accountability's P5 score.
-  let latency: LatencyPeering | undefined
-  const scoring = {
-    appSpecificScore: (peerId: string) =>
-      accountability.appSpecificScore(peerId) + (latency?.appSpecificScore(peerId) ?? 0),
-  }
-  const portMapping = config.portMapping.enabled
-    ? await loadPortMapping({ gateways: config.portMapping.gateways, logger: config.logger })
-    : undefined
-  try {
-    libp2p = await createLibp2p(
-      libp2pOptions(config, gaters.connectionGater, withAppSpecificScore(gossipsub, scoring), portMapping),
-    )
-    // See NodeInit.autonat: the upstream AutoNAT server drops the requester's connection.
-    if (!config.autonat.server) await libp2p.unhandle(AUTONAT_PROTOCOL)
-  } catch (cause) {
-    throw new NodeStartError(config.listenAddresses, { cause })
-  }
-  // The node's periodic upkeep runs in the wake-ups of GossipSub's heartbeat (heartbeat-clock.ts).
-  const clock = gossipSubHeartbeat(libp2p.services.pubsub, gossipsub.heartbeatInterval ?? 1_000)
-  if (config.peering.latencyAware) {
-    latency = createLatencyPeering({
-      libp2p,
-      options: config.peering,
-      connectionLimits: config.connectionLimits,
-      logger: config.logger,
-      clock,
-    })
-    await latency.serve()
-  }
-  const node = new Node(config, libp2p, gaters, accountability, startedAt, latency, clock)
-  node.start()
-  return node
-}
-
-class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
+/** A started node (see createNode in create-node.ts). */
+export class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNode {
   readonly libp2p: Libp2p<DepinServices>
   readonly peerId: PeerId
   readonly wallet: string

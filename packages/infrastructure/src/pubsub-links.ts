@@ -268,45 +268,34 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
     }
   }
 
-  // One check at a time. A periodic one that comes while a check runs is skipped (two checks in
-  // a row make a repair: they stay an interval apart); one for a superseded peer follows it.
-  let stopped: AbortController | undefined
-  let checking = false
-  let again = false
-  const runCheck = (queue: boolean): void => {
-    if (stopped === undefined || stopped.signal.aborted) return
-    if (checking) {
-      again ||= queue
-      return
-    }
-    checking = true
-    const signal = stopped.signal
-    internals ??= gossipSubInternals(libp2p.services.pubsub, logger)
-    check(internals, signal)
-      .catch((err: unknown) => logger.debug('gossipsub link check failed', 'error', err))
-      .finally(() => {
-        checking = false
-        if (!again) return
-        again = false
-        runCheck(false)
-      })
-  }
-  const task = periodicTask(() => runCheck(false), init.intervalMs, init.clock, logger)
+  // One check at a time; a superseded peer's check follows a running one (periodicTask).
+  const task = periodicTask(
+    async (signal) => {
+      internals ??= gossipSubInternals(libp2p.services.pubsub, logger)
+      await check(internals, signal).catch((err: unknown) =>
+        logger.debug('gossipsub link check failed', 'error', err),
+      )
+    },
+    init.intervalMs,
+    init.clock,
+    logger,
+  )
 
+  let started = false
   return {
     start() {
-      if (init.intervalMs <= 0 || stopped !== undefined) return
-      stopped = new AbortController()
+      if (init.intervalMs <= 0) return
+      started = true
       libp2p.addEventListener('peer:identify', onIdentify)
       task.start()
     },
     superseded(peerId) {
-      if (stopped === undefined || stopped.signal.aborted) return
+      if (!started) return
       supersededAt.set(peerId.toString(), Date.now())
-      runCheck(true)
+      task.runNow()
     },
     stop() {
-      stopped?.abort()
+      started = false
       libp2p.removeEventListener('peer:identify', onIdentify)
       task.stop()
       supersededAt.clear()

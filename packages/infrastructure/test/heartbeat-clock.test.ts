@@ -109,6 +109,56 @@ test('a task that throws is logged and keeps running on later beats', () => {
   )
 })
 
+test('an async task runs one at a time: a beat during a run is skipped, runNow during a run follows it once', async () => {
+  const clock = manualClock(1_000)
+  const finish: Array<() => void> = []
+  let runs = 0
+  const task = periodicTask(
+    () =>
+      new Promise<void>((resolve) => {
+        runs++
+        finish.push(resolve)
+      }),
+    1_000,
+    clock,
+    createTestLogger('clock'),
+  )
+  task.runNow() // before start: nothing
+  expect(runs).toBe(0)
+  task.start()
+  clock.beat()
+  expect(runs).toBe(1)
+  clock.beat() // the first run is still under way: skipped
+  task.runNow() // queued behind it
+  task.runNow() // still one
+  expect(runs).toBe(1)
+  finish.shift()?.()
+  await vi.waitFor(() => expect(runs).toBe(2))
+  finish.shift()?.()
+  await Promise.resolve()
+  expect(runs).toBe(2)
+  task.stop()
+})
+
+test('stop aborts the signal of a run under way', async () => {
+  const clock = manualClock(1_000)
+  let seen: AbortSignal | undefined
+  const task = periodicTask(
+    (signal) => {
+      seen = signal
+      return new Promise<void>(() => {})
+    },
+    1_000,
+    clock,
+    createTestLogger('clock'),
+  )
+  task.start()
+  clock.beat()
+  expect(seen?.aborted).toBe(false)
+  task.stop()
+  expect(seen?.aborted).toBe(true)
+})
+
 const net = createTestNetwork()
 afterEach(() => net.stopAll())
 
