@@ -12,6 +12,11 @@ export interface ConnectionTrimmerInit {
   high: number
   /** Connections younger than this are not trimmed (go-libp2p connmgr's grace period). */
   gracePeriodMs: number
+  /**
+   * The peers in any of this node's GossipSub meshes (peer ids as strings), read at each trim: they
+   * are never closed to make room for connections still in their grace period. None if not given.
+   */
+  meshPeers?: () => ReadonlySet<string>
   logger: Logger
 }
 
@@ -27,9 +32,17 @@ export interface ConnectionTrimmer {
  * reservation on, or one latency-aware peering keeps for a far RTT band), never a connection
  * younger than the grace period; lowest peer-tag value first
  * (GossipSub tags mesh peers 100 per topic, kad-dht its closest peers 50), then fewest streams,
- * then newest. A trim that young connections kept from reaching `low` runs again once they are
- * old enough, and goes on down to `low` even though the count is below `high` by then (otherwise
- * a node would stay wherever the first connections to leave their grace period left it).
+ * then newest.
+ *
+ * Young connections are not judged yet, and GossipSub mesh peers are never closed to make room
+ * for them: a trim closes connections past their grace period down to `low` of them (go-libp2p's
+ * connection manager stops there), and beyond that, to make room for the young ones, only those
+ * that are not mesh peers. (Making room with any of them had a node that many peers dialed at
+ * once, e.g. for the DHT lookups of a starting network, close every established connection, its
+ * mesh among them: in a 100-node testnet, nodes cut off from their topic for seconds while events
+ * were published.) A trim that young connections kept above `low` runs again once they are old
+ * enough, and goes on down to `low` even though the count is below `high` by then (otherwise a
+ * node would stay wherever the first connections to leave their grace period left it).
  */
 export function createConnectionTrimmer(init: ConnectionTrimmerInit): ConnectionTrimmer {
   const { libp2p, logger } = init
@@ -63,9 +76,11 @@ export function createConnectionTrimmer(init: ConnectionTrimmerInit): Connection
       return
     }
     const now = Date.now()
+    const isYoung = (connection: Connection): boolean => now - connection.timeline.open < init.gracePeriodMs
+    const young = connections.filter(isYoung).length
     const candidates: { connection: Connection; value: number }[] = []
     for (const connection of connections) {
-      if (now - connection.timeline.open < init.gracePeriodMs) continue
+      if (isYoung(connection)) continue
       const value = await protectedOrValue(connection.remotePeer)
       if (value !== 'protected') candidates.push({ connection, value })
     }
@@ -75,11 +90,17 @@ export function createConnectionTrimmer(init: ConnectionTrimmerInit): Connection
         a.connection.streams.length - b.connection.streams.length ||
         b.connection.timeline.open - a.connection.timeline.open,
     )
+    // Down to `low` of the connections past their grace period (protected ones count among them),
+    // least valuable first; further, to make room for the young ones, only peers outside the mesh.
     const excess = connections.length - init.low
-    const victims = candidates.slice(0, Math.max(0, excess))
-    // Short of `low` because of connections in their grace period (not protected ones): again later.
-    unfinished =
-      victims.length < excess && connections.some((c) => now - c.timeline.open < init.gracePeriodMs)
+    const victims = candidates.slice(0, Math.max(0, connections.length - young - init.low))
+    const mesh = young > 0 && victims.length < excess ? init.meshPeers?.() : undefined
+    for (const candidate of candidates.slice(victims.length)) {
+      if (victims.length >= excess) break
+      if (!mesh?.has(candidate.connection.remotePeer.toString())) victims.push(candidate)
+    }
+    // Above `low` because of connections in their grace period: again once they are old enough.
+    unfinished = young > 0 && connections.length - victims.length > init.low
     if (unfinished) retryWhenOlder(connections, now)
     if (victims.length === 0) return
     logger.info(

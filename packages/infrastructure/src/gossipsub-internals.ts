@@ -32,6 +32,10 @@ export const GOSSIPSUB_MEMBERS = Object.freeze({
     expected: '(peerId, connection) => void',
     effect: 'the link check reconnects a peer whose stream it cannot reopen',
   },
+  mesh: {
+    expected: 'Map<topic, Set<PeerId string>>',
+    effect: 'the connection trimmer may close mesh peers to make room for connections in their grace period',
+  },
   'score.params.topics': {
     expected: 'Record<topic, TopicScoreParams>',
     effect: 'invalid events do not lower the GossipSub score of their sender',
@@ -52,6 +56,7 @@ interface Implementation {
   streamsInbound?: unknown
   createOutboundStream?: unknown
   onPeerConnected?: unknown
+  mesh?: unknown
   score?: { params?: { topics?: unknown } }
   opts?: { scoreThresholds?: { graylistThreshold?: unknown } }
 }
@@ -71,6 +76,7 @@ const READERS = {
       : undefined,
   onPeerConnected: (g: Implementation) =>
     typeof g.onPeerConnected === 'function' ? (g.onPeerConnected as PeerConnectionMethod<void>) : undefined,
+  mesh: (g: Implementation) => (g.mesh instanceof Map ? (g.mesh as Map<string, Set<string>>) : undefined),
   'score.params.topics': (g: Implementation) =>
     isRecord(g.score?.params?.topics) ? g.score.params.topics : undefined,
   'opts.scoreThresholds.graylistThreshold': (g: Implementation) => {
@@ -103,6 +109,8 @@ export interface GossipSubInternals {
   openOutboundStream(peerId: PeerId, connection: Connection): Promise<void> | undefined
   /** Hands the peer to GossipSub's topology handler, which queues the same open; false when absent. */
   queueOutboundStream(peerId: PeerId, connection: Connection): boolean
+  /** The peers in any of the node's topic meshes, as strings (undefined when GossipSub has no `mesh`). */
+  meshPeers(): ReadonlySet<string> | undefined
   /**
    * GossipSub's live topic score parameters, read on every scoring event (so a topic added here at
    * run time is scored from then on).
@@ -148,6 +156,13 @@ export function gossipSubInternals(pubsub: object, logger: Logger = noopLogger):
       const method = read('onPeerConnected')
       method?.call(pubsub, peerId, connection)
       return method !== undefined
+    },
+    meshPeers: () => {
+      const mesh = read('mesh')
+      if (mesh === undefined) return undefined
+      const peers = new Set<string>()
+      for (const members of mesh.values()) for (const peer of members) peers.add(peer)
+      return peers
     },
     topicScoreParams: () => read('score.params.topics'),
     graylistThreshold: () => read('opts.scoreThresholds.graylistThreshold'),

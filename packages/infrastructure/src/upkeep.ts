@@ -3,6 +3,7 @@ import type { Connection, Libp2p } from '@libp2p/interface'
 import type { ResolvedNodeInit } from './config-resolve.js'
 import { createConnectionMonitor } from './connection-monitor.js'
 import { createConnectionTrimmer } from './connection-trimmer.js'
+import { gossipSubInternals } from './gossipsub-internals.js'
 import type { HeartbeatClock } from './heartbeat-clock.js'
 import type { LatencyPeering } from './latency-peering.js'
 import type { DepinServices } from './libp2p-options.js'
@@ -47,11 +48,13 @@ export function createConnectionUpkeep(
   /** GossipSub's heartbeat, in whose wake-ups the periodic checks run. */
   clock: HeartbeatClock,
 ): ConnectionUpkeep {
+  const internals = gossipSubInternals(libp2p.services.pubsub, config.logger)
   const trimmer = createConnectionTrimmer({
     libp2p,
     low: config.connectionLimits.low,
     high: config.connectionLimits.high,
     gracePeriodMs: config.connectionLimits.gracePeriodMs,
+    meshPeers: () => internals.meshPeers() ?? new Set(),
     logger: config.logger,
   })
   const linkWatch = createPubsubLinkWatch({

@@ -1,6 +1,7 @@
 import { createTestLibp2p, waitFor } from '@depin/test-utils'
 import type { Libp2p } from '@libp2p/interface'
 import { afterEach, describe, expect, it } from 'vitest'
+import { gossipSubInternals } from '../src/gossipsub-internals.js'
 import { bootstrapEntryOf, createTestNetwork, type TestNode } from './helpers.js'
 
 const net = createTestNetwork()
@@ -104,6 +105,59 @@ describe('connection limits', () => {
     for (const close of closed.filter((c) => othersIds.includes(c.peer)))
       expect(close.ageMs).toBeGreaterThanOrEqual(gracePeriodMs)
     expect(hub.node.libp2p.getConnections(boot.node.peerId).length).toBeGreaterThan(0)
+  })
+
+  it('keeps its GossipSub mesh peer when a burst of new connections takes it over the high watermark', async () => {
+    // Band 2-4: the hub holds the bootstrap node (protected) and a mesh peer, both past the grace
+    // period, when three clients dial it at once (5 connections). The trimmer used to make room for
+    // the young ones with the mesh peer, the only connection it could close, and the hub lost its
+    // topic until the mesh formed again.
+    const gracePeriodMs = 2_000
+    const topic = 'trim-mesh'
+    const boot = await net.start({ name: 'mesh-boot' })
+    const hub = await net.start({
+      name: 'mesh-hub',
+      bootstrap: [bootstrapEntryOf(boot.node)],
+      init: { connectionLimits: { low: 2, high: 4, gracePeriodMs } },
+    })
+    const peer = await net.start({ name: 'mesh-peer', bootstrap: [bootstrapEntryOf(hub.node)] })
+    const received: string[] = []
+    hub.node.libp2p.services.pubsub.addEventListener('message', ({ detail }) => {
+      if (detail.topic === topic) received.push(new TextDecoder().decode(detail.data))
+    })
+    hub.node.libp2p.services.pubsub.subscribe(topic)
+    peer.node.libp2p.services.pubsub.subscribe(topic)
+    const peerId = peer.node.peerId.toString()
+    const hubInternals = gossipSubInternals(hub.node.libp2p.services.pubsub)
+    await waitFor(() => hubInternals.meshPeers()?.has(peerId) === true, {
+      timeoutMs: 10_000,
+      message: 'the peer in the hub mesh',
+    })
+    const [link] = hub.node.libp2p.getConnections(peer.node.peerId)
+    if (link === undefined) throw new Error('no connection to the mesh peer')
+    await waitFor(() => Date.now() - link.timeline.open > gracePeriodMs, {
+      timeoutMs: gracePeriodMs + 1_000,
+      message: 'the mesh link past its grace period',
+    })
+    const closedPeers: string[] = []
+    hub.node.libp2p.addEventListener('connection:close', ({ detail }) => {
+      closedPeers.push(detail.remotePeer.toString())
+    })
+
+    const results = await dialAtOnceFromOneHost(hub, 3)
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([])
+    // Once the young connections are judged, the hub is back down to low: the clients go.
+    const clientIds = clients.map((c) => c.peerId.toString())
+    await waitFor(() => clientIds.every((id) => closedPeers.includes(id)), {
+      timeoutMs: gracePeriodMs + 8_000,
+      message: 'the clients trimmed after their grace period',
+    })
+    expect(closedPeers).not.toContain(peerId)
+    await peer.node.libp2p.services.pubsub.publish(topic, new TextEncoder().encode('after the burst'))
+    await waitFor(() => received.includes('after the burst'), {
+      timeoutMs: 5_000,
+      message: "the mesh peer's message at the hub",
+    })
   })
 
   // libp2p resets inbound connections beyond a per-IP rate (5 per second by default); peers behind

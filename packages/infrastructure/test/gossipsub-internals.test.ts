@@ -78,6 +78,11 @@ describe('GossipSub internals adapter', () => {
     // The queued variant exists and returns at once for a peer that has its stream.
     expect(internals.queueOutboundStream(b.node.peerId, connection)).toBe(true)
 
+    // The mesh: both subscribed to one topic, each in the other's mesh once a heartbeat has run.
+    a.node.libp2p.services.pubsub.subscribe('internals-mesh')
+    b.node.libp2p.services.pubsub.subscribe('internals-mesh')
+    await waitFor(() => internals.meshPeers()?.has(peer) === true, { message: 'B in the mesh of A' })
+
     // Score settings: the live topic table (the same object GossipSub scores with) and our threshold.
     const topics = internals.topicScoreParams()
     expect(topics).toBeTypeOf('object')
@@ -99,6 +104,7 @@ describe('GossipSub internals adapter', () => {
       expect(internals.hasInboundStream('peer')).toBeUndefined()
       expect(internals.openOutboundStream(peerId, connection)).toBeUndefined()
       expect(internals.queueOutboundStream(peerId, connection)).toBe(false)
+      expect(internals.meshPeers()).toBeUndefined()
       expect(internals.topicScoreParams()).toBeUndefined()
       expect(internals.graylistThreshold()).toBeUndefined()
     }
