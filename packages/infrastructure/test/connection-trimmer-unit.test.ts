@@ -69,6 +69,17 @@ afterEach(() => {
   for (const stop of stops.splice(0)) stop()
 })
 
+/** Starts a trimmer over `fake` (stopped after the test) and tells it a connection opened. */
+function startTrimmer(
+  fake: ReturnType<typeof fakeLibp2p>,
+  init: Omit<Parameters<typeof createConnectionTrimmer>[0], 'libp2p' | 'logger'>,
+): void {
+  const trimmer = createConnectionTrimmer({ libp2p: fake.libp2p, logger: noopLogger, ...init })
+  trimmer.start()
+  stops.push(() => trimmer.stop())
+  fake.events.dispatchEvent(new CustomEvent('connection:open'))
+}
+
 it('trims again when the grace-period retry fires while an earlier trim is still closing connections', async () => {
   // Two old connections and three young ones, band 1-3, closes that take 400 ms: the first trim can
   // only close the two old ones (untagged, so they may make room for the young); the retry for the
@@ -80,16 +91,7 @@ it('trims again when the grace-period retry fires while an earlier trim is still
   fake.add('young-1', 0)
   fake.add('young-2', 0)
   fake.add('young-3', 0)
-  const trimmer = createConnectionTrimmer({
-    libp2p: fake.libp2p,
-    low: 1,
-    high: 3,
-    gracePeriodMs: 100,
-    logger: noopLogger,
-  })
-  trimmer.start()
-  stops.push(() => trimmer.stop())
-  fake.events.dispatchEvent(new CustomEvent('connection:open'))
+  startTrimmer(fake, { low: 1, high: 3, gracePeriodMs: 100 })
   await waitFor(() => fake.open() === 3, { timeoutMs: 2_000, message: 'the old connections closed' })
   await waitFor(() => fake.open() === 1, { timeoutMs: 3_000, message: 'trimmed down to low (1)' })
   expect(fake.open()).toBe(1)
@@ -106,17 +108,12 @@ it('keeps its GossipSub mesh peers when many young connections arrive, and trims
     fake.tag(id, 100)
   }
   for (let i = 1; i <= 5; i++) fake.add(`new-${i}`, 0)
-  const trimmer = createConnectionTrimmer({
-    libp2p: fake.libp2p,
+  startTrimmer(fake, {
     low: 3,
     high: 6,
     gracePeriodMs: 300,
     meshPeers: () => new Set(['mesh-1', 'mesh-2', 'mesh-3']),
-    logger: noopLogger,
   })
-  trimmer.start()
-  stops.push(() => trimmer.stop())
-  fake.events.dispatchEvent(new CustomEvent('connection:open'))
   await waitFor(() => fake.open() === 3, { timeoutMs: 3_000, message: 'trimmed down to low (3)' })
   expect(fake.openIds().sort()).toEqual(['mesh-1', 'mesh-2', 'mesh-3'])
 })
@@ -134,17 +131,12 @@ it('makes room for young connections with old ones outside the mesh, never with 
   fake.add('other-2', 120_000)
   fake.add('young-1', 0)
   fake.add('young-2', 0)
-  const trimmer = createConnectionTrimmer({
-    libp2p: fake.libp2p,
+  startTrimmer(fake, {
     low: 2,
     high: 4,
     gracePeriodMs: 60_000,
     meshPeers: () => new Set(['mesh-a', 'mesh-b']),
-    logger: noopLogger,
   })
-  trimmer.start()
-  stops.push(() => trimmer.stop())
-  fake.events.dispatchEvent(new CustomEvent('connection:open'))
   await waitFor(() => fake.open() === 4, {
     timeoutMs: 2_000,
     message: 'the two peers outside the mesh closed',
@@ -161,16 +153,7 @@ it('finishes a trim down to low when the young connections that held it leave th
   fake.add('old', 10_000)
   fake.add('young-early', 0)
   fake.add('young-late', -300)
-  const trimmer = createConnectionTrimmer({
-    libp2p: fake.libp2p,
-    low: 1,
-    high: 3,
-    gracePeriodMs: 200,
-    logger: noopLogger,
-  })
-  trimmer.start()
-  stops.push(() => trimmer.stop())
-  fake.events.dispatchEvent(new CustomEvent('connection:open'))
+  startTrimmer(fake, { low: 1, high: 3, gracePeriodMs: 200 })
   await waitFor(() => fake.open() === 1, { timeoutMs: 3_000, message: 'trimmed down to low (1)' })
   expect(fake.open()).toBe(1)
 })
