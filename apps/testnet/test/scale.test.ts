@@ -11,7 +11,7 @@ import { failed, runCli } from './helpers.js'
 // after the mesh has formed (`--idle 20`).
 const GRACE_AND_SLACK_MS = 15_000
 
-// The 100-node run takes 1.5-3 minutes on a 2-core machine (the suite must stay well under 10):
+// The 100-node run takes ~80-90 s on a 2-core machine (the suite must stay well under 10):
 // opt in with DEPIN_SCALE_TESTS=1.
 const SCALE = process.env.DEPIN_SCALE_TESTS === '1'
 
