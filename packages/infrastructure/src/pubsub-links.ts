@@ -5,6 +5,7 @@ import type { Connection, IdentifyResult, Libp2p, PeerId } from '@libp2p/interfa
 import { timeoutSignal } from './abort.js'
 import { type GossipSubInternals, gossipSubInternals } from './gossipsub-internals.js'
 import { type HeartbeatClock, periodicTask } from './heartbeat-clock.js'
+import { createLinkReopens } from './pubsub-link-reopens.js'
 
 export interface PubsubLinkWatchInit {
   libp2p: Libp2p<{ pubsub: GossipSub; identify: Identify }>
@@ -19,6 +20,8 @@ export interface PubsubLinkWatchInit {
   onRepair(): void
   /** GossipSub's heartbeat: checks run in its wake-ups (see heartbeat-clock.ts). */
   clock?: HeartbeatClock | undefined
+  /** The node's adapter over GossipSub's implementation (one is made over `libp2p`'s if not given). */
+  links?: GossipSubInternals | undefined
 }
 
 export interface PubsubLinkWatch {
@@ -86,14 +89,18 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
   /** Peers whose older connection was closed as superseded, and when (see `superseded`). */
   const supersededAt = new Map<string, number>()
   const lastRepair = new Map<string, number>()
-  /** Peers repaired short of a reconnect (a stream reopened, identify run again): how often, when last, and whether that is still running. */
-  const reopened = new Map<string, { count: number; at: number; pending: boolean }>()
   /** Connections on which identify completed (the registrar has told GossipSub of their peer). */
   const identified = new WeakSet<Connection>()
   const onIdentify = (event: CustomEvent<IdentifyResult>): void => {
     identified.add(event.detail.connection)
   }
-  let internals: GossipSubInternals | undefined
+  const links = init.links ?? gossipSubInternals(libp2p.services.pubsub, logger)
+  const { reopened, reopen, identifyAgain } = createLinkReopens({
+    libp2p,
+    links,
+    dialTimeoutMs: init.dialTimeoutMs,
+    logger,
+  })
 
   const speaksPubsub = async (peerId: PeerId): Promise<boolean> => {
     try {
@@ -111,7 +118,7 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
    * GossipSub interface only lists known peers; the streams are read through the adapter over its
    * implementation class (a missing member is logged there, and then no stream gap is seen).
    */
-  const linkGaps = (links: GossipSubInternals): ((id: string) => string[]) => {
+  const linkGaps = (): ((id: string) => string[]) => {
     const known = new Set(libp2p.services.pubsub.getPeers().map((p) => p.toString()))
     return (id) => {
       const gaps: string[] = []
@@ -120,59 +127,6 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
       if (links.hasInboundStream(id) === false) gaps.push('inbound stream')
       return gaps
     }
-  }
-
-  /**
-   * Records the `count`th repair short of a reconnect: the next one (or the reconnect) waits until
-   * `running` has settled, then graceMs more (a stream negotiation or an identify may take many
-   * seconds on a loaded machine).
-   */
-  const track = (id: string, count: number, what: string, running: Promise<unknown>): void => {
-    const entry = { count, at: Date.now(), pending: true }
-    reopened.set(id, entry)
-    running
-      .catch((err: unknown) => logger.debug(`gossipsub ${what} failed`, 'peer', id, 'error', err))
-      .finally(() => {
-        entry.pending = false
-        entry.at = Date.now()
-      })
-  }
-
-  /**
-   * Has GossipSub open its outbound stream to the peer now: its stream-opening method, which returns
-   * at once when the stream exists, or else its topology handler (which queues the same call behind
-   * other peers'). Both are methods of its implementation class; false when neither is present.
-   */
-  const reopen = (
-    links: GossipSubInternals,
-    peerId: PeerId,
-    connection: Connection,
-    count: number,
-  ): boolean => {
-    const id = peerId.toString()
-    const opening = links.openOutboundStream(peerId, connection)
-    if (opening !== undefined) {
-      track(id, count, 'stream reopen', opening)
-      return true
-    }
-    if (!links.queueOutboundStream(peerId, connection)) return false
-    track(id, count, 'queued stream reopen', Promise.resolve())
-    return true
-  }
-
-  /** Runs identify on the connection again; once it completes, the registrar hands the peer to GossipSub. */
-  const identifyAgain = (
-    peerId: PeerId,
-    connection: Connection,
-    count: number,
-    stopped: AbortSignal,
-  ): boolean => {
-    const limit = timeoutSignal(stopped, init.dialTimeoutMs, () => new Error('identify timed out'))
-    const running = libp2p.services.identify
-      .identify(connection, { signal: limit.signal })
-      .finally(() => limit.clear())
-    track(peerId.toString(), count, 'identify', running)
-    return true
   }
 
   const reconnect = async (peerId: PeerId, gaps: string[], stopped: AbortSignal): Promise<void> => {
@@ -198,7 +152,7 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
     }
   }
 
-  const check = async (links: GossipSubInternals, stopped: AbortSignal): Promise<void> => {
+  const check = async (stopped: AbortSignal): Promise<void> => {
     const now = Date.now()
     const open = new Map<string, { peerId: PeerId; newest: Connection; identified: boolean }>()
     for (const c of libp2p.getConnections() as Connection[]) {
@@ -218,7 +172,7 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
     for (const [id, at] of lastRepair) if (now - at >= cooldownMs) lastRepair.delete(id)
 
     // A link caught mid-change is not repaired: it must be found broken on STRIKES checks in a row.
-    const gapsOf = linkGaps(links)
+    const gapsOf = linkGaps()
     for (const [id, { peerId, newest, identified: wasIdentified }] of open) {
       if (stopped.aborted) return
       const gaps = gapsOf(id)
@@ -246,7 +200,7 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
           tries < REOPENS_BEFORE_RECONNECT &&
           (unidentified
             ? identifyAgain(peerId, newest, tries + 1, stopped)
-            : reopen(links, peerId, newest, tries + 1))
+            : reopen(peerId, newest, tries + 1))
         if (started) {
           strikes.delete(id)
           init.onRepair()
@@ -270,12 +224,8 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
 
   // One check at a time; a superseded peer's check follows a running one (periodicTask).
   const task = periodicTask(
-    async (signal) => {
-      internals ??= gossipSubInternals(libp2p.services.pubsub, logger)
-      await check(internals, signal).catch((err: unknown) =>
-        logger.debug('gossipsub link check failed', 'error', err),
-      )
-    },
+    (signal) =>
+      check(signal).catch((err: unknown) => logger.debug('gossipsub link check failed', 'error', err)),
     init.intervalMs,
     init.clock,
     logger,

@@ -48,6 +48,7 @@ export function createConnectionUpkeep(
   /** GossipSub's heartbeat, in whose wake-ups the periodic checks run. */
   clock: HeartbeatClock,
 ): ConnectionUpkeep {
+  // One adapter over GossipSub's implementation for the trimmer and the link check.
   const internals = gossipSubInternals(libp2p.services.pubsub, config.logger)
   const trimmer = createConnectionTrimmer({
     libp2p,
@@ -67,6 +68,7 @@ export function createConnectionUpkeep(
       counts.pubsubLinkRepairs++
     },
     clock,
+    links: internals,
   })
   const monitor = createConnectionMonitor({
     libp2p,
