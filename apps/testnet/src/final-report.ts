@@ -92,6 +92,7 @@ export function buildReport(
 ): TestnetReport {
   const phases = measured.map((p) => phaseFigures(p, network.nodes, network.intruders))
   const nodes = network.nodes.map((n) => nodeFigures(n, measured))
+  const running = nodes.filter((n) => n.status === 'running')
   const intruders = network.intruders.map((i) => intruderFigures(i, network))
   // Killed-for-good and revoked nodes are not expected to be ready at the end.
   const expectedRunning = network.nodes.filter(
@@ -144,7 +145,8 @@ export function buildReport(
       missing: expected - delivered,
       deliveredRatio: expected === 0 ? 0 : delivered / expected,
       latencyMs: latency(allLatencies),
-      peersPerNode: spread(nodes.filter((n) => n.status === 'running').map((n) => n.peers)),
+      peersPerNode: spread(running.map((n) => n.peers)),
+      connectionsOpenedPerNode: spread(running.map((n) => n.connectionsOpened)),
       highMark: network.highMark,
       longestAboveHighMs: Math.max(0, ...nodes.map((n) => n.longestAboveHighMs)),
     },

@@ -142,6 +142,8 @@ export class NodeRunner {
       ),
       connections: m.node.connections,
       linkRepairs: m.node.pubsubLinkRepairs,
+      connectionsOpened: m.node.connectionsOpened,
+      connectionsTrimmed: m.node.connectionsTrimmed,
       gaterDenied: m.hostGater.deniedTotal,
       deniedPeers: this.deniedPeers,
     })

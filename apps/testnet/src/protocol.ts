@@ -88,6 +88,10 @@ export interface ChildStats {
   connections: number
   /** GossipSub link repairs: streams reopened and peers reconnected by the link check. */
   linkRepairs: number
+  /** Connections opened since the start, inbound and outbound (the churn, against `connections`). */
+  connectionsOpened: number
+  /** Connections the trimmer closed to keep the node in its band. */
+  connectionsTrimmed: number
   /** Connection attempts this node's host gater refused (registered nodes: intruders, revoked peers). */
   gaterDenied: number
   /** Refusals by this node's host gater, by PeerId. */

@@ -61,6 +61,9 @@ export interface NodeReport {
   peers: number
   /** The longest time the node had more peers than the band's high mark, once the network formed. */
   longestAboveHighMs: number
+  /** Connections opened over the run (in and out) and closed by the trimmer: the churn behind `peers`. */
+  connectionsOpened: number
+  connectionsTrimmed: number
   starts: number
   sent: number
   received: number
@@ -110,6 +113,8 @@ export interface TestnetReport {
     latencyMs: LatencySummary
     /** Peers of the running registered nodes at the end. */
     peersPerNode: Spread
+    /** Connections each running registered node opened over the run (in and out), to keep `peersPerNode`. */
+    connectionsOpenedPerNode: Spread
     /** The band's high mark, and the longest time any node stayed above it once the network formed. */
     highMark: number
     longestAboveHighMs: number
@@ -232,6 +237,8 @@ export function nodeFigures(node: NodeHandle, measured: MeasuredPhase[]): NodeRe
     everReady: node.everReady,
     peers: running ? (s?.peers.length ?? 0) : 0,
     longestAboveHighMs: node.longestAboveHighMs,
+    connectionsOpened: s?.connectionsOpened ?? 0,
+    connectionsTrimmed: s?.connectionsTrimmed ?? 0,
     starts: node.starts,
     sent,
     received,

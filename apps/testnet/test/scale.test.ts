@@ -58,6 +58,12 @@ describe('testnet at scale', () => {
     expect(totals?.highMark, failed(run)).toBe(16)
     expect(totals?.longestAboveHighMs, failed(run)).toBeLessThanOrEqual(GRACE_AND_SLACK_MS)
     expect(totals?.peersPerNode.min).toBeGreaterThanOrEqual(1)
+    // The churn behind the band: every node opened at least the connections it holds, and the
+    // trimmer closed some (the bootstrap node alone takes a connection from each of the 29 others).
+    const short = report?.nodes.filter((n) => n.connectionsOpened < n.peers).map((n) => n.label)
+    expect(short, failed(run)).toEqual([])
+    expect(totals?.connectionsOpenedPerNode.min).toBeGreaterThanOrEqual(1)
+    expect(report?.nodes.reduce((sum, n) => sum + n.connectionsTrimmed, 0)).toBeGreaterThan(0)
     // Connected: the mesh formed (every node heard every other) and every node is ready at the end.
     // A band this small (low 8 against GossipSub's Dhi of 12) trims mesh links while events are in
     // flight: a few of the ~2,500 deliveries can miss (6 in one CI run), so delivery is held to

@@ -17,6 +17,8 @@ export interface ConnectionTrimmerInit {
    * are never closed to make room for connections still in their grace period. None if not given.
    */
   meshPeers?: () => ReadonlySet<string>
+  /** Told how many connections each trim closed (the node's `connectionsTrimmed` count). */
+  onTrimmed?: (closed: number) => void
   logger: Logger
 }
 
@@ -124,6 +126,7 @@ export function createConnectionTrimmer(init: ConnectionTrimmerInit): Connection
         }
       }),
     )
+    init.onTrimmed?.(victims.length)
   }
 
   /** Trims again when the youngest connection that blocked this trim leaves its grace period. */

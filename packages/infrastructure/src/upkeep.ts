@@ -20,6 +20,16 @@ export const UPKEEP_METRICS = {
    * Connections closed because their peer stopped answering pings, or because the peer connected
    * anew and the old connection did not answer (see `connectionMonitor`).
    */
+  /**
+   * Connections opened, inbound and outbound. Against `connections`, the churn: a node of a large
+   * network opens many more than it keeps while the start's DHT lookups run.
+   */
+  connectionsOpened: counter('node_connections_opened_total', 'Connections opened, inbound and outbound.'),
+  /** Connections the trimmer closed to bring the node back into its band (`connectionLimits`). */
+  connectionsTrimmed: counter(
+    'node_connections_trimmed_total',
+    'Connections closed by the trimmer to bring the node back into its connectionLimits band.',
+  ),
   deadConnectionsClosed: counter(
     'node_dead_connections_closed_total',
     'Connections closed because their peer stopped answering pings, or was superseded by a new connection of the peer and did not answer.',
@@ -56,8 +66,14 @@ export function createConnectionUpkeep(
     high: config.connectionLimits.high,
     gracePeriodMs: config.connectionLimits.gracePeriodMs,
     meshPeers: () => internals.meshPeers() ?? new Set(),
+    onTrimmed: (closed) => {
+      counts.connectionsTrimmed += closed
+    },
     logger: config.logger,
   })
+  const countOpened = (): void => {
+    counts.connectionsOpened++
+  }
   const linkWatch = createPubsubLinkWatch({
     libp2p,
     intervalMs: config.pubsubLinks.checkIntervalMs,
@@ -84,12 +100,14 @@ export function createConnectionUpkeep(
   })
   return {
     start() {
+      libp2p.addEventListener('connection:open', countOpened)
       trimmer.start()
       linkWatch.start()
       monitor.start()
       latency?.start()
     },
     stop() {
+      libp2p.removeEventListener('connection:open', countOpened)
       trimmer.stop()
       linkWatch.stop()
       monitor.stop()

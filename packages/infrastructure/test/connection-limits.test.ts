@@ -71,6 +71,12 @@ describe('connection limits', () => {
     })
     expect(hub.node.libp2p.getConnections(boot.node.peerId).length).toBeGreaterThan(0)
     expect(hub.node.isReady()).toBe(true)
+    // The churn, in the node's metrics: the bootstrap node's connection and the others' (a dial may
+    // have been repeated), and the trimmer closed both of the others' (or more, if they came back).
+    const metrics = hub.node.metrics()
+    expect(metrics.connectionsOpened).toBeGreaterThanOrEqual(3)
+    expect(metrics.connectionsTrimmed).toBeGreaterThanOrEqual(2)
+    expect(metrics.connectionsTrimmed).toBeLessThan(metrics.connectionsOpened)
   })
 
   it('connections too young to trim at the high watermark are trimmed once their grace period ends', async () => {

@@ -108,14 +108,18 @@ it('keeps its GossipSub mesh peers when many young connections arrive, and trims
     fake.tag(id, 100)
   }
   for (let i = 1; i <= 5; i++) fake.add(`new-${i}`, 0)
+  const trims: number[] = []
   startTrimmer(fake, {
     low: 3,
     high: 6,
     gracePeriodMs: 300,
     meshPeers: () => new Set(['mesh-1', 'mesh-2', 'mesh-3']),
+    onTrimmed: (closed) => trims.push(closed),
   })
   await waitFor(() => fake.open() === 3, { timeoutMs: 3_000, message: 'trimmed down to low (3)' })
   expect(fake.openIds().sort()).toEqual(['mesh-1', 'mesh-2', 'mesh-3'])
+  // What the node counts as trimmed: the five young ones, none of the mesh peers.
+  expect(trims.reduce((a, b) => a + b, 0)).toBe(5)
 })
 
 it('makes room for young connections with old ones outside the mesh, never with mesh peers', async () => {

@@ -45,6 +45,8 @@ export function sampleMetrics(): FacadeMetrics {
       rendezvousDials: 2,
       rendezvousAdvertisements: 1,
       pubsubLinkRepairs: 0,
+      connectionsOpened: 0,
+      connectionsTrimmed: 0,
       deadConnectionsClosed: 0,
       peering: {
         latencyAware: true,

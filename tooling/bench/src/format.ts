@@ -16,6 +16,11 @@ export const spreadText = (s: Spread | undefined, digits = 2): string =>
     ? '–'
     : `${num(s.median, digits)} (${num(s.min, digits)}–${num(s.max, digits)})`
 
+/** "min / median / max" of a testnet spread (counts per node). */
+const spreadCell = (
+  s: { min: number | null; median: number | null; max: number | null } | undefined,
+): string => (s === undefined ? '–' : `${s.min ?? '–'} / ${s.median ?? '–'} / ${s.max ?? '–'}`)
+
 const size = (bytes: number): string => (bytes >= 1024 ? `${bytes / 1024} KiB` : `${bytes} B`)
 
 function table(header: string[], rows: string[][]): string {
@@ -166,6 +171,7 @@ export function markdown(r: BenchResults): string {
           'delivered',
           'p50 / p99 / max ms',
           'peers min / median / max',
+          'connections opened per node min / median / max',
           'all ready s',
           'mesh s',
           'processes',
@@ -184,9 +190,8 @@ export function markdown(r: BenchResults): string {
               ? '– (no measured phase)'
               : `${(100 * x.deliveredRatio).toFixed(2)}% (${x.delivered}/${x.expected})`,
           x.p50Ms === undefined ? '–' : `${num(x.p50Ms)} / ${num(x.p99Ms)} / ${num(x.maxMs)}`,
-          x.peers === undefined
-            ? '–'
-            : `${x.peers.min ?? '–'} / ${x.peers.median ?? '–'} / ${x.peers.max ?? '–'}`,
+          spreadCell(x.peers),
+          spreadCell(x.connectionsOpened),
           num(x.allReadyMs === undefined || x.allReadyMs === null ? x.allReadyMs : x.allReadyMs / 1000, 1),
           num(x.meshMs === undefined || x.meshMs === null ? x.meshMs : x.meshMs / 1000, 1),
           x.processes === undefined ? '–' : String(x.processes),

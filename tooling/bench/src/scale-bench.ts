@@ -23,6 +23,8 @@ export interface ScaleRow {
   maxMs?: number | null
   /** Peers per node at the end: smallest, median, largest. */
   peers?: { min: number | null; median: number | null; max: number | null }
+  /** Connections each node opened over the run (in and out): the churn behind `peers`. */
+  connectionsOpened?: { min: number | null; median: number | null; max: number | null }
   /** From the network's start until every node was ready (start batches included). */
   allReadyMs?: number | null
   /** From all ready until every node had heard every other (the mesh formed). */
@@ -99,6 +101,8 @@ interface TestnetJson {
     deliveredRatio: number
     latencyMs: { p50: number | null; p99: number | null; max: number | null }
     peersPerNode: { min: number | null; median: number | null; max: number | null }
+    /** Absent from reports of testnet builds before it was added. */
+    connectionsOpenedPerNode?: { min: number | null; median: number | null; max: number | null }
   }
   checks: Array<{ name: string; ok: boolean; detail: string }>
   nodes: Array<{ everReady: boolean }>
@@ -300,6 +304,9 @@ async function runOneSize({
     p99Ms: report.totals.latencyMs.p99,
     maxMs: report.totals.latencyMs.max,
     peers: report.totals.peersPerNode,
+    ...(report.totals.connectionsOpenedPerNode === undefined
+      ? {}
+      : { connectionsOpened: report.totals.connectionsOpenedPerNode }),
     allReadyMs: timeline?.readyAtMs ?? null,
     meshMs: report.scenarioOutcome.meshFormedMs ?? null,
     processes,

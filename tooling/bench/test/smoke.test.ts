@@ -76,6 +76,8 @@ describe('bench smoke', () => {
     expect(isNumber(row?.rssPerNodeMb)).toBe(true)
     expect(isNumber(row?.allReadyMs)).toBe(true)
     expect(isNumber(row?.meshMs)).toBe(true)
+    // Each of the four nodes opened at least one connection (the bootstrap node's, or to it).
+    expect(row?.connectionsOpened?.min).toBeGreaterThanOrEqual(1)
     expect(row?.processes).toBe(2) // four nodes, two per host process
     expect(
       scaleChartPng(results.scale as ScaleFigures)
