@@ -17,10 +17,6 @@ export const UPKEEP_METRICS = {
     'Connected peers that GossipSub had lost and that were reconnected.',
   ),
   /**
-   * Connections closed because their peer stopped answering pings, or because the peer connected
-   * anew and the old connection did not answer (see `connectionMonitor`).
-   */
-  /**
    * Connections opened, inbound and outbound. Against `connections`, the churn: a node of a large
    * network opens many more than it keeps while the start's DHT lookups run.
    */
@@ -30,6 +26,10 @@ export const UPKEEP_METRICS = {
     'node_connections_trimmed_total',
     'Connections closed by the trimmer to bring the node back into its connectionLimits band.',
   ),
+  /**
+   * Connections closed because their peer stopped answering pings, or because the peer connected
+   * anew and the old connection did not answer (see `connectionMonitor`).
+   */
   deadConnectionsClosed: counter(
     'node_dead_connections_closed_total',
     'Connections closed because their peer stopped answering pings, or was superseded by a new connection of the peer and did not answer.',
