@@ -62,6 +62,8 @@ export class NodeRunner {
   private config: ChildConfig | undefined
   private schedule: PublishSchedule | undefined
   private statsTimer: NodeJS.Timeout | undefined
+  /** The last phase this node was told to go quiet on (reported with every stats report). */
+  private quietPhase: number | undefined
   private readonly deniedPeers: Record<string, number> = {}
   /** Asks the parent (the registry owner); bounded by a timeout and the caller's signal. */
   private readonly asker: Asker<'wallets' | 'bootstrap'>
@@ -97,6 +99,12 @@ export class NodeRunner {
 
   private publishing(config: ChildConfig, command: PhaseCommand): void {
     this.schedule?.stop()
+    if (command.mode === 'quiet') {
+      // Report at once what was sent in the phase: the parent's drain waits for this report, so that
+      // it does not count a phase complete from counts taken before the last events were sent.
+      this.quietPhase = command.id
+      this.stats()
+    }
     const padding = config.size > 0 ? 'x'.repeat(config.size) : undefined
     this.schedule = schedulePublishing(command, config.topics, (topic) => {
       const c = this.tally.counts(command.id)
@@ -144,6 +152,7 @@ export class NodeRunner {
       linkRepairs: m.node.pubsubLinkRepairs,
       connectionsOpened: m.node.connectionsOpened,
       connectionsTrimmed: m.node.connectionsTrimmed,
+      ...(this.quietPhase === undefined ? {} : { quietPhase: this.quietPhase }),
       gaterDenied: m.hostGater.deniedTotal,
       deniedPeers: this.deniedPeers,
     })

@@ -92,6 +92,11 @@ export interface ChildStats {
   connectionsOpened: number
   /** Connections the trimmer closed to keep the node in its band. */
   connectionsTrimmed: number
+  /**
+   * The last phase the node was told to go quiet on: its first report after that is sent at once
+   * and holds every event it published in the phase.
+   */
+  quietPhase?: number
   /** Connection attempts this node's host gater refused (registered nodes: intruders, revoked peers). */
   gaterDenied: number
   /** Refusals by this node's host gater, by PeerId. */

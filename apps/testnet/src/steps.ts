@@ -258,8 +258,15 @@ export class Steps {
     network.setPhase({ type: 'phase', id, mode: 'quiet', rate: 0 }, publishers)
     this.setPhase(`${name} (draining late deliveries)`, true)
     const started = Date.now()
+    // Complete once every running registered publisher has reported after going quiet (before that, a count of
+    // published events can miss the last ones, and a phase read as complete would lose a receiver's
+    // late report: a node killed right after the drain once missed one event that way) and every
+    // event it published has reached every other member.
+    const counted = this.nodes([...members, ...excluded])
+    const reportedQuiet = (): boolean =>
+      counted.every((n) => n.status !== 'running' || (n.latest?.quietPhase ?? -1) >= id)
     await this.waitUntil(
-      () => phaseFigures(phase, network.nodes, network.intruders).missing === 0,
+      () => reportedQuiet() && phaseFigures(phase, network.nodes, network.intruders).missing === 0,
       this.drainTimeoutMs,
       'late deliveries',
     ).catch((err) => {
