@@ -252,19 +252,19 @@ export class Steps {
     this.state.measured.push(phase)
     network.bandWatchFromMs ??= network.now()
     this.setPhase(`${name} (publishing, counted)`, true)
-    const publishers = [...this.nodes([...members, ...excluded]), ...network.intruders]
+    const registered = this.nodes([...members, ...excluded])
+    const publishers = [...registered, ...network.intruders]
     network.setPhase({ type: 'phase', id, mode: 'measure', rate: this.options.rate }, publishers)
     await this.sleep(ms)
     network.setPhase({ type: 'phase', id, mode: 'quiet', rate: 0 }, publishers)
     this.setPhase(`${name} (draining late deliveries)`, true)
     const started = Date.now()
-    // Complete once every running registered publisher has reported after going quiet (before that, a count of
-    // published events can miss the last ones, and a phase read as complete would lose a receiver's
-    // late report: a node killed right after the drain once missed one event that way) and every
-    // event it published has reached every other member.
-    const counted = this.nodes([...members, ...excluded])
+    // Complete once every running registered publisher has reported after going quiet (before that,
+    // a count of published events can miss the last ones, and a phase read as complete would lose a
+    // receiver's late report: a node killed right after the drain once missed one event that way)
+    // and every event it published has reached every other member.
     const reportedQuiet = (): boolean =>
-      counted.every((n) => n.status !== 'running' || (n.latest?.quietPhase ?? -1) >= id)
+      registered.every((n) => n.status !== 'running' || (n.latest?.quietPhase ?? -1) >= id)
     await this.waitUntil(
       () => reportedQuiet() && phaseFigures(phase, network.nodes, network.intruders).missing === 0,
       this.drainTimeoutMs,

@@ -14,9 +14,10 @@ export interface ConnectionTrimmerInit {
   gracePeriodMs: number
   /**
    * The peers in any of this node's GossipSub meshes (peer ids as strings), read at each trim: they
-   * are never closed to make room for connections still in their grace period. None if not given.
+   * are never closed to make room for connections still in their grace period. None if not given or
+   * if it answers undefined.
    */
-  meshPeers?: () => ReadonlySet<string>
+  meshPeers?: () => ReadonlySet<string> | undefined
   /** Told how many connections each trim closed (the node's `connectionsTrimmed` count). */
   onTrimmed?: (closed: number) => void
   logger: Logger

@@ -65,7 +65,7 @@ export function createConnectionUpkeep(
     low: config.connectionLimits.low,
     high: config.connectionLimits.high,
     gracePeriodMs: config.connectionLimits.gracePeriodMs,
-    meshPeers: () => internals.meshPeers() ?? new Set(),
+    meshPeers: internals.meshPeers,
     onTrimmed: (closed) => {
       counts.connectionsTrimmed += closed
     },

@@ -1,4 +1,5 @@
 import type { BenchResults } from './results.js'
+import type { CountSpread } from './scale-bench.js'
 import type { Spread } from './stats.js'
 
 const num = (v: number | null | undefined, digits = 2): string =>
@@ -17,9 +18,8 @@ export const spreadText = (s: Spread | undefined, digits = 2): string =>
     : `${num(s.median, digits)} (${num(s.min, digits)}–${num(s.max, digits)})`
 
 /** "min / median / max" of a testnet spread (counts per node). */
-const spreadCell = (
-  s: { min: number | null; median: number | null; max: number | null } | undefined,
-): string => (s === undefined ? '–' : `${s.min ?? '–'} / ${s.median ?? '–'} / ${s.max ?? '–'}`)
+const spreadCell = (s: CountSpread | undefined): string =>
+  s === undefined ? '–' : `${s.min ?? '–'} / ${s.median ?? '–'} / ${s.max ?? '–'}`
 
 const size = (bytes: number): string => (bytes >= 1024 ? `${bytes / 1024} KiB` : `${bytes} B`)
 

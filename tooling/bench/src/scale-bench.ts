@@ -6,6 +6,13 @@ import { lineChartPng } from '@depin/test-utils/chart'
 import { cpuMs, descendants, rssMb } from './proc.js'
 
 /** One testnet size. */
+/** A testnet figure per node: smallest, median, largest (nulls when no node ran). */
+export interface CountSpread {
+  min: number | null
+  median: number | null
+  max: number | null
+}
+
 export interface ScaleRow {
   nodes: number
   /** Events per second each node published (the network rate over N, at least 0.001). */
@@ -22,9 +29,9 @@ export interface ScaleRow {
   p99Ms?: number | null
   maxMs?: number | null
   /** Peers per node at the end: smallest, median, largest. */
-  peers?: { min: number | null; median: number | null; max: number | null }
+  peers?: CountSpread
   /** Connections each node opened over the run (in and out): the churn behind `peers`. */
-  connectionsOpened?: { min: number | null; median: number | null; max: number | null }
+  connectionsOpened?: CountSpread
   /** From the network's start until every node was ready (start batches included). */
   allReadyMs?: number | null
   /** From all ready until every node had heard every other (the mesh formed). */
@@ -100,9 +107,9 @@ interface TestnetJson {
     delivered: number
     deliveredRatio: number
     latencyMs: { p50: number | null; p99: number | null; max: number | null }
-    peersPerNode: { min: number | null; median: number | null; max: number | null }
+    peersPerNode: CountSpread
     /** Absent from reports of testnet builds before it was added. */
-    connectionsOpenedPerNode?: { min: number | null; median: number | null; max: number | null }
+    connectionsOpenedPerNode?: CountSpread
   }
   checks: Array<{ name: string; ok: boolean; detail: string }>
   nodes: Array<{ everReady: boolean }>
