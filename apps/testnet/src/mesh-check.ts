@@ -36,3 +36,26 @@ export function heard(receiver: NodeHandle, sender: NodeHandle, id: number, topi
 export function hasTopicPeers(node: NodeHandle, topics: number): boolean {
   return Object.values(node.latest?.topicPeers ?? {}).filter((n) => n > 0).length >= topics
 }
+
+/**
+ * What a mesh check still waits for, for the views: a start at scale spends most of a minute there,
+ * first on nodes with no peer on the topic yet, then on a few pairs that have not heard each other.
+ */
+export function meshProgress(
+  members: readonly NodeHandle[],
+  senders: readonly NodeHandle[],
+  id: number,
+  topics: number,
+): string {
+  let pairs = 0
+  let unheard = 0
+  for (const receiver of members)
+    for (const sender of senders) {
+      if (sender === receiver) continue
+      pairs++
+      if (!heard(receiver, sender, id, topics)) unheard++
+    }
+  const alone = members.filter((n) => !hasTopicPeers(n, topics)).map((n) => n.label)
+  const named = alone.length > 3 ? `${alone.slice(0, 3).join(', ')}, ...` : alone.join(', ')
+  return `mesh: ${pairs - unheard}/${pairs} pairs heard, ${alone.length} without a topic peer${named === '' ? '' : ` (${named})`}`
+}

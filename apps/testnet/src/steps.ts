@@ -3,7 +3,7 @@
 
 import { setTimeout as sleep } from 'node:timers/promises'
 import { short } from './format.js'
-import { hasTopicPeers, heard, probeRate, probeSenders } from './mesh-check.js'
+import { hasTopicPeers, heard, meshProgress, probeRate, probeSenders } from './mesh-check.js'
 import type { Network } from './network.js'
 import type { NodeHandle } from './node-handle.js'
 import type { TestnetOptions } from './options.js'
@@ -37,6 +37,8 @@ export async function waitUntil(
 export interface RunState {
   network: Network
   phase: string
+  /** What the phase still waits for, read when a view draws (the mesh check's pairs not yet heard). */
+  waitingFor?: (() => string) | undefined
   counting: boolean
   measured: MeasuredPhase[]
   expectedEndMs: number
@@ -82,6 +84,7 @@ export class Steps {
 
   setPhase(phase: string, counting = false): void {
     this.state.phase = phase
+    this.state.waitingFor = undefined
     this.state.counting = counting
     this.hooks.log(`phase: ${phase}`)
     this.hooks.onState(this.state)
@@ -199,6 +202,9 @@ export class Steps {
           hasTopicPeers(receiver, topics) &&
           senders.every((sender) => sender === receiver || heard(receiver, sender, id, topics)),
       )
+    // For the views: a start at scale spends most of a minute here, and what it waits for changes
+    // from nodes with no peer on the topic yet to a few pairs that have not heard each other.
+    this.state.waitingFor = () => meshProgress(list, senders, id, topics)
     try {
       const ms = await this.waitUntil(
         heardAll,
@@ -227,6 +233,7 @@ export class Steps {
         `${err.message} (not heard: ${missing.join(', ') || 'none'}; without a peer on every topic: ${alone.join(', ') || 'none'}; ${m})`,
       )
     } finally {
+      this.state.waitingFor = undefined
       this.network.setPhase({ type: 'phase', id, mode: 'quiet', rate: 0 }, list)
     }
   }

@@ -122,7 +122,7 @@ export class LiveView {
     const elapsed = state.network.now() / 1000
     const lines = [
       `${this.title}   ${elapsed.toFixed(0)}s`,
-      `phase: ${state.phase}`,
+      `phase: ${state.phase}${state.waitingFor === undefined ? '' : ` (${state.waitingFor()})`}`,
       aggregateLine(state.network.nodes),
       '',
       ...(state.network.nodes.length > LARGE ? [`the ${WORST_ROWS} worst nodes:`] : []),
@@ -177,8 +177,9 @@ export class PlainView {
         ? `peers min/median/max ${spreadText(spread(running.map((n) => n.latest?.peers.length ?? 0)))}`
         : `peers [${nodes.map((n) => (n.status === 'running' ? String(n.latest?.peers.length ?? 0) : 'x')).join(',')}]`
     const refused = state.network.intruders.reduce((a, n) => a + state.network.refusalsOf(n.peerId), 0)
+    const waiting = state.waitingFor === undefined ? '' : `; ${state.waitingFor()}`
     this.log(
-      `progress: ready ${ready}/${running.length}, ${peers}, sent ${sent}, received ${received}, intruder refusals ${refused}`,
+      `progress: ready ${ready}/${running.length}, ${peers}, sent ${sent}, received ${received}, intruder refusals ${refused}${waiting}`,
       state.network.now(),
     )
   }

@@ -1,5 +1,25 @@
 import { describe, expect, test } from 'vitest'
-import { MESH_PROBE_SENDERS, PROBE_DELIVERIES_PER_S, probeRate, probeSenders } from '../src/mesh-check.js'
+import {
+  MESH_PROBE_SENDERS,
+  meshProgress,
+  PROBE_DELIVERIES_PER_S,
+  probeRate,
+  probeSenders,
+} from '../src/mesh-check.js'
+import { createNodeHandle, type NodeHandle } from '../src/node-handle.js'
+import type { ChildStats } from '../src/protocol.js'
+
+/** A node whose latest report counts `topicPeers` subscribers on topic t0. */
+function member(label: string, topicPeers: number): NodeHandle {
+  const node = createNodeHandle(0, 'node', label)
+  node.latest = { topicPeers: { t0: topicPeers } } as unknown as ChildStats
+  return node
+}
+
+function hears(receiver: NodeHandle, id: number, ...senders: NodeHandle[]): void {
+  const received = Object.fromEntries(senders.map((s) => [s.peerId, { t0: 1 }]))
+  receiver.phases.set(id, { duplicates: 0, publishErrors: 0, sent: {}, received })
+}
 
 describe('the mesh check', () => {
   test('every member probes in a network of up to 100', () => {
@@ -29,5 +49,26 @@ describe('the mesh check', () => {
     }
     // Small networks probe at most 4 rounds a second each.
     expect(probeRate(3, 3, 3)).toBe(4)
+  })
+
+  test('the progress line counts the pairs heard and names the nodes without a topic peer', () => {
+    const nodes = ['1', '2', '3', '4', '5'].map((label, i) => member(label, i < 2 ? 0 : 3))
+    const [a, b, c, d, e] = nodes as [NodeHandle, NodeHandle, NodeHandle, NodeHandle, NodeHandle]
+    hears(a, 7, b, c)
+    hears(b, 7, a)
+    hears(c, 6, a) // another phase's probes do not count
+    // 5 members all probing: 20 pairs, 3 heard; nodes 1 and 2 have no peer on the topic.
+    expect(meshProgress(nodes, nodes, 7, 1)).toBe('mesh: 3/20 pairs heard, 2 without a topic peer (1, 2)')
+    // Two senders (8 pairs; 1 and 2 heard each other). Beyond three, the line names three and more.
+    for (const n of nodes) n.latest = { topicPeers: {} } as unknown as ChildStats
+    expect(meshProgress(nodes, [a, b], 7, 1)).toBe(
+      'mesh: 2/8 pairs heard, 5 without a topic peer (1, 2, 3, ...)',
+    )
+    for (const n of nodes) {
+      n.latest = { topicPeers: { t0: 4 } } as unknown as ChildStats
+      hears(n, 7, ...nodes.filter((s) => s !== n))
+    }
+    expect(meshProgress(nodes, nodes, 7, 1)).toBe('mesh: 20/20 pairs heard, 0 without a topic peer')
+    expect(meshProgress([d, e], [d, e], 7, 2)).toBe('mesh: 0/2 pairs heard, 2 without a topic peer (4, 5)')
   })
 })
