@@ -11,12 +11,10 @@ import { failed, runCli } from './helpers.js'
 // after the mesh has formed (`--idle 20`).
 const GRACE_AND_SLACK_MS = 15_000
 
-// The 100-node run takes ~80-90 s on a 2-core machine (the suite must stay well under 10):
-// opt in with DEPIN_SCALE_TESTS=1.
-const SCALE = process.env.DEPIN_SCALE_TESTS === '1'
-
+// The 100-node run takes ~85-95 s on a 2-core machine, in the suite's sequential group (nothing else
+// loads the cores meanwhile): 15 s to start, 30-45 s to form the mesh, 20 s idle, 10 s counted.
 describe('testnet at scale', () => {
-  test.skipIf(!SCALE)(
+  test(
     '100 nodes in host processes: every node ready, every event delivered, intruders refused, peers kept in the band',
     async () => {
       const run = await runCli(
