@@ -14,34 +14,30 @@ const GRACE_AND_SLACK_MS = 15_000
 // The 100-node run takes ~85-95 s on a 2-core machine, in the suite's sequential group (nothing else
 // loads the cores meanwhile): 15 s to start, 30-45 s to form the mesh, 20 s idle, 10 s counted.
 describe('testnet at scale', () => {
-  test(
-    '100 nodes in host processes: every node ready, every event delivered, intruders refused, peers kept in the band',
-    async () => {
-      const run = await runCli(
-        [
-          ...['--nodes', '100', '--intruders', '2', '--transport', 'quic', '--topics', '1'],
-          ...['--duration', '10', '--idle', '20', '--rate', '0.1', '--size', '16', '--degree', '12-24'],
-        ],
-        { timeoutMs: 400_000 },
-      )
-      expect(run.code, failed(run)).toBe(0)
-      const report = run.report
-      expect(run.stdout).toMatch(/\d+ host processes, up to 25 nodes per worker thread/)
-      expect(report?.nodes).toHaveLength(100)
-      expect(report?.nodes.every((n) => n.ready)).toBe(true)
-      expect(report?.totals.published).toBeGreaterThan(0)
-      expect(report?.totals.missing).toBe(0)
-      expect(report?.intruders.every((i) => i.refused > 0 && i.acceptedBy.length === 0)).toBe(true)
-      // Without the trimmer, nodes keep most of the peers their DHT queries reach, for good.
-      expect(report?.totals.highMark).toBe(24)
-      expect(report?.totals.longestAboveHighMs, failed(run)).toBeLessThanOrEqual(GRACE_AND_SLACK_MS)
-      expect(report?.totals.peersPerNode.min).toBeGreaterThanOrEqual(1)
-      // Every node on its own loopback address.
-      const hosts = new Set(report?.nodes.map((n) => new URL(n.metricsUrl ?? 'http://x').hostname))
-      expect(hosts.size).toBe(100)
-    },
-    420_000,
-  )
+  test('100 nodes in host processes: every node ready, every event delivered, intruders refused, peers kept in the band', async () => {
+    const run = await runCli(
+      [
+        ...['--nodes', '100', '--intruders', '2', '--transport', 'quic', '--topics', '1'],
+        ...['--duration', '10', '--idle', '20', '--rate', '0.1', '--size', '16', '--degree', '12-24'],
+      ],
+      { timeoutMs: 400_000 },
+    )
+    expect(run.code, failed(run)).toBe(0)
+    const report = run.report
+    expect(run.stdout).toMatch(/\d+ host processes, up to 25 nodes per worker thread/)
+    expect(report?.nodes).toHaveLength(100)
+    expect(report?.nodes.every((n) => n.ready)).toBe(true)
+    expect(report?.totals.published).toBeGreaterThan(0)
+    expect(report?.totals.missing).toBe(0)
+    expect(report?.intruders.every((i) => i.refused > 0 && i.acceptedBy.length === 0)).toBe(true)
+    // Without the trimmer, nodes keep most of the peers their DHT queries reach, for good.
+    expect(report?.totals.highMark).toBe(24)
+    expect(report?.totals.longestAboveHighMs, failed(run)).toBeLessThanOrEqual(GRACE_AND_SLACK_MS)
+    expect(report?.totals.peersPerNode.min).toBeGreaterThanOrEqual(1)
+    // Every node on its own loopback address.
+    const hosts = new Set(report?.nodes.map((n) => new URL(n.metricsUrl ?? 'http://x').hostname))
+    expect(hosts.size).toBe(100)
+  }, 420_000)
 
   test('degree band 8-16 over 30 nodes: no node stays above 16 peers longer than the grace period, and the network stays connected', async () => {
     const run = await runCli(
