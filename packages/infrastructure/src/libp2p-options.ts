@@ -22,6 +22,7 @@ import type { UPnPNATComponents } from '@libp2p/upnp-nat'
 import type { Libp2pOptions } from 'libp2p'
 import { compareAddresses } from './address-order.js'
 import type { ResolvedNodeInit } from './config-resolve.js'
+import { sharedContactPings } from './dht-contact-pings.js'
 import { gossipsubOptions } from './gossipsub-defaults.js'
 import { type NatObserver, natObserver } from './nat.js'
 import type { PortMappingService } from './port-mapping.js'
@@ -103,38 +104,46 @@ export function libp2pOptions(
   if (config.transports.tcp) transports.push(tcp({ reusePort }))
   transports.push(circuitRelayTransport())
 
+  // Both DHTs verify a new contact with one ping between them (see dht-contact-pings.ts).
+  const contactPings = sharedContactPings()
   const services = {
     identify: identify(),
     identifyPush: identifyPush(),
     // Three outbound pings per connection: the DHT's, our connection monitor's and latency-aware
     // peering's RTT sample (one by default; a second would fail with TooManyOutboundProtocolStreamsError).
     ping: ping({ maxOutboundStreams: 3 }),
-    dht: kadDHT({
-      protocol: DHT_PROTOCOL,
-      ...DHT_COMMON,
-      peerInfoMapper: config.dht.allowPrivateAddresses ? passthroughMapper : removePrivateAddressesMapper,
-      // A node that keeps private addresses is on a datacenter or test network: it can serve
-      // there, so it must not wait for a public address to switch to server mode. Otherwise
-      // (clientMode unset) kad-dht switches to server mode once it has a public address.
-      ...(config.dht.clientMode
-        ? { clientMode: true }
-        : config.dht.allowPrivateAddresses
-          ? { clientMode: false }
-          : {}),
-    }),
+    dht: withComponents(
+      contactPings.wrap,
+      kadDHT({
+        protocol: DHT_PROTOCOL,
+        ...DHT_COMMON,
+        peerInfoMapper: config.dht.allowPrivateAddresses ? passthroughMapper : removePrivateAddressesMapper,
+        // A node that keeps private addresses is on a datacenter or test network: it can serve
+        // there, so it must not wait for a public address to switch to server mode. Otherwise
+        // (clientMode unset) kad-dht switches to server mode once it has a public address.
+        ...(config.dht.clientMode
+          ? { clientMode: true }
+          : config.dht.allowPrivateAddresses
+            ? { clientMode: false }
+            : {}),
+      }),
+    ),
     ...(config.dht.lan
       ? {
           // go-libp2p's dual DHT keeps private addresses only in its LAN half: on a private
           // datacenter network, Go nodes find our records there.
-          lanDht: kadDHT({
-            protocol: LAN_DHT_PROTOCOL,
-            ...DHT_COMMON,
-            peerInfoMapper: removePublicAddressesMapper,
-            ...(config.dht.clientMode ? { clientMode: true } : { clientMode: false }),
-            logPrefix: 'libp2p:dht-lan',
-            datastorePrefix: '/dht-lan',
-            metricsPrefix: 'libp2p_dht_lan',
-          }),
+          lanDht: withComponents(
+            contactPings.wrap,
+            kadDHT({
+              protocol: LAN_DHT_PROTOCOL,
+              ...DHT_COMMON,
+              peerInfoMapper: removePublicAddressesMapper,
+              ...(config.dht.clientMode ? { clientMode: true } : { clientMode: false }),
+              logPrefix: 'libp2p:dht-lan',
+              datastorePrefix: '/dht-lan',
+              metricsPrefix: 'libp2p_dht_lan',
+            }),
+          ),
         }
       : {}),
     pubsub: gossipsub(gossipsubOpts),
@@ -205,4 +214,12 @@ const REUSE_PORT_PLATFORMS = new Set<string>(['linux', 'freebsd', 'openbsd', 'ne
 /** libp2p's hard connection cap for a `high` watermark: room for a start storm's young connections. */
 export function hardConnectionCap(high: number): number {
   return Math.max(4 * high, high + 64)
+}
+
+/** A service factory that is handed `wrap(components)` instead of the node's components. */
+function withComponents<C, S>(
+  wrap: (components: C) => C,
+  factory: (components: C) => S,
+): (components: C) => S {
+  return (components) => factory(wrap(components))
 }

@@ -1,0 +1,77 @@
+// One liveness check of a DHT contact for both DHTs of a node.
+
+import type { PeerId } from '@libp2p/interface'
+import type { Ping } from '@libp2p/ping'
+
+/** How long a contact that answered a ping counts as alive for the other DHT. */
+export const CONTACT_FRESH_MS = 60_000
+/** Most contacts remembered (the least recently verified is forgotten first). */
+export const CONTACT_MEMORY = 1_024
+
+/** Options of {@link sharedContactPings}. */
+export interface SharedContactPingsInit {
+  freshMs?: number
+  max?: number
+  now?: () => number
+}
+
+/**
+ * kad-dht pings every new routing-table contact before adding it (and old contacts when a bucket is
+ * full). On a private network the WAN and the LAN DHT take the same peers, so every new connection
+ * was pinged twice from each end: ~13,000 ping streams in a 100-node start, half of them repeating a
+ * ping of a moment before. This gives both DHTs one ping service that pings a peer once for both: a
+ * peer that answered within `freshMs` is alive for the other DHT too, and a ping in flight is joined.
+ * A failed ping is not remembered. Any other caller of the node's ping service is not affected.
+ *
+ * `wrap(components)` is what each DHT is created with: the node's components, with `ping` replaced.
+ */
+export function sharedContactPings(init: SharedContactPingsInit = {}): {
+  wrap<C extends { ping: Ping }>(components: C): C
+} {
+  const freshMs = init.freshMs ?? CONTACT_FRESH_MS
+  const max = init.max ?? CONTACT_MEMORY
+  const now = init.now ?? Date.now
+  const answered = new Map<string, { at: number; rtt: number }>()
+  const inFlight = new Map<string, Promise<number>>()
+
+  const pingOnce = (real: Ping, peer: PeerId, options: Parameters<Ping['ping']>[1]): Promise<number> => {
+    const key = peer.toString()
+    const last = answered.get(key)
+    if (last !== undefined && now() - last.at < freshMs) return Promise.resolve(last.rtt)
+    const pending = inFlight.get(key)
+    if (pending !== undefined) return pending
+    const ping = real.ping(peer, options).then((rtt) => {
+      answered.delete(key) // re-inserted last: the map's order is the order of the last answers
+      answered.set(key, { at: now(), rtt })
+      if (answered.size > max) answered.delete(answered.keys().next().value as string)
+      return rtt
+    })
+    inFlight.set(key, ping)
+    const forget = (): void => {
+      inFlight.delete(key)
+    }
+    ping.then(forget, forget)
+    return ping
+  }
+
+  return {
+    wrap(components) {
+      const shared = {
+        ping(peer: Parameters<Ping['ping']>[0], options?: Parameters<Ping['ping']>[1]): Promise<number> {
+          const real = components.ping
+          // kad-dht pings contacts by PeerId; a multiaddr (a dial) goes to the node's ping as is.
+          return isPeerId(peer) ? pingOnce(real, peer, options) : real.ping(peer, options)
+        },
+      }
+      // libp2p's components are a Proxy that checks service dependencies on every read: keep it
+      // underneath, and answer only `ping` differently.
+      return new Proxy(components, {
+        get: (target, property) => (property === 'ping' ? shared : Reflect.get(target, property)),
+      })
+    },
+  }
+}
+
+function isPeerId(peer: unknown): peer is PeerId {
+  return typeof peer === 'object' && peer !== null && 'toMultihash' in peer && 'type' in peer
+}

@@ -1,0 +1,117 @@
+import { generateWallet, waitFor } from '@depin/test-utils'
+import type { PeerId } from '@libp2p/interface'
+import type { Ping } from '@libp2p/ping'
+import { multiaddr } from '@multiformats/multiaddr'
+import { afterEach, describe, expect, it } from 'vitest'
+import { sharedContactPings } from '../src/dht-contact-pings.js'
+import { bootstrapEntryOf, createTestNetwork } from './helpers.js'
+
+/** A ping service that counts its calls by target and answers (or fails) when told. */
+function fakePing() {
+  const calls: string[] = []
+  const pending: Array<{ resolve: (rtt: number) => void; reject: (err: Error) => void }> = []
+  const service = {
+    ping: (peer: unknown) => {
+      calls.push(String(peer))
+      return new Promise<number>((resolve, reject) => pending.push({ resolve, reject }))
+    },
+  } as unknown as Ping
+  return { service, calls, pending }
+}
+
+const peer = (): PeerId => generateWallet().identity.peerId
+
+describe('one contact ping for both DHTs', () => {
+  it('joins a ping in flight, reuses an answer while fresh, pings again after', async () => {
+    let now = 1_000
+    const share = sharedContactPings({ freshMs: 60_000, now: () => now })
+    const fake = fakePing()
+    const wan = share.wrap({ ping: fake.service })
+    const lan = share.wrap({ ping: fake.service })
+    const b = peer()
+    const first = wan.ping.ping(b)
+    const second = lan.ping.ping(b)
+    expect(fake.calls).toEqual([b.toString()])
+    fake.pending[0]?.resolve(7)
+    await expect(Promise.all([first, second])).resolves.toEqual([7, 7])
+    now += 59_000
+    await expect(lan.ping.ping(b)).resolves.toBe(7)
+    expect(fake.calls).toHaveLength(1)
+    now += 2_000
+    const third = wan.ping.ping(b)
+    expect(fake.calls).toHaveLength(2)
+    fake.pending[1]?.resolve(3)
+    await expect(third).resolves.toBe(3)
+  })
+
+  it('does not remember a failed ping, and passes a multiaddr through as is', async () => {
+    const share = sharedContactPings()
+    const fake = fakePing()
+    const dht = share.wrap({ ping: fake.service })
+    const b = peer()
+    const failed = dht.ping.ping(b)
+    fake.pending[0]?.reject(new Error('no answer'))
+    await expect(failed).rejects.toThrow('no answer')
+    void dht.ping.ping(b)
+    expect(fake.calls).toHaveLength(2)
+    const address = multiaddr('/ip4/127.0.0.1/tcp/4001')
+    void dht.ping.ping(address)
+    void dht.ping.ping(address)
+    expect(fake.calls.slice(2)).toEqual([address.toString(), address.toString()])
+  })
+
+  it('remembers at most `max` contacts, forgetting the least recently answered', async () => {
+    const share = sharedContactPings({ max: 2 })
+    const fake = fakePing()
+    const dht = share.wrap({ ping: fake.service })
+    const [b, c, d] = [peer(), peer(), peer()]
+    for (const [i, p] of [b, c, d].entries()) {
+      const answer = dht.ping.ping(p)
+      fake.pending[i]?.resolve(1)
+      await answer
+    }
+    // c and d are remembered; b was forgotten and is pinged again.
+    await dht.ping.ping(c)
+    await dht.ping.ping(d)
+    expect(fake.calls).toHaveLength(3)
+    void dht.ping.ping(b)
+    expect(fake.calls).toHaveLength(4)
+  })
+
+  it('reads every other component through, from the node components underneath', () => {
+    const fake = fakePing()
+    const components = { ping: fake.service, peerStore: { name: 'store' } }
+    const wrapped = sharedContactPings().wrap(components)
+    expect(wrapped.peerStore).toBe(components.peerStore)
+    expect(wrapped.ping).not.toBe(fake.service)
+  })
+})
+
+describe('with real nodes', () => {
+  const net = createTestNetwork()
+  afterEach(() => net.stopAll())
+
+  interface RoutingTables {
+    routingTable: { size: number }
+  }
+
+  it('a node pings a new peer once for its WAN and LAN DHTs, and both DHTs take it', async () => {
+    const a = await net.start({ name: 'pings-a' })
+    const services = a.node.libp2p.services
+    if (services.lanDht === undefined) throw new Error('the test nodes run the LAN DHT')
+    const real = services.ping.ping.bind(services.ping)
+    const pinged: string[] = []
+    services.ping.ping = (target, options) => {
+      pinged.push(String(target))
+      return real(target, options)
+    }
+    const b = await net.start({ name: 'pings-b', bootstrap: [bootstrapEntryOf(a.node)] })
+    const wan = services.dht as unknown as RoutingTables
+    const lan = services.lanDht as unknown as RoutingTables
+    await waitFor(() => wan.routingTable.size > 0 && lan.routingTable.size > 0, {
+      message: "both of a's DHTs to take b into their routing tables",
+    })
+    // Without the shared ping, each DHT pinged b itself: two pings.
+    expect(pinged).toEqual([b.node.peerId.toString()])
+  })
+})
