@@ -21,7 +21,8 @@ export interface SharedContactPingsInit {
  * was pinged twice from each end: ~13,000 ping streams in a 100-node start, half of them repeating a
  * ping of a moment before. This gives both DHTs one ping service that pings a peer once for both: a
  * peer that answered within `freshMs` is alive for the other DHT too, and a ping in flight is joined.
- * A failed ping is not remembered. Any other caller of the node's ping service is not affected.
+ * A failed ping is not remembered; a joined ping ends with the first caller's (its timeout, its
+ * abort). Any other caller of the node's ping service is not affected.
  *
  * `wrap(components)` is what each DHT is created with: the node's components, with `ping` replaced.
  */

@@ -109,8 +109,9 @@ export function libp2pOptions(
   const services = {
     identify: identify(),
     identifyPush: identifyPush(),
-    // Three outbound pings per connection: the DHT's, our connection monitor's and latency-aware
-    // peering's RTT sample (one by default; a second would fail with TooManyOutboundProtocolStreamsError).
+    // Three outbound pings per connection: the DHTs' (one for both), our connection monitor's and
+    // latency-aware peering's RTT sample (one by default; a second would fail with
+    // TooManyOutboundProtocolStreamsError).
     ping: ping({ maxOutboundStreams: 3 }),
     dht: withComponents(
       contactPings.wrap,
