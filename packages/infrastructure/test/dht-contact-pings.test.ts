@@ -96,7 +96,9 @@ describe('with real nodes', () => {
   }
 
   it('a node pings a new peer once for its WAN and LAN DHTs, and both DHTs take it', async () => {
-    const a = await net.start({ name: 'pings-a' })
+    // Nothing else of a's pings b: no connection monitor (it pings TCP peers), and latency-aware
+    // peering (TCP peers' RTT pings) is off by default.
+    const a = await net.start({ name: 'pings-a', init: { connectionMonitor: { pingIntervalMs: 0 } } })
     const services = a.node.libp2p.services
     if (services.lanDht === undefined) throw new Error('the test nodes run the LAN DHT')
     const real = services.ping.ping.bind(services.ping)
