@@ -37,6 +37,31 @@ export function hasTopicPeers(node: NodeHandle, topics: number): boolean {
   return Object.values(node.latest?.topicPeers ?? {}).filter((n) => n > 0).length >= topics
 }
 
+/** What a mesh check still lacks: the pairs not heard yet, and the members with no peer on a topic. */
+export interface MeshGaps {
+  /** Receiver-sender pairs the check needs (every member, every sender but itself). */
+  pairs: number
+  unheard: Array<{ sender: NodeHandle; receiver: NodeHandle }>
+  alone: NodeHandle[]
+}
+
+export function meshGaps(
+  members: readonly NodeHandle[],
+  senders: readonly NodeHandle[],
+  id: number,
+  topics: number,
+): MeshGaps {
+  let pairs = 0
+  const unheard: MeshGaps['unheard'] = []
+  for (const receiver of members)
+    for (const sender of senders) {
+      if (sender === receiver) continue
+      pairs++
+      if (!heard(receiver, sender, id, topics)) unheard.push({ sender, receiver })
+    }
+  return { pairs, unheard, alone: members.filter((n) => !hasTopicPeers(n, topics)) }
+}
+
 /**
  * What a mesh check still waits for, for the views: a start at scale spends most of a minute there,
  * first on nodes with no peer on the topic yet, then on a few pairs that have not heard each other.
@@ -47,15 +72,8 @@ export function meshProgress(
   id: number,
   topics: number,
 ): string {
-  let pairs = 0
-  let unheard = 0
-  for (const receiver of members)
-    for (const sender of senders) {
-      if (sender === receiver) continue
-      pairs++
-      if (!heard(receiver, sender, id, topics)) unheard++
-    }
-  const alone = members.filter((n) => !hasTopicPeers(n, topics)).map((n) => n.label)
-  const named = alone.length > 3 ? `${alone.slice(0, 3).join(', ')}, ...` : alone.join(', ')
-  return `mesh: ${pairs - unheard}/${pairs} pairs heard, ${alone.length} without a topic peer${named === '' ? '' : ` (${named})`}`
+  const { pairs, unheard, alone } = meshGaps(members, senders, id, topics)
+  const labels = alone.map((n) => n.label)
+  const named = labels.length > 3 ? `${labels.slice(0, 3).join(', ')}, ...` : labels.join(', ')
+  return `mesh: ${pairs - unheard.length}/${pairs} pairs heard, ${alone.length} without a topic peer${named === '' ? '' : ` (${named})`}`
 }

@@ -3,7 +3,7 @@
 
 import { setTimeout as sleep } from 'node:timers/promises'
 import { short } from './format.js'
-import { hasTopicPeers, heard, meshProgress, probeRate, probeSenders } from './mesh-check.js'
+import { hasTopicPeers, heard, meshGaps, meshProgress, probeRate, probeSenders } from './mesh-check.js'
 import type { Network } from './network.js'
 import type { NodeHandle } from './node-handle.js'
 import type { TestnetOptions } from './options.js'
@@ -84,7 +84,6 @@ export class Steps {
 
   setPhase(phase: string, counting = false): void {
     this.state.phase = phase
-    this.state.waitingFor = undefined
     this.state.counting = counting
     this.hooks.log(`phase: ${phase}`)
     this.hooks.onState(this.state)
@@ -215,12 +214,9 @@ export class Steps {
       return ms
     } catch (err) {
       if (!(err instanceof StepFailed)) throw err
-      const missing = list.flatMap((r) =>
-        senders.filter((s) => s !== r && !heard(r, s, id, topics)).map((s) => `${s.label}->${r.label}`),
-      )
-      const alone = list
-        .filter((n) => !hasTopicPeers(n, topics))
-        .map((n) => `${n.label} (${n.latest?.peers.length ?? 0} peers)`)
+      const gaps = meshGaps(list, senders, id, topics)
+      const missing = gaps.unheard.map(({ sender, receiver }) => `${sender.label}->${receiver.label}`)
+      const alone = gaps.alone.map((n) => `${n.label} (${n.latest?.peers.length ?? 0} peers)`)
       const m = list
         .map((n) => {
           const s = n.latest

@@ -5,7 +5,6 @@ import { join } from 'node:path'
 import { lineChartPng } from '@depin/test-utils/chart'
 import { cpuMs, descendants, rssMb } from './proc.js'
 
-/** One testnet size. */
 /** A testnet figure per node: smallest, median, largest (nulls when no node ran). */
 export interface CountSpread {
   min: number | null
@@ -13,6 +12,7 @@ export interface CountSpread {
   max: number | null
 }
 
+/** One testnet size. */
 export interface ScaleRow {
   nodes: number
   /** Events per second each node published (the network rate over N, at least 0.001). */
