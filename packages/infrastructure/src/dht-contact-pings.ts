@@ -21,8 +21,8 @@ export interface SharedContactPingsInit {
  * was pinged twice from each end: ~13,000 ping streams in a 100-node start, half of them repeating a
  * ping of a moment before. This gives both DHTs one ping service that pings a peer once for both: a
  * peer that answered within `freshMs` is alive for the other DHT too, and a ping in flight is joined.
- * A failed ping is not remembered; a joined ping ends with the first caller's (its timeout, its
- * abort). Any other caller of the node's ping service is not affected.
+ * A failed ping is not remembered, and a caller that joined it pings on its own then. Any other
+ * caller of the node's ping service is not affected.
  *
  * `wrap(components)` is what each DHT is created with: the node's components, with `ping` replaced.
  */
@@ -39,8 +39,10 @@ export function sharedContactPings(init: SharedContactPingsInit = {}): {
     const key = peer.toString()
     const last = answered.get(key)
     if (last !== undefined && now() - last.at < freshMs) return Promise.resolve(last.rtt)
+    // A joined ping that fails (the first caller's timeout or abort, a slow link) is retried with
+    // the joiner's own options, as if it had pinged alone: only an answer is shared.
     const pending = inFlight.get(key)
-    if (pending !== undefined) return pending
+    if (pending !== undefined) return pending.catch(() => real.ping(peer, options))
     const ping = real.ping(peer, options).then((rtt) => {
       answered.delete(key) // re-inserted last: the map's order is the order of the last answers
       answered.set(key, { at: now(), rtt })

@@ -54,10 +54,27 @@ describe('one contact ping for both DHTs', () => {
     await expect(failed).rejects.toThrow('no answer')
     void dht.ping.ping(b)
     expect(fake.calls).toHaveLength(2)
+    fake.pending[1]?.resolve(1)
+    await dht.ping.ping(b)
     const address = multiaddr('/ip4/127.0.0.1/tcp/4001')
     void dht.ping.ping(address)
     void dht.ping.ping(address)
     expect(fake.calls.slice(2)).toEqual([address.toString(), address.toString()])
+  })
+
+  it('a caller that joined a ping that failed pings on its own', async () => {
+    const share = sharedContactPings()
+    const fake = fakePing()
+    const [wan, lan] = [share.wrap({ ping: fake.service }), share.wrap({ ping: fake.service })]
+    const b = peer()
+    const first = wan.ping.ping(b)
+    const joined = lan.ping.ping(b)
+    expect(fake.calls).toHaveLength(1)
+    fake.pending[0]?.reject(new Error('timed out'))
+    await expect(first).rejects.toThrow('timed out')
+    await expect.poll(() => fake.calls.length).toBe(2)
+    fake.pending[1]?.resolve(9)
+    await expect(joined).resolves.toBe(9)
   })
 
   it('remembers at most `max` contacts, forgetting the least recently answered', async () => {
