@@ -21,7 +21,8 @@ export interface SharedContactPingsInit {
  * was pinged twice from each end: ~13,000 ping streams in a 100-node start, half of them repeating a
  * ping of a moment before. This gives both DHTs one ping service that pings a peer once for both: a
  * peer that answered within `freshMs` is alive for the other DHT too, and a ping in flight is joined.
- * A failed ping is not remembered, and a caller that joined it pings on its own then. Any other
+ * A failed ping is not remembered; a caller that joined a ping its first caller gave up on (timeout,
+ * abort) pings on its own. Any other
  * caller of the node's ping service is not affected.
  *
  * `wrap(components)` is what each DHT is created with: the node's components, with `ping` replaced.
@@ -33,23 +34,28 @@ export function sharedContactPings(init: SharedContactPingsInit = {}): {
   const max = init.max ?? CONTACT_MEMORY
   const now = init.now ?? Date.now
   const answered = new Map<string, { at: number; rtt: number }>()
-  const inFlight = new Map<string, Promise<number>>()
+  const inFlight = new Map<string, { promise: Promise<number>; signal: AbortSignal | undefined }>()
 
   const pingOnce = (real: Ping, peer: PeerId, options: Parameters<Ping['ping']>[1]): Promise<number> => {
     const key = peer.toString()
     const last = answered.get(key)
     if (last !== undefined && now() - last.at < freshMs) return Promise.resolve(last.rtt)
-    // A joined ping that fails (the first caller's timeout or abort, a slow link) is retried with
-    // the joiner's own options, as if it had pinged alone: only an answer is shared.
+    // A joined ping that the first caller gave up on (its timeout or abort) is retried with the
+    // joiner's own options, as if it had pinged alone. A ping that failed for the peer (refused,
+    // hung up) fails for the joiner too: pinging again would redial a peer that just left.
     const pending = inFlight.get(key)
-    if (pending !== undefined) return pending.catch(() => real.ping(peer, options))
+    if (pending !== undefined)
+      return pending.promise.catch((err: unknown) => {
+        if (pending.signal?.aborted === true) return real.ping(peer, options)
+        throw err
+      })
     const ping = real.ping(peer, options).then((rtt) => {
       answered.delete(key) // re-inserted last: the map's order is the order of the last answers
       answered.set(key, { at: now(), rtt })
       if (answered.size > max) answered.delete(answered.keys().next().value as string)
       return rtt
     })
-    inFlight.set(key, ping)
+    inFlight.set(key, { promise: ping, signal: options?.signal })
     const forget = (): void => {
       inFlight.delete(key)
     }

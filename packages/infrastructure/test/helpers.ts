@@ -176,3 +176,13 @@ export async function reservePorts(): Promise<{ quic: number; tcp: number }> {
 export function rttSamplesOf(peering: { pings: number; transportRttReads: number }): number {
   return peering.pings + peering.transportRttReads
 }
+
+/**
+ * How many contacts each of a node's DHTs holds in its routing table (kad-dht's internals; the LAN
+ * DHT's is undefined when it does not run). A contact is in only after the DHT's ping of it answered.
+ */
+export function routingTableSizes(node: DepinNode): { wan: number; lan: number | undefined } {
+  const size = (dht: unknown): number => (dht as { routingTable: { size: number } }).routingTable.size
+  const { dht, lanDht } = node.libp2p.services
+  return { wan: size(dht), lan: lanDht === undefined ? undefined : size(lanDht) }
+}
