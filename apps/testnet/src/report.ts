@@ -124,8 +124,11 @@ export interface TestnetReport {
   intruders: IntruderReport[]
   scenarioOutcome: Record<string, unknown>
   checks: Check[]
-  /** What each running node's /healthz answered and whether /metrics carried the @depin metrics, at the end. */
-  endpoints?: Array<{ label: string; healthz: number; metrics: boolean }>
+  /**
+   * What each running node's /healthz answered (0: no answer) and whether /metrics carried the @depin
+   * metrics, at the end; `probed: false` for a node the probes' time budget ran out before.
+   */
+  endpoints?: Array<{ label: string; healthz: number; metrics: boolean; probed?: false }>
 }
 
 export const WINDOW =

@@ -36,7 +36,8 @@ export async function runTestnet(options: TestnetOptions, hooks: RunHooks): Prom
     else steps.check('completed', false, err instanceof Error ? err.message : String(err))
   }
 
-  const probes = await probeEndpoints(network)
+  // An interrupted run goes straight to stopping: its operator asked for the end.
+  const probes = signal.aborted ? [] : await probeEndpoints(network, { signal })
   if (probes.length > 0 && !signal.aborted) steps.checks.push(endpointsCheck(probes))
 
   steps.setPhase('stopping every node')

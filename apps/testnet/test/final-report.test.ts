@@ -51,3 +51,30 @@ test('every node probed, a node that answers on the second try passes, the failu
     detail: '21 nodes: /healthz 200, /metrics ok',
   })
 })
+
+/** A metrics server that takes requests and never answers (a node whose event loop is saturated). */
+async function silentEndpoint(): Promise<string> {
+  const server = createServer(() => {})
+  servers.push(server)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+
+test('the probes end with their budget: nodes not reached by then are counted as not probed', async () => {
+  // 9 silent nodes: 8 probes hang in flight until the budget ends them, the ninth never starts.
+  // Without the budget each would wait two tries of 10 s (the test's 5 s timeout fails it).
+  const healthy = await endpoint([200])
+  const silent = await Promise.all(Array.from({ length: 9 }, () => silentEndpoint()))
+  const probes = await probeEndpoints(network([healthy, ...silent]), { budgetMs: 500 })
+  expect(probes[0]).toEqual({ label: '0', healthz: 200, metrics: true })
+  expect(probes.slice(1).every((p) => p.probed === false)).toBe(true)
+  const check = endpointsCheck(probes, 500)
+  expect(check.ok).toBe(false)
+  expect(check.detail).toBe("9 of 10 nodes not probed within the probes' 0.5 s")
+})
+
+test('an interrupted run probes no node', async () => {
+  const healthy = await endpoint([200])
+  const probes = await probeEndpoints(network([healthy]), { signal: AbortSignal.abort() })
+  expect(probes).toEqual([{ label: '0', healthz: 0, metrics: false, probed: false }])
+})
