@@ -19,15 +19,19 @@ export type EndpointProbe = NonNullable<TestnetReport['endpoints']>[number]
 
 /** Probes in flight at once: a saturated machine (250 nodes on 2 cores) timed out when all went together. */
 const PROBES_IN_FLIGHT = 8
-/** Tries per node before its endpoints count as not answering (a node's loop may be seconds behind). */
+/** Tries per node that answers with an error (a node not ready at that moment); a timeout is final. */
 const PROBE_TRIES = 2
-/** How long one request may take. */
+/** How long one request may take (default). */
 const PROBE_REQUEST_TIMEOUT_MS = 10_000
+
 /**
- * How long all the probes may take together. Without it, 175 saturated nodes of a 500-node run (two
- * tries of two 10 s requests each, 8 at a time) held the run's end, and its stop, for over 12 minutes.
+ * How long all the probes of `nodes` nodes may take together: 60 s and 1 s a node. Without a bound,
+ * 175 saturated nodes of a 500-node run (two tries of two 10 s requests each, 8 at a time) held the
+ * run's end, and its stop, for over 12 minutes.
  */
-export const PROBE_BUDGET_MS = 60_000
+export function probeBudgetMs(nodes: number): number {
+  return 60_000 + 1_000 * nodes
+}
 
 /** The node answered /healthz with 200 and served the metrics. */
 function answered(probe: EndpointProbe): boolean {
@@ -35,40 +39,71 @@ function answered(probe: EndpointProbe): boolean {
 }
 
 /** One node's /healthz and /metrics, once (`ended` aborts it: the probes' budget or the run's end). */
-async function probeOnce(label: string, url: string, ended: AbortSignal): Promise<EndpointProbe> {
+async function probeOnce(
+  label: string,
+  url: string,
+  ended: AbortSignal,
+  timeoutMs: number,
+): Promise<EndpointProbe & { timedOut: boolean }> {
+  const signal = () => AbortSignal.any([ended, AbortSignal.timeout(timeoutMs)])
   try {
-    const signal = () => AbortSignal.any([ended, AbortSignal.timeout(PROBE_REQUEST_TIMEOUT_MS)])
     const health = await fetch(`${url}/healthz`, { signal: signal() })
     const text = await (await fetch(`${url}/metrics`, { signal: signal() })).text()
     return {
       label,
       healthz: health.status,
       metrics: text.includes('depin_node_ready') && text.includes('depin_messaging_published_total'),
+      timedOut: false,
     }
-  } catch {
-    return { label, healthz: 0, metrics: false }
+  } catch (err) {
+    return {
+      label,
+      healthz: 0,
+      metrics: false,
+      timedOut: err instanceof Error && err.name === 'TimeoutError',
+    }
   }
+}
+
+/**
+ * The order to probe `count` nodes in: every `stride`-th first, so that the probes in flight go to
+ * different worker threads (consecutive nodes share one; a saturated thread answers one at a time).
+ */
+export function spreadOrder(count: number, stride: number): number[] {
+  const order: number[] = []
+  const step = Math.max(1, Math.min(stride, count))
+  for (let start = 0; start < step; start++) for (let i = start; i < count; i += step) order.push(i)
+  return order
 }
 
 /** Options of {@link probeEndpoints}. */
 export interface ProbeOptions {
   /** The run was interrupted: no probe starts, one in flight is abandoned. */
   signal?: AbortSignal
-  /** All probes together end after this (default {@link PROBE_BUDGET_MS}). */
+  /** All probes together end after this (default {@link probeBudgetMs} of the nodes probed). */
   budgetMs?: number
+  /** How long one request may take (default 10 s). */
+  requestTimeoutMs?: number
 }
 
 /**
  * The operator's view: every running registered node answers /healthz 200 and serves the metrics.
- * At most {@link PROBES_IN_FLIGHT} at once, and a node that does not answer is asked again, within
- * one budget for all: a node not reached by then (or when `signal` aborts) is marked `probed: false`.
+ * At most {@link PROBES_IN_FLIGHT} at once, spread over the worker threads, and a node that answers
+ * with an error is asked again, within one budget for all: a node not reached by then (or when
+ * `signal` aborts) is marked `probed: false`.
  */
 export async function probeEndpoints(network: Network, options: ProbeOptions = {}): Promise<EndpointProbe[]> {
   const targets = network.nodes.filter(
     (n) => n.status === 'running' && n.metricsUrl !== undefined && network.registry.has(n.wallet),
   )
-  const budget = AbortSignal.timeout(options.budgetMs ?? PROBE_BUDGET_MS)
+  const budget = AbortSignal.timeout(options.budgetMs ?? probeBudgetMs(targets.length))
   const ended = options.signal === undefined ? budget : AbortSignal.any([budget, options.signal])
+  const timeoutMs = options.requestTimeoutMs ?? PROBE_REQUEST_TIMEOUT_MS
+  const placement = network.placement
+  const order = spreadOrder(
+    targets.length,
+    placement.kind === 'hosted' ? placement.hosts * placement.nodesPerThread : 1,
+  )
   const probes: EndpointProbe[] = targets.map((n) => ({
     label: n.label,
     healthz: 0,
@@ -77,12 +112,14 @@ export async function probeEndpoints(network: Network, options: ProbeOptions = {
   }))
   let next = 0
   const worker = async (): Promise<void> => {
-    for (let i = next++; i < targets.length && !ended.aborted; i = next++) {
+    for (let k = next++; k < order.length && !ended.aborted; k = next++) {
+      const i = order[k] as number
       const node = targets[i] as (typeof targets)[number]
-      let probe: EndpointProbe
+      let result: Awaited<ReturnType<typeof probeOnce>>
       let tries = 0
-      do probe = await probeOnce(node.label, node.metricsUrl as string, ended)
-      while (++tries < PROBE_TRIES && !answered(probe) && !ended.aborted)
+      do result = await probeOnce(node.label, node.metricsUrl as string, ended, timeoutMs)
+      while (++tries < PROBE_TRIES && !answered(result) && !result.timedOut && !ended.aborted)
+      const { timedOut: _, ...probe } = result
       // A probe cut short by the budget did not get its answer: the node counts as not probed.
       if (answered(probe) || !ended.aborted) probes[i] = probe
     }
@@ -95,7 +132,7 @@ export async function probeEndpoints(network: Network, options: ProbeOptions = {
  * The endpoints' check: every node probed, and every probe answered 200 with the metrics; the detail
  * names the nodes that did not answer, and counts those not probed within the budget.
  */
-export function endpointsCheck(probes: EndpointProbe[], budgetMs = PROBE_BUDGET_MS): Check {
+export function endpointsCheck(probes: EndpointProbe[], budgetMs = probeBudgetMs(probes.length)): Check {
   const notProbed = probes.filter((p) => p.probed === false).length
   const failed = probes.filter((p) => p.probed !== false && !answered(p))
   const parts: string[] = []

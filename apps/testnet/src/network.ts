@@ -45,7 +45,7 @@ export class Network {
   constructor(
     private readonly options: TestnetOptions,
     private readonly log: (line: string) => void,
-    placement: Placement = { kind: 'process' },
+    readonly placement: Placement = { kind: 'process' },
   ) {
     this.highMark = options.degree?.high ?? NODE_DEFAULTS.connectionLimits.high
     this.hosts =

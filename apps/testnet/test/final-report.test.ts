@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, expect, test } from 'vitest'
-import { endpointsCheck, probeEndpoints } from '../src/final-report.js'
+import { endpointsCheck, probeEndpoints, spreadOrder } from '../src/final-report.js'
 import type { Network } from '../src/network.js'
 
 const servers: Server[] = []
@@ -33,7 +33,11 @@ function network(urls: string[]): Network {
     metricsUrl,
     wallet: `w${i}`,
   }))
-  return { nodes, registry: new Set(nodes.map((n) => n.wallet)) } as unknown as Network
+  return {
+    nodes,
+    registry: new Set(nodes.map((n) => n.wallet)),
+    placement: { kind: 'process' },
+  } as unknown as Network
 }
 
 test('every node probed, a node that answers on the second try passes, the failures are named first', async () => {
@@ -53,8 +57,10 @@ test('every node probed, a node that answers on the second try passes, the failu
 })
 
 /** A metrics server that takes requests and never answers (a node whose event loop is saturated). */
-async function silentEndpoint(): Promise<string> {
-  const server = createServer(() => {})
+async function silentEndpoint(requests: string[] = []): Promise<string> {
+  const server = createServer((req) => {
+    requests.push(req.url ?? '')
+  })
   servers.push(server)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
@@ -77,4 +83,23 @@ test('an interrupted run probes no node', async () => {
   const healthy = await endpoint([200])
   const probes = await probeEndpoints(network([healthy]), { signal: AbortSignal.abort() })
   expect(probes).toEqual([{ label: '0', healthz: 0, metrics: false, probed: false }])
+})
+
+test('a node whose request timed out is not asked again: only one that answered with an error is', async () => {
+  const asked: string[] = []
+  const silent = await silentEndpoint(asked)
+  const probes = await probeEndpoints(network([silent]), { requestTimeoutMs: 200 })
+  expect(probes).toEqual([{ label: '0', healthz: 0, metrics: false }])
+  expect(asked).toEqual(['/healthz'])
+  expect(endpointsCheck(probes).detail).toBe('1 of 1 nodes failed: 0: /healthz 0, /metrics MISSING')
+})
+
+test('probes go to every stride-th node first, so that those in flight land on different worker threads', () => {
+  expect(spreadOrder(7, 3)).toEqual([0, 3, 6, 1, 4, 2, 5])
+  expect(spreadOrder(3, 50)).toEqual([0, 1, 2])
+  expect(spreadOrder(4, 1)).toEqual([0, 1, 2, 3])
+  expect(spreadOrder(0, 50)).toEqual([])
+  const order = spreadOrder(250, 50)
+  expect(new Set(order).size).toBe(250)
+  expect(order.slice(0, 5)).toEqual([0, 50, 100, 150, 200])
 })
