@@ -10,6 +10,7 @@ import { sendToParent, serveParent, settleWithin } from '@depin/test-utils/node-
 import { compactWhenStarted } from './heap-compaction.js'
 import { NodeRunner } from './node-runner.js'
 import type { HostChildMessage, HostParentMessage } from './protocol.js'
+import { lowerThreadPriority, NODES_THREAD_NICE } from './thread-priority.js'
 
 /** How long a stopping host waits for its nodes' goodbyes before it exits anyway. */
 const HOST_STOP_TIMEOUT_MS = 15_000
@@ -19,6 +20,8 @@ const COMPACT_AFTER_START_MS = 30_000
 
 interface HostData {
   nodesPerThread: number
+  /** The thread runs a bootstrap node alone: it keeps its priority, the others yield to it. */
+  bootstrap: boolean
 }
 
 if (isMainThread) runHostProcess()
@@ -42,7 +45,7 @@ function runHostProcess(): void {
     if (slot === undefined) {
       const capacity = alone ? 1 : nodesPerThread
       const worker = new Worker(new URL(import.meta.url), {
-        workerData: { nodesPerThread: capacity } satisfies HostData,
+        workerData: { nodesPerThread: capacity, bootstrap: alone } satisfies HostData,
       })
       const created = { worker, keys: new Set<string>(), capacity }
       worker.on('message', (message: HostChildMessage) => {
@@ -94,7 +97,8 @@ function runHostProcess(): void {
 function runWorker(): void {
   const port = parentPort
   if (port === null) return
-  const { nodesPerThread } = workerData as HostData
+  const { nodesPerThread, bootstrap } = workerData as HostData
+  if (!bootstrap) lowerThreadPriority(NODES_THREAD_NICE)
   const runners = new Map<string, NodeRunner>()
   let stoppingAll = false
   const compact = compactWhenStarted(COMPACT_AFTER_START_MS)
