@@ -99,6 +99,10 @@ export function createRendezvous(init: RendezvousInit): Rendezvous {
   let cid: CID | undefined
   let finding: Promise<void> | undefined
   let advertising: Promise<void> | undefined
+  // An advertisement asked for while one was in flight: made at once if that one reaches nobody.
+  let advertiseAgain = false
+  // The retry of an advertisement that reached nobody; any advertisement made meanwhile replaces it.
+  let advertiseRetry: ReturnType<typeof setTimeout> | undefined
   let findAgain = false
   let started = false
   // The wait before the next lookup (backs off while lookups find nobody new) and its timer.
@@ -115,7 +119,8 @@ export function createRendezvous(init: RendezvousInit): Rendezvous {
     return timer
   }
 
-  const advertise = async (key: CID): Promise<void> => {
+  /** Publishes the provider record on every DHT; true if any peer took it. */
+  const advertise = async (key: CID): Promise<boolean> => {
     const attempt = timeoutSignal(controller.signal, QUERY_TIMEOUT_MS, () => new Error('advertise timed out'))
     let reached = 0
     await Promise.all(
@@ -135,10 +140,9 @@ export function createRendezvous(init: RendezvousInit): Rendezvous {
     if (reached > 0) {
       counters.rendezvousAdvertisements++
       logger.debug('advertised on rendezvous', 'rendezvous', namespace, 'peers', reached)
-    } else {
-      // Reached nobody (the routing table was still empty): try again soon, not at the next renewal.
-      schedule(advertiseLoop, init.findIntervalMs)
+      return true
     }
+    return false
   }
 
   const find = async (key: CID): Promise<void> => {
@@ -211,11 +215,36 @@ export function createRendezvous(init: RendezvousInit): Rendezvous {
 
   const advertiseLoop = (): void => {
     if (cid === undefined || controller.signal.aborted) return
-    if (advertising === undefined) {
-      advertising = advertise(cid).finally(() => {
-        advertising = undefined
-      })
+    if (advertising !== undefined) {
+      advertiseAgain = true
+      return
     }
+    // This advertisement replaces a pending retry: a second walk to the same peers, 10 s after
+    // the first reached them, was half of a start's advertisements.
+    if (advertiseRetry !== undefined) {
+      clearTimeout(advertiseRetry)
+      timers.delete(advertiseRetry)
+      advertiseRetry = undefined
+    }
+    advertising = advertise(cid).then(
+      (reached) => {
+        advertising = undefined
+        const again = advertiseAgain
+        advertiseAgain = false
+        if (reached) return
+        // Reached nobody (the routing table was still empty): at once if the node asked meanwhile
+        // (it became ready), else soon; not at the next renewal.
+        if (again) advertiseLoop()
+        else
+          advertiseRetry = schedule(() => {
+            advertiseRetry = undefined
+            advertiseLoop()
+          }, init.findIntervalMs)
+      },
+      () => {
+        advertising = undefined
+      },
+    )
   }
 
   const findLoop = (): void => {

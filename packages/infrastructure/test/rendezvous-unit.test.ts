@@ -18,8 +18,14 @@ afterEach(async () => {
   vi.useRealTimers()
 })
 
-function standIn(providers: () => PeerId[]) {
+/** `reaches()` says whether an advertisement reaches a peer (false: the routing table is empty). */
+function standIn(
+  providers: () => PeerId[],
+  reaches: () => boolean = () => true,
+  walk: () => Promise<void> = async () => {},
+) {
   const lookups: number[] = []
+  const advertisements: number[] = []
   const dials: string[] = []
   const connected = new Set<string>()
   const dht = {
@@ -27,7 +33,11 @@ function standIn(providers: () => PeerId[]) {
       lookups.push(Date.now())
       yield { name: 'PROVIDER', providers: providers().map((id) => ({ id, multiaddrs: [] })) }
     },
-    async *provide() {},
+    async *provide() {
+      advertisements.push(Date.now())
+      await walk()
+      if (reaches()) yield { name: 'PEER_RESPONSE', messageName: 'ADD_PROVIDER' }
+    },
     async cancelReprovide() {},
   } as unknown as KadDHT
   const libp2p = {
@@ -51,7 +61,7 @@ function standIn(providers: () => PeerId[]) {
     counters: createCounts(RENDEZVOUS_METRICS),
   })
   running.push(rendezvous)
-  return { rendezvous, lookups, dials }
+  return { rendezvous, lookups, dials, advertisements }
 }
 
 const gaps = (times: number[]): number[] => times.slice(1).map((t, i) => t - (times[i] as number))
@@ -88,5 +98,64 @@ describe('rendezvous lookup backoff', () => {
     expect(n).toBeGreaterThanOrEqual(9)
     expect(new Set(gaps(lookups))).toEqual(new Set([100]))
     expect(dials.length).toBe(n)
+  })
+})
+
+describe('rendezvous advertisements', () => {
+  it('an advertisement that reached nobody is retried after findIntervalMs, and only until one reaches a peer', async () => {
+    let routingTable = 0
+    const { rendezvous, advertisements } = standIn(
+      () => [],
+      () => routingTable > 0,
+    )
+    await rendezvous.start()
+    await vi.advanceTimersByTimeAsync(250)
+    // At start (empty table), then after 100 and 200 ms.
+    expect(advertisements).toHaveLength(3)
+    routingTable = 1
+    await vi.advanceTimersByTimeAsync(100)
+    expect(advertisements).toHaveLength(4)
+    await vi.advanceTimersByTimeAsync(5_000)
+    expect(advertisements).toHaveLength(4)
+  })
+
+  it('advertising at once (the node became ready) replaces the pending retry: one walk, not two', async () => {
+    let routingTable = 0
+    const { rendezvous, advertisements } = standIn(
+      () => [],
+      () => routingTable > 0,
+    )
+    await rendezvous.start()
+    await vi.advanceTimersByTimeAsync(10)
+    expect(advertisements).toHaveLength(1)
+    // Ready: the bootstrap node is in the table, and the node advertises again at once.
+    routingTable = 1
+    rendezvous.advertiseNow()
+    await vi.advanceTimersByTimeAsync(5_000)
+    // Before, the retry of the first advertisement walked to the same peers again 100 ms later.
+    expect(advertisements).toHaveLength(2)
+  })
+
+  it('asked while an advertisement is in flight that then reaches nobody: advertises again at once', async () => {
+    let routingTable = 0
+    let endWalk = (): void => {}
+    const { rendezvous, advertisements } = standIn(
+      () => [],
+      () => routingTable > 0,
+      () => new Promise<void>((resolve) => (endWalk = resolve)),
+    )
+    await rendezvous.start()
+    await vi.advanceTimersByTimeAsync(10)
+    expect(advertisements).toHaveLength(1)
+    rendezvous.advertiseNow()
+    routingTable = 0
+    endWalk()
+    await vi.advanceTimersByTimeAsync(10)
+    // Not 100 ms later (the retry), but as soon as the walk in flight ended with nobody reached.
+    expect(advertisements).toHaveLength(2)
+    routingTable = 1
+    endWalk()
+    await vi.advanceTimersByTimeAsync(5_000)
+    expect(advertisements).toHaveLength(2)
   })
 })
