@@ -103,6 +103,8 @@ export function createRendezvous(init: RendezvousInit): Rendezvous {
   let advertiseAgain = false
   // The retry of an advertisement that reached nobody; any advertisement made meanwhile replaces it.
   let advertiseRetry: ReturnType<typeof setTimeout> | undefined
+  // The wait before that retry: doubles while advertisements keep failing (see advertiseLoop).
+  let advertiseRetryMs = init.findIntervalMs
   let findAgain = false
   let started = false
   // The wait before the next lookup (backs off while lookups find nobody new) and its timer.
@@ -219,8 +221,7 @@ export function createRendezvous(init: RendezvousInit): Rendezvous {
       advertiseAgain = true
       return
     }
-    // This advertisement replaces a pending retry: a second walk to the same peers, 10 s after
-    // the first reached them, was half of a start's advertisements.
+    // This advertisement replaces a pending retry (which would walk to the same peers again).
     if (advertiseRetry !== undefined) {
       clearTimeout(advertiseRetry)
       timers.delete(advertiseRetry)
@@ -231,15 +232,23 @@ export function createRendezvous(init: RendezvousInit): Rendezvous {
         advertising = undefined
         const again = advertiseAgain
         advertiseAgain = false
-        if (reached) return
-        // Reached nobody (the routing table was still empty): at once if the node asked meanwhile
-        // (it became ready), else soon; not at the next renewal.
+        if (reached) {
+          advertiseRetryMs = init.findIntervalMs
+          return
+        }
+        // Reached nobody: at once if the node asked meanwhile (it became ready), else soon, not
+        // at the next renewal. Soon grows while walks keep failing, up to maxFindIntervalMs
+        // (go-libp2p's discovery retries a failed advertisement after 2 minutes): a walk that times
+        // out is a saturated network, and at 250 nodes on 2 cores a retry every 10 s kept ~40% of
+        // nodes walking, and dialing, for as long as the network ran.
         if (again) advertiseLoop()
-        else
+        else {
           advertiseRetry = schedule(() => {
             advertiseRetry = undefined
             advertiseLoop()
-          }, init.findIntervalMs)
+          }, advertiseRetryMs)
+          advertiseRetryMs = Math.min(advertiseRetryMs * 2, init.maxFindIntervalMs)
+        }
       },
       () => {
         advertising = undefined

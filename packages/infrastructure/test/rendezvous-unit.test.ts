@@ -102,21 +102,45 @@ describe('rendezvous lookup backoff', () => {
 })
 
 describe('rendezvous advertisements', () => {
-  it('an advertisement that reached nobody is retried after findIntervalMs, and only until one reaches a peer', async () => {
+  it('an advertisement that reached nobody is retried, less often while they keep failing, until one reaches a peer', async () => {
     let routingTable = 0
     const { rendezvous, advertisements } = standIn(
       () => [],
       () => routingTable > 0,
     )
     await rendezvous.start()
-    await vi.advanceTimersByTimeAsync(250)
-    // At start (empty table), then after 100 and 200 ms.
-    expect(advertisements).toHaveLength(3)
+    await vi.advanceTimersByTimeAsync(3_100)
+    // Waits of findIntervalMs (100), doubling up to maxFindIntervalMs (800): 0, 100, 300, 700, 1500, 2300, 3100.
+    expect(advertisements.map((t) => t - (advertisements[0] as number))).toEqual([
+      0, 100, 300, 700, 1_500, 2_300, 3_100,
+    ])
     routingTable = 1
-    await vi.advanceTimersByTimeAsync(100)
-    expect(advertisements).toHaveLength(4)
+    await vi.advanceTimersByTimeAsync(800)
+    expect(advertisements).toHaveLength(8)
     await vi.advanceTimersByTimeAsync(5_000)
+    expect(advertisements).toHaveLength(8)
+  })
+
+  it('after an advertisement reaches a peer, the next failing one is retried after findIntervalMs again', async () => {
+    let routingTable = 0
+    const { rendezvous, advertisements } = standIn(
+      () => [],
+      () => routingTable > 0,
+    )
+    await rendezvous.start()
+    await vi.advanceTimersByTimeAsync(1_000)
     expect(advertisements).toHaveLength(4)
+    routingTable = 1
+    await vi.advanceTimersByTimeAsync(800)
+    expect(advertisements).toHaveLength(5)
+    // The network emptied (a partition); the node, ready again, advertises; nobody takes it.
+    routingTable = 0
+    const before = advertisements.length
+    rendezvous.advertiseNow()
+    await vi.advanceTimersByTimeAsync(350)
+    expect(advertisements.slice(before).map((t) => t - (advertisements[before] as number))).toEqual([
+      0, 100, 300,
+    ])
   })
 
   it('advertising at once (the node became ready) replaces the pending retry: one walk, not two', async () => {
