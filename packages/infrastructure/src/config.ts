@@ -139,7 +139,9 @@ export interface NodeInit {
          * back to `findIntervalMs`. In a network smaller than `targetPeers` every lookup would
          * otherwise repeat the last one forever (a DHT query to every peer, every interval). It is
          * also how long two halves of a healed partition may take to find each other through the
-         * DHT. At least `findIntervalMs`. @default 120_000 (or `findIntervalMs` when that is longer)
+         * DHT. An advertisement that reached nobody is retried the same way: after `findIntervalMs`,
+         * then twice as long each time it fails again, up to this (one that reaches a peer resets it).
+         * At least `findIntervalMs`. @default 120_000 (or `findIntervalMs` when that is longer)
          */
         maxFindIntervalMs?: number | undefined
         /** How often to renew the advertisement (must be well under the 24-48 h provider record TTL). @default 3_600_000 */
