@@ -101,20 +101,29 @@ describe('rendezvous lookup backoff', () => {
   })
 })
 
+/** A rendezvous whose advertisements reach a peer only while `table.peers > 0` (its routing table). */
+async function advertiser(walk?: () => Promise<void>) {
+  const table = { peers: 0 }
+  const standing = standIn(
+    () => [],
+    () => table.peers > 0,
+    walk,
+  )
+  await standing.rendezvous.start()
+  return { ...standing, table }
+}
+
+/** The times of `times` from its `from`-th on, counted from that one. */
+const since = (times: number[], from = 0): number[] =>
+  times.slice(from).map((t) => t - (times[from] as number))
+
 describe('rendezvous advertisements', () => {
   it('an advertisement that reached nobody is retried, less often while they keep failing, until one reaches a peer', async () => {
-    let routingTable = 0
-    const { rendezvous, advertisements } = standIn(
-      () => [],
-      () => routingTable > 0,
-    )
-    await rendezvous.start()
+    const { advertisements, table } = await advertiser()
     await vi.advanceTimersByTimeAsync(3_100)
-    // Waits of findIntervalMs (100), doubling up to maxFindIntervalMs (800): 0, 100, 300, 700, 1500, 2300, 3100.
-    expect(advertisements.map((t) => t - (advertisements[0] as number))).toEqual([
-      0, 100, 300, 700, 1_500, 2_300, 3_100,
-    ])
-    routingTable = 1
+    // Waits of findIntervalMs (100), doubling up to maxFindIntervalMs (800).
+    expect(since(advertisements)).toEqual([0, 100, 300, 700, 1_500, 2_300, 3_100])
+    table.peers = 1
     await vi.advanceTimersByTimeAsync(800)
     expect(advertisements).toHaveLength(8)
     await vi.advanceTimersByTimeAsync(5_000)
@@ -122,38 +131,26 @@ describe('rendezvous advertisements', () => {
   })
 
   it('after an advertisement reaches a peer, the next failing one is retried after findIntervalMs again', async () => {
-    let routingTable = 0
-    const { rendezvous, advertisements } = standIn(
-      () => [],
-      () => routingTable > 0,
-    )
-    await rendezvous.start()
+    const { rendezvous, advertisements, table } = await advertiser()
     await vi.advanceTimersByTimeAsync(1_000)
     expect(advertisements).toHaveLength(4)
-    routingTable = 1
+    table.peers = 1
     await vi.advanceTimersByTimeAsync(800)
     expect(advertisements).toHaveLength(5)
     // The network emptied (a partition); the node, ready again, advertises; nobody takes it.
-    routingTable = 0
+    table.peers = 0
     const before = advertisements.length
     rendezvous.advertiseNow()
     await vi.advanceTimersByTimeAsync(350)
-    expect(advertisements.slice(before).map((t) => t - (advertisements[before] as number))).toEqual([
-      0, 100, 300,
-    ])
+    expect(since(advertisements, before)).toEqual([0, 100, 300])
   })
 
   it('advertising at once (the node became ready) replaces the pending retry: one walk, not two', async () => {
-    let routingTable = 0
-    const { rendezvous, advertisements } = standIn(
-      () => [],
-      () => routingTable > 0,
-    )
-    await rendezvous.start()
+    const { rendezvous, advertisements, table } = await advertiser()
     await vi.advanceTimersByTimeAsync(10)
     expect(advertisements).toHaveLength(1)
     // Ready: the bootstrap node is in the table, and the node advertises again at once.
-    routingTable = 1
+    table.peers = 1
     rendezvous.advertiseNow()
     await vi.advanceTimersByTimeAsync(5_000)
     // Before, the retry of the first advertisement walked to the same peers again 100 ms later.
@@ -161,23 +158,18 @@ describe('rendezvous advertisements', () => {
   })
 
   it('asked while an advertisement is in flight that then reaches nobody: advertises again at once', async () => {
-    let routingTable = 0
     let endWalk = (): void => {}
-    const { rendezvous, advertisements } = standIn(
-      () => [],
-      () => routingTable > 0,
+    const { rendezvous, advertisements, table } = await advertiser(
       () => new Promise<void>((resolve) => (endWalk = resolve)),
     )
-    await rendezvous.start()
     await vi.advanceTimersByTimeAsync(10)
     expect(advertisements).toHaveLength(1)
     rendezvous.advertiseNow()
-    routingTable = 0
     endWalk()
     await vi.advanceTimersByTimeAsync(10)
     // Not 100 ms later (the retry), but as soon as the walk in flight ended with nobody reached.
     expect(advertisements).toHaveLength(2)
-    routingTable = 1
+    table.peers = 1
     endWalk()
     await vi.advanceTimersByTimeAsync(5_000)
     expect(advertisements).toHaveLength(2)
