@@ -40,5 +40,5 @@ export {
 export { acquireNode, type NodeLease } from './node-registry.js'
 export type { PortMappingMetrics } from './port-mapping.js'
 export { NODE_PROCESS_ENV, NODE_PROCESS_FLAGS } from './process-flags.js'
-export { RENDEZVOUS_PREFIX, rendezvousCid, rendezvousNamespace } from './rendezvous.js'
+export { RENDEZVOUS_PREFIX, rendezvousCid, rendezvousNamespace } from './rendezvous-key.js'
 export type { PeerRefusedDetail } from './usable-peers.js'

@@ -5,12 +5,9 @@ import type { Libp2p, PeerId } from '@libp2p/interface'
 import type { ResolvedNodeInit } from './config-resolve.js'
 import type { DepinServices } from './libp2p-options.js'
 import type { DatabaseMembership } from './node-api.js'
-import {
-  createRendezvous,
-  type RENDEZVOUS_METRICS,
-  type Rendezvous,
-  rendezvousNamespace,
-} from './rendezvous.js'
+import { createRendezvous, type Rendezvous } from './rendezvous.js'
+import { rendezvousNamespace } from './rendezvous-key.js'
+import type { RENDEZVOUS_METRICS } from './rendezvous-metrics.js'
 
 export interface MembershipsInit {
   libp2p: Libp2p<DepinServices>

@@ -6,7 +6,7 @@ import { NAT_METRICS } from './nat.js'
 import { RETRY_METRICS } from './node-bootstrap.js'
 import { PORT_MAPPING_METRICS } from './port-mapping.js'
 import { READINESS_METRICS } from './readiness.js'
-import { RENDEZVOUS_METRICS } from './rendezvous.js'
+import { RENDEZVOUS_METRICS } from './rendezvous-metrics.js'
 import { UPKEEP_METRICS } from './upkeep.js'
 
 /** The readiness state and the peers (what readiness counts, and refusals of our wallet). */

@@ -1,62 +1,17 @@
 import type { Logger } from '@depin/logger'
-import { type CountsOf, counter } from '@depin/metrics-schema'
+import type { CountsOf } from '@depin/metrics-schema'
 import type { Libp2p, PeerInfo } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
 import { repeatingTask } from '@libp2p/utils'
-import { CID } from 'multiformats/cid'
-import * as raw from 'multiformats/codecs/raw'
-import { sha256 } from 'multiformats/hashes/sha2'
+import type { CID } from 'multiformats/cid'
 import { timeoutSignal } from './abort.js'
-
-/**
- * The Go implementation's discovery tag: each database advertises under
- * `p2p-database-discovery_<databaseName>`.
- */
-export const RENDEZVOUS_PREFIX = 'p2p-database-discovery_'
+import { rendezvousCid } from './rendezvous-key.js'
+import type { RENDEZVOUS_METRICS } from './rendezvous-metrics.js'
 
 /** Time allowed for one advertisement or lookup. */
 const QUERY_TIMEOUT_MS = 30_000
 /** New connections opened per lookup at most (the Go implementation's limit per discovery round). */
 const MAX_DIALS_PER_LOOKUP = 5
-
-/** The rendezvous namespace of a database. */
-export function rendezvousNamespace(databaseName: string): string {
-  return `${RENDEZVOUS_PREFIX}${databaseName}`
-}
-
-/**
- * The DHT key of a rendezvous namespace: CIDv1, raw codec, of the SHA-256 multihash of the
- * namespace string, as go-libp2p's routing discovery (`nsToCid`) computes it.
- *
- * @example
- * const cid = await rendezvousCid('p2p-database-discovery_my-depin')
- */
-export async function rendezvousCid(namespace: string): Promise<CID> {
-  return CID.createV1(raw.code, await sha256.digest(new TextEncoder().encode(namespace)))
-}
-
-/** What the rendezvous of every database counts, part of the node's metrics. */
-export const RENDEZVOUS_METRICS = {
-  /** Rendezvous lookups run (all databases). */
-  rendezvousFinds: counter('node_rendezvous_finds_total', 'Rendezvous lookups run.'),
-  /** Rendezvous lookups skipped because the database had `rendezvous.targetPeers` connected. */
-  rendezvousSkips: counter(
-    'node_rendezvous_lookups_skipped_total',
-    'Rendezvous lookups skipped because the database had rendezvous.targetPeers peers connected.',
-  ),
-  /** Peers found through rendezvous lookups, excluding ourselves (counted per lookup). */
-  dhtPeersFound: counter(
-    'node_rendezvous_peers_found_total',
-    'Peers found through rendezvous lookups (per lookup).',
-  ),
-  /** Dials of peers found through rendezvous that connected. */
-  rendezvousDials: counter('node_rendezvous_dials_total', 'Dials of rendezvous-found peers that connected.'),
-  /** Advertisements (provider records) published. */
-  rendezvousAdvertisements: counter(
-    'node_rendezvous_advertisements_total',
-    'Rendezvous provider records published.',
-  ),
-}
 
 export interface RendezvousInit {
   libp2p: Libp2p

@@ -4,7 +4,8 @@ import { generateWallet } from '@depin/test-utils'
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { createRendezvous, RENDEZVOUS_METRICS, type Rendezvous } from '../src/rendezvous.js'
+import { createRendezvous, type Rendezvous } from '../src/rendezvous.js'
+import { RENDEZVOUS_METRICS } from '../src/rendezvous-metrics.js'
 import { createTestLogger } from './helpers.js'
 
 // The lookup schedule against a stand-in DHT that answers at once, on fake timers: when each lookup
