@@ -22,8 +22,7 @@ export interface SharedContactPingsInit {
  * ping of a moment before. This gives both DHTs one ping service that pings a peer once for both: a
  * peer that answered within `freshMs` is alive for the other DHT too, and a ping in flight is joined.
  * A failed ping is not remembered; a caller that joined a ping its first caller gave up on (timeout,
- * abort) pings on its own. Any other
- * caller of the node's ping service is not affected.
+ * abort) pings on its own. Any other caller of the node's ping service is not affected.
  *
  * `wrap(components)` is what each DHT is created with: the node's components, with `ping` replaced.
  */

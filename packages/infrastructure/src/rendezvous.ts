@@ -75,6 +75,12 @@ export function createRendezvous(init: RendezvousInit): Rendezvous {
     timers.add(timer)
     return timer
   }
+  const unschedule = (timer: ReturnType<typeof setTimeout> | undefined): undefined => {
+    if (timer === undefined) return undefined
+    clearTimeout(timer)
+    timers.delete(timer)
+    return undefined
+  }
 
   /** Publishes the provider record on every DHT; true if any peer took it. */
   const advertise = async (key: CID): Promise<boolean> => {
@@ -177,13 +183,10 @@ export function createRendezvous(init: RendezvousInit): Rendezvous {
       return
     }
     // This advertisement replaces a pending retry (which would walk to the same peers again).
-    if (advertiseRetry !== undefined) {
-      clearTimeout(advertiseRetry)
-      timers.delete(advertiseRetry)
-      advertiseRetry = undefined
-    }
-    advertising = advertise(cid).then(
-      (reached) => {
+    advertiseRetry = unschedule(advertiseRetry)
+    advertising = advertise(cid)
+      .catch(() => false)
+      .then((reached) => {
         advertising = undefined
         const again = advertiseAgain
         advertiseAgain = false
@@ -204,11 +207,7 @@ export function createRendezvous(init: RendezvousInit): Rendezvous {
           }, advertiseRetryMs)
           advertiseRetryMs = Math.min(advertiseRetryMs * 2, init.maxFindIntervalMs)
         }
-      },
-      () => {
-        advertising = undefined
-      },
-    )
+      })
   }
 
   const findLoop = (): void => {
@@ -234,10 +233,7 @@ export function createRendezvous(init: RendezvousInit): Rendezvous {
   const renewal = repeatingTask(advertiseLoop, init.advertiseIntervalMs)
 
   const scheduleFind = (): void => {
-    if (findTimer !== undefined) {
-      clearTimeout(findTimer)
-      timers.delete(findTimer)
-    }
+    unschedule(findTimer)
     findTimer = schedule(() => {
       findTimer = undefined
       findLoop()
