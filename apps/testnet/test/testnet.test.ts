@@ -25,6 +25,12 @@ describe('testnet CLI', () => {
       expect(report?.totals.missing).toBe(0)
       expect(report?.totals.delivered).toBe(report?.totals.expected)
       expect(report?.totals.latencyMs.p50).not.toBeNull()
+      // The timeline a benchmark reads: the counted phase's drain ends after its publishing starts.
+      const timeline = report?.scenarioOutcome.timeline as {
+        publish: { fromMs: number }
+        measuredAtMs: number
+      }
+      expect(timeline.measuredAtMs).toBeGreaterThan(timeline.publish.fromMs)
       expect(report?.intruders).toHaveLength(1)
       expect(report?.intruders[0]?.refused).toBeGreaterThan(0)
       expect(report?.intruders[0]?.acceptedBy).toEqual([])

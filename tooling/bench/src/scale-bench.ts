@@ -69,8 +69,8 @@ export interface ScaleFigures {
   startBatch: number
   /** `--nodes-per-process` given to the testnet (0: its automatic choice). */
   nodesPerProcess: number
-  /** Wall-clock limit of one size. */
-  sizeTimeoutS: number
+  /** Wall-clock limit of one size, s; null: {@link sizeLimitS} of its node count. */
+  sizeTimeoutS: number | null
   rows: ScaleRow[]
   largestFullDelivery: number | null
 }
@@ -81,6 +81,16 @@ const IDLE_WINDOW_MS = 30_000
 const MIN_RATIO_TO_GO_ON = 0.95
 /** Nodes started at a time: the testnet's default beyond 16 nodes. */
 const START_BATCH = 25
+
+/**
+ * A size's wall-clock limit when none is given: 15 minutes plus 2 s a node. The 500-node run of
+ * 2026-12-05 needed ~20 minutes (all ready after 222 s, the mesh 485 s later, then the idle and
+ * counted phases and the end-of-run endpoint probes, which the testnet allows 60 s + 1 s a node): a
+ * fixed 1,200 s cut it during its probes, after every counted event had arrived.
+ */
+export function sizeLimitS(nodes: number): number {
+  return 900 + 2 * nodes
+}
 
 /** CPU (ms, every node process so far) and RSS at one moment. */
 interface TreeSample {
@@ -121,6 +131,8 @@ interface TestnetJson {
       meshAtMs?: number
       idle?: { fromMs: number; toMs: number }
       publish?: { fromMs: number; toMs: number }
+      /** When the counted phase's late deliveries had drained (absent from builds before it). */
+      measuredAtMs?: number
     }
   }
 }
@@ -129,8 +141,9 @@ interface TestnetJson {
  * Runs apps/testnet's CLI at each size (`--nodes N --idle S --json file`, QUIC, one topic, the
  * library's production timings), sampling the CPU and RSS of its node processes from /proc every
  * second, and reads the idle and publishing windows from the report's timeline. Sizes after the
- * first that delivers under 95%, does not form its mesh or does not finish within `sizeTimeoutS`
- * are not run: a bigger network on the same machine only fails slower.
+ * first that delivers under 95%, does not form its mesh or does not finish its counted phase within
+ * its limit (`sizeTimeoutS`, or {@link sizeLimitS}) are not run: a bigger network on the same machine
+ * only fails slower.
  */
 export async function runScaleBench({
   repoRoot,
@@ -139,7 +152,7 @@ export async function runScaleBench({
   idleS,
   networkRate,
   nodesPerProcess = 0,
-  sizeTimeoutS = 1_200,
+  sizeTimeoutS = null,
   log = () => {},
 }: {
   repoRoot: string
@@ -148,7 +161,7 @@ export async function runScaleBench({
   idleS: number
   networkRate: number
   nodesPerProcess?: number
-  sizeTimeoutS?: number
+  sizeTimeoutS?: number | null
   log?: (line: string) => void
 }): Promise<ScaleFigures> {
   const cli = join(repoRoot, 'apps', 'testnet', 'dist', 'cli.js')
@@ -170,7 +183,8 @@ export async function runScaleBench({
     log(
       `scale: testnet of ${nodes} nodes (${idleS} s idle, ${durationS} s at ${ratePerNode}/s per node = ${(nodes * ratePerNode).toFixed(2)}/s, one topic)`,
     )
-    const row = await runOneSize({ cli, nodes, durationS, idleS, ratePerNode, nodesPerProcess, sizeTimeoutS })
+    const limitS = sizeTimeoutS ?? sizeLimitS(nodes)
+    const row = await runOneSize({ cli, nodes, durationS, idleS, ratePerNode, nodesPerProcess, limitS })
     if (row.rssTotalPeakMb !== undefined) {
       row.marginalRssMb =
         previous?.rssTotalPeakMb === undefined
@@ -211,7 +225,7 @@ async function runOneSize({
   idleS,
   ratePerNode,
   nodesPerProcess,
-  sizeTimeoutS,
+  limitS,
 }: {
   cli: string
   nodes: number
@@ -219,7 +233,7 @@ async function runOneSize({
   idleS: number
   ratePerNode: number
   nodesPerProcess: number
-  sizeTimeoutS: number
+  limitS: number
 }): Promise<ScaleRow> {
   const json = join(tmpdir(), `depin-bench-scale-${process.pid}-${nodes}.json`)
   rmSync(json, { force: true })
@@ -264,12 +278,12 @@ async function runOneSize({
   }
   const sampler = setInterval(sampleTree, 1_000)
   // Past the deadline the testnet is asked to stop (SIGTERM: it stops its nodes and still reports).
-  const deadline = setTimeout(() => child.kill('SIGTERM'), sizeTimeoutS * 1000)
+  const deadline = setTimeout(() => child.kill('SIGTERM'), limitS * 1000)
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
   clearInterval(sampler)
   clearTimeout(deadline)
   const runMs = performance.now() - started
-  const timedOut = runMs >= sizeTimeoutS * 1000
+  const timedOut = runMs >= limitS * 1000
   if (!existsSync(json)) {
     return {
       nodes,
@@ -301,7 +315,7 @@ async function runOneSize({
   return {
     nodes,
     ratePerNode,
-    status: timedOut ? `stopped after the ${sizeTimeoutS} s limit` : 'ran',
+    status: sizeStatus(timedOut, timeline?.measuredAtMs, limitS),
     ok: report.ok,
     deliveredRatio: report.totals.deliveredRatio,
     published: report.totals.published,
@@ -328,10 +342,26 @@ async function runOneSize({
     cpuCoresAvg: lastCpuMs / runMs,
     runMs,
     // The testnet's details can list every unheard pair; keep the gist.
-    failedChecks: report.checks
-      .filter((c) => !c.ok)
-      .map((c) => `${c.name}: ${c.detail.length > 240 ? `${c.detail.slice(0, 240)}…` : c.detail}`),
+    failedChecks: [
+      ...report.checks
+        .filter((c) => !c.ok)
+        .map((c) => `${c.name}: ${c.detail.length > 240 ? `${c.detail.slice(0, 240)}…` : c.detail}`),
+      ...(timedOut && timeline?.measuredAtMs !== undefined ? [cutShortNote(limitS)] : []),
+    ],
   }
+}
+
+/**
+ * A size's status: 'ran' unless its limit stopped it before its counted phase's late deliveries had
+ * drained (`measuredAtMs`, from the testnet's timeline); one stopped after that, during the endpoint
+ * probes, lost none of its counted events, and its failed checks carry {@link cutShortNote}.
+ */
+export function sizeStatus(timedOut: boolean, measuredAtMs: number | undefined, limitS: number): string {
+  return timedOut && measuredAtMs === undefined ? `stopped after the ${limitS} s limit` : 'ran'
+}
+
+export function cutShortNote(limitS: number): string {
+  return `stopped by the ${limitS} s limit after its counted events drained`
 }
 
 /** The line of a child's stderr that says what went wrong (Node ends a crash with its version). */

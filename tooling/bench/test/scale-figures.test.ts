@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { cpuMsBetween } from '../src/scale-bench.js'
+import { cpuMsBetween, sizeLimitS, sizeStatus } from '../src/scale-bench.js'
 
 // One sample a second, 500 ms of CPU a second.
 const samples = [0, 1, 2, 3, 4, 5].map((s) => ({ atMs: 1_000 + s * 1_000, cpuMs: s * 500, rssMb: 0 }))
@@ -15,5 +15,18 @@ describe('scale bench: CPU in a window', () => {
     expect(cpuMsBetween(samples, 1_100, 1_900)).toBeNull()
     expect(cpuMsBetween([], 0, 10_000)).toBeNull()
     expect(cpuMsBetween(samples, 10_000, 20_000)).toBeNull()
+  })
+})
+
+describe('scale bench: a size and its limit', () => {
+  it('allows a bigger network more time: 15 minutes plus 2 s a node', () => {
+    expect(sizeLimitS(250)).toBe(1_400)
+    expect(sizeLimitS(1_000)).toBe(2_900)
+  })
+
+  it('counts a size stopped by its limit after its counted events drained as run', () => {
+    expect(sizeStatus(false, 90_000, 1_900)).toBe('ran')
+    expect(sizeStatus(true, 90_000, 1_900)).toBe('ran')
+    expect(sizeStatus(true, undefined, 1_900)).toBe('stopped after the 1900 s limit')
   })
 })
