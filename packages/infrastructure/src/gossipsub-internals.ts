@@ -102,9 +102,10 @@ export interface GossipSubInternals {
   /** Whether GossipSub holds an inbound stream from the peer (what carries its subscriptions and events). */
   hasInboundStream(peerId: string): boolean | undefined
   /**
-   * Opens GossipSub's outbound stream to a peer it knows on `connection` now, bypassing its
-   * one-peer-at-a-time queue; resolves at once when the stream exists (GossipSub logs and swallows
-   * a failed open). Undefined when GossipSub has no such method.
+   * Opens GossipSub's outbound stream to a peer it knows on `connection` now, bypassing its queue
+   * (one opening per peer with our patch; one for every peer upstream); resolves at once when the
+   * stream exists (GossipSub logs and swallows a failed open). Undefined when GossipSub has no such
+   * method.
    */
   openOutboundStream(peerId: PeerId, connection: Connection): Promise<void> | undefined
   /** Hands the peer to GossipSub's topology handler, which queues the same open; false when absent. */

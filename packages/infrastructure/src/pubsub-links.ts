@@ -56,13 +56,13 @@ const REOPENS_BEFORE_RECONNECT = 3
  *
  * Every `intervalMs`, a peer with an open, unlimited connection that speaks a GossipSub protocol but
  * that GossipSub does not know, or has no stream with in either direction, is a suspect (unless its
- * newest connection is younger than `graceMs`: GossipSub opens streams one peer at a time, and a
- * dead connection holds that queue up to libp2p's 10 s negotiation timeout). Found so twice in a
- * row, it is repaired:
+ * newest connection is younger than `graceMs`: identify may take that long (see identifyTimeoutMs),
+ * and a stream negotiation on a busy node up to libp2p's 10 s timeout). Found so twice in a row, it
+ * is repaired:
  * - Reopen, when GossipSub still knows the peer but lacks a stream: GossipSub opens its outbound
- *   stream on the peer's newest connection at once (its stream-opening method, called directly:
- *   GossipSub's own queue opens streams one peer at a time, and on a loaded machine a newcomer waits
- *   there behind stream negotiations that take up to 10 s each); the peer answers a new inbound
+ *   stream on the peer's newest connection at once (its stream-opening method, called directly;
+ *   our patch of GossipSub opens different peers' streams in parallel, upstream's one queue held a
+ *   newcomer behind every slow negotiation); the peer answers a new inbound
  *   stream by opening its own if it lacks one. A missing inbound stream is the peer's outbound one:
  *   its own link check reopens it. No connection is dropped, so a peer that is only slow loses
  *   nothing. A gap still open `graceMs` later is reopened again, {@link REOPENS_BEFORE_RECONNECT}
