@@ -205,12 +205,12 @@ export interface NodeInit {
    * The GossipSub link check: a connected peer that speaks GossipSub but that GossipSub has lost
    * (no stream either way, or forgotten after a stream error; it happens when a peer crashes and
    * comes back with the same key) is reconnected after two checks. A peer whose newest connection
-   * is younger than `graceMs` is left alone: GossipSub opens streams one peer at a time, and a dead
-   * connection holds that queue for up to libp2p's 10 s negotiation timeout, so a busy node needs
-   * time; checking sooner reconnects healthy peers and feeds the queue (measured: a cascade of
-   * repairs at 2 s / 5 s in a 20-process churn). `checkIntervalMs: 0` turns it off. The check runs
-   * in the wake-up of a GossipSub heartbeat (the first once `checkIntervalMs` has passed), so that
-   * an idle node does not wake up for it; an interval shorter than the heartbeat gets its own timer.
+   * is younger than `graceMs` is left alone: identify and GossipSub's stream negotiations take up
+   * to libp2p's 5 s and 10 s timeouts on a busy node, so it needs time; checking sooner reconnects
+   * healthy peers (measured: a cascade of repairs at 2 s / 5 s in a 20-process churn).
+   * `checkIntervalMs: 0` turns it off. The check runs in the wake-up of a GossipSub heartbeat (the
+   * first once `checkIntervalMs` has passed), so that an idle node does not wake up for it; an
+   * interval shorter than the heartbeat gets its own timer.
    * @default { checkIntervalMs: 5_000, graceMs: 15_000 }
    */
   pubsubLinks?: { checkIntervalMs?: number | undefined; graceMs?: number | undefined } | undefined

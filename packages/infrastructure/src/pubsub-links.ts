@@ -56,9 +56,8 @@ const REOPENS_BEFORE_RECONNECT = 3
  *
  * Every `intervalMs`, a peer with an open, unlimited connection that speaks a GossipSub protocol but
  * that GossipSub does not know, or has no stream with in either direction, is a suspect (unless its
- * newest connection is younger than `graceMs`: identify may take that long (see identifyTimeoutMs),
- * and a stream negotiation on a busy node up to libp2p's 10 s timeout). Found so twice in a row, it
- * is repaired:
+ * newest connection is younger than `graceMs`: on a busy node identify takes up to libp2p's 5 s
+ * timeout, and a stream negotiation up to its 10 s). Found so twice in a row, it is repaired:
  * - Reopen, when GossipSub still knows the peer but lacks a stream: GossipSub opens its outbound
  *   stream on the peer's newest connection at once (its stream-opening method, called directly;
  *   our patch of GossipSub opens different peers' streams in parallel, upstream's one queue held a
