@@ -9,7 +9,7 @@ import { CATCH_UP_SCENARIOS, type CatchUpScenario } from './catch-up-bench.js'
 import { markdown } from './format.js'
 import { FULL, QUICK, SECTIONS, type Section } from './profiles.js'
 import { runBench } from './run.js'
-import { scaleChartPng } from './scale-bench.js'
+import { scaleChartPng } from './scale-figures.js'
 
 const { values } = parseArgs({
   options: {

@@ -1,6 +1,6 @@
 // The cells and tables the bench's Markdown report is made of.
 
-import type { CountSpread } from './scale-bench.js'
+import type { CountSpread } from './scale-figures.js'
 import type { Spread } from './stats.js'
 
 export const num = (v: number | null | undefined, digits = 2): string =>

@@ -3,7 +3,7 @@ import type { CatchUpFigures } from './catch-up-bench.js'
 import type { GaterFigures } from './gater-bench.js'
 import type { MemoryFigures } from './memory-bench.js'
 import type { PubsubCell } from './pubsub-bench.js'
-import type { ScaleFigures } from './scale-bench.js'
+import type { ScaleFigures } from './scale-figures.js'
 import type { StartupFigures } from './startup-bench.js'
 import type { VsGoFigures } from './vs-go-bench.js'
 

@@ -2,78 +2,8 @@ import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { freemem, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { lineChartPng } from '@depin/test-utils/chart'
 import { cpuMs, descendants, rssMb } from './proc.js'
-
-/** A testnet figure per node: smallest, median, largest (nulls when no node ran). */
-export interface CountSpread {
-  min: number | null
-  median: number | null
-  max: number | null
-}
-
-/** One testnet size. */
-export interface ScaleRow {
-  nodes: number
-  /** Events per second each node published (the network rate over N, at least 0.001). */
-  ratePerNode?: number
-  /** 'ran', or why this size was not run. */
-  status: string
-  /** The testnet's own verdict (every node ready, every counted event at every subscriber, mesh formed). */
-  ok?: boolean
-  deliveredRatio?: number
-  published?: number
-  expected?: number
-  delivered?: number
-  p50Ms?: number | null
-  p99Ms?: number | null
-  maxMs?: number | null
-  /** Peers per node at the end: smallest, median, largest. */
-  peers?: CountSpread
-  /** Connections each node opened over the run (in and out): the churn behind `peers`. */
-  connectionsOpened?: CountSpread
-  /** From the network's start until every node was ready (start batches included). */
-  allReadyMs?: number | null
-  /** From all ready until every node had heard every other (the mesh formed). */
-  meshMs?: number | null
-  /** OS processes running nodes (host processes with worker threads, or one per node). */
-  processes?: number
-  /** Peak over the run of the summed RSS of those processes, divided by the node count. */
-  rssPerNodeMb?: number
-  rssTotalPeakMb?: number
-  /**
-   * RSS one more node adds: the slope of the peak summed RSS from the previous size to this one
-   * (for the first size, its RSS per node).
-   */
-  marginalRssMb?: number
-  /** CPU of the node processes per node while nothing is published (the last 30 s of the idle window, at most its second half), ms/s. */
-  idleCpuMsPerNodeS?: number | null
-  /** CPU of the node processes per node while publishing, ms/s. */
-  busyCpuMsPerNodeS?: number | null
-  /** CPU over the idle rate per delivered event, network-wide, µs. */
-  cpuPerDeliveryUs?: number | null
-  /** CPU of the whole process tree over the run, in cores (1 = one core busy). */
-  cpuCoresAvg?: number
-  runMs?: number
-  failedChecks?: string[]
-}
-
-/** Scale figures: the rows and the largest N where every event reached every subscriber. */
-export interface ScaleFigures {
-  cli: string
-  durationS: number
-  idleS: number
-  /** Events per second published across the whole network (one topic), split evenly over its nodes. */
-  networkRate: number
-  /** Nodes started at a time. */
-  startBatch: number
-  /** `--nodes-per-process` given to the testnet (0: its automatic choice). */
-  nodesPerProcess: number
-  /** Wall-clock limit of one size, s; null: {@link sizeLimitS} of its node count. */
-  sizeTimeoutS: number | null
-  rows: ScaleRow[]
-  largestFullDelivery: number | null
-}
+import type { CountSpread, ScaleFigures, ScaleRow } from './scale-figures.js'
 
 /** Idle CPU is read over the end of the quiet window, this long at most. */
 const IDLE_WINDOW_MS = 30_000
@@ -192,6 +122,8 @@ export async function runScaleBench({
           : (row.rssTotalPeakMb - previous.rssTotalPeakMb) / (nodes - previous.nodes)
     }
     rows.push(row)
+    if (row.testnetReport !== undefined)
+      log(`scale ${nodes}: the testnet's report is kept at ${row.testnetReport}`)
     if (row.status === 'ran') {
       previous = row
       log(
@@ -292,7 +224,9 @@ async function runOneSize({
     }
   }
   const report = JSON.parse(readFileSync(json, 'utf8')) as TestnetJson
-  rmSync(json, { force: true })
+  // A failed size keeps the testnet's whole report (every node's peers, topic peers and repairs):
+  // the row holds only the gist of its failed checks.
+  if (report.ok) rmSync(json, { force: true })
   const timeline = report.scenarioOutcome.timeline
   const window = (w: { fromMs: number; toMs: number } | undefined): number | null => {
     if (timeline === undefined || w === undefined) return null
@@ -341,6 +275,7 @@ async function runOneSize({
         : ((busyCpu - idleCpu) * nodes * publishS * 1000) / report.totals.delivered,
     cpuCoresAvg: lastCpuMs / runMs,
     runMs,
+    ...(report.ok ? {} : { testnetReport: json }),
     // The testnet's details can list every unheard pair; keep the gist.
     failedChecks: [
       ...report.checks
@@ -360,6 +295,7 @@ export function sizeStatus(timedOut: boolean, measuredAtMs: number | undefined, 
   return timedOut && measuredAtMs === undefined ? `stopped after the ${limitS} s limit` : 'ran'
 }
 
+/** The failed check a size gets when its limit stopped it after its counted events drained. */
 export function cutShortNote(limitS: number): string {
   return `stopped by the ${limitS} s limit after its counted events drained`
 }
@@ -371,41 +307,4 @@ function firstError(stderr: string): string {
     .map((l) => l.trim())
     .filter((l) => l !== '' && !l.startsWith('Node.js v'))
   return (lines.find((l) => /error|refus|not starting|cannot/i.test(l)) ?? lines.at(-1) ?? '').slice(0, 300)
-}
-
-/** The scale chart: cost and latency against N (one panel per figure), as PNG bytes. */
-export function scaleChartPng(figures: ScaleFigures): Buffer {
-  const ran = figures.rows.filter((r) => r.status === 'ran')
-  const value = (v: number | null | undefined): number => (v === null || v === undefined ? Number.NaN : v)
-  return lineChartPng(
-    `testnet scale: ${figures.networkRate} event/s in all, QUIC`,
-    'nodes',
-    ran.map((r) => r.nodes),
-    [
-      {
-        // No measured phase (the mesh never formed): no point rather than 0.
-        name: 'delivered pct',
-        colour: [30, 130, 60],
-        values: ran.map((r) => ((r.expected ?? 0) > 0 ? 100 * value(r.deliveredRatio) : Number.NaN)),
-      },
-      { name: 'p99 ms', colour: [200, 60, 40], values: ran.map((r) => value(r.p99Ms)) },
-      { name: 'RSS per node MB', colour: [40, 90, 200], values: ran.map((r) => value(r.rssPerNodeMb)) },
-      {
-        name: 'idle CPU per node ms/s',
-        colour: [140, 60, 170],
-        values: ran.map((r) => value(r.idleCpuMsPerNodeS)),
-      },
-      {
-        name: 'busy CPU per node ms/s',
-        colour: [200, 130, 20],
-        values: ran.map((r) => value(r.busyCpuMsPerNodeS)),
-      },
-      {
-        name: 'time to mesh s',
-        colour: [90, 90, 90],
-        values: ran.map((r) => value(r.meshMs) / 1000),
-      },
-    ],
-    { legend: false },
-  )
 }

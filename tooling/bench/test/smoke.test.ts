@@ -6,7 +6,7 @@ import { runGaterBench } from '../../../packages/gater/bench/gater-bench.js'
 import { markdown } from '../src/format.js'
 import { SECTIONS, SMOKE } from '../src/profiles.js'
 import { runBench } from '../src/run.js'
-import { type ScaleFigures, scaleChartPng } from '../src/scale-bench.js'
+import { type ScaleFigures, scaleChartPng } from '../src/scale-figures.js'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 const isNumber = (v: unknown): boolean => typeof v === 'number' && !Number.isNaN(v)
