@@ -228,6 +228,7 @@ async function runOneSize({
   // the row holds only the gist of its failed checks.
   if (report.ok) rmSync(json, { force: true })
   const timeline = report.scenarioOutcome.timeline
+  const limit = limitOutcome(timedOut, timeline?.measuredAtMs, limitS)
   const window = (w: { fromMs: number; toMs: number } | undefined): number | null => {
     if (timeline === undefined || w === undefined) return null
     const cpuMs = cpuMsBetween(samples, timeline.t0 + w.fromMs, timeline.t0 + w.toMs)
@@ -249,7 +250,7 @@ async function runOneSize({
   return {
     nodes,
     ratePerNode,
-    status: sizeStatus(timedOut, timeline?.measuredAtMs, limitS),
+    status: limit.status,
     ok: report.ok,
     deliveredRatio: report.totals.deliveredRatio,
     published: report.totals.published,
@@ -281,23 +282,25 @@ async function runOneSize({
       ...report.checks
         .filter((c) => !c.ok)
         .map((c) => `${c.name}: ${c.detail.length > 240 ? `${c.detail.slice(0, 240)}…` : c.detail}`),
-      ...(timedOut && timeline?.measuredAtMs !== undefined ? [cutShortNote(limitS)] : []),
+      ...(limit.cutShort === undefined ? [] : [limit.cutShort]),
     ],
   }
 }
 
 /**
- * A size's status: 'ran' unless its limit stopped it before its counted phase's late deliveries had
- * drained (`measuredAtMs`, from the testnet's timeline); one stopped after that, during the endpoint
- * probes, lost none of its counted events, and its failed checks carry {@link cutShortNote}.
+ * What a size's limit did to it: its status is 'ran' unless the limit stopped it before its counted
+ * phase's late deliveries had drained (`measuredAtMs`, from the testnet's timeline); one stopped after
+ * that, during the endpoint probes, lost none of its counted events and gets `cutShort` as a failed
+ * check.
  */
-export function sizeStatus(timedOut: boolean, measuredAtMs: number | undefined, limitS: number): string {
-  return timedOut && measuredAtMs === undefined ? `stopped after the ${limitS} s limit` : 'ran'
-}
-
-/** The failed check a size gets when its limit stopped it after its counted events drained. */
-export function cutShortNote(limitS: number): string {
-  return `stopped by the ${limitS} s limit after its counted events drained`
+export function limitOutcome(
+  timedOut: boolean,
+  measuredAtMs: number | undefined,
+  limitS: number,
+): { status: string; cutShort?: string } {
+  if (!timedOut) return { status: 'ran' }
+  if (measuredAtMs === undefined) return { status: `stopped after the ${limitS} s limit` }
+  return { status: 'ran', cutShort: `stopped by the ${limitS} s limit after its counted events drained` }
 }
 
 /** The line of a child's stderr that says what went wrong (Node ends a crash with its version). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { cpuMsBetween, sizeLimitS, sizeStatus } from '../src/scale-bench.js'
+import { cpuMsBetween, limitOutcome, sizeLimitS } from '../src/scale-bench.js'
 
 // One sample a second, 500 ms of CPU a second.
 const samples = [0, 1, 2, 3, 4, 5].map((s) => ({ atMs: 1_000 + s * 1_000, cpuMs: s * 500, rssMb: 0 }))
@@ -25,8 +25,11 @@ describe('scale bench: a size and its limit', () => {
   })
 
   it('counts a size stopped by its limit after its counted events drained as run', () => {
-    expect(sizeStatus(false, 90_000, 1_900)).toBe('ran')
-    expect(sizeStatus(true, 90_000, 1_900)).toBe('ran')
-    expect(sizeStatus(true, undefined, 1_900)).toBe('stopped after the 1900 s limit')
+    expect(limitOutcome(false, 90_000, 1_900).status).toBe('ran')
+    expect(limitOutcome(true, 90_000, 1_900).status).toBe('ran')
+    expect(limitOutcome(true, 90_000, 1_900).cutShort).toBe(
+      'stopped by the 1900 s limit after its counted events drained',
+    )
+    expect(limitOutcome(true, undefined, 1_900).status).toBe('stopped after the 1900 s limit')
   })
 })
