@@ -2,14 +2,23 @@ import type { Address } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
 /**
- * The order in which libp2p tries a peer's addresses: public before private before loopback,
- * direct before relayed, then QUIC v1 before TCP (the Go implementation's "QUIC primary, TCP
- * fallback"; libp2p's default sorter would try TCP first), then certified first.
+ * The order in which libp2p tries a peer's addresses (one at a time, each for up to
+ * `addressDialTimeout`): relayed before direct, then public before private before loopback, then
+ * QUIC v1 before TCP (the Go implementation's "QUIC primary, TCP fallback"; libp2p's default sorter
+ * would try TCP first), then certified first.
+ *
+ * Relayed first: a peer has `/p2p-circuit` addresses only while it holds a relay reservation, that
+ * is, when it sits behind a NAT. Its public direct addresses are then most often the address its
+ * NAT maps it to (advertised for DCUtR), which takes a hole punch: a lone dial's SYN is dropped and
+ * hangs until the timeout, so a dial that tried it before the relay never reached the peer. Through
+ * the relay, DCUtR then upgrades the connection to a direct one where the NATs allow it (a
+ * forwarded port too: the peer dials back). go-libp2p's dial ranker dials relay addresses 500 ms
+ * after direct ones, in parallel; js-libp2p dials a peer's addresses one after another.
  */
 export function compareAddresses(a: Address, b: Address): -1 | 0 | 1 {
   return Math.sign(
-    scope(a.multiaddr) - scope(b.multiaddr) ||
-      Number(isRelayed(a.multiaddr)) - Number(isRelayed(b.multiaddr)) ||
+    Number(isRelayed(b.multiaddr)) - Number(isRelayed(a.multiaddr)) ||
+      scope(a.multiaddr) - scope(b.multiaddr) ||
       transportRank(a.multiaddr) - transportRank(b.multiaddr) ||
       Number(b.isCertified) - Number(a.isCertified),
   ) as -1 | 0 | 1

@@ -25,7 +25,7 @@ export const NODE_DEFAULTS = Object.freeze({
   relay: Object.freeze({ server: true, maxReservations: 128 }),
   portMapping: true,
   autonat: Object.freeze({ server: false }),
-  nat: Object.freeze({ holePunching: true, confirmations: 2 }),
+  nat: Object.freeze({ holePunching: true, confirmations: 2, holePunchRetryMs: 60_000 }),
   pubsubLinks: Object.freeze({ checkIntervalMs: 5_000, graceMs: 15_000 }),
   readiness: Object.freeze({ settleMs: 5_000 }),
   accountability: ACCOUNTABILITY_DEFAULTS,

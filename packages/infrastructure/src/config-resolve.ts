@@ -12,6 +12,7 @@ import {
   bool,
   integers,
   metricsFactory,
+  nonNegativeInt,
   port,
   portMappingGateways,
   positiveInt,
@@ -53,7 +54,7 @@ export interface ResolvedNodeInit {
   gossipsub: Partial<GossipsubOpts>
   metrics: Libp2pOptions['metrics'] | undefined
   autonat: { server: boolean }
-  nat: { holePunching: boolean; confirmations: number }
+  nat: { holePunching: boolean; confirmations: number; holePunchRetryMs: number }
   pubsubLinks: { checkIntervalMs: number; graceMs: number }
   readiness: { settleMs: number }
   accountability: ResolvedAccountabilityOptions
@@ -168,6 +169,12 @@ export function resolveNodeInit(init: NodeInit): ResolvedNodeInit {
     nat: {
       holePunching: bool(issues, init.nat?.holePunching, d.nat.holePunching, 'nat.holePunching'),
       confirmations: positiveInt(issues, init.nat?.confirmations, d.nat.confirmations, 'nat.confirmations'),
+      holePunchRetryMs: nonNegativeInt(
+        issues,
+        init.nat?.holePunchRetryMs,
+        d.nat.holePunchRetryMs,
+        'nat.holePunchRetryMs',
+      ),
     },
     pubsubLinks: integers(issues, 'pubsubLinks', init.pubsubLinks, d.pubsubLinks, {
       checkIntervalMs: 0,

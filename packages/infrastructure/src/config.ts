@@ -197,10 +197,19 @@ export interface NodeInit {
    * upgrades a relayed connection between two nodes behind endpoint-independent NATs to a direct
    * TCP connection. QUIC cannot punch holes yet (@chainsafe/libp2p-quic dials from a separate
    * socket). Behind a symmetric NAT connections stay relayed; the node logs it and reports
-   * `metrics().nat.type === 'symmetric'`.
-   * @default { holePunching: true, confirmations: 2 }
+   * `metrics().nat.type === 'symmetric'`. libp2p's DCUtR punches once per relayed connection; a peer
+   * still reached only through a relay is punched again after `holePunchRetryMs`, then after twice
+   * as long each time up to 15 min, and at once when the node starts advertising a new address
+   * (`0`: never again).
+   * @default { holePunching: true, confirmations: 2, holePunchRetryMs: 60_000 }
    */
-  nat?: { holePunching?: boolean | undefined; confirmations?: number | undefined } | undefined
+  nat?:
+    | {
+        holePunching?: boolean | undefined
+        confirmations?: number | undefined
+        holePunchRetryMs?: number | undefined
+      }
+    | undefined
   /**
    * The GossipSub link check: a connected peer that speaks GossipSub but that GossipSub has lost
    * (no stream either way, or forgotten after a stream error; it happens when a peer crashes and

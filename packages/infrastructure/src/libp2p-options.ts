@@ -152,6 +152,7 @@ export function libp2pOptions(
     nat: natObserver({
       confirmations: config.nat.confirmations,
       tcpDialsFromListenPort: config.transports.tcp && reusePort,
+      holePunchRetryMs: config.nat.holePunchRetryMs,
       logger: config.logger,
     }),
     autonat: autoNAT(),

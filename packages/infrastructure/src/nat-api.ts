@@ -35,6 +35,11 @@ export const NAT_METRICS = {
     'node_last_direct_upgrade_seconds',
     'Seconds from the relayed connection to the direct one, for the last upgrade.',
   ),
+  /** Hole punches run again on peers still reached only through a relay (see `NatObserverInit.holePunchRetryMs`). */
+  holePunchRetries: counter(
+    'node_hole_punch_retries_total',
+    'Hole punches run again on peers still reached only through a relay.',
+  ),
   /** Connected peers reached only through a relay. */
   relayedOnlyPeers: gauge('node_relayed_only_peers', 'Connected peers reached only through a relay.'),
 }
@@ -52,6 +57,12 @@ export interface NatObserverInit {
    * advertised for DCUtR to meet at (port-preserving NATs such as Linux masquerade keep the port).
    */
   tcpDialsFromListenPort: boolean
+  /**
+   * A peer still reached only through a relay is hole-punched again after this long, then after
+   * twice as long each time (up to 15 min); 0: never (DCUtR's one run per relayed connection only).
+   * See `HolePunchRetry`.
+   */
+  holePunchRetryMs: number
   logger: Logger
 }
 
@@ -60,6 +71,8 @@ export interface NatObserverComponents {
   transportManager: TransportManager
   connectionManager: ConnectionManager
   events: TypedEventTarget<Libp2pEvents>
+  /** libp2p's DCUtR service (`services.dcutr`, declared before this one). */
+  dcutr?: unknown
 }
 
 /** The observed-address service: `libp2p.services.nat`. */

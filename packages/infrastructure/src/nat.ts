@@ -2,6 +2,7 @@ import type { Connection, IdentifyResult, Startable } from '@libp2p/interface'
 import { getNetConfig, repeatingTask } from '@libp2p/utils'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { isRelayed } from './address-order.js'
+import { HolePunchRetry } from './hole-punch-retry.js'
 import type { NatMetrics, NatObserver, NatObserverComponents, NatObserverInit, NatType } from './nat-api.js'
 import { type Observation, type ObservationKey, observationKey, parseObserved } from './nat-observations.js'
 
@@ -18,6 +19,11 @@ export { NAT_METRICS } from './nat-api.js'
 const MAX_OBSERVERS = 64
 /** Confirmed addresses are re-confirmed this often while peers agree (libp2p expires them after 10 min). */
 const RECONFIRM_MS = 5 * 60_000
+
+/** What the observer uses of @libp2p/dcutr 3's service: its run as the initiator (the spec's B). */
+interface DcutrUpgrade {
+  upgradeInbound(relayedConnection: Connection): Promise<void>
+}
 
 /**
  * Learns this node's public addresses from what authorized peers observe (identify's
@@ -41,6 +47,8 @@ class NatObserverService implements NatObserver, Startable {
   private directUpgrades = 0
   private lastUpgradeMs: number | undefined
   private readonly reconfirm = repeatingTask(() => this.confirmAdvertised(), RECONFIRM_MS)
+  private readonly holePunches: HolePunchRetry | undefined
+  private readonly holePunchCheck: ReturnType<typeof repeatingTask> | undefined
   private readonly onIdentify = (event: CustomEvent<IdentifyResult>): void => this.observe(event.detail)
   private readonly onConnectionOpen = (event: CustomEvent<Connection>): void =>
     this.connectionOpened(event.detail)
@@ -51,13 +59,27 @@ class NatObserverService implements NatObserver, Startable {
   constructor(
     private readonly components: NatObserverComponents,
     private readonly init: NatObserverInit,
-  ) {}
+  ) {
+    if (init.holePunchRetryMs > 0) {
+      this.holePunches = new HolePunchRetry({
+        retryMs: init.holePunchRetryMs,
+        connections: () => components.connectionManager.getConnections(),
+        upgrade: (connection) => this.dcutr().upgradeInbound(connection),
+        logger: init.logger,
+      })
+      // behind a symmetric NAT no punch can work: not retried
+      this.holePunchCheck = repeatingTask(() => {
+        if (this.type !== 'symmetric') this.holePunches?.check()
+      }, init.holePunchRetryMs)
+    }
+  }
 
   start(): void {
     this.components.events.addEventListener('peer:identify', this.onIdentify)
     this.components.events.addEventListener('connection:open', this.onConnectionOpen)
     this.components.events.addEventListener('peer:disconnect', this.onDisconnect)
     this.reconfirm.start()
+    this.holePunchCheck?.start()
   }
 
   stop(): void {
@@ -65,7 +87,17 @@ class NatObserverService implements NatObserver, Startable {
     this.components.events.removeEventListener('connection:open', this.onConnectionOpen)
     this.components.events.removeEventListener('peer:disconnect', this.onDisconnect)
     this.reconfirm.stop()
+    this.holePunchCheck?.stop()
+    this.holePunches?.clear()
     this.observations.clear()
+  }
+
+  /** libp2p's DCUtR service (`services.dcutr`), which runs a hole punch on a relayed connection. */
+  private dcutr(): DcutrUpgrade {
+    const service = this.components.dcutr
+    if (typeof (service as Partial<DcutrUpgrade> | undefined)?.upgradeInbound !== 'function')
+      throw new Error('no DCUtR service (services.dcutr) to punch holes with')
+    return service as DcutrUpgrade
   }
 
   metrics(): NatMetrics {
@@ -83,6 +115,7 @@ class NatObserverService implements NatObserver, Startable {
       advertised: [...this.advertised.keys()],
       directUpgrades: this.directUpgrades,
       lastUpgradeMs: this.lastUpgradeMs,
+      holePunchRetries: this.holePunches?.punches ?? 0,
       relayedOnlyPeers,
     }
   }
@@ -207,6 +240,8 @@ class NatObserverService implements NatObserver, Startable {
       this.components.addressManager.addObservedAddr(addr)
       this.components.addressManager.confirmObservedAddr(addr, { type: 'observed' })
       this.init.logger.info('advertising the address peers observe', 'address', key)
+      // peers reached only through a relay may have been punched before this address was known
+      this.holePunches?.soon()
     }
   }
 

@@ -8,7 +8,7 @@ import type { Connection, IdentifyResult, Libp2pEvents, PeerId, TypedEventTarget
 import type { AddressManager, ConnectionManager, TransportManager } from '@libp2p/interface-internal'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { TypedEventEmitter } from 'main-event'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { natObserver } from '../src/nat.js'
 import { createTestLogger } from './helpers.js'
 
@@ -19,7 +19,7 @@ const WAN = '3fff:0:d::10'
 
 const peers: PeerId[] = generateWallets(6).map((w) => walletToPeerId(w.wallet))
 
-function harness(listen = [`/ip6/${LAN}/tcp/4002`, `/ip6/${LAN}/udp/4001/quic-v1`]) {
+function harness(listen = [`/ip6/${LAN}/tcp/4002`, `/ip6/${LAN}/udp/4001/quic-v1`], holePunchRetryMs = 0) {
   const events = new TypedEventEmitter<Libp2pEvents>()
   const confirmed = new Set<string>()
   const connections: Connection[] = []
@@ -34,11 +34,15 @@ function harness(listen = [`/ip6/${LAN}/tcp/4002`, `/ip6/${LAN}/udp/4001/quic-v1
       peer === undefined ? connections : connections.filter((c) => c.remotePeer.equals(peer)),
   } as unknown as ConnectionManager
   const logger = createTestLogger('nat')
-  const service = natObserver({ confirmations: 2, tcpDialsFromListenPort: true, logger })({
+  // libp2p's DCUtR service: the runs the observer asks for
+  const punched: Connection[] = []
+  const dcutr = { upgradeInbound: async (c: Connection) => void punched.push(c) }
+  const service = natObserver({ confirmations: 2, tcpDialsFromListenPort: true, holePunchRetryMs, logger })({
     addressManager,
     transportManager,
     connectionManager,
     events: events as unknown as TypedEventTarget<Libp2pEvents>,
+    dcutr,
   })
   service.start()
   const connection = (
@@ -66,7 +70,7 @@ function harness(listen = [`/ip6/${LAN}/tcp/4002`, `/ip6/${LAN}/udp/4001/quic-v1
       multiaddr(`/ip6/${host}/udp/${port}/quic-v1`),
       connection(peer, '/ip6/3fff:0:d::1/udp/4001/quic-v1', 'outbound'),
     )
-  return { service, events, confirmed, connections, logger, connection, identify, observedOverQuic }
+  return { service, events, confirmed, connections, punched, logger, connection, identify, observedOverQuic }
 }
 
 describe('NAT observer', () => {
@@ -108,6 +112,26 @@ describe('NAT observer', () => {
     h.events.safeDispatchEvent('connection:open', { detail: relayed })
     expect(h.logger.lines.some((l) => l.includes('connection stays relayed'))).toBe(true)
     expect(h.service.metrics().relayedOnlyPeers).toBe(1)
+  })
+
+  it('starting to advertise an address punches again, through DCUtR, the peers reached only through a relay', async () => {
+    const h = harness(undefined, 60_000)
+    stop = () => h.service.stop()
+    // a relayed connection older than DCUtR's own run, which failed: no address to offer then
+    const relayed = h.connection(
+      peers[2] as PeerId,
+      `/ip6/3fff:0:d::1/udp/4001/quic-v1/p2p/${peers[3]}/p2p-circuit`,
+      'inbound',
+      Date.now() - 60_000,
+    )
+    h.connections.push(relayed)
+    h.observedOverQuic(peers[0] as PeerId, 40_123)
+    await Promise.resolve()
+    expect(h.punched).toHaveLength(0)
+    h.observedOverQuic(peers[1] as PeerId, 40_123)
+    expect(h.service.metrics().advertised).toEqual([`/ip6/${WAN}/tcp/4002`])
+    await vi.waitFor(() => expect(h.punched).toEqual([relayed]))
+    expect(h.service.metrics().holePunchRetries).toBe(1)
   })
 
   it('public node: peers observe one of its own addresses', () => {

@@ -72,6 +72,7 @@ export function sampleMetrics(): FacadeMetrics {
         advertised: [],
         directUpgrades: 1,
         lastUpgradeMs: 900,
+        holePunchRetries: 2,
         relayedOnlyPeers: 0,
       },
       usablePeers: 3,

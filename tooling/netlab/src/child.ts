@@ -50,6 +50,7 @@ async function start(c: ChildConfig): Promise<void> {
       },
       rendezvous: { findIntervalMs: 1_000 },
       quic: { maxIdleTimeoutMs: 3_000, keepAliveIntervalMs: 1_000 },
+      nat: { holePunchRetryMs: 5_000 },
       // Off by default in @depin/infrastructure: @libp2p/autonat 3.0.28's server closes the
       // requester's existing connection after its dial-back (test/autonat.test.ts keeps it visible).
       autonat: { server: c.autonatServer },

@@ -1,6 +1,6 @@
 import type { GeneratedWallet } from '@depin/test-utils'
 import { waitFor } from '@depin/test-utils'
-import type { NetlabNode, Topology } from '../src/index.js'
+import type { NetlabNode, NodeSnapshot, Topology } from '../src/index.js'
 
 export const DATABASE = 'netlab'
 export const TOPIC = 'probe'
@@ -102,4 +102,33 @@ export function dcutrSummary(node: NetlabNode, peer: NetlabNode): string[] {
 /** Prints one figure line (timings go in logs, never in assertions). */
 export function figure(name: string, value: unknown): void {
   console.log(`[netlab] ${name}: ${JSON.stringify(value)}`)
+}
+
+export type NodeMetricsSnapshot = NonNullable<NodeSnapshot['metrics']['node']>
+
+/** The node's NAT view (`metrics().node.nat`), asked over IPC. */
+export async function natOf(node: NetlabNode): Promise<NodeMetricsSnapshot['nat'] | undefined> {
+  const snapshot = await node.inspect().catch(() => undefined)
+  return snapshot?.metrics.node?.nat
+}
+
+/** Polls `natOf` until `accept` holds (bounded). */
+export async function waitForNat(
+  node: NetlabNode,
+  accept: (nat: NodeMetricsSnapshot['nat']) => boolean,
+  message: string,
+): Promise<NodeMetricsSnapshot['nat']> {
+  let last: NodeMetricsSnapshot['nat'] | undefined
+  try {
+    await waitFor(
+      async () => {
+        last = await natOf(node)
+        return last !== undefined && accept(last)
+      },
+      { timeoutMs: 30_000, intervalMs: 250, message },
+    )
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; last seen: ${JSON.stringify(last)}`)
+  }
+  return last as NodeMetricsSnapshot['nat']
 }

@@ -14,13 +14,7 @@ import {
   waitFor,
 } from '@depin/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  createTopology,
-  type NetlabNode,
-  type NodeSnapshot,
-  netlabUnavailableReason,
-  type Topology,
-} from '../src/index.js'
+import { createTopology, type NetlabNode, netlabUnavailableReason, type Topology } from '../src/index.js'
 import {
   connectionsTo,
   DATABASE,
@@ -28,41 +22,14 @@ import {
   everDirect,
   everRelayed,
   figure,
+  natOf,
   probeUntilDelivered,
   TOPIC,
+  waitForNat,
 } from './helpers.js'
 
 const unavailable = netlabUnavailableReason()
 if (unavailable !== undefined) console.warn(`netlab hole punching tests skipped: ${unavailable}`)
-
-type NodeMetricsSnapshot = NonNullable<NodeSnapshot['metrics']['node']>
-
-/** The node's NAT view (`metrics().node.nat`), asked over IPC. */
-async function natOf(node: NetlabNode): Promise<NodeMetricsSnapshot['nat'] | undefined> {
-  const snapshot = await node.inspect().catch(() => undefined)
-  return snapshot?.metrics.node?.nat
-}
-
-/** Polls `natOf` until `accept` holds (bounded). */
-async function waitForNat(
-  node: NetlabNode,
-  accept: (nat: NodeMetricsSnapshot['nat']) => boolean,
-  message: string,
-): Promise<NodeMetricsSnapshot['nat']> {
-  let last: NodeMetricsSnapshot['nat'] | undefined
-  try {
-    await waitFor(
-      async () => {
-        last = await natOf(node)
-        return last !== undefined && accept(last)
-      },
-      { timeoutMs: 30_000, intervalMs: 250, message },
-    )
-  } catch (err) {
-    throw new Error(`${(err as Error).message}; last seen: ${JSON.stringify(last)}`)
-  }
-  return last as NodeMetricsSnapshot['nat']
-}
 
 /** Milliseconds from `node`'s first relayed connection to `peer` to its first direct one. */
 function relayedToDirectMs(node: NetlabNode, peer: NetlabNode): number | undefined {
@@ -89,9 +56,9 @@ function explain(node: NetlabNode, peer: NetlabNode): string {
 describe.skipIf(unavailable !== undefined)(
   `hole punching${unavailable ? ` (skipped: ${unavailable})` : ''}`,
   () => {
-    const wallets = generateWallets(5)
-    const [relayWallet, witnessWallet, aliceWallet, bobWallet, carolWallet] = wallets
-    if (!relayWallet || !witnessWallet || !aliceWallet || !bobWallet || !carolWallet)
+    const wallets = generateWallets(6)
+    const [relayWallet, witnessWallet, aliceWallet, bobWallet, carolWallet, daveWallet] = wallets
+    if (!relayWallet || !witnessWallet || !aliceWallet || !bobWallet || !carolWallet || !daveWallet)
       throw new Error('wallets')
     const registry = createInMemoryRegistry(wallets.map((w) => w.wallet))
     const bootstrap = createInMemoryBootstrapList([])
@@ -103,6 +70,7 @@ describe.skipIf(unavailable !== undefined)(
     let alice: NetlabNode // masquerade
     let bob: NetlabNode // masquerade
     let carol: NetlabNode // symmetric
+    let common: Omit<Parameters<Topology['spawnNode']>[1], 'secretKey'>
 
     beforeAll(async () => {
       topology = await createTopology({
@@ -111,6 +79,7 @@ describe.skipIf(unavailable !== undefined)(
           { name: 'a', nat: 'masquerade', hosts: ['alice'] },
           { name: 'b', nat: 'masquerade', hosts: ['bob'] },
           { name: 'c', nat: 'symmetric', hosts: ['carol'] },
+          { name: 'd', nat: 'masquerade', hosts: ['dave'] },
         ],
       })
       const t = topology
@@ -133,7 +102,7 @@ describe.skipIf(unavailable !== undefined)(
         publicNode('relay', relayWallet.secretKeyBase58, true),
         publicNode('witness', witnessWallet.secretKeyBase58, false),
       ])
-      const common = {
+      common = {
         databaseName: DATABASE,
         registry: nodeRegistry,
         topic: TOPIC,
@@ -227,6 +196,49 @@ describe.skipIf(unavailable !== undefined)(
         relayedOnlyPeers: relayedOnly.relayedOnlyPeers,
         connection: connectionsTo(carol, alice).map((c) => (c.relayed ? 'relayed' : 'direct')),
         dcutr: dcutrSummary(alice, carol).concat(dcutrSummary(carol, alice)).slice(0, 4),
+      })
+    })
+
+    // its waits add up to more than the project's 60 s per test (each is bounded)
+    it('a node that joins after the NATed nodes advertise their NAT addresses reaches them through the relay, then directly', {
+      timeout: 200_000,
+    }, async () => {
+      const t = topology as Topology
+      // alice's and bob's advertised TCP addresses take only a hole punch (their NATs drop a lone
+      // SYN): a dial that tried them before the relay would hang there and never reach the relay
+      await Promise.all(
+        [alice, bob].map((node) =>
+          waitForNat(
+            node,
+            (nat) => nat.advertised.includes(`/ip6/${t.host(node.name).publicAddress}/tcp/4002`),
+            `${node.name} advertises the NAT address`,
+          ),
+        ),
+      )
+      const dave = await t.spawnNode('dave', { ...common, secretKey: daveWallet.secretKeyBase58 })
+      for (const peer of [alice, bob]) {
+        await waitFor(() => connectionsTo(dave, peer).length > 0, {
+          timeoutMs: 20_000,
+          message: `a dave-${peer.name} connection`,
+        }).catch((err: Error) => {
+          throw new Error(`${err.message}\n${explain(dave, peer)}\n${explain(peer, dave)}`)
+        })
+      }
+      for (const peer of [alice, bob]) {
+        // a punch that fails (both ends busy) is run again after 5 s, 10 s, 20 s... (netlab's timings)
+        await waitFor(() => connectionsTo(dave, peer).some((c) => !c.relayed), {
+          timeoutMs: 90_000,
+          message: `a direct dave-${peer.name} connection`,
+        }).catch((err: Error) => {
+          throw new Error(`${err.message}\n${explain(dave, peer)}\n${explain(peer, dave)}`)
+        })
+        await probeUntilDelivered(dave, peer, `late-${peer.name}`, { timeoutMs: 15_000 })
+      }
+      figure('hole-punch.late-joiner', {
+        relayedFirst: [alice, bob].map((peer) => everRelayed(dave, peer)),
+        via: [alice, bob].flatMap((peer) =>
+          connectionsTo(dave, peer).map((c) => `${c.direction} ${c.remoteAddr.replace(/\/p2p\/\w+/g, '')}`),
+        ),
       })
     })
   },
