@@ -153,8 +153,9 @@ describe.skipIf(unavailable !== undefined)(
       const direct = connectionsTo(alice, bob).filter((c) => !c.relayed)
       // the direct connection runs between the two NATs' public addresses, over TCP
       expect(direct.some((c) => c.remoteAddr.includes(`/ip6/${wanB}/tcp/`))).toBe(true)
-      await probeUntilDelivered(alice, bob, 'punched', { timeoutMs: 15_000 })
-      await probeUntilDelivered(bob, alice, 'punched-back', { timeoutMs: 15_000 })
+      const directAt = Date.now()
+      const there = await probeUntilDelivered(alice, bob, 'punched', { timeoutMs: 15_000 })
+      const back = await probeUntilDelivered(bob, alice, 'punched-back', { timeoutMs: 15_000 })
       const [afterA, afterB] = await Promise.all([natOf(alice), natOf(bob)])
       figure('hole-punch.masquerade-masquerade', {
         direct: true,
@@ -163,7 +164,9 @@ describe.skipIf(unavailable !== undefined)(
         upgradeMs: afterA?.lastUpgradeMs ?? afterB?.lastUpgradeMs,
         directUpgrades: (afterA?.directUpgrades ?? 0) + (afterB?.directUpgrades ?? 0),
         startToAdvertisedMs: advertisedAt - startedAt,
-        startToDirectMs: Date.now() - startedAt,
+        startToDirectMs: directAt - startedAt,
+        // from the direct connection to the first probe delivered each way (the relayed one is closed)
+        directToDeliveredMs: [there.receivedAt - directAt, back.receivedAt - directAt],
         via: direct.map((c) => `${c.direction} ${c.remoteAddr.replace(/\/p2p\/\w+/g, '')}`),
         advertised: { alice: natA.advertised, bob: natB.advertised },
         dcutr: dcutrSummary(alice, bob).concat(dcutrSummary(bob, alice)).slice(0, 4),
