@@ -37,6 +37,7 @@ export async function runTestnet(options: TestnetOptions, hooks: RunHooks): Prom
   }
 
   // An interrupted run goes straight to stopping: its operator asked for the end.
+  if (!signal.aborted) steps.setPhase("checking every node's /healthz and /metrics")
   const probes = signal.aborted ? [] : await probeEndpoints(network, { signal })
   if (probes.length > 0 && !signal.aborted) steps.checks.push(endpointsCheck(probes))
 

@@ -37,6 +37,12 @@ describe('testnet CLI', () => {
       expect(report?.phases[0]?.intruderEventsDelivered).toBe(0)
       expect(report?.checks.find((c) => c.name === 'metrics and health endpoints')?.ok).toBe(true)
       expect(run.stdout).toContain('testnet OK')
+      // the end-of-run endpoint check has a phase of its own (not "draining late deliveries")
+      const phases = (run.stdout + run.stderr).match(/phase: [^\n]*/g) ?? []
+      expect(phases.slice(-2)).toEqual([
+        "phase: checking every node's /healthz and /metrics",
+        'phase: stopping every node',
+      ])
       // No secret key ever reaches the output.
       expect(run.stdout + run.stderr + JSON.stringify(report)).not.toMatch(
         /secretKey|[1-9A-HJ-NP-Za-km-z]{87,88}/,
