@@ -39,7 +39,8 @@ interface PeerRetry {
  * {@link MAX_HOLE_PUNCH_RETRY_MS}, while the peer has no direct connection; `soon()` (the node has
  * a new public address to offer) brings every peer's next punch forward, and punches once the peers
  * this node reached through a relay (their end would not know to punch again). A punch never overlaps
- * DCUtR's own run on a connection ({@link DCUTR_RUN_MS}). State is kept only for
+ * a DCUtR run of libp2p's own: none while any relayed connection to the peer, either way, is younger
+ * than {@link DCUTR_RUN_MS} (two runs at once between the same two nodes break each other's streams). State is kept only for
  * peers with a relayed-only connection, so it is bounded by the connections held.
  */
 export class HolePunchRetry {
@@ -63,10 +64,18 @@ export class HolePunchRetry {
     const now = this.now()
     const relayedOnly = new Map<string, Connection>()
     const direct = new Set<string>()
+    // peers with a relayed connection young enough for a DCUtR run of libp2p's own, by either end
+    const dcutrRunning = new Set<string>()
     for (const connection of this.init.connections()) {
       const peer = connection.remotePeer.toString()
-      if (!isRelayed(connection.remoteAddr)) direct.add(peer)
-      else if (connection.status === 'open' && (connection.direction === 'inbound' || this.offerTo.has(peer)))
+      if (!isRelayed(connection.remoteAddr)) {
+        direct.add(peer)
+        continue
+      }
+      if (now - connection.timeline.open < DCUTR_RUN_MS) dcutrRunning.add(peer)
+      if (connection.status !== 'open') continue
+      // punched on the connection it is the inbound end of where it has one, as DCUtR does
+      if (connection.direction === 'inbound' || (this.offerTo.has(peer) && !relayedOnly.has(peer)))
         relayedOnly.set(peer, connection)
     }
     for (const [peer, state] of this.peers) {
@@ -82,7 +91,7 @@ export class HolePunchRetry {
         state = { due, waitMs: this.init.retryMs, inFlight: false, attempts: 0 }
         this.peers.set(peer, state)
       }
-      if (state.inFlight || now < state.due || now - connection.timeline.open < DCUTR_RUN_MS) continue
+      if (state.inFlight || now < state.due || dcutrRunning.has(peer)) continue
       this.punch(peer, connection, state)
     }
   }

@@ -114,6 +114,17 @@ describe('hole punch retry', () => {
     expect(h.punched).toHaveLength(0)
     await h.checkAt(h.clock.now + 1)
     expect(h.punched).toEqual([young])
+    // an older relayed connection is not punched while a younger one to the same peer, either way,
+    // may carry libp2p's own run (the other end's, here)
+    await h.finish(true)
+    const older = connection(bob, true, 'inbound', h.clock.now - 10 * RETRY_MS)
+    const newer = connection(bob, true, 'outbound', h.clock.now - DCUTR_RUN_MS + 1)
+    h.connections.splice(0, h.connections.length, older, newer)
+    h.retry.soon()
+    await flush()
+    expect(h.punched).toHaveLength(1)
+    await h.checkAt(h.clock.now + 1)
+    expect(h.punched).toEqual([young, older])
   })
 
   it('a new address is offered once to a peer reached through a relay; later checks leave it alone', async () => {

@@ -1,3 +1,4 @@
+import net from 'node:net'
 import { createTestLibp2p, generateWallet, waitFor } from '@depin/test-utils'
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -143,3 +144,46 @@ type ClosestPeersClass = new (
   newPeers: { peers: Array<{ peer: { id: PeerId; multiaddrs: [] }; distance: Uint8Array }> }
   updatePeerTags(): Promise<void>
 }
+
+// patches/libp2p@3.3.11.patch: a dial that says whether it initiates (DCUtR's simultaneous open)
+// never joins a dial to the same peer already in flight. Joined, the punch waited behind that
+// dial's other addresses and went out as that dial, from an ephemeral port (netlab caught it: the
+// hole punch failed, and its NAT state spoiled the next attempts).
+test("a hole punch's dial is not joined to a dial in flight to the same peer; other dials are", async () => {
+  const a = await createTestLibp2p({ privateKey: generateWallet().identity.privateKey, transports: ['tcp'] })
+  const b = await createTestLibp2p({ privateKey: generateWallet().identity.privateKey, transports: ['tcp'] })
+  nodes.push(a, b)
+  // a TCP listener that accepts and never speaks: a dial of b there stays in flight (handshake)
+  const silent = net.createServer(() => {})
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+  const sockets = new Set<net.Socket>()
+  silent.on('connection', (s) => sockets.add(s))
+  try {
+    const port = (silent.address() as net.AddressInfo).port
+    const stuck = a.dial(multiaddr(`/ip4/127.0.0.1/tcp/${port}/p2p/${b.peerId}`)).catch(() => undefined)
+    await waitFor(() => sockets.size > 0, { message: 'the stuck dial reached the silent listener' })
+    const progress = (events: string[]) => ({ onProgress: (e: { type: string }) => events.push(e.type) })
+    const punch: string[] = []
+    const connection = await a.dial(b.getMultiaddrs()[0]!, {
+      force: true,
+      initiator: true,
+      ...progress(punch),
+    } as never)
+    expect(connection.remotePeer.equals(b.peerId)).toBe(true)
+    expect(punch).toContain('dial-queue:add-to-dial-queue')
+    expect(punch).not.toContain('dial-queue:already-in-dial-queue')
+    // an ordinary dial to a peer with a dial in flight still joins it (upstream's behaviour)
+    const second = a.dial(multiaddr(`/ip4/127.0.0.1/tcp/${port}/p2p/${b.peerId}`)).catch(() => undefined)
+    const plain: string[] = []
+    const joined = a
+      .dial(b.getMultiaddrs()[0]!, { force: true, ...progress(plain) } as never)
+      .catch(() => undefined)
+    await waitFor(() => plain.length > 0, { message: 'the ordinary dial reported its progress' })
+    expect(plain).toContain('dial-queue:already-in-dial-queue')
+    for (const s of sockets) s.destroy()
+    await Promise.all([stuck, second, joined])
+  } finally {
+    for (const s of sockets) s.destroy()
+    silent.close()
+  }
+})
