@@ -1,6 +1,6 @@
-import type { GeneratedWallet } from '@depin/test-utils'
+import type { createInMemoryBootstrapList, GeneratedWallet } from '@depin/test-utils'
 import { waitFor } from '@depin/test-utils'
-import type { NetlabNode, NodeSnapshot, Topology } from '../src/index.js'
+import type { NetlabNode, NodeSnapshot, SpawnNodeOptions, Topology } from '../src/index.js'
 
 export const DATABASE = 'netlab'
 export const TOPIC = 'probe'
@@ -131,4 +131,34 @@ export async function waitForNat(
     throw new Error(`${(err as Error).message}; last seen: ${JSON.stringify(last)}`)
   }
   return last as NodeMetricsSnapshot['nat']
+}
+
+/**
+ * Starts the two public nodes NATed nodes need to learn their address (two observers must agree):
+ * `relay` (a relay server) and `witness`, each announcing its public addresses (without AutoNAT a
+ * public node would advertise only ::1 and fe80::, see README), and lists both as bootstrap nodes.
+ */
+export async function startObservers(
+  t: Topology,
+  bootstrap: ReturnType<typeof createInMemoryBootstrapList>,
+  registry: SpawnNodeOptions['registry'],
+  wallets: { relay: GeneratedWallet; witness: GeneratedWallet },
+): Promise<void> {
+  const hosts = [
+    { host: 'relay', wallet: wallets.relay, relayServer: true },
+    { host: 'witness', wallet: wallets.witness, relayServer: false },
+  ]
+  bootstrap.set(hosts.map(({ host, wallet }) => bootstrapEntry(t, host, wallet)))
+  await Promise.all(
+    hosts.map(({ host, wallet, relayServer }) => {
+      const address = t.host(host).address
+      return t.spawnNode(host, {
+        secretKey: wallet.secretKeyBase58,
+        databaseName: DATABASE,
+        registry,
+        relayServer,
+        announceAddresses: [`/ip6/${address}/udp/4001/quic-v1`, `/ip6/${address}/tcp/4002`],
+      })
+    }),
+  )
 }

@@ -18,6 +18,7 @@ import {
   figure,
   natOf,
   probeUntilDelivered,
+  startObservers,
   TOPIC,
   waitForNat,
 } from './helpers.js'
@@ -69,26 +70,7 @@ describe.skipIf(unavailable !== undefined)(
         ],
       })
       const t = topology
-      bootstrap.set(
-        ['relay', 'witness'].map((host, i) => ({
-          publicKey: (i === 0 ? relayWallet : witnessWallet).wallet,
-          ip: t.host(host).address,
-          quicPort: 4001,
-          tcpPort: 4002,
-        })),
-      )
-      await Promise.all(
-        (['relay', 'witness'] as const).map((host, i) => {
-          const address = t.host(host).address
-          return t.spawnNode(host, {
-            secretKey: (i === 0 ? relayWallet : witnessWallet).secretKeyBase58,
-            databaseName: DATABASE,
-            registry: nodeRegistry,
-            relayServer: i === 0,
-            announceAddresses: [`/ip6/${address}/udp/4001/quic-v1`, `/ip6/${address}/tcp/4002`],
-          })
-        }),
-      )
+      await startObservers(t, bootstrap, nodeRegistry, { relay: relayWallet, witness: witnessWallet })
       // no TCP between the two NATs: every punch (and every direct dial) fails
       await t.exec(`${t.prefix}nat-a`, ['nft', blockRules(t.host('bob').publicAddress)])
       await t.exec(`${t.prefix}nat-b`, ['nft', blockRules(t.host('alice').publicAddress)])

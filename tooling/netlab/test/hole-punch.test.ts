@@ -24,6 +24,7 @@ import {
   figure,
   natOf,
   probeUntilDelivered,
+  startObservers,
   TOPIC,
   waitForNat,
 } from './helpers.js'
@@ -83,25 +84,7 @@ describe.skipIf(unavailable !== undefined)(
         ],
       })
       const t = topology
-      const publicNode = (host: string, secretKey: string, relayServer: boolean) => {
-        const address = t.host(host).address
-        return t.spawnNode(host, {
-          secretKey,
-          databaseName: DATABASE,
-          registry: nodeRegistry,
-          relayServer,
-          // without AutoNAT a public node would advertise only ::1 and fe80:: (see README)
-          announceAddresses: [`/ip6/${address}/udp/4001/quic-v1`, `/ip6/${address}/tcp/4002`],
-        })
-      }
-      bootstrap.set([
-        { publicKey: relayWallet.wallet, ip: t.host('relay').address, quicPort: 4001, tcpPort: 4002 },
-        { publicKey: witnessWallet.wallet, ip: t.host('witness').address, quicPort: 4001, tcpPort: 4002 },
-      ])
-      await Promise.all([
-        publicNode('relay', relayWallet.secretKeyBase58, true),
-        publicNode('witness', witnessWallet.secretKeyBase58, false),
-      ])
+      await startObservers(t, bootstrap, nodeRegistry, { relay: relayWallet, witness: witnessWallet })
       common = {
         databaseName: DATABASE,
         registry: nodeRegistry,
