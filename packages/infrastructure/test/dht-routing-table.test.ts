@@ -1,5 +1,6 @@
 import { waitFor } from '@depin/test-utils'
 import type { PeerId, PeerInfo } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
 import { afterEach, expect, it } from 'vitest'
 import { DHT_REFRESH_INTERVAL_MS } from '../src/libp2p-options.js'
 import { bootstrapEntryOf, createTestNetwork } from './helpers.js'
@@ -71,4 +72,44 @@ it("both DHTs refresh their routing tables and look themselves up at go-libp2p-k
     expect(dht.querySelf.interval).toBe(DHT_REFRESH_INTERVAL_MS)
   }
   expect(DHT_REFRESH_INTERVAL_MS).toBe(600_000)
+})
+
+interface OldContactInternals {
+  routingTable: {
+    add(peer: PeerId): Promise<void>
+    kb: { toIterable(): Iterable<{ peerId: PeerId }> }
+    pingContact(contact: unknown, options?: { signal?: AbortSignal }): Promise<boolean>
+    pingOldContacts(contacts: unknown[]): AsyncGenerator<{ peerId: PeerId }>
+  }
+}
+
+// The same patch bounds the ping of an old contact (a full bucket asks whether its oldest peers are
+// still there) by the adaptive timeout upstream builds for it and then never passed: a contact that
+// does not answer held its slot for as long as the dial's own timeout (30 s here), and kept a live
+// newcomer out of the bucket meanwhile.
+it('an old contact that does not answer the ping is given up after the ping timeout, not held', async () => {
+  const a = await net.start({ name: 'dht-a' })
+  const c = await net.start({ name: 'dht-c' })
+  const rt = (a.node.libp2p.services.dht as unknown as OldContactInternals).routingTable
+  await a.node.libp2p.dial(c.node.libp2p.getMultiaddrs()[0] as Multiaddr)
+  await rt.add(c.node.peerId)
+  const contact = [...rt.kb.toIterable()].find((p) => p.peerId.equals(c.node.peerId))
+  expect(contact).toBeDefined()
+  // c stops answering: the ping ends only when its signal does (false: not there)
+  rt.pingContact = (_contact, options) =>
+    new Promise((resolve) => {
+      if (options?.signal?.aborted === true) resolve(false)
+      options?.signal?.addEventListener('abort', () => resolve(false), { once: true })
+    })
+  const evicted: PeerId[] = []
+  const done = (async () => {
+    for await (const peer of rt.pingOldContacts([contact])) evicted.push(peer.peerId)
+  })()
+  done.catch(() => {}) // awaited below; a failed wait leaves it to the node's stop
+  await waitFor(() => evicted.length > 0, {
+    timeoutMs: 20_000,
+    message: 'the unanswered old contact given up (its ping bounded by the ping timeout)',
+  })
+  expect(evicted[0]?.equals(c.node.peerId)).toBe(true)
+  await done
 })
