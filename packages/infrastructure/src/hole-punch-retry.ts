@@ -38,10 +38,11 @@ interface PeerRetry {
  * the initiator) runs DCUtR again after `retryMs`, then after twice as long each time, up to
  * {@link MAX_HOLE_PUNCH_RETRY_MS}, while the peer has no direct connection; `soon()` (the node has
  * a new public address to offer) brings every peer's next punch forward, and punches once the peers
- * this node reached through a relay (their end would not know to punch again). A punch never overlaps
- * a DCUtR run of libp2p's own: none while any relayed connection to the peer, either way, is younger
- * than {@link DCUTR_RUN_MS} (two runs at once between the same two nodes break each other's streams). State is kept only for
- * peers with a relayed-only connection, so it is bounded by the connections held.
+ * this node reached through a relay (their end would not know to punch again). A punch never
+ * overlaps a DCUtR run of libp2p's own: none while any relayed connection to the peer, either way,
+ * is younger than {@link DCUTR_RUN_MS} (two runs at once between the same two nodes break each
+ * other's streams). State is kept only for peers with a relayed-only connection, so it is bounded by
+ * the connections held.
  */
 export class HolePunchRetry {
   private readonly peers = new Map<string, PeerRetry>()
@@ -78,12 +79,12 @@ export class HolePunchRetry {
       if (connection.direction === 'inbound' || (this.offerTo.has(peer) && !relayedOnly.has(peer)))
         relayedOnly.set(peer, connection)
     }
+    for (const peer of direct) relayedOnly.delete(peer)
     for (const [peer, state] of this.peers) {
-      if (!state.inFlight && (direct.has(peer) || !relayedOnly.has(peer))) this.peers.delete(peer)
+      if (!state.inFlight && !relayedOnly.has(peer)) this.peers.delete(peer)
     }
-    for (const peer of this.offerTo) if (direct.has(peer) || !relayedOnly.has(peer)) this.offerTo.delete(peer)
+    for (const peer of this.offerTo) if (!relayedOnly.has(peer)) this.offerTo.delete(peer)
     for (const [peer, connection] of relayedOnly) {
-      if (direct.has(peer)) continue
       let state = this.peers.get(peer)
       if (state === undefined) {
         // DCUtR's own run on the new connection comes first
