@@ -15,8 +15,9 @@ export declare function resolveThrough(fromDir: string, chain: string[]): string
 /** Copies the installed native QUIC addon(s) into `outDir`; returns the file names. */
 export declare function copyQuicAddons(appDir: string, outDir: string): string[]
 /**
- * An ES module bundle rewritten as the body of the async function its launcher compiles with
- * `vm.Script` (`import.meta` -> `__depinMeta`, hashbang and banner import blanked; positions kept).
+ * An ES module bundle rewritten as the async function expression its launcher compiles with
+ * `vm.Script` (`import.meta` -> `__depinMeta`, hashbang and banner import blanked; the function's
+ * head opens the first line and its tail follows the last; every other position kept).
  */
 export declare function launcherScript(code: string): { code: string; metas: number }
 /** The launcher of an app bundle: compiles it with the code cache a started process wrote. */

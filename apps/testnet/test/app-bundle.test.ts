@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { runInThisContext } from 'node:vm'
 import { Worker } from 'node:worker_threads'
 import { crc32 } from 'node:zlib'
 import { appBundle, BUFFER_POOL_SIZE, buildId, launcherScript } from '@depin/tsup-config'
@@ -19,22 +20,26 @@ const BUNDLE = [
   'globalThis.launched = [u, s, typeof os.hostname, typeof require];',
 ].join('\n')
 
-const AsyncFunction = (async () => {}).constructor as new (
-  ...args: string[]
-) => (...a: unknown[]) => Promise<unknown>
-
 describe('launcherScript', () => {
-  test('rewrites a bundle as an async function body, every other character where it was', async () => {
+  test('rewrites a bundle as an async function expression, every other character where it was', async () => {
     const { code, metas } = launcherScript(BUNDLE)
     expect(metas).toBe(2)
-    expect(code).toHaveLength(BUNDLE.length)
-    // The same lines, the same columns: the source map needs no change.
-    expect(code.split('\n').map((line) => line.length)).toEqual(BUNDLE.split('\n').map((line) => line.length))
+    // The function's head opens the first line (blank: it held the hashbang), its tail is a line of
+    // its own: every other line is as long as it was, so the source map needs no change.
+    const lines = code.split('\n')
+    expect(lines[0]).toBe(
+      `(this === globalThis || __depinMeta, async function (__depinMeta, __depinCreateRequire) {'use strict';${' '.repeat(19)}`,
+    )
+    expect(lines.at(-1)).toBe('})')
+    expect(lines.slice(1, -1).map((line) => line.length)).toEqual(
+      BUNDLE.split('\n')
+        .slice(1)
+        .map((line) => line.length),
+    )
     expect(code).toContain('var s="import.meta.url";var u=__depinMeta.url;')
-    expect(code.split('\n')[0]?.trim()).toBe('')
-    expect(code.split('\n')[1]?.trim()).toBe('')
-    // As the launcher runs it.
-    const body = new AsyncFunction('__depinMeta', '__depinCreateRequire', code)
+    expect(lines[1]?.trim()).toBe('')
+    // As the launcher runs it: the file's text is the script, whole.
+    const body = runInThisContext(code) as (...a: unknown[]) => Promise<unknown>
     const { createRequire } = await import('node:module')
     await body({ url: 'file:///app/x.js' }, createRequire)
     expect((globalThis as { launched?: unknown }).launched).toEqual([
@@ -58,8 +63,8 @@ describe('launcherScript', () => {
       const code = readFileSync(fileURLToPath(new URL(`../dist/${name}.main.js`, import.meta.url)), 'utf8')
       const launcher = readFileSync(fileURLToPath(new URL(`../dist/${name}.js`, import.meta.url)), 'utf8')
       expect(launcher, name).toContain(`const BUILD = "${buildId(code)}"`)
-      // A valid body of the launcher's function (compiled, not run), without import.meta.
-      expect(() => new AsyncFunction('__depinMeta', '__depinCreateRequire', code), name).not.toThrow()
+      // A script whose value is the launcher's function (compiled, not run), without import.meta.
+      expect(runInThisContext(code), name).toBeTypeOf('function')
       // Node holds a source with any other character at two bytes per character.
       expect(/[\u0080-\uffff]/.test(code), name).toBe(false)
     }
