@@ -177,6 +177,8 @@ export function libp2pOptions(
       ...(config.announceAddresses.length > 0 ? { announce: config.announceAddresses } : {}),
     },
     transports,
+    // TCP and relayed connections. Our Noise patch compiles its WebAssembly ciphers on a session's
+    // first small frame, not at import: a node whose peers are all on QUIC never compiles them.
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionGater,
