@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
+import { waitFor } from '@depin/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   createTopology,
@@ -22,7 +23,6 @@ interface Listener {
   /** Datagrams that arrived so far, in order. */
   readonly received: ReadonlyArray<{ text: string; from: string }>
   send(to: string, port: number, text: string): void
-  close(): void
 }
 
 const LISTENER = `
@@ -54,36 +54,20 @@ async function listen(topology: Topology, host: string, port: number): Promise<L
   ])
   children.push(child)
   const received: { text: string; from: string }[] = []
-  const waiters = new Set<() => void>()
   createInterface({ input: child.stdout }).on('line', (line) => {
     const [text = '', from = ''] = line.split(' ')
     received.push({ text, from })
-    for (const wake of waiters) wake()
   })
   const first = (text: string): Promise<string> =>
-    new Promise((resolve, reject) => {
-      const check = (): void => {
-        const hit = received.find((r) => r.text === text)
-        if (hit === undefined) return
-        waiters.delete(check)
-        clearTimeout(timer)
-        resolve(hit.from)
-      }
-      const timer = setTimeout(() => {
-        waiters.delete(check)
-        reject(
-          new Error(`${host}:${port} got no "${text}" in ${WAIT_MS} ms (got ${JSON.stringify(received)})`),
-        )
-      }, WAIT_MS)
-      waiters.add(check)
-      check()
+    waitFor(() => received.find((r) => r.text === text)?.from, {
+      timeoutMs: WAIT_MS,
+      message: `"${text}" at ${host}:${port}`,
     })
   await first('ready')
   return {
     first,
     received,
     send: (to, toPort, text) => child.stdin.write(`${to} ${toPort} ${text}\n`),
-    close: () => child.stdin.end(),
   }
 }
 
@@ -116,11 +100,7 @@ async function xBeforeDone(
   host: string,
   port: number,
 ): Promise<string[]> {
-  await topology.exec(host, [
-    process.execPath,
-    '-e',
-    `const s=require('dgram').createSocket('udp6');s.send('done',${port},'::1',()=>s.close())`,
-  ])
+  await send(topology, host, '::1', port, 'done', 1)
   await listener.first('done')
   const done = listener.received.findIndex((r) => r.text === 'done')
   return listener.received
