@@ -10,7 +10,7 @@ import { expect, test } from 'vitest'
 // single cost of an idle network (bench/README.md, "QUIC completions through one channel"). Now the
 // calls of a thread settle through one. Each case runs the binding in a child process (the async
 // hook and the event loop's life are the process's). DEPIN_TEST_QUIC_BINDING=<file.node> runs them
-// on another build (the published one fails the first case), through napi-rs's
+// on another build (the published one fails the first and the last case), through napi-rs's
 // NAPI_RS_NATIVE_LIBRARY_PATH in the child only: vitest's own napi-rs modules read it too.
 
 const run = promisify(execFile)
@@ -27,7 +27,7 @@ const child = async (script: string): Promise<Record<string, unknown>> => {
   return JSON.parse(stdout) as Record<string, unknown>
 }
 
-// The raw binding's module and a config for it; `load` gives `napi` and `keys` (CommonJS or ESM).
+// A config for the raw binding, with `napi` (its module) and `keys` (@libp2p/crypto's) in scope.
 const CONFIG = `
 const config = async () => new napi.QuinnConfig({
   privateKeyProto: keys.privateKeyToProtobuf(await keys.generateKeyPair('Ed25519')),
