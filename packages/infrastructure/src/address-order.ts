@@ -24,7 +24,13 @@ export function compareAddresses(a: Address, b: Address): -1 | 0 | 1 {
   ) as -1 | 0 | 1
 }
 
+/**
+ * Whether the address goes through a relay. The string (which the multiaddr keeps once made) rules
+ * out nearly every address: `getComponents()` copies every component, and metrics and the latency
+ * tick ask this of every connection.
+ */
 export function isRelayed(addr: Multiaddr): boolean {
+  if (!addr.toString().includes('/p2p-circuit')) return false
   return addr.getComponents().some((c) => c.name === 'p2p-circuit')
 }
 

@@ -1,6 +1,6 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import { describe, expect, it } from 'vitest'
-import { compareAddresses } from '../src/address-order.js'
+import { compareAddresses, isRelayed } from '../src/address-order.js'
 
 describe('the order libp2p dials a peer in', () => {
   it('public before private before loopback, QUIC before TCP', () => {
@@ -37,5 +37,17 @@ describe('the order libp2p dials a peer in', () => {
       '/ip4/192.168.1.5/udp/4001/quic-v1',
       '/ip4/127.0.0.1/udp/4001/quic-v1',
     ])
+  })
+})
+
+describe('isRelayed', () => {
+  it('is true of a circuit address only, not of a host name that merely contains the word', () => {
+    const relay = '/ip4/203.0.113.7/udp/4001/quic-v1/p2p/12D3KooWEDXpoctwndy9ioy2PPXR8VfAMoQ1FXSJxCMAQxpU9UaR'
+    expect(isRelayed(multiaddr(`${relay}/p2p-circuit`))).toBe(true)
+    expect(
+      isRelayed(multiaddr(`${relay}/p2p-circuit/p2p/12D3KooWQx9LEY46taMSiZhWJLEERmvDyVh7TC7h9WF91ZSjLThm`)),
+    ).toBe(true)
+    expect(isRelayed(multiaddr(relay))).toBe(false)
+    expect(isRelayed(multiaddr('/dns4/p2p-circuit.example.com/tcp/4001'))).toBe(false)
   })
 })
