@@ -134,10 +134,25 @@ export function createLatencyPeering(init: LatencyPeeringInit): LatencyPeering {
     // A peer that left while its ping was out is not tracked any more: keep nothing for it.
     if (!due.has(key)) return
     const list = samples.get(key) ?? []
+    const before = rttOf(key)
     list.push(rtt)
     if (list.length > SAMPLES_KEPT) list.shift()
     samples.set(key, list)
-    dirty = true
+    if (changesPlan(before, rttOf(key) as number, list.length)) dirty = true
+  }
+
+  /**
+   * Whether a peer's new RTT can change the plan, which is made again (twice over every peer) when
+   * it can: its first or confirming sample, a move to another band, or any change of a far peer's
+   * RTT (the lowest `keepPerFarBand` of a far band are kept). A near peer's RTT moving within its
+   * band changes nothing, and that is most samples: every peer is sampled every ping interval.
+   */
+  const changesPlan = (before: number | undefined, after: number, taken: number): boolean => {
+    if (before === undefined || taken === FIRST_SAMPLES) return true
+    if (before === after) return false
+    const band = rttBand(after, options.rttBandsMs)
+    if (band !== rttBand(before, options.rttBandsMs)) return true
+    return plan.nearBand === undefined || band >= plan.nearBand + NEAR_BANDS
   }
 
   /** One RTT sample of a peer: read from a direct QUIC connection, else a ping. */
