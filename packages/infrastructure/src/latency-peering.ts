@@ -11,6 +11,7 @@ import {
   planPeering,
   type ResolvedPeeringOptions,
   rttBand,
+  sampleChangesPlan,
 } from './latency.js'
 import { createNearPeerSeeker } from './near-peers.js'
 import { PEERING_METRICS, type PeeringMetrics } from './peering-metrics.js'
@@ -138,21 +139,8 @@ export function createLatencyPeering(init: LatencyPeeringInit): LatencyPeering {
     list.push(rtt)
     if (list.length > SAMPLES_KEPT) list.shift()
     samples.set(key, list)
-    if (changesPlan(before, rttOf(key) as number, list.length)) dirty = true
-  }
-
-  /**
-   * Whether a peer's new RTT can change the plan, which is made again (twice over every peer) when
-   * it can: its first or confirming sample, a move to another band, or any change of a far peer's
-   * RTT (the lowest `keepPerFarBand` of a far band are kept). A near peer's RTT moving within its
-   * band changes nothing, and that is most samples: every peer is sampled every ping interval.
-   */
-  const changesPlan = (before: number | undefined, after: number, taken: number): boolean => {
-    if (before === undefined || taken === FIRST_SAMPLES) return true
-    if (before === after) return false
-    const band = rttBand(after, options.rttBandsMs)
-    if (band !== rttBand(before, options.rttBandsMs)) return true
-    return plan.nearBand === undefined || band >= plan.nearBand + NEAR_BANDS
+    const confirming = list.length === FIRST_SAMPLES
+    if (sampleChangesPlan(plan, before, rttOf(key) as number, confirming, options.rttBandsMs)) dirty = true
   }
 
   /** One RTT sample of a peer: read from a direct QUIC connection, else a ping. */

@@ -154,3 +154,24 @@ export function median(values: readonly number[]): number | undefined {
     ? (sorted[mid] as number)
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
 }
+
+/**
+ * Whether a peer's new RTT (`after`; `before` it, `undefined` before its first sample) can change
+ * `plan`, which is made again (twice over every peer) when it can: the first or the confirming
+ * sample, a move to another band, or any change of a far peer's RTT (the lowest `keepPerFarBand` of
+ * a far band are kept). A near peer's RTT moving within its band changes nothing, and that is most
+ * samples: every peer is sampled every ping interval.
+ */
+export function sampleChangesPlan(
+  plan: Pick<PeeringPlan, 'nearBand'>,
+  before: number | undefined,
+  after: number,
+  confirming: boolean,
+  boundsMs: readonly number[],
+): boolean {
+  if (before === undefined || confirming) return true
+  if (before === after) return false
+  const band = rttBand(after, boundsMs)
+  if (band !== rttBand(before, boundsMs)) return true
+  return plan.nearBand === undefined || band >= plan.nearBand + NEAR_BANDS
+}

@@ -10,6 +10,7 @@ import {
   planPeering,
   type ResolvedPeeringOptions,
   rttBand,
+  sampleChangesPlan,
 } from '../src/latency.js'
 
 const BANDS = PEERING_DEFAULTS.rttBandsMs // [10, 25, 50, 100, 200]
@@ -204,5 +205,24 @@ describe('planPeering', () => {
       }
       for (const p of plan.keptFar) expect(plan.near.has(p)).toBe(false)
     }
+  })
+})
+
+describe('sampleChangesPlan', () => {
+  const bounds = PEERING_DEFAULTS.rttBandsMs // 10, 25, 50, 100, 200
+  const plan = { nearBand: 0 } // near: bands 0 and 1 (under 25 ms); far: 2 and up
+
+  it('a first or confirming sample, or a move to another band, changes the plan', () => {
+    expect(sampleChangesPlan(plan, undefined, 7, false, bounds)).toBe(true)
+    expect(sampleChangesPlan(plan, 7, 7, true, bounds)).toBe(true)
+    expect(sampleChangesPlan(plan, 7, 12, false, bounds)).toBe(true)
+    expect(sampleChangesPlan(plan, 60, 40, false, bounds)).toBe(true)
+  })
+
+  it("a near peer's RTT moving within its band does not; a far peer's does (the kept ones are the lowest)", () => {
+    expect(sampleChangesPlan(plan, 12, 20, false, bounds)).toBe(false)
+    expect(sampleChangesPlan(plan, 3, 3, false, bounds)).toBe(false)
+    expect(sampleChangesPlan(plan, 60, 80, false, bounds)).toBe(true)
+    expect(sampleChangesPlan({ nearBand: undefined }, 12, 20, false, bounds)).toBe(true)
   })
 })
