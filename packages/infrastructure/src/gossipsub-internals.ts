@@ -1,6 +1,7 @@
 import { type Logger, noopLogger } from '@depin/logger'
 import type { TopicScoreParams } from '@libp2p/gossipsub/score'
 import type { Connection, PeerId } from '@libp2p/interface'
+import type { PeerExchangeDial } from './peer-exchange.js'
 
 /**
  * The @libp2p/gossipsub version whose implementation class this adapter was checked against. The
@@ -32,6 +33,10 @@ export const GOSSIPSUB_MEMBERS = Object.freeze({
     expected: '(peerId, connection) => void',
     effect: 'the link check reconnects a peer whose stream it cannot reopen',
   },
+  pxConnect: {
+    expected: '(peers: RPC.PeerInfo[]) => Promise<void>',
+    effect: 'peer exchange dials every peer a PRUNE offers, however many peers the node already has',
+  },
   mesh: {
     expected: 'Map<topic, Set<PeerId string>>',
     effect: 'the connection trimmer may close mesh peers to make room for connections in their grace period',
@@ -56,6 +61,7 @@ interface Implementation {
   streamsInbound?: unknown
   createOutboundStream?: unknown
   onPeerConnected?: unknown
+  pxConnect?: unknown
   mesh?: unknown
   score?: { params?: { topics?: unknown } }
   opts?: { scoreThresholds?: { graylistThreshold?: unknown } }
@@ -76,6 +82,8 @@ const READERS = {
       : undefined,
   onPeerConnected: (g: Implementation) =>
     typeof g.onPeerConnected === 'function' ? (g.onPeerConnected as PeerConnectionMethod<void>) : undefined,
+  pxConnect: (g: Implementation) =>
+    typeof g.pxConnect === 'function' ? (g.pxConnect as PeerExchangeDial) : undefined,
   mesh: (g: Implementation) => (g.mesh instanceof Map ? (g.mesh as Map<string, Set<string>>) : undefined),
   'score.params.topics': (g: Implementation) =>
     isRecord(g.score?.params?.topics) ? g.score.params.topics : undefined,
@@ -110,6 +118,11 @@ export interface GossipSubInternals {
   openOutboundStream(peerId: PeerId, connection: Connection): Promise<void> | undefined
   /** Hands the peer to GossipSub's topology handler, which queues the same open; false when absent. */
   queueOutboundStream(peerId: PeerId, connection: Connection): boolean
+  /**
+   * Puts `wrap` around GossipSub's peer exchange dial (what a PRUNE's offered peers go to); returns
+   * the undo, or undefined when GossipSub has no such method.
+   */
+  wrapPeerExchange(wrap: (dial: PeerExchangeDial) => PeerExchangeDial): (() => void) | undefined
   /** The peers in any of the node's topic meshes, as strings (undefined when GossipSub has no `mesh`). */
   meshPeers(): ReadonlySet<string> | undefined
   /**
@@ -157,6 +170,17 @@ export function gossipSubInternals(pubsub: object, logger: Logger = noopLogger):
       const method = read('onPeerConnected')
       method?.call(pubsub, peerId, connection)
       return method !== undefined
+    },
+    wrapPeerExchange: (wrap) => {
+      const dial = read('pxConnect')
+      if (dial === undefined) return undefined
+      const target = pubsub as { pxConnect?: unknown }
+      const own = Object.hasOwn(target, 'pxConnect') ? target.pxConnect : undefined
+      target.pxConnect = wrap((offered) => dial.call(pubsub, offered))
+      return () => {
+        if (own === undefined) delete target.pxConnect
+        else target.pxConnect = own
+      }
     },
     meshPeers: () => {
       const mesh = read('mesh')

@@ -7,6 +7,7 @@ import { gossipSubInternals } from './gossipsub-internals.js'
 import type { HeartbeatClock } from './heartbeat-clock.js'
 import type { LatencyPeering } from './latency-peering.js'
 import type { DepinServices } from './libp2p-options.js'
+import { limitPeerExchange } from './peer-exchange.js'
 import { createPubsubLinkWatch } from './pubsub-links.js'
 
 /** What the connection upkeep counts, part of the node's metrics. */
@@ -27,6 +28,14 @@ export const UPKEEP_METRICS = {
     'Connections closed by the trimmer to bring the node back into its connectionLimits band.',
   ),
   /**
+   * Peers offered by GossipSub peer exchange (in a PRUNE) and not dialed because the node already
+   * had `connectionLimits.low` peers (see peer-exchange.ts).
+   */
+  peerExchangeSkipped: counter(
+    'node_peer_exchange_skipped_total',
+    'Peers offered by GossipSub peer exchange that were not dialed: the node already had connectionLimits.low peers.',
+  ),
+  /**
    * Connections closed because their peer stopped answering pings, or because the peer connected
    * anew and the old connection did not answer (see `connectionMonitor`).
    */
@@ -44,7 +53,8 @@ export interface ConnectionUpkeep {
 }
 
 /**
- * The connection upkeep of a node: trims connections past `connectionLimits.high`, reconnects
+ * The connection upkeep of a node: trims connections past `connectionLimits.high`, lets GossipSub's
+ * peer exchange dial only up to `connectionLimits.low` peers, reconnects
  * peers GossipSub lost while their connection stayed open, closes connections whose peer stopped
  * answering pings, and runs latency-aware peering when it is on.
  */
@@ -98,8 +108,19 @@ export function createConnectionUpkeep(
     onSuperseded: (peerId) => linkWatch.superseded(peerId),
     whenUsable,
   })
+  let unwrapPeerExchange: (() => void) | undefined
   return {
     start() {
+      unwrapPeerExchange ??= internals.wrapPeerExchange((dial) =>
+        limitPeerExchange(dial, {
+          libp2p,
+          low: config.connectionLimits.low,
+          onSkipped: (skipped) => {
+            counts.peerExchangeSkipped += skipped
+          },
+          logger: config.logger,
+        }),
+      )
       libp2p.addEventListener('connection:open', countOpened)
       trimmer.start()
       linkWatch.start()
@@ -107,6 +128,8 @@ export function createConnectionUpkeep(
       latency?.start()
     },
     stop() {
+      unwrapPeerExchange?.()
+      unwrapPeerExchange = undefined
       libp2p.removeEventListener('connection:open', countOpened)
       trimmer.stop()
       linkWatch.stop()

@@ -89,6 +89,16 @@ describe('GossipSub internals adapter', () => {
     expect(topics).toBe(internals.topicScoreParams())
     expect(internals.graylistThreshold()).toBe(GOSSIPSUB_DEFAULTS.scoreThresholds?.graylistThreshold)
 
+    // Peer exchange's dial: the node's own limit is on it already (its upkeep); another wrap goes
+    // around it, and that wrap's undo puts the limit back.
+    const pxConnect = (): unknown => (pubsub as unknown as { pxConnect: unknown }).pxConnect
+    const limited = pxConnect()
+    expect(Object.hasOwn(pubsub, 'pxConnect')).toBe(true)
+    const undo = internals.wrapPeerExchange((dial) => dial)
+    expect(pxConnect()).not.toBe(limited)
+    undo?.()
+    expect(pxConnect()).toBe(limited)
+
     expect(logger.lines.filter((line) => line.includes(' error '))).toEqual([])
   })
 
@@ -105,6 +115,7 @@ describe('GossipSub internals adapter', () => {
       expect(internals.openOutboundStream(peerId, connection)).toBeUndefined()
       expect(internals.queueOutboundStream(peerId, connection)).toBe(false)
       expect(internals.meshPeers()).toBeUndefined()
+      expect(internals.wrapPeerExchange((dial) => dial)).toBeUndefined()
       expect(internals.topicScoreParams()).toBeUndefined()
       expect(internals.graylistThreshold()).toBeUndefined()
     }
