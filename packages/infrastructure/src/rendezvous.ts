@@ -8,7 +8,10 @@ import { timeoutSignal } from './abort.js'
 import { rendezvousCid } from './rendezvous-key.js'
 import type { RENDEZVOUS_METRICS } from './rendezvous-metrics.js'
 
-/** Time allowed for one advertisement or lookup. */
+/**
+ * Time allowed for one advertisement or lookup. An advertisement's walk ends earlier
+ * (`PROVIDE_WALK_TIMEOUT_MS` in libp2p-options.ts), leaving the rest to hand the record over.
+ */
 const QUERY_TIMEOUT_MS = 30_000
 /** New connections opened per lookup at most (the Go implementation's limit per discovery round). */
 const MAX_DIALS_PER_LOOKUP = 5
