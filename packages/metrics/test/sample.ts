@@ -47,6 +47,7 @@ export function sampleMetrics(): FacadeMetrics {
       pubsubLinkRepairs: 0,
       connectionsOpened: 0,
       connectionsTrimmed: 0,
+      peerExchangeSkipped: 0,
       deadConnectionsClosed: 0,
       peering: {
         latencyAware: true,
