@@ -26,6 +26,7 @@ import { sharedContactPings } from './dht-contact-pings.js'
 import { gossipsubOptions } from './gossipsub-defaults.js'
 import { type NatObserver, natObserver } from './nat.js'
 import type { PortMappingService } from './port-mapping.js'
+import { RENDEZVOUS_QUERY_TIMEOUT_MS } from './rendezvous.js'
 
 /** The DHT protocol of go-libp2p's (WAN) Kademlia DHT, which the Go implementation speaks. */
 export const DHT_PROTOCOL = '/ipfs/kad/1.0.0'
@@ -46,14 +47,15 @@ export const DHT_REFRESH_INTERVAL_MS = 10 * 60_000
  * How long a provide's walk to the key's closest peers runs before the record goes to the closest
  * peers that answered so far (`provideWalkTimeout`, added by patches/@libp2p__kad-dht@16.4.5.patch;
  * go-libp2p-kad-dht's Provide keeps back part of its deadline the same way). A rendezvous
- * advertisement has 30 s: 20 s of walk leaves 10 s to hand the record to peers that just answered.
+ * advertisement has 30 s (`RENDEZVOUS_QUERY_TIMEOUT_MS`): two thirds of it for the walk, 20 s, leaves
+ * 10 s to hand the record to peers that just answered.
  * Without it, in a 250-node testnet (production timings, QUIC) 1,639 of 1,672 advertisements failed:
  * every node walks to the same key at start, the walks' last hops (the ~20 peers nearest the key,
  * which every walk asks) answer slowly, the 30 s ran out mid-walk, the record reached nobody, and the
  * node walked again 10 to 120 s later, for as long as the network ran (bench/README.md, "Where the
  * start's connections come from").
  */
-export const PROVIDE_WALK_TIMEOUT_MS = 20_000
+export const PROVIDE_WALK_TIMEOUT_MS = (RENDEZVOUS_QUERY_TIMEOUT_MS * 2) / 3
 
 /** What both DHTs (WAN and LAN) run with (the options are added by patches/@libp2p__kad-dht@16.4.5.patch). */
 const DHT_COMMON = Object.freeze({

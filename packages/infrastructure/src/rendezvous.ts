@@ -10,9 +10,11 @@ import type { RENDEZVOUS_METRICS } from './rendezvous-metrics.js'
 
 /**
  * Time allowed for one advertisement or lookup. An advertisement's walk ends earlier
- * (`PROVIDE_WALK_TIMEOUT_MS` in libp2p-options.ts), leaving the rest to hand the record over.
+ * (`PROVIDE_WALK_TIMEOUT_MS` in libp2p-options.ts, two thirds of this), leaving the rest to hand the
+ * record over.
  */
-const QUERY_TIMEOUT_MS = 30_000
+export const RENDEZVOUS_QUERY_TIMEOUT_MS = 30_000
+const QUERY_TIMEOUT_MS = RENDEZVOUS_QUERY_TIMEOUT_MS
 /** New connections opened per lookup at most (the Go implementation's limit per discovery round). */
 const MAX_DIALS_PER_LOOKUP = 5
 
