@@ -6,25 +6,51 @@ import type { NodeHandle } from './node-handle.js'
 /** Most members that send probe events in a mesh check (beyond, a sample of them). */
 export const MESH_PROBE_SENDERS = 100
 /**
- * Probe deliveries per second the whole network spends on a mesh check: each costs every receiver a
- * signature check and a forward (~0.3 ms of CPU), so a faster rate would leave a backlog that
- * delays the counted events behind it (p50 of 23 s at N = 100 when every node probed every 5 s).
+ * Probe deliveries per second a network of up to {@link MESH_PROBE_SENDERS} members spends on a mesh
+ * check: each costs the network ~1.4 ms of CPU (a signature check, ~7 copies received and forwarded:
+ * 250-node scale bench), so a faster rate would leave a backlog that delays the counted events behind
+ * it (p50 of 23 s at N = 100 when every node probed every 5 s).
  */
 export const PROBE_DELIVERIES_PER_S = 1_000
+/**
+ * The same beyond {@link MESH_PROBE_SENDERS} members, where the nodes' own idle work takes more of
+ * the machine: at 500 nodes on 2 cores, 1,000 probe deliveries a second held every worker's event loop
+ * 10-15 s behind, so that timeouts failed links faster than they formed (the mesh never formed in
+ * 1,060 s); 400 from 10 senders formed it in 142 s.
+ */
+export const LARGE_PROBE_DELIVERIES_PER_S = 400
+/** Each probing member sends a round at least this often (beyond 100 members: fewer senders, not slower rounds). */
+export const PROBE_ROUND_MS = 10_000
+/** Fewest members that probe beyond {@link MESH_PROBE_SENDERS}. */
+export const MIN_PROBE_SENDERS = 10
 
-/** The members that probe: all up to {@link MESH_PROBE_SENDERS}, else that many spread evenly (first and last included). */
-export function probeSenders<T>(members: readonly T[]): T[] {
-  const n = members.length
-  if (n <= MESH_PROBE_SENDERS) return [...members]
-  return Array.from(
-    { length: MESH_PROBE_SENDERS },
-    (_, i) => members[Math.round((i * (n - 1)) / (MESH_PROBE_SENDERS - 1))] as T,
-  )
+/** Probe deliveries per second the whole network spends on a mesh check of `members` members. */
+export function probeBudget(members: number): number {
+  return members <= MESH_PROBE_SENDERS ? PROBE_DELIVERIES_PER_S : LARGE_PROBE_DELIVERIES_PER_S
 }
 
-/** Probe rounds per second per sender so that the network delivers about {@link PROBE_DELIVERIES_PER_S} probes a second. */
+/**
+ * How many members probe: all up to {@link MESH_PROBE_SENDERS}; beyond, as many as the budget lets
+ * send a round every {@link PROBE_ROUND_MS} (each round costs N-1 deliveries per topic), at least
+ * {@link MIN_PROBE_SENDERS}.
+ */
+export function probeSenderCount(members: number, topics: number): number {
+  if (members <= MESH_PROBE_SENDERS) return members
+  const fit = Math.floor((probeBudget(members) * PROBE_ROUND_MS) / 1000 / (topics * (members - 1)))
+  return Math.min(MESH_PROBE_SENDERS, Math.max(MIN_PROBE_SENDERS, fit))
+}
+
+/** The members that probe ({@link probeSenderCount} of them), spread evenly over `members` (first and last included). */
+export function probeSenders<T>(members: readonly T[], topics: number): T[] {
+  const n = members.length
+  const count = probeSenderCount(n, topics)
+  if (count >= n) return [...members]
+  return Array.from({ length: count }, (_, i) => members[Math.round((i * (n - 1)) / (count - 1))] as T)
+}
+
+/** Probe rounds per second per sender so that the network delivers about {@link probeBudget} probes a second. */
 export function probeRate(senders: number, topics: number, members: number): number {
-  return Math.min(4, Math.max(0.001, PROBE_DELIVERIES_PER_S / (senders * topics * Math.max(1, members - 1))))
+  return Math.min(4, Math.max(0.001, probeBudget(members) / (senders * topics * Math.max(1, members - 1))))
 }
 
 /** `receiver` has heard `sender`'s probes of phase `id` on every topic. */

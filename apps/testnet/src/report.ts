@@ -132,7 +132,7 @@ export interface TestnetReport {
 }
 
 export const WINDOW =
-  'Counted events are those published during measured phases. A measured phase starts only after every member node is ready, has a peer on every topic and has received probe events from every other member on every topic (beyond 100 members, from 100 members spread over the start order, the first and last started among them): the GossipSub mesh is formed; probe events and events published while nodes are being killed, restarted or revoked are not counted. After each measured phase publishing stops and the testnet waits for late deliveries (up to 5 s plus 1 s per node). Every counted event is expected once at every other member (a node does not receive its own events).'
+  'Counted events are those published during measured phases. A measured phase starts only after every member node is ready, has a peer on every topic and has received probe events from every other member on every topic (beyond 100 members, from a sample of at least 10 members spread over the start order, the first and last started among them): the GossipSub mesh is formed; probe events and events published while nodes are being killed, restarted or revoked are not counted. After each measured phase publishing stops and the testnet waits for late deliveries (up to 5 s plus 1 s per node). Every counted event is expected once at every other member (a node does not receive its own events).'
 
 export interface Spread {
   min: number | null

@@ -182,15 +182,16 @@ export class Steps {
   /**
    * Probe events until every member heard every probing member on every topic, and every member has
    * a peer on every topic. Up to `MESH_PROBE_SENDERS` members every member probes; beyond, a
-   * sample spread over the start order (the first and the last batch in it): each probe costs N-1
-   * deliveries, so probing from all N would cost N^2 (a million at N = 1000).
+   * sample spread over the start order (the first and the last batch in it), as many as the probe
+   * budget lets send a round every 10 s: each probe costs N-1 deliveries, so probing from all N
+   * would cost N^2 (a million at N = 1000). See mesh-check.ts.
    */
   async formMesh(members: number[]): Promise<number> {
     const id = this.nextPhaseId++
     this.setPhase('forming mesh (probe events, not counted)')
     const list = this.nodes(members)
-    const senders = probeSenders(list)
     const topics = this.options.topics
+    const senders = probeSenders(list, topics)
     this.network.setPhase(
       { type: 'phase', id, mode: 'probe', rate: probeRate(senders.length, topics, list.length) },
       senders,

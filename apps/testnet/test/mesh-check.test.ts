@@ -1,9 +1,14 @@
 import { describe, expect, test } from 'vitest'
 import {
+  LARGE_PROBE_DELIVERIES_PER_S,
   MESH_PROBE_SENDERS,
+  MIN_PROBE_SENDERS,
   meshProgress,
   PROBE_DELIVERIES_PER_S,
+  PROBE_ROUND_MS,
+  probeBudget,
   probeRate,
+  probeSenderCount,
   probeSenders,
 } from '../src/mesh-check.js'
 import { createNodeHandle, type NodeHandle } from '../src/node-handle.js'
@@ -24,29 +29,48 @@ function hears(receiver: NodeHandle, id: number, ...senders: NodeHandle[]): void
 describe('the mesh check', () => {
   test('every member probes in a network of up to 100', () => {
     const members = Array.from({ length: MESH_PROBE_SENDERS }, (_, i) => i)
-    expect(probeSenders(members)).toEqual(members)
+    expect(probeSenders(members, 1)).toEqual(members)
+    expect(probeSenders(members, 3)).toEqual(members)
   })
 
-  test('beyond 100 members, 100 probe, spread over the start order with the first and the last', () => {
+  test('beyond 100 members, a sample probes, spread over the start order with the first and the last', () => {
     const members = Array.from({ length: 1000 }, (_, i) => i)
-    const senders = probeSenders(members)
-    expect(senders).toHaveLength(MESH_PROBE_SENDERS)
-    expect(new Set(senders).size).toBe(MESH_PROBE_SENDERS)
-    expect(senders[0]).toBe(0)
-    expect(senders.at(-1)).toBe(999)
-    // Every start batch of 25 has probing members.
-    for (let batch = 0; batch < 1000; batch += 25)
-      expect(senders.filter((s) => s >= batch && s < batch + 25).length).toBeGreaterThanOrEqual(2)
+    for (const topics of [1, 3]) {
+      const senders = probeSenders(members, topics)
+      expect(senders).toHaveLength(probeSenderCount(1000, topics))
+      expect(new Set(senders).size).toBe(senders.length)
+      expect(senders[0]).toBe(0)
+      expect(senders.at(-1)).toBe(999)
+      // Evenly spread: no gap between probing members wider than twice the even spacing.
+      const gaps = senders.slice(1).map((s, i) => s - (senders[i] as number))
+      expect(Math.max(...gaps)).toBeLessThanOrEqual((2 * 999) / (senders.length - 1))
+    }
+  })
+
+  test('beyond 100 members, as many probe as the budget lets send a round every 10 s, at least 10', () => {
+    // 400 deliveries a second, one topic: 16 senders at N = 250 (a round costs 249 deliveries).
+    expect(probeSenderCount(250, 1)).toBe(16)
+    expect(probeSenderCount(101, 1)).toBe(40)
+    // Where the budget would allow fewer than 10, 10 probe, each less often than every 10 s.
+    expect(probeSenderCount(500, 1)).toBe(MIN_PROBE_SENDERS)
+    expect(probeSenderCount(1000, 3)).toBe(MIN_PROBE_SENDERS)
+    expect(probeRate(probeSenderCount(250, 1), 1, 250)).toBeGreaterThanOrEqual(1000 / PROBE_ROUND_MS)
   })
 
   test('the probe rate keeps the network near its delivery budget whatever N is', () => {
-    for (const n of [10, 50, 100, 250, 1000]) {
-      const senders = Math.min(n, MESH_PROBE_SENDERS)
-      const rate = probeRate(senders, 1, n)
-      const deliveriesPerS = rate * senders * (n - 1)
-      expect(deliveriesPerS).toBeLessThanOrEqual(PROBE_DELIVERIES_PER_S + 1e-9)
-      if (rate < 4) expect(deliveriesPerS).toBeCloseTo(PROBE_DELIVERIES_PER_S)
-    }
+    for (const n of [10, 50, 100, 101, 250, 500, 1000, 5000])
+      for (const topics of [1, 3]) {
+        const senders = probeSenders(
+          Array.from({ length: n }, (_, i) => i),
+          topics,
+        ).length
+        const rate = probeRate(senders, topics, n)
+        const deliveriesPerS = rate * senders * topics * (n - 1)
+        const budget = n <= MESH_PROBE_SENDERS ? PROBE_DELIVERIES_PER_S : LARGE_PROBE_DELIVERIES_PER_S
+        expect(probeBudget(n)).toBe(budget)
+        expect(deliveriesPerS).toBeLessThanOrEqual(budget + 1e-9)
+        if (rate < 4) expect(deliveriesPerS).toBeCloseTo(budget)
+      }
     // Small networks probe at most 4 rounds a second each.
     expect(probeRate(3, 3, 3)).toBe(4)
   })
