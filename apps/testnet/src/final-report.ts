@@ -219,6 +219,7 @@ export function buildReport(
       connectionsOpenedPerNode: spread(running.map((n) => n.connectionsOpened)),
       highMark: network.highMark,
       longestAboveHighMs: Math.max(0, ...nodes.map((n) => n.longestAboveHighMs)),
+      worstLoopDelayPerNode: spread(running.map((n) => n.worstLoopDelayMs)),
     },
     phases,
     nodes,

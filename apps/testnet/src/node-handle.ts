@@ -35,6 +35,8 @@ export interface NodeHandle {
   aboveHighSinceMs: number | undefined
   /** The longest stretch above the band's high mark so far. */
   longestAboveHighMs: number
+  /** The worst event-loop delay the node reported over the run (ms; see loop-delay.ts). */
+  worstLoopDelayMs: number
   failure: string | undefined
   /** Registered nodes: times a stats report listed an intruder among the connected peers. */
   intruderSightings: number
@@ -67,6 +69,7 @@ export function createNodeHandle(index: number, role: ChildConfig['role'], label
     maxPeers: 0,
     aboveHighSinceMs: undefined,
     longestAboveHighMs: 0,
+    worstLoopDelayMs: 0,
     failure: undefined,
     intruderSightings: 0,
     denied: new Map(),
@@ -89,6 +92,7 @@ export function recordStats(node: NodeHandle, stats: ChildStats, context: StatsC
   node.latest = stats
   if (stats.ready) node.everReady = true
   node.maxPeers = Math.max(node.maxPeers, stats.peers.length)
+  node.worstLoopDelayMs = Math.max(node.worstLoopDelayMs, stats.eventLoopDelayMs)
   if (stats.peers.length > context.highMark && context.bandWatching) {
     node.aboveHighSinceMs ??= context.nowMs
     node.longestAboveHighMs = Math.max(node.longestAboveHighMs, context.nowMs - node.aboveHighSinceMs)

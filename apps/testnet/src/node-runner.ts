@@ -13,6 +13,7 @@ import {
   createNodeLifecycle,
   type NodeLifecycle,
 } from '@depin/test-utils/node-process-child'
+import { threadLoopDelayMs } from './loop-delay.js'
 import { PhaseTally } from './phase-tally.js'
 import type { ChildConfig, ChildMessage, ParentMessage, PhaseCommand, TestnetPayload } from './protocol.js'
 import { type PublishSchedule, schedulePublishing } from './publish-schedule.js'
@@ -167,6 +168,7 @@ export class NodeRunner {
       ...(this.quietPhase === undefined ? {} : { quietPhase: this.quietPhase }),
       gaterDenied: m.hostGater.deniedTotal,
       deniedPeers: this.deniedPeers,
+      eventLoopDelayMs: threadLoopDelayMs(),
     }
     const json = JSON.stringify(report)
     const now = Date.now()

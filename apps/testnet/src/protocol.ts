@@ -101,6 +101,11 @@ export interface ChildStats {
   gaterDenied: number
   /** Refusals by this node's host gater, by PeerId. */
   deniedPeers: Record<string, number>
+  /**
+   * How far behind the node's event loop (its worker thread's, shared with the thread's other nodes)
+   * ran at worst over the last 5 s, in ms, rounded down to 250 ms (loop-delay.ts).
+   */
+  eventLoopDelayMs: number
 }
 
 export type ChildMessage =

@@ -61,6 +61,8 @@ export interface NodeReport {
   peers: number
   /** The longest time the node had more peers than the band's high mark, once the network formed. */
   longestAboveHighMs: number
+  /** How far behind its event loop ran at worst over the run (ms, rounded down to 250; see loop-delay.ts). */
+  worstLoopDelayMs: number
   /** Connections opened over the run (in and out) and closed by the trimmer: the churn behind `peers`. */
   connectionsOpened: number
   connectionsTrimmed: number
@@ -118,6 +120,8 @@ export interface TestnetReport {
     /** The band's high mark, and the longest time any node stayed above it once the network formed. */
     highMark: number
     longestAboveHighMs: number
+    /** Each running registered node's worst event-loop delay over the run (ms): a saturated machine shows here. */
+    worstLoopDelayPerNode: Spread
   }
   phases: PhaseReport[]
   nodes: NodeReport[]
@@ -240,6 +244,7 @@ export function nodeFigures(node: NodeHandle, measured: MeasuredPhase[]): NodeRe
     everReady: node.everReady,
     peers: running ? (s?.peers.length ?? 0) : 0,
     longestAboveHighMs: node.longestAboveHighMs,
+    worstLoopDelayMs: node.worstLoopDelayMs,
     connectionsOpened: s?.connectionsOpened ?? 0,
     connectionsTrimmed: s?.connectionsTrimmed ?? 0,
     starts: node.starts,

@@ -73,7 +73,7 @@ export function summary(report: TestnetReport): string {
     )
   }
   lines.push(
-    `total: ${t.published} events, ${t.delivered}/${t.expected} deliveries (${(t.deliveredRatio * 100).toFixed(2)}%), p50 ${ms(t.latencyMs.p50)} p99 ${ms(t.latencyMs.p99)}; peers per node min/median/max ${spreadText(t.peersPerNode)}, longest above ${t.highMark}: ${(t.longestAboveHighMs / 1000).toFixed(1)} s; connections opened per node min/median/max ${spreadText(t.connectionsOpenedPerNode)}`,
+    `total: ${t.published} events, ${t.delivered}/${t.expected} deliveries (${(t.deliveredRatio * 100).toFixed(2)}%), p50 ${ms(t.latencyMs.p50)} p99 ${ms(t.latencyMs.p99)}; peers per node min/median/max ${spreadText(t.peersPerNode)}, longest above ${t.highMark}: ${(t.longestAboveHighMs / 1000).toFixed(1)} s; connections opened per node min/median/max ${spreadText(t.connectionsOpenedPerNode)}; worst event-loop delay per node min/median/max ${spreadText(t.worstLoopDelayPerNode)} ms`,
   )
   // The timeline (epoch ms and offsets, for benchmarks) stays in the JSON report.
   const outcome = Object.fromEntries(Object.entries(report.scenarioOutcome).filter(([k]) => k !== 'timeline'))

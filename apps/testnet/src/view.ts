@@ -61,9 +61,10 @@ function aggregateLine(nodes: NodeHandle[]): string {
     const state = n.status === 'running' ? (n.latest?.ready ? 'ready' : 'not ready') : n.status
     byStatus.set(state, (byStatus.get(state) ?? 0) + 1)
   }
-  const peers = spread(nodes.filter((n) => n.status === 'running').map((n) => n.latest?.peers.length ?? 0))
+  const running = nodes.filter((n) => n.status === 'running')
+  const peers = spread(running.map((n) => n.latest?.peers.length ?? 0))
   const states = [...byStatus].map(([state, count]) => `${count} ${state}`).join(', ')
-  return `${nodes.length} nodes: ${states}; peers per node min/median/max ${spreadText(peers)}`
+  return `${nodes.length} nodes: ${states}; peers per node min/median/max ${spreadText(peers)}; ${loopDelayText(running)}`
 }
 
 function liveRows(state: RunState): string[][] {
@@ -140,6 +141,21 @@ export class LiveView {
   }
 }
 
+/**
+ * The worst event-loop delay the running nodes report, and how many are a second or more behind: on
+ * a saturated machine every timeout of those nodes fires before its answer is read.
+ */
+export function loopDelayText(running: readonly NodeHandle[]): string {
+  let worst = 0
+  let behind = 0
+  for (const n of running) {
+    const delay = n.latest?.eventLoopDelayMs ?? 0
+    worst = Math.max(worst, delay)
+    if (delay >= 1_000) behind++
+  }
+  return `event loops behind max ${(worst / 1000).toFixed(2)} s (${behind} nodes >= 1 s)`
+}
+
 /** Plain progress lines for logs and CI (stdout not a terminal). */
 export class PlainView {
   private state: RunState | undefined
@@ -179,7 +195,7 @@ export class PlainView {
     const refused = state.network.intruders.reduce((a, n) => a + state.network.refusalsOf(n.peerId), 0)
     const waiting = state.waitingFor === undefined ? '' : `; ${state.waitingFor()}`
     this.log(
-      `progress: ready ${ready}/${running.length}, ${peers}, sent ${sent}, received ${received}, intruder refusals ${refused}${waiting}`,
+      `progress: ready ${ready}/${running.length}, ${peers}, sent ${sent}, received ${received}, intruder refusals ${refused}, ${loopDelayText(running)}${waiting}`,
       state.network.now(),
     )
   }
