@@ -1,5 +1,6 @@
 import type { Logger } from '@depin/logger'
 import type { IdentifyResult, Libp2p, PeerId } from '@libp2p/interface'
+import { connectedPeers, hasConnectedPeer } from './connected-peers.js'
 import type { HistoryCounters } from './history-counters.js'
 import {
   createTopicCatchUp,
@@ -30,7 +31,7 @@ const CATCH_UP_DELAY_MS = 100
 
 /** What a {@link CatchUpScheduler} watches and asks with. */
 export interface CatchUpSchedulerInit {
-  host: Pick<Libp2p, 'getPeers' | 'addEventListener' | 'removeEventListener'>
+  host: Pick<Libp2p, 'getConnections' | 'addEventListener' | 'removeEventListener'>
   databaseName: string
   options: ResolvedHistoryOptions
   counters: HistoryCounters
@@ -87,7 +88,7 @@ export class CatchUpScheduler {
     let state = this.topics.get(topic)
     if (state === undefined) {
       const full = gossipTopic(this.init.databaseName, topic)
-      state = createTopicCatchUp(topic, full, sinceMs ?? Date.now(), this.init.host.getPeers().length > 0)
+      state = createTopicCatchUp(topic, full, sinceMs ?? Date.now(), hasConnectedPeer(this.init.host))
       this.topics.set(topic, state)
     }
     if (sinceMs !== undefined) {
@@ -98,7 +99,7 @@ export class CatchUpScheduler {
     for (const peer of this.init.subscribers(state.gossipTopic)) this.peerJoined(state, peer)
     // Peers that publish without subscribing keep their own events too: ask them after the subscribers.
     if (state.episode !== undefined) {
-      for (const peerId of this.init.host.getPeers()) this.ask(state, peerId.toString())
+      for (const peer of connectedPeers(this.init.host)) this.ask(state, peer)
     }
   }
 
@@ -168,7 +169,7 @@ export class CatchUpScheduler {
 
   private readonly onPeerDisconnect = (event: CustomEvent<PeerId>): void => {
     const peer = event.detail.toString()
-    const alone = this.init.host.getPeers().length === 0
+    const alone = !hasConnectedPeer(this.init.host)
     for (const state of this.topics.values()) {
       this.peerLeft(state, peer)
       // No peer at all (revoked, partitioned, offline): events of publishers that do not subscribe
@@ -212,7 +213,7 @@ export class CatchUpScheduler {
       const windowStart = now - SYNC_WINDOW_INTERVALS * this.init.options.syncIntervalMs
       const since = Math.min(state.lastSyncAt ?? state.floorMs, windowStart) - SKEW_MARGIN_MS
       const subscribers = this.init.subscribers(state.gossipTopic)
-      const candidates = subscribers.length > 0 ? subscribers : this.init.host.getPeers().map(String)
+      const candidates = subscribers.length > 0 ? subscribers : connectedPeers(this.init.host)
       const peer = candidates[Math.floor(Math.random() * candidates.length)]
       if (peer === undefined) continue
       state.lastSyncAt = now

@@ -3,6 +3,7 @@ import type { Logger } from '@depin/logger'
 import type { SignedMessage } from '@libp2p/gossipsub'
 import { RPC } from '@libp2p/gossipsub/message'
 import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
+import { connectedPeers } from './connected-peers.js'
 import { decodeEvent, type PubSubEvent } from './event.js'
 import { CatchUpScheduler } from './history-catch-up.js'
 import { HistoryClient } from './history-client.js'
@@ -19,13 +20,7 @@ export type { HistoryMetrics } from './history-counters.js'
 /** What the history needs of the libp2p node: the protocol handler, connections, peers' protocols. */
 export type HistoryHost = Pick<
   Libp2p,
-  | 'handle'
-  | 'unhandle'
-  | 'getConnections'
-  | 'getPeers'
-  | 'peerStore'
-  | 'addEventListener'
-  | 'removeEventListener'
+  'handle' | 'unhandle' | 'getConnections' | 'peerStore' | 'addEventListener' | 'removeEventListener'
 >
 
 /** What {@link DatabaseHistory} is built from (the messaging layer's parts). */
@@ -186,7 +181,7 @@ export class DatabaseHistory {
       if (event !== undefined) byId.set(event.id, event)
     }
     const candidates = new Set(this.init.subscribers(full))
-    for (const peerId of this.init.host.getPeers()) candidates.add(peerId.toString())
+    for (const peer of connectedPeers(this.init.host)) candidates.add(peer)
     const peers = [...candidates].slice(0, this.init.options.catchUpPeers)
     const { entries } = await this.client.collect(
       topic,
