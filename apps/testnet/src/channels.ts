@@ -22,6 +22,15 @@ const CHILD_ENV: NodeJS.ProcessEnv = {
   ),
 }
 
+/**
+ * Extra Node flags for every node and host process, from DEPIN_TESTNET_NODE_FLAGS (space-separated):
+ * profiling a run, e.g. `--cpu-prof --cpu-prof-dir=DIR --cpu-prof-interval 5000`, which Node refuses
+ * in NODE_OPTIONS and which the processes would not inherit from the CLI's own flags.
+ */
+const EXTRA_NODE_FLAGS: readonly string[] = (process.env.DEPIN_TESTNET_NODE_FLAGS ?? '')
+  .split(' ')
+  .filter(Boolean)
+
 export interface ChannelHandlers {
   onMessage(message: ChildMessage): void
   /** The node ended (its process exited, or its host reported it gone); `detail` says how. */
@@ -42,7 +51,7 @@ export interface NodeChannel {
 export function processChannel(childPath: URL, handlers: ChannelHandlers): NodeChannel {
   const proc = spawnNodeProcess<ParentMessage, ChildMessage>({
     script: childPath,
-    execArgv: [...NODE_PROCESS_FLAGS],
+    execArgv: [...NODE_PROCESS_FLAGS, ...EXTRA_NODE_FLAGS],
     serialization: 'advanced',
     env: CHILD_ENV,
   })
@@ -120,7 +129,7 @@ export class HostPool {
       script: this.hostPath,
       args: [String(this.nodesPerThread)],
       // For its workers' one compaction after their nodes start (heap-compaction.ts).
-      execArgv: ['--expose-gc'],
+      execArgv: ['--expose-gc', ...EXTRA_NODE_FLAGS],
       serialization: 'advanced',
       env: CHILD_ENV,
     })
