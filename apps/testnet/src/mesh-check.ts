@@ -15,8 +15,8 @@ export const PROBE_DELIVERIES_PER_S = 1_000
 /**
  * The same beyond {@link MESH_PROBE_SENDERS} members, where the nodes' own idle work takes more of
  * the machine: at 500 nodes on 2 cores, 1,000 probe deliveries a second held every worker's event loop
- * 10-15 s behind, so that timeouts failed links faster than they formed (the mesh never formed in
- * 1,060 s); 400 from 10 senders formed it in 142 s.
+ * 10-20 s behind, so that timeouts failed links faster than they formed (the mesh never formed in
+ * 1,060 s); 400 from 10 senders formed it in 142-294 s in four runs.
  */
 export const LARGE_PROBE_DELIVERIES_PER_S = 400
 /** Each probing member sends a round at least this often (beyond 100 members: fewer senders, not slower rounds). */
