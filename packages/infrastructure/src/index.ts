@@ -13,6 +13,7 @@ export {
 export { BOOTSTRAP_TAG } from './bootstrap.js'
 export type { NodeInit } from './config.js'
 export { NODE_DEFAULTS } from './config-defaults.js'
+export { connectedPeers } from './connected-peers.js'
 export { createNode } from './create-node.js'
 export { withDefaults } from './defaults.js'
 export { InvalidNodeConfigError, NodeStartError, NodeStoppedError, NotReadyError } from './errors.js'

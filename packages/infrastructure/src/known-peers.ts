@@ -1,4 +1,5 @@
 import { type BootstrapDialerInit, dialUsable } from './bootstrap.js'
+import { connectedPeers } from './connected-peers.js'
 
 /** Former peers the bootstrap retry loop dials per attempt, at most. */
 export const KNOWN_PEERS_PER_ATTEMPT = 4
@@ -16,7 +17,7 @@ export async function dialKnownPeers(
   signal: AbortSignal,
 ): Promise<number> {
   const { libp2p, logger } = init
-  const connected = new Set(libp2p.getPeers().map(String))
+  const connected = connectedPeers(libp2p)
   let known: Awaited<ReturnType<typeof libp2p.peerStore.all>>
   try {
     known = await libp2p.peerStore.all({

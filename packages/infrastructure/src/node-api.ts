@@ -73,9 +73,8 @@ export interface DepinNode extends TypedEventTarget<DepinNodeEvents> {
    */
   joinDatabase(databaseName: string, gater: RegistryGater): Promise<DatabaseMembership>
   /**
-   * Connected peers, by PeerId string. Read from the open connections' own PeerIds: libp2p's
-   * `getPeers()` parses every PeerId back from its string (a base58 decode and a public key per peer
-   * per call), which at 50 peers cost more than the rest of an idle node.
+   * Connected peers, by PeerId string, read from the open connections ({@link connectedPeers}: not
+   * libp2p's `getPeers()`, which parses every PeerId back from its string).
    */
   peers(): Map<string, PeerId>
   /** Readiness, peers, bootstrap and rendezvous counters, as a plain object. */

@@ -4,6 +4,7 @@ import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
 import { TypedEventEmitter } from 'main-event'
 import type { PeerAccountability } from './accountability.js'
 import type { ResolvedNodeInit } from './config-resolve.js'
+import { connectedPeers } from './connected-peers.js'
 import { createConnectionLog, transportOf } from './connection-log.js'
 import { InvalidNodeConfigError, NodeStoppedError } from './errors.js'
 import type { HeartbeatClock } from './heartbeat-clock.js'
@@ -152,12 +153,7 @@ export class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNod
   }
 
   peers(): Map<string, PeerId> {
-    const peers = new Map<string, PeerId>()
-    for (const connection of this.libp2p.getConnections()) {
-      const peer = connection.remotePeer
-      peers.set(peer.toString(), peer)
-    }
-    return peers
+    return connectedPeers(this.libp2p)
   }
 
   metrics(): NodeMetrics {

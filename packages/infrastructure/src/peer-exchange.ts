@@ -3,6 +3,7 @@ import type { RPC } from '@libp2p/gossipsub/message'
 import type { Libp2p } from '@libp2p/interface'
 import { peerIdFromMultihash } from '@libp2p/peer-id'
 import * as Digest from 'multiformats/hashes/digest'
+import { connectedPeers } from './connected-peers.js'
 
 type PxRecord = RPC.PeerInfo
 
@@ -10,7 +11,7 @@ type PxRecord = RPC.PeerInfo
 export type PeerExchangeDial = (offered: PxRecord[]) => Promise<void>
 
 export interface PeerExchangeLimitInit {
-  libp2p: Pick<Libp2p, 'getPeers'>
+  libp2p: Pick<Libp2p, 'getConnections'>
   /** `connectionLimits.low`: peer exchange dials only while the node has fewer peers than this. */
   low: number
   /** Told how many offered peers were not dialed because the node had enough (a metric). */
@@ -38,7 +39,7 @@ export interface PeerExchangeLimitInit {
 export function limitPeerExchange(dial: PeerExchangeDial, init: PeerExchangeLimitInit): PeerExchangeDial {
   let inFlight = 0
   return async (offered) => {
-    const connected = new Set(init.libp2p.getPeers().map((peer) => peer.toString()))
+    const connected = connectedPeers(init.libp2p)
     const unknown = offered.filter((record) => {
       const id = offeredPeer(record)
       return id !== undefined && !connected.has(id)

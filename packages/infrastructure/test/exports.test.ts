@@ -21,6 +21,7 @@ it('exports exactly the public API', async () => {
       "RENDEZVOUS_PREFIX",
       "WAIT_UNTIL_READY_TIMEOUT_MS",
       "acquireNode",
+      "connectedPeers",
       "createNode",
       "createPeerAccountability",
       "gossipSubInternals",

@@ -1,7 +1,7 @@
 import { walletToPeerId } from '@depin/identity'
 import { generateWallet, waitFor } from '@depin/test-utils'
 import type { RPC } from '@libp2p/gossipsub/message'
-import type { PeerId } from '@libp2p/interface'
+import type { Connection, PeerId } from '@libp2p/interface'
 import { afterEach, describe, expect, it } from 'vitest'
 import { gossipSubInternals } from '../src/gossipsub-internals.js'
 import { limitPeerExchange } from '../src/peer-exchange.js'
@@ -28,7 +28,7 @@ function standIn(connectedCount: number, low: number) {
       await new Promise<void>((resolve) => release.push(resolve))
     },
     {
-      libp2p: { getPeers: () => connected },
+      libp2p: { getConnections: () => connected.map((remotePeer) => ({ remotePeer }) as Connection) },
       low,
       onSkipped: (n) => {
         skipped += n

@@ -1,6 +1,6 @@
+import { connectedPeers } from '@depin/infrastructure'
 import type { Logger } from '@depin/logger'
 import type { IdentifyResult, Libp2p, PeerId } from '@libp2p/interface'
-import { connectedPeers, hasConnectedPeer } from './connected-peers.js'
 import type { HistoryCounters } from './history-counters.js'
 import {
   createTopicCatchUp,
@@ -88,7 +88,12 @@ export class CatchUpScheduler {
     let state = this.topics.get(topic)
     if (state === undefined) {
       const full = gossipTopic(this.init.databaseName, topic)
-      state = createTopicCatchUp(topic, full, sinceMs ?? Date.now(), hasConnectedPeer(this.init.host))
+      state = createTopicCatchUp(
+        topic,
+        full,
+        sinceMs ?? Date.now(),
+        this.init.host.getConnections().length > 0,
+      )
       this.topics.set(topic, state)
     }
     if (sinceMs !== undefined) {
@@ -99,7 +104,7 @@ export class CatchUpScheduler {
     for (const peer of this.init.subscribers(state.gossipTopic)) this.peerJoined(state, peer)
     // Peers that publish without subscribing keep their own events too: ask them after the subscribers.
     if (state.episode !== undefined) {
-      for (const peer of connectedPeers(this.init.host)) this.ask(state, peer)
+      for (const peer of connectedPeers(this.init.host).keys()) this.ask(state, peer)
     }
   }
 
@@ -169,7 +174,7 @@ export class CatchUpScheduler {
 
   private readonly onPeerDisconnect = (event: CustomEvent<PeerId>): void => {
     const peer = event.detail.toString()
-    const alone = !hasConnectedPeer(this.init.host)
+    const alone = this.init.host.getConnections().length === 0
     for (const state of this.topics.values()) {
       this.peerLeft(state, peer)
       // No peer at all (revoked, partitioned, offline): events of publishers that do not subscribe
@@ -213,7 +218,7 @@ export class CatchUpScheduler {
       const windowStart = now - SYNC_WINDOW_INTERVALS * this.init.options.syncIntervalMs
       const since = Math.min(state.lastSyncAt ?? state.floorMs, windowStart) - SKEW_MARGIN_MS
       const subscribers = this.init.subscribers(state.gossipTopic)
-      const candidates = subscribers.length > 0 ? subscribers : connectedPeers(this.init.host)
+      const candidates = subscribers.length > 0 ? subscribers : [...connectedPeers(this.init.host).keys()]
       const peer = candidates[Math.floor(Math.random() * candidates.length)]
       if (peer === undefined) continue
       state.lastSyncAt = now

@@ -1,9 +1,9 @@
 import type { PeerAccountability } from '@depin/infrastructure'
+import { connectedPeers } from '@depin/infrastructure'
 import type { Logger } from '@depin/logger'
 import type { SignedMessage } from '@libp2p/gossipsub'
 import { RPC } from '@libp2p/gossipsub/message'
 import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
-import { connectedPeers } from './connected-peers.js'
 import { decodeEvent, type PubSubEvent } from './event.js'
 import { CatchUpScheduler } from './history-catch-up.js'
 import { HistoryClient } from './history-client.js'
@@ -181,7 +181,7 @@ export class DatabaseHistory {
       if (event !== undefined) byId.set(event.id, event)
     }
     const candidates = new Set(this.init.subscribers(full))
-    for (const peer of connectedPeers(this.init.host)) candidates.add(peer)
+    for (const peer of connectedPeers(this.init.host).keys()) candidates.add(peer)
     const peers = [...candidates].slice(0, this.init.options.catchUpPeers)
     const { entries } = await this.client.collect(
       topic,

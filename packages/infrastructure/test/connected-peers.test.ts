@@ -1,7 +1,7 @@
 import { generateWallet } from '@depin/test-utils'
 import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
 import { describe, expect, test } from 'vitest'
-import { connectedPeers, hasConnectedPeer } from '../src/connected-peers.js'
+import { connectedPeers } from '../src/connected-peers.js'
 
 function peer(): PeerId {
   return generateWallet().identity.peerId
@@ -16,12 +16,13 @@ function host(remotes: PeerId[]): Pick<Libp2p, 'getConnections'> {
 describe('connected peers, read from the open connections', () => {
   test('each connected peer once, as its PeerId string, whatever its number of connections', () => {
     const [a, b] = [peer(), peer()]
-    expect(connectedPeers(host([a, b, a]))).toEqual([a.toString(), b.toString()])
-    expect(hasConnectedPeer(host([a]))).toBe(true)
+    const peers = connectedPeers(host([a, b, a]))
+    expect([...peers.keys()]).toEqual([a.toString(), b.toString()])
+    expect([...peers.values()]).toEqual([a, b])
+    expect(connectedPeers(host([a])).size).toBe(1)
   })
 
   test('no connection: no peer', () => {
-    expect(connectedPeers(host([]))).toEqual([])
-    expect(hasConnectedPeer(host([]))).toBe(false)
+    expect(connectedPeers(host([])).size).toBe(0)
   })
 })
