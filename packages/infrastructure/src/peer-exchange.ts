@@ -1,21 +1,29 @@
 import type { Logger } from '@depin/logger'
 import type { RPC } from '@libp2p/gossipsub/message'
-import type { Libp2p } from '@libp2p/interface'
+import type { Libp2p, PeerId } from '@libp2p/interface'
 import { peerIdFromMultihash } from '@libp2p/peer-id'
 import * as Digest from 'multiformats/hashes/digest'
 import { connectedPeers } from './connected-peers.js'
 
 type PxRecord = RPC.PeerInfo
 
+/** An offered record whose peer id parsed, with that id. */
+interface Offered {
+  record: PxRecord
+  peer: PeerId
+}
+
 /** One PRUNE's peer exchange: GossipSub's `pxConnect`, which dials each peer offered. */
 export type PeerExchangeDial = (offered: PxRecord[]) => Promise<void>
 
 export interface PeerExchangeLimitInit {
-  libp2p: Pick<Libp2p, 'getConnections'>
+  libp2p: Pick<Libp2p, 'getConnections' | 'peerStore'>
   /** `connectionLimits.low`: peer exchange dials only while the node has fewer peers than this. */
   low: number
   /** Told how many offered peers were not dialed because the node had enough (a metric). */
   onSkipped?: (skipped: number) => void
+  /** Told how many offered peers were not dialed because no address of theirs is known (a metric). */
+  onUnaddressed?: (unaddressed: number) => void
   logger: Logger
 }
 
@@ -34,17 +42,53 @@ export interface PeerExchangeLimitInit {
  *
  * Offered peers already connected are left out before counting (GossipSub skips its own peers
  * too). Dials in flight count as peers, so PRUNEs arriving together do not each fill the same gap.
+ *
+ * An offered peer that comes without a signed peer record (its offerer had none: identify had not
+ * completed with it) and whose addresses this node does not know is not dialed either: libp2p dials
+ * a bare peer id by walking the DHT to find its addresses (kad-dht `findPeer`), a walk that opened
+ * 13-25 connections to reach one optional peer. At 500 nodes on 2 cores those walks were a third of
+ * the connections opened while the network sat idle (bench/README.md, "Where the idle network's
+ * connections come from"). go-libp2p-pubsub on a basic host does not look such a peer up either.
+ *
  * Wire behaviour is unchanged: this node still sends peer exchange in its own PRUNEs (`doPX`).
  */
 export function limitPeerExchange(dial: PeerExchangeDial, init: PeerExchangeLimitInit): PeerExchangeDial {
   let inFlight = 0
+  const roomAfter = (connected: Map<string, unknown>): number =>
+    Math.max(0, init.low - connected.size - inFlight)
+  /** The offered peers a dial can reach without a DHT walk: a signed record, or an address known. */
+  const reachable = async (fresh: Offered[]): Promise<Offered[]> => {
+    const known = await Promise.all(
+      fresh.map(
+        ({ record, peer }) => record.signedPeerRecord !== undefined || hasAddresses(init.libp2p, peer),
+      ),
+    )
+    const unaddressed = known.filter((ok) => !ok).length
+    if (unaddressed > 0) {
+      init.onUnaddressed?.(unaddressed)
+      init.logger.debug(
+        'peer exchange: not dialing offered peers with no known address',
+        'peers',
+        unaddressed,
+      )
+    }
+    return fresh.filter((_, i) => known[i] === true)
+  }
   return async (offered) => {
-    const connected = connectedPeers(init.libp2p)
-    const unknown = offered.filter((record) => {
-      const id = offeredPeer(record)
-      return id !== undefined && !connected.has(id)
+    const before = connectedPeers(init.libp2p)
+    const fresh = offered.flatMap((record) => {
+      const peer = offeredPeer(record)
+      return peer === undefined || before.has(peer.toString()) ? [] : [{ record, peer }]
     })
-    const room = Math.max(0, init.low - connected.size - inFlight)
+    // A node with no room dials nothing: no lookups. Otherwise the lookups may take a moment, so the
+    // peers and the room are counted again after them.
+    const full = roomAfter(before) === 0
+    const candidates = full ? fresh : await reachable(fresh)
+    const connected = full ? before : connectedPeers(init.libp2p)
+    const unknown = candidates
+      .filter(({ peer }) => !connected.has(peer.toString()))
+      .map(({ record }) => record)
+    const room = roomAfter(connected)
     const chosen = shuffled(unknown).slice(0, room)
     const skipped = unknown.length - chosen.length
     if (skipped > 0) {
@@ -71,13 +115,22 @@ export function limitPeerExchange(dial: PeerExchangeDial, init: PeerExchangeLimi
   }
 }
 
-/** The offered peer's id as a string; undefined when the record's peer id is missing or malformed. */
-function offeredPeer(record: PxRecord): string | undefined {
+/** The offered peer's id; undefined when the record's peer id is missing or malformed. */
+function offeredPeer(record: PxRecord): PeerId | undefined {
   if (record.peerID === undefined) return undefined
   try {
-    return peerIdFromMultihash(Digest.decode(record.peerID)).toString()
+    return peerIdFromMultihash(Digest.decode(record.peerID))
   } catch {
     return undefined
+  }
+}
+
+/** Whether the peer store holds an address of `peer` (a dial of it would not walk the DHT). */
+async function hasAddresses(libp2p: Pick<Libp2p, 'peerStore'>, peer: PeerId): Promise<boolean> {
+  try {
+    return (await libp2p.peerStore.get(peer)).addresses.length > 0
+  } catch {
+    return false // NotFoundError: never heard of (any other error: not dialed either)
   }
 }
 

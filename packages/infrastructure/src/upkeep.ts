@@ -36,6 +36,14 @@ export const UPKEEP_METRICS = {
     'Peers offered by GossipSub peer exchange that were not dialed: the node already had connectionLimits.low peers.',
   ),
   /**
+   * Peers offered by GossipSub peer exchange without a signed peer record, whose addresses the node
+   * did not know: not dialed, since libp2p would walk the DHT to find them (see peer-exchange.ts).
+   */
+  peerExchangeUnaddressed: counter(
+    'node_peer_exchange_unaddressed_total',
+    'Peers offered by GossipSub peer exchange with no signed record and no known address: not dialed (finding them would walk the DHT).',
+  ),
+  /**
    * Connections closed because their peer stopped answering pings, or because the peer connected
    * anew and the old connection did not answer (see `connectionMonitor`).
    */
@@ -117,6 +125,9 @@ export function createConnectionUpkeep(
           low: config.connectionLimits.low,
           onSkipped: (skipped) => {
             counts.peerExchangeSkipped += skipped
+          },
+          onUnaddressed: (unaddressed) => {
+            counts.peerExchangeUnaddressed += unaddressed
           },
           logger: config.logger,
         }),

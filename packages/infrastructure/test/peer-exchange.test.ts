@@ -1,7 +1,8 @@
 import { walletToPeerId } from '@depin/identity'
 import { generateWallet, waitFor } from '@depin/test-utils'
 import type { RPC } from '@libp2p/gossipsub/message'
-import type { Connection, PeerId } from '@libp2p/interface'
+import { type Connection, NotFoundError, type PeerId, type PeerStore } from '@libp2p/interface'
+import { multiaddr } from '@multiformats/multiaddr'
 import { afterEach, describe, expect, it } from 'vitest'
 import { gossipSubInternals } from '../src/gossipsub-internals.js'
 import { limitPeerExchange } from '../src/peer-exchange.js'
@@ -17,26 +18,65 @@ const recordOf = (peer: PeerId): RPC.PeerInfo => ({ peerID: peer.toMultihash().b
 const idsOf = (records: RPC.PeerInfo[]): string[] =>
   records.map((r) => (r.peerID === undefined ? 'none' : Buffer.from(r.peerID).toString('hex')))
 
-function standIn(connectedCount: number, low: number) {
+/** A stand-in node: `connectedCount` peers, and a peer store that knows an address of every peer except `unaddressed`. */
+function standIn(
+  connectedCount: number,
+  low: number,
+  unaddressed: { unknown?: PeerId[]; empty?: PeerId[] } = {},
+) {
   const connected = Array.from({ length: connectedCount }, newPeer)
   const dialed: RPC.PeerInfo[][] = []
   let skipped = 0
+  let notAddressed = 0
   const release: (() => void)[] = []
+  const lookedUp: string[] = []
+  const has = (list: PeerId[] | undefined, peer: PeerId): boolean =>
+    list?.some((p) => p.equals(peer)) === true
+  const peerStore = {
+    get: async (peer: PeerId) => {
+      lookedUp.push(peer.toString())
+      if (has(unaddressed.unknown, peer)) throw new NotFoundError('peer not found')
+      return {
+        id: peer,
+        addresses: has(unaddressed.empty, peer)
+          ? []
+          : [{ multiaddr: multiaddr('/ip4/127.0.0.1/udp/1/quic-v1'), isCertified: false }],
+      }
+    },
+  } as unknown as PeerStore
   const limited = limitPeerExchange(
     async (offered) => {
       dialed.push(offered)
       await new Promise<void>((resolve) => release.push(resolve))
     },
     {
-      libp2p: { getConnections: () => connected.map((remotePeer) => ({ remotePeer }) as Connection) },
+      libp2p: {
+        getConnections: () => connected.map((remotePeer) => ({ remotePeer }) as Connection),
+        peerStore,
+      },
       low,
       onSkipped: (n) => {
         skipped += n
       },
+      onUnaddressed: (n) => {
+        notAddressed += n
+      },
       logger: createTestLogger('px'),
     },
   )
-  return { connected, dialed, skipped: () => skipped, release, limited }
+  /** Waits until `count` dials were handed to GossipSub (the address lookups come first). */
+  const dials = (count: number) =>
+    waitFor(() => dialed.length >= count, { timeoutMs: 5_000, message: `${count} peer exchange dials` })
+  return {
+    connected,
+    dialed,
+    dials,
+    lookedUp,
+    skipped: () => skipped,
+    unaddressed: () => notAddressed,
+    release,
+    limited,
+  }
 }
 
 describe('peer exchange limit', () => {
@@ -44,6 +84,7 @@ describe('peer exchange limit', () => {
     const px = standIn(3, 5)
     const offered = Array.from({ length: 6 }, newPeer).map(recordOf)
     const done = px.limited(offered)
+    await px.dials(1)
     expect(px.dialed).toHaveLength(1)
     expect(px.dialed[0]).toHaveLength(2)
     // the chosen ones are among those offered
@@ -64,6 +105,7 @@ describe('peer exchange limit', () => {
     const px = standIn(2, 10)
     const fresh = newPeer()
     const done = px.limited([...px.connected.map(recordOf), recordOf(fresh)])
+    await px.dials(1)
     expect(idsOf(px.dialed[0] ?? [])).toEqual(idsOf([recordOf(fresh)]))
     expect(px.skipped()).toBe(0)
     for (const r of px.release) r()
@@ -74,6 +116,7 @@ describe('peer exchange limit', () => {
     const px = standIn(0, 10)
     const good = recordOf(newPeer())
     const done = px.limited([{}, { peerID: new Uint8Array([1, 2, 3]) }, good])
+    await px.dials(1)
     expect(idsOf(px.dialed[0] ?? [])).toEqual(idsOf([good]))
     for (const r of px.release) r()
     await done
@@ -83,15 +126,40 @@ describe('peer exchange limit', () => {
     const px = standIn(0, 3)
     const first = px.limited(Array.from({ length: 2 }, newPeer).map(recordOf))
     const second = px.limited(Array.from({ length: 2 }, newPeer).map(recordOf))
+    await px.dials(2)
     expect(px.dialed.map((d) => d.length)).toEqual([2, 1])
     expect(px.skipped()).toBe(1)
     for (const r of px.release) r()
     await Promise.all([first, second])
     // once those dials are done (and, here, never connected), there is room again
     const third = px.limited([recordOf(newPeer())])
+    await px.dials(3)
     expect(px.dialed.map((d) => d.length)).toEqual([2, 1, 1])
     for (const r of px.release) r()
     await third
+  })
+
+  it('does not dial an offered peer with no signed record and no known address (the dial would walk the DHT)', async () => {
+    const [unknown, empty, addressed, signed] = [newPeer(), newPeer(), newPeer(), newPeer()]
+    const px = standIn(0, 10, { unknown: [unknown, signed], empty: [empty] })
+    // A signed record brings its own addresses (GossipSub consumes it before dialing): no lookup.
+    const signedRecord = { ...recordOf(signed), signedPeerRecord: new Uint8Array([1]) }
+    const done = px.limited([recordOf(unknown), recordOf(empty), recordOf(addressed), signedRecord])
+    await px.dials(1)
+    expect(idsOf(px.dialed[0] ?? []).sort()).toEqual(idsOf([recordOf(addressed), signedRecord]).sort())
+    expect(px.unaddressed()).toBe(2)
+    expect(px.skipped()).toBe(0)
+    expect(px.lookedUp).not.toContain(signed.toString())
+    for (const r of px.release) r()
+    await done
+  })
+
+  it('a node with no room looks nothing up', async () => {
+    const px = standIn(5, 5, { unknown: [] })
+    await px.limited(Array.from({ length: 3 }, newPeer).map(recordOf))
+    expect(px.lookedUp).toEqual([])
+    expect(px.skipped()).toBe(3)
+    expect(px.unaddressed()).toBe(0)
   })
 })
 
