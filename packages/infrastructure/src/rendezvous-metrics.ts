@@ -18,6 +18,14 @@ export const RENDEZVOUS_METRICS = {
   ),
   /** Dials of peers found through rendezvous that connected. */
   rendezvousDials: counter('node_rendezvous_dials_total', 'Dials of rendezvous-found peers that connected.'),
+  /**
+   * Retries of an advertisement that reached nobody, put off because the database had
+   * `rendezvous.targetPeers` connected (checked again at the retry interval).
+   */
+  rendezvousAdvertiseRetriesSkipped: counter(
+    'node_rendezvous_advertise_retries_skipped_total',
+    'Retries of a rendezvous advertisement that reached nobody, put off while the database had rendezvous.targetPeers peers connected.',
+  ),
   /** Advertisements (provider records) published. */
   rendezvousAdvertisements: counter(
     'node_rendezvous_advertisements_total',

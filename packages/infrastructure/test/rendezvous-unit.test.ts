@@ -24,6 +24,7 @@ function standIn(
   providers: () => PeerId[],
   reaches: () => boolean = () => true,
   walk: () => Promise<void> = async () => {},
+  enoughPeers?: () => boolean,
 ) {
   const lookups: number[] = []
   const advertisements: number[] = []
@@ -50,6 +51,7 @@ function standIn(
       connected.add(peer.toString())
     },
   } as unknown as Libp2p
+  const counters = createCounts(RENDEZVOUS_METRICS)
   const rendezvous = createRendezvous({
     libp2p,
     dhts: [dht],
@@ -59,10 +61,11 @@ function standIn(
     advertiseIntervalMs: 3_600_000,
     dialTimeoutMs: 1_000,
     logger: createTestLogger('rdv'),
-    counters: createCounts(RENDEZVOUS_METRICS),
+    counters,
+    ...(enoughPeers === undefined ? {} : { enoughPeers }),
   })
   running.push(rendezvous)
-  return { rendezvous, lookups, dials, advertisements }
+  return { rendezvous, lookups, dials, advertisements, counters }
 }
 
 const gaps = (times: number[]): number[] => times.slice(1).map((t, i) => t - (times[i] as number))
@@ -102,13 +105,17 @@ describe('rendezvous lookup backoff', () => {
   })
 })
 
-/** A rendezvous whose advertisements reach a peer only while `table.peers > 0` (its routing table). */
+/**
+ * A rendezvous whose advertisements reach a peer only while `table.peers > 0` (its routing table),
+ * and whose database has enough peers while `table.enough`.
+ */
 async function advertiser(walk?: () => Promise<void>) {
-  const table = { peers: 0 }
+  const table = { peers: 0, enough: false }
   const standing = standIn(
     () => [],
     () => table.peers > 0,
     walk,
+    () => table.enough,
   )
   await standing.rendezvous.start()
   return { ...standing, table }
@@ -144,6 +151,21 @@ describe('rendezvous advertisements', () => {
     rendezvous.advertiseNow()
     await vi.advanceTimersByTimeAsync(350)
     expect(since(advertisements, before)).toEqual([0, 100, 300])
+  })
+
+  it('a failed advertisement is not retried while the database has enough peers, and is once it lacks them', async () => {
+    const { advertisements, table, counters } = await advertiser()
+    await vi.advanceTimersByTimeAsync(10)
+    expect(advertisements).toHaveLength(1)
+    // The node holds targetPeers of its database: the retries (100, 200, 400, 800, 800 ms later) walk nowhere.
+    table.enough = true
+    await vi.advanceTimersByTimeAsync(2_300)
+    expect(advertisements).toHaveLength(1)
+    expect(counters.rendezvousAdvertiseRetriesSkipped).toBe(5)
+    // Short of peers again: the next retry (at most maxFindIntervalMs later) walks.
+    table.enough = false
+    await vi.advanceTimersByTimeAsync(800)
+    expect(advertisements).toHaveLength(2)
   })
 
   it('advertising at once (the node became ready) replaces the pending retry: one walk, not two', async () => {

@@ -43,11 +43,13 @@ export function sampleMetrics(): FacadeMetrics {
       rendezvousSkips: 4,
       dhtPeersFound: 8,
       rendezvousDials: 2,
+      rendezvousAdvertiseRetriesSkipped: 0,
       rendezvousAdvertisements: 1,
       pubsubLinkRepairs: 0,
       connectionsOpened: 0,
       connectionsTrimmed: 0,
       peerExchangeSkipped: 0,
+      peerExchangeUnaddressed: 0,
       deadConnectionsClosed: 0,
       peering: {
         latencyAware: true,
