@@ -1,5 +1,5 @@
 import { generateWallet, waitFor } from '@depin/test-utils'
-import type { PeerId } from '@libp2p/interface'
+import type { Connection, PeerId } from '@libp2p/interface'
 import type { Ping } from '@libp2p/ping'
 import { multiaddr } from '@multiformats/multiaddr'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -112,6 +112,25 @@ describe('one contact ping for both DHTs', () => {
     expect(fake.calls).toHaveLength(4)
   })
 
+  it('a contact held by an open, unlimited connection is alive without a ping', async () => {
+    const fake = fakePing()
+    const [open, limited, closing, apart] = [peer(), peer(), peer(), peer()]
+    const connections = new Map<string, Array<Partial<Connection>>>([
+      [open.toString(), [{ status: 'closing' }, { status: 'open', rtt: 4 }]],
+      [limited.toString(), [{ status: 'open', limits: { bytes: 1n } }]],
+      [closing.toString(), [{ status: 'closing' }]],
+    ])
+    const connectionManager = {
+      getConnections: (p?: PeerId) => (connections.get(String(p)) ?? []) as Connection[],
+    }
+    const dht = sharedContactPings().wrap({ ping: fake.service, connectionManager })
+    await expect(dht.ping.ping(open)).resolves.toBe(4)
+    expect(fake.calls).toEqual([])
+    // A relayed (limited) connection carries no DHT, a closing one is no proof, none at all: pinged.
+    for (const p of [limited, closing, apart]) void dht.ping.ping(p)
+    expect(fake.calls).toEqual([limited, closing, apart].map(String))
+  })
+
   it('reads every other component through, from the node components underneath', () => {
     const fake = fakePing()
     const components = { ping: fake.service, peerStore: { name: 'store' } }
@@ -125,7 +144,7 @@ describe('with real nodes', () => {
   const net = createTestNetwork()
   afterEach(() => net.stopAll())
 
-  it('a node pings a new peer once for its WAN and LAN DHTs, and both DHTs take it', async () => {
+  it('both DHTs of a node take a new connected peer without pinging it', async () => {
     // Nothing else of a's pings b: no connection monitor (it pings TCP peers), and latency-aware
     // peering (TCP peers' RTT pings) is off by default.
     const a = await net.start({ name: 'pings-a', init: { connectionMonitor: { pingIntervalMs: 0 } } })
@@ -141,7 +160,8 @@ describe('with real nodes', () => {
     await waitFor(() => Object.values(routingTableSizes(a.node)).every((size) => size === 1), {
       message: "both of a's DHTs to take b into their routing tables",
     })
-    // Without the shared ping, each DHT pinged b itself: two pings.
-    expect(pinged).toEqual([b.node.peerId.toString()])
+    // Each DHT pinged b itself before the shared ping (two pings), then once for both; b is connected.
+    expect(a.node.libp2p.getConnections(b.node.peerId).length).toBeGreaterThan(0)
+    expect(pinged).toEqual([])
   })
 })
