@@ -25,10 +25,10 @@ export interface SharedContactPingsInit {
  * abort) pings on its own. Any other caller of the node's ping service is not affected.
  *
  * A contact the node holds an open, unlimited connection to is alive without a ping: the ping
- * answers at once (with the connection's RTT when known). kad-dht pings each new contact on its
- * connection, and under load that ping timed out (7.5 s) on both of a node's first connections: at
- * 750 nodes on 2 cores, 50 nodes kept an empty routing table for good (kad-dht tries a contact once
- * per connection), so their rendezvous lookups found nobody and 26 of them stayed with 0-2 peers.
+ * answers at once (with the connection's RTT when known). kad-dht pings each new contact before
+ * adding it, once per connection, and under load that ping timed out (7.5 s, while answered ones took
+ * 10.5 s): at 750 nodes on 2 cores, 26 nodes holding 1-30 connections kept empty routing tables, so
+ * their rendezvous lookups found nobody (bench/results/idle-connections-500-nodes-2026-12-06.md).
  * go-libp2p-kad-dht adds a connected peer that speaks the protocol without pinging it. A dead
  * connection is the connection monitor's to close; contacts not connected are pinged as before.
  *

@@ -46,8 +46,8 @@ export interface PeerExchangeLimitInit {
  * An offered peer that comes without a signed peer record (its offerer had none: identify had not
  * completed with it) and whose addresses this node does not know is not dialed either: libp2p dials
  * a bare peer id by walking the DHT to find its addresses (kad-dht `findPeer`), a walk that opened
- * 13-25 connections to reach one optional peer. At 500 nodes on 2 cores those walks were a third of
- * the connections opened while the network sat idle (bench/README.md, "Where the idle network's
+ * ~13 connections to reach one optional peer. At 500 nodes on 2 cores those walks made about a
+ * quarter of the dials while the network sat idle (bench/README.md, "Where the idle network's
  * connections come from"). go-libp2p-pubsub on a basic host does not look such a peer up either.
  *
  * Wire behaviour is unchanged: this node still sends peer exchange in its own PRUNEs (`doPX`).

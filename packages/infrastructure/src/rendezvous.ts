@@ -214,8 +214,8 @@ export function createRendezvous(init: RendezvousInit): Rendezvous {
   // A node that holds enough of its database's peers is reached through them, and its retry would
   // walk the DHT again to the peers nearest the key, the ones every node's walk ends at: the retry
   // waits, checked again at the (growing) retry interval, until the node is short of peers; the
-  // renewal still runs. At 500 nodes on 2 cores, retries of advertisements that timed out were
-  // two thirds of the connections opened while the network sat idle, each walk ~35 dials
+  // renewal still runs. At 500 nodes on 2 cores, retries of advertisements that timed out made
+  // two thirds of the dials while the network sat idle, each walk ~35 dials
   // (bench/README.md, "Where the idle network's connections come from").
   const scheduleAdvertiseRetry = (): void => {
     advertiseRetry = schedule(() => {
