@@ -1,5 +1,4 @@
-import type { PeerAccountability } from '@depin/infrastructure'
-import { connectedPeers } from '@depin/infrastructure'
+import { connectedPeers, type PeerAccountability } from '@depin/infrastructure'
 import type { Logger } from '@depin/logger'
 import type { SignedMessage } from '@libp2p/gossipsub'
 import { RPC } from '@libp2p/gossipsub/message'
