@@ -77,3 +77,45 @@ test("two nodes in one process, each with its registry: each registry gets its o
     ['libp2p_test_connections{direction="inbound"} 2', 'libp2p_test_dials_total 20'],
   ])
 })
+
+test('bytes per protocol are counted on every tracked stream, sent and received, across scrapes (patched upstream)', () => {
+  // The patch builds each stream's two counter keys once instead of per message: the series and
+  // their sums must stay what upstream reports (streams of one protocol add up; each scrape adds
+  // what was counted since the last one).
+  const script = `
+    import { prometheusMetrics } from '@libp2p/prometheus-metrics'
+    import { Registry } from 'prom-client'
+    const logger = { forComponent: () => Object.assign(() => {}, { error() {}, trace() {} }) }
+    const registry = new Registry()
+    const metrics = prometheusMetrics({ registry, collectDefaultMetrics: false, preserveExistingMetrics: true })({ logger })
+    const stream = (protocol) => {
+      const s = { protocol, dispatchEvent: () => true, send: () => true }
+      metrics.trackProtocolStream(s)
+      return s
+    }
+    const [a, b, c] = [stream('/meshsub/1.1.0'), stream('/meshsub/1.1.0'), stream('/ipfs/id/1.0.0')]
+    const message = (n) => ({ type: 'message', data: { byteLength: n } })
+    a.dispatchEvent(message(100)); b.dispatchEvent(message(50)); a.send(new Uint8Array(7))
+    c.send(new Uint8Array(20)); c.dispatchEvent({ type: 'close' })
+    const lines = async () => (await registry.metrics()).split('\\n').filter((l) => l.startsWith('libp2p_data_transfer'))
+    const first = await lines()
+    a.dispatchEvent(message(1)); c.send(new Uint8Array(2))
+    console.log(JSON.stringify([first, await lines()]))
+  `
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    encoding: 'utf8',
+  })
+  expect(JSON.parse(out)).toEqual([
+    [
+      'libp2p_data_transfer_bytes_total{protocol="/meshsub/1.1.0 received"} 150',
+      'libp2p_data_transfer_bytes_total{protocol="/meshsub/1.1.0 sent"} 7',
+      'libp2p_data_transfer_bytes_total{protocol="/ipfs/id/1.0.0 sent"} 20',
+    ],
+    [
+      'libp2p_data_transfer_bytes_total{protocol="/meshsub/1.1.0 received"} 151',
+      'libp2p_data_transfer_bytes_total{protocol="/meshsub/1.1.0 sent"} 7',
+      'libp2p_data_transfer_bytes_total{protocol="/ipfs/id/1.0.0 sent"} 22',
+    ],
+  ])
+})
