@@ -6,9 +6,13 @@ import { runSoak, type SoakSample, soakChartPng, soakCsv } from '../src/soak.js'
 
 // The CI form of `pnpm soak` (its own file, so vitest can run it beside the other files): a
 // SOAK_MINUTES-minute run (default 2) sampled every minute must show no handle growth. Timers of
-// a running node come and go, so they get a small jitter; sockets and the rest must not grow.
+// a running node come and go, so they get a small jitter. So do sockets by one or two: a sample can
+// catch a dial to the churning member or a connection still closing (once in CI: 10 non-timer
+// handles at the end against 9 at the start). A leak is one per churn cycle (a cycle every 5-15 s):
+// 8 or more in two minutes, well above that jitter.
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 2)
 const TIMER_JITTER = 5
+const OTHER_JITTER = 2
 const isTimer = (h: string): boolean => h === 'Timeout' || h === 'Immediate'
 
 describe('soak', () => {
@@ -29,7 +33,15 @@ describe('soak', () => {
     if (first === undefined || last === undefined) throw new Error('no samples')
     const others = (s: SoakSample): number => s.resources.filter((h) => !isTimer(h)).length
     const timers = (s: SoakSample): number => s.resources.filter(isTimer).length
-    expect(others(last)).toBeLessThanOrEqual(others(first))
+    const kinds = (s: SoakSample): string => {
+      const counts: Record<string, number> = {}
+      for (const h of s.resources) if (!isTimer(h)) counts[h] = (counts[h] ?? 0) + 1
+      return JSON.stringify(counts)
+    }
+    expect(
+      others(last),
+      `non-timer handles at the start ${kinds(first)}, at the end ${kinds(last)}`,
+    ).toBeLessThanOrEqual(others(first) + OTHER_JITTER)
     expect(timers(last)).toBeLessThanOrEqual(timers(first) + TIMER_JITTER)
     for (let i = 1; i < samples.length; i++) {
       expect(samples[i]?.delivered).toBeGreaterThan(samples[i - 1]?.delivered ?? 0)
