@@ -1,4 +1,4 @@
-import type { Libp2p, PeerId } from '@libp2p/interface'
+import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
 
 /**
  * The peers with an open connection, by PeerId string, each once. libp2p's `getPeers()` answers the
@@ -11,4 +11,12 @@ export function connectedPeers(libp2p: Pick<Libp2p, 'getConnections'>): Map<stri
   for (const connection of libp2p.getConnections())
     peers.set(connection.remotePeer.toString(), connection.remotePeer)
   return peers
+}
+
+/**
+ * An open connection without relay limits: one that carries every protocol (GossipSub, the DHT)
+ * and proves its peer is there. A limited (relayed) connection may close at its limit any time.
+ */
+export function isOpenUnlimited(connection: Pick<Connection, 'status' | 'limits'>): boolean {
+  return connection.status === 'open' && connection.limits === undefined
 }

@@ -1,5 +1,6 @@
 import type { Logger } from '@depin/logger'
 import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
+import { isOpenUnlimited } from './connected-peers.js'
 import { isDirectQuic, PING_TIMEOUT_ERROR, pingRtt } from './ping.js'
 
 export interface ConnectionMonitorInit {
@@ -119,7 +120,7 @@ export function createConnectionMonitor(init: ConnectionMonitorInit): Connection
   // Only the connections to ping are tracked, from libp2p's connection events: a node whose
   // connections are all direct QUIC (the usual case) keeps no timer at all.
   const track = (connection: Connection): void => {
-    if (connection.status !== 'open' || connection.limits !== undefined) return
+    if (!isOpenUnlimited(connection)) return
     if (isDirectQuic(connection.remoteAddr)) return
     if (watches.has(connection.id)) return
     watches.set(connection.id, {

@@ -2,6 +2,7 @@
 
 import type { Connection, PeerId } from '@libp2p/interface'
 import type { Ping } from '@libp2p/ping'
+import { isOpenUnlimited } from './connected-peers.js'
 
 /** How long a contact that answered a ping counts as alive for the other DHT. */
 export const CONTACT_FRESH_MS = 60_000
@@ -48,9 +49,7 @@ export function sharedContactPings(init: SharedContactPingsInit = {}): {
     peer: PeerId,
     options: Parameters<Ping['ping']>[1],
   ): Promise<number> => {
-    const connected = components.connectionManager
-      ?.getConnections(peer)
-      .find((c) => c.status === 'open' && c.limits === undefined)
+    const connected = components.connectionManager?.getConnections(peer).find(isOpenUnlimited)
     if (connected !== undefined) return Promise.resolve(connected.rtt ?? 0)
     const real = components.ping
     const key = peer.toString()

@@ -3,6 +3,7 @@ import type { GossipSub } from '@libp2p/gossipsub'
 import type { Identify } from '@libp2p/identify'
 import type { Connection, IdentifyResult, Libp2p, PeerId } from '@libp2p/interface'
 import { timeoutSignal } from './abort.js'
+import { isOpenUnlimited } from './connected-peers.js'
 import { type GossipSubInternals, gossipSubInternals } from './gossipsub-internals.js'
 import { type HeartbeatClock, periodicTask } from './heartbeat-clock.js'
 import { createLinkReopens } from './pubsub-link-reopens.js'
@@ -155,7 +156,7 @@ export function createPubsubLinkWatch(init: PubsubLinkWatchInit): PubsubLinkWatc
     const now = Date.now()
     const open = new Map<string, { peerId: PeerId; newest: Connection; identified: boolean }>()
     for (const c of libp2p.getConnections() as Connection[]) {
-      if (c.status !== 'open' || c.limits !== undefined) continue
+      if (!isOpenUnlimited(c)) continue
       const id = c.remotePeer.toString()
       const seen = open.get(id)
       const done = identified.has(c) || seen?.identified === true

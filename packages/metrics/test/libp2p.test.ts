@@ -56,9 +56,6 @@ test("two nodes in one process, each with its registry: each registry gets its o
   // (the package as a node resolves it): under vitest's module runner two real nodes did not show
   // the bug, even against the unpatched package.
   const script = `
-    import { prometheusMetrics } from '@libp2p/prometheus-metrics'
-    import { Registry } from 'prom-client'
-    const logger = { forComponent: () => Object.assign(() => {}, { error() {}, trace() {} }) }
     const registries = [new Registry(), new Registry()]
     registries.forEach((registry, i) => {
       const metrics = prometheusMetrics({ registry, collectDefaultMetrics: false, preserveExistingMetrics: true })({ logger })
@@ -68,11 +65,7 @@ test("two nodes in one process, each with its registry: each registry gets its o
     const texts = await Promise.all(registries.map((registry) => registry.metrics()))
     console.log(JSON.stringify(texts.map((text) => text.split('\\n').filter((line) => line.startsWith('libp2p_test')))))
   `
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-    cwd: fileURLToPath(new URL('..', import.meta.url)),
-    encoding: 'utf8',
-  })
-  expect(JSON.parse(out)).toEqual([
+  expect(inPlainNode(script)).toEqual([
     ['libp2p_test_connections{direction="inbound"} 1', 'libp2p_test_dials_total 10'],
     ['libp2p_test_connections{direction="inbound"} 2', 'libp2p_test_dials_total 20'],
   ])
@@ -83,9 +76,6 @@ test('bytes per protocol are counted on every tracked stream, sent and received,
   // their sums must stay what upstream reports (streams of one protocol add up; each scrape adds
   // what was counted since the last one).
   const script = `
-    import { prometheusMetrics } from '@libp2p/prometheus-metrics'
-    import { Registry } from 'prom-client'
-    const logger = { forComponent: () => Object.assign(() => {}, { error() {}, trace() {} }) }
     const registry = new Registry()
     const metrics = prometheusMetrics({ registry, collectDefaultMetrics: false, preserveExistingMetrics: true })({ logger })
     const stream = (protocol) => {
@@ -102,11 +92,7 @@ test('bytes per protocol are counted on every tracked stream, sent and received,
     a.dispatchEvent(message(1)); c.send(new Uint8Array(2))
     console.log(JSON.stringify([first, await lines()]))
   `
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-    cwd: fileURLToPath(new URL('..', import.meta.url)),
-    encoding: 'utf8',
-  })
-  expect(JSON.parse(out)).toEqual([
+  expect(inPlainNode(script)).toEqual([
     [
       'libp2p_data_transfer_bytes_total{protocol="/meshsub/1.1.0 received"} 150',
       'libp2p_data_transfer_bytes_total{protocol="/meshsub/1.1.0 sent"} 7',
@@ -119,3 +105,22 @@ test('bytes per protocol are counted on every tracked stream, sent and received,
     ],
   ])
 })
+
+/**
+ * Runs `body` (an ES module) in a plain Node process, as this package resolves
+ * `@libp2p/prometheus-metrics` (the patched copy), with `prometheusMetrics`, `Registry` and a
+ * silent `logger` in scope, and parses the JSON it prints.
+ */
+function inPlainNode(body: string): unknown {
+  const script = `
+    import { prometheusMetrics } from '@libp2p/prometheus-metrics'
+    import { Registry } from 'prom-client'
+    const logger = { forComponent: () => Object.assign(() => {}, { error() {}, trace() {} }) }
+    ${body}
+  `
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    encoding: 'utf8',
+  })
+  return JSON.parse(out)
+}

@@ -31,11 +31,12 @@ describe('soak', () => {
     const first = samples[0]
     const last = samples.at(-1)
     if (first === undefined || last === undefined) throw new Error('no samples')
-    const others = (s: SoakSample): number => s.resources.filter((h) => !isTimer(h)).length
-    const timers = (s: SoakSample): number => s.resources.filter(isTimer).length
+    const nonTimers = (s: SoakSample): string[] => s.resources.filter((h) => !isTimer(h))
+    const others = (s: SoakSample): number => nonTimers(s).length
+    const timers = (s: SoakSample): number => s.resources.length - others(s)
     const kinds = (s: SoakSample): string => {
       const counts: Record<string, number> = {}
-      for (const h of s.resources) if (!isTimer(h)) counts[h] = (counts[h] ?? 0) + 1
+      for (const h of nonTimers(s)) counts[h] = (counts[h] ?? 0) + 1
       return JSON.stringify(counts)
     }
     expect(
