@@ -4,6 +4,7 @@ import { createLibp2p } from 'libp2p'
 import { createPeerAccountability } from './accountability.js'
 import type { NodeInit } from './config.js'
 import { resolveNodeInit } from './config-resolve.js'
+import { watchConnectedPeers } from './connected-peers.js'
 import { NodeStartError } from './errors.js'
 import {
   DEFAULT_APP_SPECIFIC_WEIGHT,
@@ -71,9 +72,11 @@ export async function createNode(init: NodeInit): Promise<DepinNode> {
     libp2p.services.pubsub,
     gossipsub.heartbeatInterval ?? GOSSIPSUB_HEARTBEAT_MS,
   )
+  const connected = watchConnectedPeers(libp2p)
   if (config.peering.latencyAware) {
     latency = createLatencyPeering({
       libp2p,
+      connected,
       options: config.peering,
       connectionLimits: config.connectionLimits,
       logger: config.logger,
@@ -81,7 +84,7 @@ export async function createNode(init: NodeInit): Promise<DepinNode> {
     })
     await latency.serve()
   }
-  const node = new Node(config, libp2p, gaters, accountability, startedAt, latency, clock)
+  const node = new Node(config, libp2p, gaters, accountability, startedAt, latency, clock, connected)
   node.start()
   return node
 }

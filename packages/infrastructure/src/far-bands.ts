@@ -39,7 +39,12 @@ export interface FarBandKeeper {
   /** Notes a peer's band and RTT after a sample, so that it can be redialed once it is gone. */
   remember(key: string, peerId: PeerId, now: number): void
   /** Dials remembered peers of every far band of `plan` short of `keepPerFarBand` links for a while. */
-  keep(connected: Map<string, PeerId>, plan: PeeringPlan, now: number): void
+  keep(connected: ReadonlyMap<string, PeerId>, plan: PeeringPlan, now: number): void
+  /**
+   * Whether `keep` has anything to look at with the same connected peers and plan: a peer
+   * remembered or a redial ended since it last ran, or a far band short of links (its wait runs).
+   */
+  waiting(): boolean
 }
 
 /**
@@ -56,15 +61,20 @@ export function createFarBandKeeper(init: FarBandKeeperInit): FarBandKeeper {
   const shortSince = new Map<number, number>()
   const bandRedialAt = new Map<number, number>()
   const redialAfterMs = Math.max(REDIAL_AFTER_MIN_MS, 2 * options.pingIntervalMs)
+  /** Set by what `keep` reads besides the connected peers and the plan; cleared when it runs. */
+  let news = false
 
   const remember = (key: string, peerId: PeerId, now: number): void => {
     const rttMs = rttOf(key)
     if (rttMs === undefined) return
     const entry = remembered.get(key)
+    const band = rttBand(rttMs, options.rttBandsMs)
+    // A new peer or a new band can change what keep decides; a fresher time alone cannot.
+    if (entry?.band !== band) news = true
     remembered.delete(key)
     remembered.set(key, {
       peerId,
-      band: rttBand(rttMs, options.rttBandsMs),
+      band,
       rttMs,
       seenAt: now,
       dialedAt: entry?.dialedAt ?? 0,
@@ -76,7 +86,8 @@ export function createFarBandKeeper(init: FarBandKeeperInit): FarBandKeeper {
   }
 
   /** Dials remembered peers of every far band that has fewer than `keepPerFarBand` connected. */
-  const keep = (connected: Map<string, PeerId>, plan: PeeringPlan, now: number): void => {
+  const keep = (connected: ReadonlyMap<string, PeerId>, plan: PeeringPlan, now: number): void => {
+    news = false
     if (plan.nearBand === undefined) return
     // Connected peers per band (one not re-measured yet counts in its remembered band), and the
     // redials still in flight: a band is redialed only while these fall short of keepPerFarBand.
@@ -136,10 +147,11 @@ export function createFarBandKeeper(init: FarBandKeeperInit): FarBandKeeper {
           .finally(() => {
             dial.clear()
             redialing.delete(key)
+            news = true
           })
       }
     }
   }
 
-  return { remember, keep }
+  return { remember, keep, waiting: () => news || shortSince.size > 0 }
 }

@@ -2,6 +2,7 @@ import type { Logger } from '@depin/logger'
 import { createCounts, snapshotOf } from '@depin/metrics-schema'
 import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
 import { isRelayed } from './address-order.js'
+import type { ConnectedPeersWatch } from './connected-peers.js'
 import { createFarBandKeeper } from './far-bands.js'
 import { type HeartbeatClock, periodicTask } from './heartbeat-clock.js'
 import {
@@ -54,6 +55,8 @@ export interface LatencyPeeringInit {
   /** `connectionLimits`: how many near peers a node looks for stays below `low`, its dials under `high`. */
   connectionLimits: { low: number; high: number }
   logger: Logger
+  /** The node's connected peers (rebuilt only when a connection opens or closes). */
+  connected: ConnectedPeersWatch
   /** GossipSub's heartbeat: the tick runs in its wake-ups when it beats as often (see heartbeat-clock.ts). */
   clock?: HeartbeatClock | undefined
 }
@@ -112,6 +115,10 @@ export function createLatencyPeering(init: LatencyPeeringInit): LatencyPeering {
     rttOf: (key) => rttOf(key),
   })
   let dirty = false
+  /** The connected peers the tick last saw (the watch's map: a new one means a change). */
+  let seen: ReadonlyMap<string, PeerId> | undefined
+  /** The earliest `due` of a peer not being sampled: before it, and with no change, a tick pings nobody. */
+  let nextDueAt = 0
   const tickMs = Math.max(50, Math.min(1_000, Math.round(options.pingIntervalMs / 4)))
   const pingTimeoutMs = Math.min(options.pingIntervalMs, 10_000)
 
@@ -161,17 +168,22 @@ export function createLatencyPeering(init: LatencyPeeringInit): LatencyPeering {
       counts.pingFailures++
       // Another ping on the connection (the DHT's, the connection monitor's) is in flight: soon again.
       if (err instanceof Error && err.name === 'TooManyOutboundProtocolStreamsError' && due.has(key)) {
-        due.set(key, Date.now() + tickMs)
+        setDue(key, Date.now() + tickMs)
       }
       logger.debug('RTT ping failed', 'peer', key, 'error', err)
     }
+  }
+
+  const setDue = (key: string, at: number): void => {
+    due.set(key, at)
+    if (at < nextDueAt) nextDueAt = at
   }
 
   /** The RTT once FIRST_SAMPLES were taken: a far band is judged (and remembered) on that alone. */
   const confirmedRttOf = (peerId: string): number | undefined =>
     (samples.get(peerId)?.length ?? 0) >= FIRST_SAMPLES ? rttOf(peerId) : undefined
 
-  const applyPlan = (connected: Map<string, PeerId>): void => {
+  const applyPlan = (connected: ReadonlyMap<string, PeerId>): void => {
     const keys = [...connected.keys()]
     const confirmed = planPeering(
       keys.map((peerId) => ({ peerId, rttMs: confirmedRttOf(peerId) })),
@@ -211,26 +223,42 @@ export function createLatencyPeering(init: LatencyPeeringInit): LatencyPeering {
     }
   }
 
-  const tick = (): void => {
-    if (stopped.signal.aborted) return
-    const now = Date.now()
-    const connected = new Map<string, PeerId>()
-    for (const connection of libp2p.getConnections()) {
-      if (connection.status === 'open') connected.set(connection.remotePeer.toString(), connection.remotePeer)
+  /** Follows the connected peers: a new one is sampled soon, a gone one forgotten. */
+  const follow = (connected: ReadonlyMap<string, PeerId>, now: number): void => {
+    for (const key of connected.keys()) {
+      if (due.has(key)) continue
+      // Newly connected: the first sample soon, spread so a burst of connections is not pinged at once.
+      setDue(key, now + Math.random() * Math.min(options.pingIntervalMs, 1_000))
+      dirty = true
     }
-    for (const [key, peerId] of connected) {
-      if (!due.has(key)) {
-        // Newly connected: the first sample soon, spread so a burst of connections is not pinged at once.
-        due.set(key, now + Math.random() * Math.min(options.pingIntervalMs, 1_000))
-        dirty = true
+    for (const key of due.keys()) {
+      if (connected.has(key)) continue
+      // Gone: its band and RTT stay in `remembered` (bounded), its samples go.
+      due.delete(key)
+      applied.delete(key)
+      samples.delete(key)
+      dirty = true
+    }
+  }
+
+  /** Samples the peers that are due, at most PINGS_IN_FLIGHT at once; notes when the next one is. */
+  const sampleDue = (connected: ReadonlyMap<string, PeerId>, now: number): void => {
+    nextDueAt = Number.POSITIVE_INFINITY
+    for (const [key, at] of due) {
+      if (now < at || inFlight.has(key)) {
+        if (at < nextDueAt) nextDueAt = at
         continue
       }
-      if (inFlight.size >= PINGS_IN_FLIGHT || inFlight.has(key) || now < (due.get(key) as number)) continue
+      if (inFlight.size >= PINGS_IN_FLIGHT) {
+        nextDueAt = now
+        return
+      }
+      const peerId = connected.get(key) as PeerId
       inFlight.add(key)
       // The next one an interval later, ±10 % so that a node's pings do not bunch up (the first
       // FIRST_SAMPLES a second apart: one sample taken while either side was busy would misplace it).
       const taken = samples.get(key)?.length ?? 0
-      due.set(
+      setDue(
         key,
         taken < FIRST_SAMPLES - 1
           ? now + Math.min(FIRST_SAMPLE_INTERVAL_MS, options.pingIntervalMs)
@@ -241,19 +269,29 @@ export function createLatencyPeering(init: LatencyPeeringInit): LatencyPeering {
         farBands.remember(key, peerId, Date.now())
       })
     }
-    for (const key of due.keys()) {
-      if (connected.has(key)) continue
-      // Gone: its band and RTT stay in `remembered` (bounded), its samples go.
-      due.delete(key)
-      applied.delete(key)
-      samples.delete(key)
-      dirty = true
+  }
+
+  /**
+   * Once a second: most seconds of an idle node nothing changed and nobody is due, and the tick
+   * does no more than look (the connected peers are rebuilt only after a connection event, the
+   * far bands looked at only after a change or while one is short).
+   */
+  const tick = (): void => {
+    if (stopped.signal.aborted) return
+    const now = Date.now()
+    const connected = init.connected.peers()
+    const changed = connected !== seen
+    if (changed) {
+      seen = connected
+      follow(connected, now)
     }
+    if (now >= nextDueAt) sampleDue(connected, now)
+    const planChanged = dirty
     if (dirty) {
       dirty = false
       applyPlan(connected)
     }
-    farBands.keep(connected, plan, now)
+    if (changed || planChanged || farBands.waiting()) farBands.keep(connected, plan, now)
     nearPeers.seek(connected, plan, now)
   }
   const ticker = periodicTask(tick, tickMs, init.clock, logger)

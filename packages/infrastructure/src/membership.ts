@@ -18,7 +18,7 @@ export interface MembershipsInit {
   logger: Logger
   counts: CountsOf<typeof RENDEZVOUS_METRICS>
   /** Connected peers, by PeerId string (see `DepinNode.peers`). */
-  peers(): Map<string, PeerId>
+  peers(): ReadonlyMap<string, PeerId>
 }
 
 interface DatabaseEntry {

@@ -73,8 +73,9 @@ export interface DepinNode extends TypedEventTarget<DepinNodeEvents> {
    */
   joinDatabase(databaseName: string, gater: RegistryGater): Promise<DatabaseMembership>
   /**
-   * Connected peers, by PeerId string, read from the open connections ({@link connectedPeers}: not
-   * libp2p's `getPeers()`, which parses every PeerId back from its string).
+   * Connected peers (an open connection each), by PeerId string, read from the open connections
+   * ({@link watchConnectedPeers}: not libp2p's `getPeers()`, which parses every PeerId back from its
+   * string). A new map each call, the caller's to keep or change.
    */
   peers(): Map<string, PeerId>
   /** Readiness, peers, bootstrap and rendezvous counters, as a plain object. */

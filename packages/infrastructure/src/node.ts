@@ -4,7 +4,7 @@ import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
 import { TypedEventEmitter } from 'main-event'
 import type { PeerAccountability } from './accountability.js'
 import type { ResolvedNodeInit } from './config-resolve.js'
-import { connectedPeers } from './connected-peers.js'
+import type { ConnectedPeersWatch } from './connected-peers.js'
 import { createConnectionLog, transportOf } from './connection-log.js'
 import { InvalidNodeConfigError, NodeStoppedError } from './errors.js'
 import type { HeartbeatClock } from './heartbeat-clock.js'
@@ -36,6 +36,7 @@ export class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNod
   private readonly bootstrap: NodeBootstrap
   private readonly upkeep: ConnectionUpkeep
   private readonly latency: LatencyPeering | undefined
+  private readonly connected: ConnectedPeersWatch
   private readonly usablePeers: UsablePeers
   private readonly readiness: Readiness
   private readonly memberships: Memberships
@@ -52,8 +53,10 @@ export class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNod
     startedAt: number,
     latency: LatencyPeering | undefined,
     clock: HeartbeatClock,
+    connected: ConnectedPeersWatch,
   ) {
     super()
+    this.connected = connected
     this.startedAt = startedAt
     this.latency = latency
     this.config = config
@@ -81,7 +84,7 @@ export class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNod
       dialTimeoutMs: config.bootstrap.dialTimeoutMs,
       logger: config.logger,
       counts: this.counts,
-      peers: () => this.peers(),
+      peers: () => this.connected.peers(),
     })
     this.usablePeers = createUsablePeers({
       libp2p,
@@ -153,14 +156,15 @@ export class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNod
   }
 
   peers(): Map<string, PeerId> {
-    return connectedPeers(this.libp2p)
+    // A copy: the watch's map is shared with the node's own readers.
+    return new Map(this.connected.peers())
   }
 
   metrics(): NodeMetrics {
     const { libp2p, readiness } = this
     return snapshotOf(NODE_METRICS, this.counts, {
       ready: readiness.ready,
-      peers: this.peers().size,
+      peers: this.connected.peers().size,
       usablePeers: this.usablePeers.size,
       accountability: this.accountability.metrics(),
       connections: libp2p.getConnections().length,
@@ -198,6 +202,7 @@ export class Node extends TypedEventEmitter<DepinNodeEvents> implements DepinNod
     try {
       await libp2p.stop()
     } finally {
+      this.connected.stop()
       this.readiness.ready = false
       this.onStopped?.()
       config.logger.info('node stopped', 'peerId', this.peerId.toString())
