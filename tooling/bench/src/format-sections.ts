@@ -146,7 +146,7 @@ export function vsGoMarkdown(v: NonNullable<BenchResults['vsGo']>): string[] {
     )
   }
   out.push(
-    `Idle network: one bootstrap node and ${v.idle.peers} others joined through it, all subscribed; CPU over ${v.idle.windowMs / 1000} s once settled. Bootstrap node (${v.idle.peers} peers): Go ${spreadText(v.idle.go)} ms/s, ours ${spreadText(v.idle.ts)} ms/s; median node: Go ${spreadText(v.idle.goNetwork)} ms/s, ours ${spreadText(v.idle.tsNetwork)} ms/s.`,
+    `Idle network: one bootstrap node and ${v.idle.peers} others joined through it, all subscribed; CPU over ${v.idle.windowMs / 1000} s once settled${v.idle.settleMs === undefined ? '' : ` (${v.idle.settleMs / 1000} s after the bootstrap node had its peers)`}. Bootstrap node (${v.idle.peers} peers): Go ${spreadText(v.idle.go)} ms/s, ours ${spreadText(v.idle.ts)} ms/s; median node: Go ${spreadText(v.idle.goNetwork)} ms/s, ours ${spreadText(v.idle.tsNetwork)} ms/s.`,
   )
   return out
 }

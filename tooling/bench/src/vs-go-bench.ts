@@ -123,6 +123,8 @@ export interface VsGoFigures {
   idle: {
     peers: number
     windowMs: number
+    /** How long each idle network was left alone before the window (absent in runs before it was 30 s). */
+    settleMs?: number
     runs: IdleRun[]
     go: Spread
     ts: Spread
@@ -144,6 +146,12 @@ export interface VsGoOptions {
   idleWindowMs: number
   /** How long a network is left alone before its idle CPU is measured (start-up work settles). */
   idleSettleMs: number
+  /**
+   * The same for the idle networks of `idlePeers + 1` nodes, whose start does more (every node joins
+   * through one, then walks the DHT and advertises): on a slow day it ran ~20-30 s past the moment
+   * the bootstrap node had its peers (bench/README.md, "What an idle tick costs").
+   */
+  idleNetworkSettleMs: number
   idlePeers: number
   idleRepeats: number
   log?: (line: string) => void
@@ -373,7 +381,7 @@ async function runIdle(impl: Impl, goBinary: string, o: VsGoOptions): Promise<Id
     const until = performance.now() + STEP_TIMEOUT_MS
     while (connected() < o.idlePeers && performance.now() < until) await sleep(100)
     // Let discovery, DHT refreshes and mesh building of the start settle.
-    await sleep(o.idleSettleMs)
+    await sleep(o.idleNetworkSettleMs)
     const c0 = started.map((n) => onCpuMs(n.proc.pid) ?? Number.NaN)
     await sleep(o.idleWindowMs)
     const c1 = started.map((n) => onCpuMs(n.proc.pid) ?? Number.NaN)
@@ -486,6 +494,7 @@ export async function runVsGoBench(o: VsGoOptions): Promise<VsGoFigures> {
     idle: {
       peers: o.idlePeers,
       windowMs: o.idleWindowMs,
+      settleMs: o.idleNetworkSettleMs,
       runs: idleRuns,
       go: idleOf('go', (r) => r.bootstrapIdleCpuMsPerS),
       ts: idleOf('ts', (r) => r.bootstrapIdleCpuMsPerS),
