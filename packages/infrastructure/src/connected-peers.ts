@@ -4,14 +4,22 @@ import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
  * The peers with an open connection, by PeerId string, each once. libp2p's `getPeers()` answers the
  * same but parses every PeerId back from its string (a base58 decode and a public key per peer per
  * call: ~150 µs at 40 peers here), which at 50 peers cost more than the rest of an idle node; a
- * connection's `remotePeer` keeps its string form.
+ * connection's `remotePeer` keeps its string form. With `only`, the peers of the connections it
+ * accepts.
  */
-export function connectedPeers(libp2p: Pick<Libp2p, 'getConnections'>): Map<string, PeerId> {
+export function connectedPeers(
+  libp2p: Pick<Libp2p, 'getConnections'>,
+  only?: (connection: Connection) => boolean,
+): Map<string, PeerId> {
   const peers = new Map<string, PeerId>()
-  for (const connection of libp2p.getConnections())
-    peers.set(connection.remotePeer.toString(), connection.remotePeer)
+  for (const connection of libp2p.getConnections()) {
+    if (only === undefined || only(connection))
+      peers.set(connection.remotePeer.toString(), connection.remotePeer)
+  }
   return peers
 }
+
+const isOpen = (connection: Connection): boolean => connection.status === 'open'
 
 /**
  * An open connection without relay limits: one that carries every protocol (GossipSub, the DHT)
@@ -58,10 +66,7 @@ export function watchConnectedPeers(
     peers() {
       if (builtAt === changes) return peers
       builtAt = changes
-      peers = new Map()
-      for (const connection of libp2p.getConnections()) {
-        if (connection.status === 'open') peers.set(connection.remotePeer.toString(), connection.remotePeer)
-      }
+      peers = connectedPeers(libp2p, isOpen)
       return peers
     },
     stop() {

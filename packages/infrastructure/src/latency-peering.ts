@@ -1,7 +1,6 @@
 import type { Logger } from '@depin/logger'
 import { createCounts, snapshotOf } from '@depin/metrics-schema'
-import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
-import { isRelayed } from './address-order.js'
+import type { Libp2p, PeerId } from '@libp2p/interface'
 import type { ConnectedPeersWatch } from './connected-peers.js'
 import { createFarBandKeeper } from './far-bands.js'
 import { type HeartbeatClock, periodicTask } from './heartbeat-clock.js'
@@ -12,11 +11,10 @@ import {
   planPeering,
   type ResolvedPeeringOptions,
   rttBand,
-  sampleChangesPlan,
 } from './latency.js'
 import { createNearPeerSeeker } from './near-peers.js'
 import { PEERING_METRICS, type PeeringMetrics } from './peering-metrics.js'
-import { pingRtt, transportRtt } from './ping.js'
+import { createRttSamples } from './rtt-samples.js'
 
 export { PEERING_METRICS, PEERING_OFF_METRICS, type PeeringMetrics } from './peering-metrics.js'
 
@@ -40,14 +38,6 @@ export const RTT_KEPT_FAR_TAG = 'depin-rtt-kept-far'
  * their regions without mesh links).
  */
 export const PREFERRED_APP_SCORE = 1
-
-/** Samples kept per peer; its RTT is their minimum (queueing on a busy host only adds). */
-const SAMPLES_KEPT = 5
-/** Pings in flight at once (a node that just connected to many peers does not ping them all at once). */
-const PINGS_IN_FLIGHT = 8
-/** The first samples of a new peer come this often, so its RTT (their minimum) settles fast. */
-const FIRST_SAMPLES = 3
-const FIRST_SAMPLE_INTERVAL_MS = 1_000
 
 export interface LatencyPeeringInit {
   libp2p: Libp2p
@@ -76,8 +66,8 @@ export interface LatencyPeering {
 }
 
 /**
- * Measures the RTT to every connected peer on the open connection (never a dial): a direct QUIC
- * connection's own estimate ({@link transportRtt}), else libp2p's ping protocol. Keeps a
+ * Measures the RTT to every connected peer on the open connection, never a dial
+ * ({@link createRttSamples}). Keeps a
  * {@link PeeringPlan} of them: preferred peers (the near bands, and `keepPerFarBand` per far band)
  * carry connection tags (the trimmer closes untagged, far peers first) and a GossipSub
  * application-specific score. A far band left with fewer than
@@ -85,21 +75,35 @@ export interface LatencyPeering {
  */
 export function createLatencyPeering(init: LatencyPeeringInit): LatencyPeering {
   const { libp2p, options, logger } = init
-  const samples = new Map<string, number[]>()
-  /** Next ping time of each connected peer. */
-  const due = new Map<string, number>()
-  const inFlight = new Set<string>()
   /** Tags currently applied, per peer: 0 none (far), 1 near, 2 kept far, 3 not measured yet. */
   const applied = new Map<string, number>()
   const stopped = new AbortController()
   const counts = createCounts(PEERING_METRICS)
   let plan: PeeringPlan = planPeering([], options)
+  let dirty = false
+  /** The connected peers the tick last saw (the watch's map: a new one means a change). */
+  let seen: ReadonlyMap<string, PeerId> | undefined
+  const tickMs = Math.max(50, Math.min(1_000, Math.round(options.pingIntervalMs / 4)))
+  const rtts = createRttSamples({
+    libp2p,
+    options,
+    logger,
+    stop: stopped.signal,
+    tickMs,
+    counts,
+    plan: () => plan,
+    onPlanChange: () => {
+      dirty = true
+    },
+    onSampled: (key, peerId) => farBands.remember(key, peerId, Date.now()),
+  })
+  const { rttOf, confirmedRttOf } = rtts
   const farBands = createFarBandKeeper({
     libp2p,
     options,
     logger,
     stop: stopped.signal,
-    rttOf: (key) => confirmedRttOf(key),
+    rttOf: confirmedRttOf,
     counts,
   })
   const nearPeers = createNearPeerSeeker({
@@ -112,76 +116,8 @@ export function createLatencyPeering(init: LatencyPeeringInit): LatencyPeering {
     counts,
     stop: stopped.signal,
     plan: () => plan,
-    rttOf: (key) => rttOf(key),
+    rttOf,
   })
-  let dirty = false
-  /** The connected peers the tick last saw (the watch's map: a new one means a change). */
-  let seen: ReadonlyMap<string, PeerId> | undefined
-  /** The earliest `due` of a peer not being sampled: before it, and with no change, a tick pings nobody. */
-  let nextDueAt = 0
-  const tickMs = Math.max(50, Math.min(1_000, Math.round(options.pingIntervalMs / 4)))
-  const pingTimeoutMs = Math.min(options.pingIntervalMs, 10_000)
-
-  const rttOf = (peerId: string): number | undefined => {
-    const list = samples.get(peerId)
-    return list === undefined || list.length === 0 ? undefined : Math.min(...list)
-  }
-
-  /** An open connection to ping: direct first (a relayed RTT includes the relay). */
-  const connectionTo = (peerId: PeerId): Connection | undefined => {
-    let relayed: Connection | undefined
-    for (const connection of libp2p.getConnections(peerId)) {
-      if (connection.status !== 'open') continue
-      if (!isRelayed(connection.remoteAddr)) return connection
-      relayed ??= connection
-    }
-    return relayed
-  }
-
-  const record = (key: string, rtt: number): void => {
-    // A peer that left while its ping was out is not tracked any more: keep nothing for it.
-    if (!due.has(key)) return
-    const list = samples.get(key) ?? []
-    const before = rttOf(key)
-    list.push(rtt)
-    if (list.length > SAMPLES_KEPT) list.shift()
-    samples.set(key, list)
-    const confirming = list.length === FIRST_SAMPLES
-    if (sampleChangesPlan(plan, before, rttOf(key) as number, confirming, options.rttBandsMs)) dirty = true
-  }
-
-  /** One RTT sample of a peer: read from a direct QUIC connection, else a ping. */
-  const sample = async (peerId: PeerId, key: string): Promise<void> => {
-    const connection = connectionTo(peerId)
-    if (connection === undefined) return
-    const fromTransport = transportRtt(connection)
-    if (fromTransport !== undefined) {
-      counts.transportRttReads++
-      record(key, fromTransport)
-      return
-    }
-    counts.pings++
-    try {
-      record(key, await pingRtt(connection, stopped.signal, pingTimeoutMs))
-    } catch (err) {
-      if (stopped.signal.aborted) return
-      counts.pingFailures++
-      // Another ping on the connection (the DHT's, the connection monitor's) is in flight: soon again.
-      if (err instanceof Error && err.name === 'TooManyOutboundProtocolStreamsError' && due.has(key)) {
-        setDue(key, Date.now() + tickMs)
-      }
-      logger.debug('RTT ping failed', 'peer', key, 'error', err)
-    }
-  }
-
-  const setDue = (key: string, at: number): void => {
-    due.set(key, at)
-    if (at < nextDueAt) nextDueAt = at
-  }
-
-  /** The RTT once FIRST_SAMPLES were taken: a far band is judged (and remembered) on that alone. */
-  const confirmedRttOf = (peerId: string): number | undefined =>
-    (samples.get(peerId)?.length ?? 0) >= FIRST_SAMPLES ? rttOf(peerId) : undefined
 
   const applyPlan = (connected: ReadonlyMap<string, PeerId>): void => {
     const keys = [...connected.keys()]
@@ -223,54 +159,6 @@ export function createLatencyPeering(init: LatencyPeeringInit): LatencyPeering {
     }
   }
 
-  /** Follows the connected peers: a new one is sampled soon, a gone one forgotten. */
-  const follow = (connected: ReadonlyMap<string, PeerId>, now: number): void => {
-    for (const key of connected.keys()) {
-      if (due.has(key)) continue
-      // Newly connected: the first sample soon, spread so a burst of connections is not pinged at once.
-      setDue(key, now + Math.random() * Math.min(options.pingIntervalMs, 1_000))
-      dirty = true
-    }
-    for (const key of due.keys()) {
-      if (connected.has(key)) continue
-      // Gone: its band and RTT stay in `remembered` (bounded), its samples go.
-      due.delete(key)
-      applied.delete(key)
-      samples.delete(key)
-      dirty = true
-    }
-  }
-
-  /** Samples the peers that are due, at most PINGS_IN_FLIGHT at once; notes when the next one is. */
-  const sampleDue = (connected: ReadonlyMap<string, PeerId>, now: number): void => {
-    nextDueAt = Number.POSITIVE_INFINITY
-    for (const [key, at] of due) {
-      if (now < at || inFlight.has(key)) {
-        if (at < nextDueAt) nextDueAt = at
-        continue
-      }
-      if (inFlight.size >= PINGS_IN_FLIGHT) {
-        nextDueAt = now
-        return
-      }
-      const peerId = connected.get(key) as PeerId
-      inFlight.add(key)
-      // The next one an interval later, ±10 % so that a node's pings do not bunch up (the first
-      // FIRST_SAMPLES a second apart: one sample taken while either side was busy would misplace it).
-      const taken = samples.get(key)?.length ?? 0
-      setDue(
-        key,
-        taken < FIRST_SAMPLES - 1
-          ? now + Math.min(FIRST_SAMPLE_INTERVAL_MS, options.pingIntervalMs)
-          : now + options.pingIntervalMs * (0.9 + Math.random() * 0.2),
-      )
-      void sample(peerId, key).finally(() => {
-        inFlight.delete(key)
-        farBands.remember(key, peerId, Date.now())
-      })
-    }
-  }
-
   /**
    * Once a second: most seconds of an idle node nothing changed and nobody is due, and the tick
    * does no more than look (the connected peers are rebuilt only after a connection event, the
@@ -283,9 +171,9 @@ export function createLatencyPeering(init: LatencyPeeringInit): LatencyPeering {
     const changed = connected !== seen
     if (changed) {
       seen = connected
-      follow(connected, now)
+      if (rtts.follow(connected, now, (key) => applied.delete(key))) dirty = true
     }
-    if (now >= nextDueAt) sampleDue(connected, now)
+    rtts.sampleDue(connected, now)
     const planChanged = dirty
     if (dirty) {
       dirty = false
@@ -304,7 +192,7 @@ export function createLatencyPeering(init: LatencyPeeringInit): LatencyPeering {
     stop() {
       stopped.abort()
       ticker.stop()
-      due.clear()
+      rtts.clear()
       void nearPeers.stop()
     },
     appSpecificScore(peerId) {
