@@ -114,16 +114,18 @@ async function publish(id: number, node: number, key: string): Promise<void> {
   }
 }
 
-const DIAL_TIMEOUT_MS = 10_000
-
 /** Dials peers from given nodes (what discovery would have found), all at once; counts failures. */
-async function dial(id: number, dials: Array<{ node: number; peers: BootstrapNode[] }>): Promise<void> {
+async function dial(
+  id: number,
+  dials: Array<{ node: number; peers: BootstrapNode[] }>,
+  timeoutMs: number,
+): Promise<void> {
   const attempts = dials.flatMap(({ node, peers }) =>
     peers.map((peer) => {
       const target = hosted[node]
       if (target === undefined) return Promise.reject(new Error(`no node ${node}`))
       return target.lease.node.libp2p.dial(bootstrapNodeToMultiaddrs(peer), {
-        signal: AbortSignal.timeout(DIAL_TIMEOUT_MS),
+        signal: AbortSignal.timeout(timeoutMs),
       })
     }),
   )
@@ -166,7 +168,7 @@ serveNodeProcess<RegionParentMessage>({
   onMessage: (message) => {
     if (message.type === 'publish') void publish(message.id, message.node, message.key)
     else if (message.type === 'inspect') inspect(message.id)
-    else void dial(message.id, message.dials)
+    else void dial(message.id, message.dials, message.timeoutMs)
   },
   // Every node's disconnect, whichever fail.
   shutdown: () =>

@@ -11,6 +11,8 @@ import type {
 const CHILD_URL = new URL('./regions-child.ts', import.meta.url)
 const STOP_TIMEOUT_MS = 10_000
 const REQUEST_TIMEOUT_MS = 10_000
+/** Time allowed for each first dial; the answer is awaited this long and REQUEST_TIMEOUT_MS more. */
+const DIAL_TIMEOUT_MS = 10_000
 
 /** A process running several nodes of one region, as the test sees it. */
 export interface RegionProcess {
@@ -69,8 +71,9 @@ export async function spawnRegionProcess(
     type: T,
     build: (id: number) => RegionParentMessage,
     what: string,
+    timeoutMs = REQUEST_TIMEOUT_MS,
   ): Promise<Extract<RegionChildMessage, { type: T }>> =>
-    proc.request(type, build, { timeoutMs: REQUEST_TIMEOUT_MS, what: `${region}: no answer to ${what}` })
+    proc.request(type, build, { timeoutMs, what: `${region}: no answer to ${what}` })
   return {
     region,
     pid: proc.pid,
@@ -91,7 +94,15 @@ export async function spawnRegionProcess(
       return answer.t
     },
     async dial(dials) {
-      return (await request('dialed', (id) => ({ type: 'dial', id, dials }), 'dial')).failed
+      // The child answers once its slowest dial settled: a dial that runs to its timeout must not
+      // outlast the wait for the answer (both were 10 s, and a loaded run lost that race).
+      const build = (id: number): RegionParentMessage => ({
+        type: 'dial',
+        id,
+        dials,
+        timeoutMs: DIAL_TIMEOUT_MS,
+      })
+      return (await request('dialed', build, 'dial', DIAL_TIMEOUT_MS + REQUEST_TIMEOUT_MS)).failed
     },
     async inspect() {
       return (await request('inspected', (id) => ({ type: 'inspect', id }), 'inspect')).nodes

@@ -67,7 +67,8 @@ export type RegionParentMessage =
   | { type: 'publish'; id: number; node: number; key: string }
   | { type: 'inspect'; id: number }
   /** Each listed node dials the given peers (wallet, address, QUIC port) at once. */
-  | { type: 'dial'; id: number; dials: Array<{ node: number; peers: BootstrapNode[] }> }
+  /** Dials from given nodes, each allowed `timeoutMs`; answered once every one settled. */
+  | { type: 'dial'; id: number; dials: Array<{ node: number; peers: BootstrapNode[] }>; timeoutMs: number }
   | { type: 'stop' }
 
 export type RegionChildMessage =
