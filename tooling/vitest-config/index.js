@@ -19,9 +19,11 @@ export default defineConfig({
     // vitest's default on 2 cores is one worker (cores - 1), and a project with one worker has its
     // files put in the run's sequential group: every file of the suite ran after the other. Most
     // files wait on the network and timers, not the CPU (the whole suite keeps the 2 cores about half
-    // busy), so three workers per project: 2 took the run's parallel files 317 s, 3 took them 223 s.
-    // Files that load the machine or measure latency run alone instead (`fileParallelism: false`).
-    maxWorkers: 3,
+    // busy), so more workers per project: 2 took the run's parallel files 317 s, 3 took them 223 s
+    // (2026-12-04). With the suite grown since, 3 took them 331 s and 4 took 289 s (2026-12-07, one
+    // run each, all passed; the whole run 635 -> 580 s). Files that load the machine or measure
+    // latency run alone instead (`fileParallelism: false`), after the parallel ones.
+    maxWorkers: 4,
     testTimeout: 30_000,
     hookTimeout: 30_000,
     teardownTimeout: 10_000,

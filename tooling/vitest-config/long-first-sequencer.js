@@ -2,23 +2,30 @@
 import { BaseSequencer } from 'vitest/node'
 
 /**
- * Seconds each of the suite's longest files took on the 2-core CI machine (a run of 2026-12-04).
- * Only the order of files depends on them: nothing is timed against them, and a stale figure costs
- * some wall time, never a failure.
+ * Seconds each of the suite's longest parallel files took on the 2-core CI machine (a run of
+ * 2026-12-07, four workers per project). Only the order of files depends on them: nothing is timed
+ * against them, and a stale figure costs some wall time, never a failure. (The files that run alone,
+ * after the parallel ones, keep vitest's order among themselves.)
  */
 const EXPECTED_SECONDS = new Map([
-  ['tooling/reliability/test/soak.test.ts', 122],
-  ['tooling/interop-go/test/mixed-network.test.ts', 76],
-  ['apps/testnet/test/testnet.test.ts', 64],
-  ['tooling/netlab/test/partition-heal.test.ts', 32],
-  ['tooling/bench/test/catch-up.test.ts', 31],
-  ['tooling/bench/test/smoke.test.ts', 30],
-  ['tooling/reliability/test/restart.test.ts', 26],
-  ['tooling/netlab/test/nat-relay.test.ts', 25],
-  ['packages/infrastructure/test/rendezvous.test.ts', 17],
-  ['tooling/netlab/test/hole-punch.test.ts', 17],
-  ['tooling/reliability/test/registry-faults.test.ts', 13],
+  ['tooling/reliability/test/soak.test.ts', 127],
+  ['tooling/interop-go/test/mixed-network.test.ts', 80],
+  ['apps/testnet/test/testnet.test.ts', 66],
+  ['tooling/netlab/test/partition-heal.test.ts', 38],
+  ['tooling/bench/test/catch-up.test.ts', 36],
+  ['tooling/reliability/test/leak.test.ts', 35],
+  ['tooling/bench/test/smoke.test.ts', 34],
+  ['tooling/reliability/test/restart.test.ts', 29],
+  ['tooling/netlab/test/hole-punch-retry.test.ts', 28],
+  ['tooling/netlab/test/nat-relay.test.ts', 22],
+  ['packages/infrastructure/test/rendezvous.test.ts', 19],
+  ['tooling/netlab/test/hole-punch.test.ts', 18],
+  ['tooling/reliability/test/registry-faults.test.ts', 17],
+  ['tooling/netlab/test/port-mapping.test.ts', 13],
+  ['tooling/reliability/test/gating-load.test.ts', 13],
+  ['packages/messaging/test/history.test.ts', 13],
   ['tooling/netlab/test/topology.test.ts', 12],
+  ['packages/solana-registry/test/litesvm-watch.test.ts', 12],
 ])
 
 /**
