@@ -1,6 +1,7 @@
 import net from 'node:net'
 import { createTestLibp2p, generateWallet, waitFor } from '@depin/test-utils'
-import type { Libp2p, PeerId } from '@libp2p/interface'
+import { createPeerScoreParams, createTopicScoreParams, PeerScore } from '@libp2p/gossipsub/score'
+import type { ComponentLogger, Libp2p, PeerId } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { afterEach, expect, test, vi } from 'vitest'
 
@@ -208,4 +209,47 @@ test('getConnections(): every connection once, built without copying the array p
   expect(concatCalls).toBe(0)
   expect(all.map((c) => c.id).sort()).toEqual(dialed.map((c) => c.id).sort())
   expect(new Set(all.map((c) => c.remotePeer.toString())).size).toBe(3)
+})
+
+// patches/@libp2p__gossipsub@17.1.1.patch: peer scoring walks a peer's topics with for...in instead of
+// Object.entries(...).forEach(...), which built an array of pairs and a closure for every score
+// computed and every peer decayed, once per peer per heartbeat (a quarter of what an idle node
+// allocated). Scores and decay must not change.
+test('GossipSub peer scoring: the same scores and decay, without an array of topic pairs per peer', () => {
+  const topic = 'db_events'
+  const params = createPeerScoreParams({
+    topics: {
+      [topic]: createTopicScoreParams({
+        topicWeight: 2,
+        timeInMeshWeight: 0,
+        firstMessageDeliveriesWeight: 3,
+        firstMessageDeliveriesDecay: 0.5,
+        firstMessageDeliveriesCap: 100,
+        meshMessageDeliveriesWeight: 0,
+        meshFailurePenaltyWeight: 0,
+        invalidMessageDeliveriesWeight: -1,
+        invalidMessageDeliveriesDecay: 0.5,
+      }),
+    },
+    topicScoreCap: 1000,
+    appSpecificScore: () => 0,
+  })
+  const silent = Object.assign(() => {}, { error: () => {}, trace: () => {}, newScope: () => silent, enabled: false })
+  const logger = { forComponent: () => silent } as unknown as ComponentLogger
+  const score = new PeerScore(params, null, logger, { scoreCacheValidityMs: 0 })
+  score.addPeer('a')
+  score.addPeer('b')
+  score.graft('a', topic)
+  const stats = score.peerStats.get('a')?.topics[topic]
+  if (stats === undefined) throw new Error('grafting did not create the topic stats')
+  stats.firstMessageDeliveries = 8
+  stats.invalidMessageDeliveries = 2
+  const entries = vi.spyOn(Object, 'entries')
+  // topic weight x (P2 8 x 3 + P4 2^2 x -1); a peer without topic stats scores 0
+  expect(score.score('a')).toBe(2 * (8 * 3 - 4))
+  expect(score.score('b')).toBe(0)
+  score.refreshScores()
+  // decayed by half: P2 4 x 3, P4 1^2 x -1
+  expect(score.score('a')).toBe(2 * (4 * 3 - 1))
+  expect(entries).not.toHaveBeenCalled()
 })
