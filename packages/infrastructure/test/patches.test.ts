@@ -1,7 +1,8 @@
 import net from 'node:net'
+import { createLibp2pLogBridge, noopLogger } from '@depin/logger'
 import { createTestLibp2p, generateWallet, waitFor } from '@depin/test-utils'
 import { createPeerScoreParams, createTopicScoreParams, PeerScore } from '@libp2p/gossipsub/score'
-import type { ComponentLogger, Libp2p, PeerId } from '@libp2p/interface'
+import type { Libp2p, PeerId } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { afterEach, expect, test, vi } from 'vitest'
 
@@ -234,9 +235,7 @@ test('GossipSub peer scoring: the same scores and decay, without an array of top
     topicScoreCap: 1000,
     appSpecificScore: () => 0,
   })
-  const silent = Object.assign(() => {}, { error: () => {}, trace: () => {}, newScope: () => silent, enabled: false })
-  const logger = { forComponent: () => silent } as unknown as ComponentLogger
-  const score = new PeerScore(params, null, logger, { scoreCacheValidityMs: 0 })
+  const score = new PeerScore(params, null, createLibp2pLogBridge(noopLogger), { scoreCacheValidityMs: 0 })
   score.addPeer('a')
   score.addPeer('b')
   score.graft('a', topic)
