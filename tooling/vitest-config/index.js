@@ -20,9 +20,9 @@ export default defineConfig({
     // files put in the run's sequential group: every file of the suite ran after the other. Most
     // files wait on the network and timers, not the CPU (the whole suite keeps the 2 cores about half
     // busy), so more workers per project: 2 took the run's parallel files 317 s, 3 took them 223 s
-    // (2026-12-04). With the suite grown since, 3 took them 331 s and 4 took 289 s (2026-12-07, one
-    // run each, all passed; the whole run 635 -> 580 s). Files that load the machine or measure
-    // latency run alone instead (`fileParallelism: false`), after the parallel ones.
+    // (2026-12-04). With the suite grown since, 3 took them 331 s and 4 took 289 and 283 s
+    // (2026-12-07, all passed; the whole run 635 -> 580 and 574 s). Files that load the machine or
+    // measure latency run alone instead (`fileParallelism: false`), after the parallel ones.
     maxWorkers: 4,
     testTimeout: 30_000,
     hookTimeout: 30_000,
