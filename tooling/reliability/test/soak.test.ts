@@ -9,7 +9,7 @@ import { runSoak, type SoakSample, soakChartPng, soakCsv } from '../src/soak.js'
 // a running node come and go, so they get a small jitter. So do sockets by one or two: a sample can
 // catch a connection still closing (once in CI: 10 non-timer handles at the end against 9 at the
 // start). A TCP dial in flight is a `ConnectWrap` and the socket it connects: both are left out of
-// the count (a fresh clone's run at 8a7e42c caught two dials to the churning member at the end, +4).
+// the count (a fresh clone's run at bfe86c1 caught two dials to the churning member at the end, +4).
 // A leak is one per churn cycle (a cycle every 5-15 s): 8 or more in two minutes, well above that
 // jitter, and a leaked socket has no `ConnectWrap` beside it.
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 2)
