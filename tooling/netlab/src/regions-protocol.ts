@@ -66,8 +66,10 @@ export type RegionParentMessage =
   | { type: 'start'; config: RegionChildConfig }
   | { type: 'publish'; id: number; node: number; key: string }
   | { type: 'inspect'; id: number }
-  /** Each listed node dials the given peers (wallet, address, QUIC port) at once. */
-  /** Dials from given nodes, each allowed `timeoutMs`; answered once every one settled. */
+  /**
+   * Each listed node dials the given peers (wallet, address, QUIC port) at once, each dial allowed
+   * `timeoutMs`; answered once every one settled.
+   */
   | { type: 'dial'; id: number; dials: Array<{ node: number; peers: BootstrapNode[] }>; timeoutMs: number }
   | { type: 'stop' }
 
