@@ -12,8 +12,8 @@ import type { ChildMessage, HostChildMessage, HostParentMessage, ParentMessage }
  * Node processes share V8's compiled code through Node's on-disk compile cache: each would
  * otherwise compile the whole node (before it was one bundled file, ~1,000 modules: about 1.6 s of
  * CPU per process with 25 nodes starting at once on 2 cores). A cache the user set
- * (NODE_COMPILE_CACHE) is kept. Then NODE_PROCESS_ENV (glibc's malloc arenas), unless the user
- * set those variables.
+ * (NODE_COMPILE_CACHE) is kept. Then NODE_PROCESS_ENV (glibc's malloc arenas, one QUIC runtime
+ * thread), unless the user set those variables.
  */
 const CHILD_ENV: NodeJS.ProcessEnv = {
   NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), 'depin-testnet-compile-cache'),

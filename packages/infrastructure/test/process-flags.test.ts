@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process'
+import { availableParallelism } from 'node:os'
+import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { describe, expect, test } from 'vitest'
 import { NODE_PROCESS_ENV, NODE_PROCESS_FLAGS } from '../src/index.js'
@@ -83,6 +85,41 @@ describe('NODE_PROCESS_ENV', () => {
       // default each allocating thread gets its own (up to 8 per core).
       expect(withEnv).toBeLessThanOrEqual(Number(NODE_PROCESS_ENV.MALLOC_ARENA_MAX) - 1)
       expect(withDefaults).toBeGreaterThan(withEnv)
+    },
+  )
+})
+
+// The QUIC binding's Tokio runtime threads once a node listens on QUIC. Run from this package, whose
+// dependencies the child's imports resolve to.
+const TOKIO_WORKERS = `
+import { readdirSync, readFileSync } from 'node:fs'
+import { quic } from '@chainsafe/libp2p-quic'
+import { createLibp2p } from 'libp2p'
+const node = await createLibp2p({ addresses: { listen: ['/ip4/127.0.0.1/udp/0/quic-v1'] }, transports: [quic()] })
+const comm = (task) => readFileSync('/proc/self/task/' + task + '/comm', 'utf8').trim()
+const workers = readdirSync('/proc/self/task').filter((task) => comm(task) === 'tokio-rt-worker').length
+await node.stop()
+process.stdout.write(String(workers))
+`
+
+describe('NODE_PROCESS_ENV for the QUIC runtime', () => {
+  test.skipIf(process.platform !== 'linux')(
+    'gives the QUIC binding one runtime thread instead of one per core',
+    async () => {
+      const workersWith = async (env: Record<string, string>): Promise<number> => {
+        const { TOKIO_WORKER_THREADS: _inherited, ...inherited } = process.env
+        const { stdout } = await run(process.execPath, ['--input-type=module', '-e', TOKIO_WORKERS], {
+          timeout: 30_000,
+          cwd: fileURLToPath(new URL('..', import.meta.url)),
+          env: { ...inherited, ...env },
+        })
+        return Number(stdout)
+      }
+      const [withEnv, withDefaults] = await Promise.all([workersWith(NODE_PROCESS_ENV), workersWith({})])
+      expect(withEnv).toBe(Number(NODE_PROCESS_ENV.TOKIO_WORKER_THREADS))
+      // Tokio's default is one worker per core: the variable only shows where there are two or more.
+      if (availableParallelism() > 1) expect(withDefaults).toBeGreaterThan(withEnv)
+      else expect(withDefaults).toBe(1)
     },
   )
 })
