@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { CATCH_UP_SCENARIOS, type CatchUpScenario } from './catch-up-bench.js'
 import { markdown } from './format.js'
+import { nodeVersionProblem } from './node-version.js'
 import { FULL, QUICK, SECTIONS, type Section } from './profiles.js'
 import { runBench } from './run.js'
 import { scaleChartPng } from './scale-figures.js'
@@ -34,6 +35,11 @@ if (values.help) {
       '--only a,b writes a-b-<date>.*), and DIR/<name>-scale.png when the scale section ran.\n',
   )
   process.exit(0)
+}
+const tooOld = nodeVersionProblem(process.version)
+if (tooOld !== undefined) {
+  process.stderr.write(`${tooOld}\n`)
+  process.exit(2)
 }
 const sections = (values.only?.split(',').map((s) => s.trim()) ?? [...SECTIONS]) as Section[]
 const unknown = sections.filter((s) => !(SECTIONS as readonly string[]).includes(s))
