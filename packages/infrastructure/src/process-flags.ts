@@ -16,20 +16,21 @@ export const NODE_PROCESS_FLAGS: readonly string[] = Object.freeze([
 ])
 
 /**
- * Environment variables for a process that runs one node, set by whatever starts it (glibc reads
- * its variable when the process starts): `MALLOC_ARENA_MAX=2 TOKIO_WORKER_THREADS=1 node app.js`, or
- * `env` in a container spec or a systemd unit. glibc gives each thread that allocates its own malloc arena (up to 8 per core),
- * and a node has several: the JavaScript thread, the QUIC runtime's, V8's helpers, worker threads.
- * Each arena keeps what is freed into it (a chunk goes back to the arena it came from, whichever
- * thread frees it) for its own later allocations, resident meanwhile: the more arenas, the more
- * free memory no other thread can reuse. Two arenas, in a 50-node testnet (two host processes
- * of 25 nodes a worker thread, idle): RSS per node 33.1 / 33.5 → 27.2 / 28.7 MB, malloc's part
- * 11.4 / 11.1 → 9.4 / 9.9 MB, idle CPU ×1.09 / ×1.11 (two alternated pairs;
- * bench/results/buffer-pool-arenas-2026-12-04.md). Ignored where the C library is not glibc (musl, macOS).
+ * Environment variables for a process that runs nodes, set by whatever starts it (glibc reads its
+ * variable when the process starts): `MALLOC_ARENA_MAX=2 TOKIO_WORKER_THREADS=1 node app.js`, or
+ * `env` in a container spec or a systemd unit. glibc gives each thread that allocates its own
+ * malloc arena (up to 8 per core), and a node has several: the JavaScript thread, the QUIC
+ * runtime's, V8's helpers, worker threads. Each arena keeps what is freed into it (a chunk goes
+ * back to the arena it came from, whichever thread frees it) for its own later allocations,
+ * resident meanwhile: the more arenas, the more free memory no other thread can reuse. Two arenas,
+ * in a 50-node testnet (two host processes of 25 nodes a worker thread, idle): RSS per node 33.1 /
+ * 33.5 → 27.2 / 28.7 MB, malloc's part 11.4 / 11.1 → 9.4 / 9.9 MB, idle CPU ×1.09 / ×1.11 (two
+ * alternated pairs; bench/results/buffer-pool-arenas-2026-12-04.md). Ignored where the C library is
+ * not glibc (musl, macOS).
  *
  * And one worker thread for the QUIC binding's Tokio runtime (Tokio reads TOKIO_WORKER_THREADS when
- * the binding builds its runtime, at the first QUIC call), instead of one per core: a node's QUIC work
- * is a few packets per connection, and two workers wake each other to share it. Idle 13-node
+ * the binding builds its runtime, at the first QUIC call), instead of one per core: a node's QUIC
+ * work is a few packets per connection, and two workers wake each other to share it. Idle 13-node
  * networks, bootstrap node with 12 peers (3 alternated pairs): the runtime's threads 0.37-0.39 →
  * 0.28-0.30 ms/s of CPU, the node 1.17 / 1.16 / 1.28 → 1.06 / 1.11 / 1.18 ms/s
  * (bench/results/tokio-one-worker-2026-12-07.md).

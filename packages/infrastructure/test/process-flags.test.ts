@@ -89,8 +89,8 @@ describe('NODE_PROCESS_ENV', () => {
   )
 })
 
-// The QUIC binding's Tokio runtime threads once a node listens on QUIC. Run from this package, whose
-// dependencies the child's imports resolve to.
+// The QUIC binding's Tokio runtime threads once a node listens on QUIC, counted by name in /proc
+// (hence Linux only). Run from this package, whose dependencies the child's imports resolve to.
 const TOKIO_WORKERS = `
 import { readdirSync, readFileSync } from 'node:fs'
 import { quic } from '@chainsafe/libp2p-quic'
