@@ -2,6 +2,7 @@
 // change instead of failing halfway (a process out of file descriptors, the machine out of memory).
 
 import { readFileSync } from 'node:fs'
+import { nodeVersionProblem } from '@depin/test-utils/node-version'
 import type { TestnetOptions } from './options.js'
 import type { Placement } from './placement.js'
 
@@ -16,9 +17,6 @@ export interface MachineFacts {
   /** The Node.js running the testnet (`process.version`), which also runs every node. */
   nodeVersion?: string
 }
-
-/** The oldest Node.js major the packages support (their `engines`): libp2p 3 needs 22. */
-const MIN_NODE_MAJOR = 22
 
 /** Measured on this machine (bench/results): resident memory per node, by placement. */
 const MB_PER_PROCESS_NODE = 110
@@ -58,15 +56,16 @@ export function readMachineFacts(): MachineFacts {
  */
 export function preflight(options: TestnetOptions, placement: Placement, machine: MachineFacts): string[] {
   const notes: string[] = []
-  // On an older Node the nodes start, connect and report ready, and then never deliver an event
-  // (seen on Node 20: every node's only peer the bootstrap node, the mesh never formed).
-  const major = Number(/^v(\d+)\./.exec(machine.nodeVersion ?? '')?.[1])
-  if (major < MIN_NODE_MAJOR) {
-    throw new PreflightError(
-      `Node.js ${machine.nodeVersion} runs the testnet, but it needs Node.js ${MIN_NODE_MAJOR} or later: ` +
-        'start it with `npx -y pnpm@12.21.0 testnet`, which runs it on the Node.js the project installs (24)',
-    )
-  }
+  // Unknown (a test's facts): not refused, like the other facts.
+  const tooOld =
+    machine.nodeVersion === undefined
+      ? undefined
+      : nodeVersionProblem(
+          machine.nodeVersion,
+          'the testnet',
+          'start it with `npx -y pnpm@12.21.0 testnet`, which runs it on the Node.js the project installs (24)',
+        )
+  if (tooOld !== undefined) throw new PreflightError(tooOld)
   const total = options.nodes + options.intruders
   const hosted = placement.kind === 'hosted'
   const perProcess = hosted ? Math.ceil(total / placement.hosts) : 1

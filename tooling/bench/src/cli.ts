@@ -5,9 +5,9 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { nodeVersionProblem } from '@depin/test-utils/node-version'
 import { CATCH_UP_SCENARIOS, type CatchUpScenario } from './catch-up-bench.js'
 import { markdown } from './format.js'
-import { nodeVersionProblem } from './node-version.js'
 import { FULL, QUICK, SECTIONS, type Section } from './profiles.js'
 import { runBench } from './run.js'
 import { scaleChartPng } from './scale-figures.js'
@@ -36,7 +36,11 @@ if (values.help) {
   )
   process.exit(0)
 }
-const tooOld = nodeVersionProblem(process.version)
+const tooOld = nodeVersionProblem(
+  process.version,
+  'the bench',
+  "run it with `npx -y pnpm@12.21.0 bench`, or put the repository's node_modules/.bin (Node 24) first on PATH",
+)
 if (tooOld !== undefined) {
   process.stderr.write(`${tooOld}\n`)
   process.exit(2)
