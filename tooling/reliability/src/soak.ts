@@ -1,5 +1,7 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { type ChartSeries, lineChartPng } from '@depin/test-utils/chart'
 import { createLoopbackNetwork } from './network.js'
+import { startTimerCensus } from './timer-census.js'
 import { createTraffic } from './traffic.js'
 
 /** One soak measurement. */
@@ -18,6 +20,16 @@ export interface SoakSample {
   delivered: number
   /** The active resources themselves, for leak checks (not written to the CSV). */
   resources: string[]
+  /**
+   * With `timerSites`: live timers by the place that created them, those the churning member's
+   * work created prefixed `churner: ` (not written to the CSV).
+   */
+  timerSites?: Record<string, number>
+  /**
+   * With `timerSites`: the churning member's live timers when it was last ready before this sample
+   * (shows that its timers are told apart: they must be there while it runs, gone once it stopped).
+   */
+  churnerTimersUp?: number
 }
 
 /** Options of {@link runSoak}. */
@@ -33,6 +45,8 @@ export interface SoakOptions {
   churnIntervalMs?: number
   onSample?: (sample: SoakSample) => void
   signal?: AbortSignal
+  /** Count live timers by creation site in every sample ({@link startTimerCensus}: a stack trace per timer). */
+  timerSites?: boolean
 }
 
 const MB = 1_048_576
@@ -65,6 +79,22 @@ export async function runSoak(options: SoakOptions): Promise<SoakSample[]> {
   const network = createLoopbackNetwork({ size: size + 1, databaseName: 'soak', seeds: 2 })
   const samples: SoakSample[] = []
   const churner = size
+  // The churning member starts inside this scope: its timers (and only its) are named `churner`.
+  const churnScope = new AsyncLocalStorage<string>()
+  const census = options.timerSites === true ? startTimerCensus(churnScope) : undefined
+  let churnerTimersUp: number | undefined
+  // One churn cycle: the extra member connects, waits for ready (or 10 s) and disconnects.
+  const churnOnce = async (): Promise<void> => {
+    const db = await churnScope.run('churner', () => network.start(churner))
+    await db.waitUntilReady({ signal: AbortSignal.timeout(10_000) }).catch(() => undefined)
+    if (census !== undefined) {
+      churnerTimersUp = 0
+      for (const [site, n] of Object.entries(census.sites())) {
+        if (site.startsWith('churner: ')) churnerTimersUp += n
+      }
+    }
+    await network.stop(churner)
+  }
   try {
     for (let i = 0; i < size; i++) await network.start(i)
     const dbs = network.running()
@@ -77,8 +107,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakSample[]> {
     while (Date.now() < warmUpEnd && !dbs.every((db) => db.topicPeers('soak').length === size - 1)) {
       await sleep(100, options.signal)
     }
-    await network.start(churner)
-    await network.stop(churner)
+    await churnOnce()
     const started = Date.now()
     const endAt = started + options.minutes * 60_000
     let nextSample = started
@@ -102,6 +131,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakSample[]> {
         published: figures.published,
         delivered: figures.delivered,
         resources,
+        ...(census === undefined ? {} : { timerSites: census.sites(), churnerTimersUp: churnerTimersUp ?? 0 }),
       }
       samples.push(s)
       options.onSample?.(s)
@@ -113,9 +143,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakSample[]> {
         nextSample += sampleIntervalMs
       }
       if (Date.now() >= endAt - 50) break
-      const db = await network.start(churner)
-      await db.waitUntilReady({ signal: AbortSignal.timeout(10_000) }).catch(() => undefined)
-      await network.stop(churner)
+      await churnOnce()
       await sleep(
         Math.max(0, Math.min(churnIntervalMs, nextSample - Date.now(), endAt - Date.now())),
         options.signal,
@@ -125,6 +153,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakSample[]> {
     return samples
   } finally {
     await network.stopAll()
+    census?.stop()
   }
 }
 
