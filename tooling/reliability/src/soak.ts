@@ -131,7 +131,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakSample[]> {
         published: figures.published,
         delivered: figures.delivered,
         resources,
-        ...(census === undefined ? {} : { timerSites: census.sites(), churnerTimersUp: churnerTimersUp ?? 0 }),
+        ...(census === undefined
+          ? {}
+          : { timerSites: census.sites(), churnerTimersUp: churnerTimersUp ?? 0 }),
       }
       samples.push(s)
       options.onSample?.(s)
