@@ -17,12 +17,18 @@ interface TimerLike {
 // Frames of the timer functions themselves and of the hook: not where a timer comes from.
 const SKIP = /node:|async_hooks|\/timer-census\.[jt]s:/
 
-/** `at fn (/path/node_modules/.pnpm/x@1/node_modules/@scope/pkg/dist/a.js:10:5)` → `fn @scope/pkg/dist/a.js:10`. */
+/**
+ * `at fn (/path/node_modules/.pnpm/x@1/node_modules/@scope/pkg/dist/a.js:10:5)` → `fn @scope/pkg/dist/a.js:10`;
+ * `at fn (/clone/packages/x/src/a.ts:3:1)` → `fn packages/x/src/a.ts:3`.
+ */
 function frameName(line: string): string {
   const match = /at (?:async )?(.*?) ?\(?([^()\s]+?):(\d+):\d+\)?$/.exec(line.trim())
   if (match === null) return line.trim()
   const [, fn, file = '', lineNo] = match
-  const short = file.replace(/^.*\/node_modules\//, '').replace(/^file:\/\/|^.*?\/work\/main\//, '')
+  // A dependency by its package path, a workspace file from its package folder (wherever the clone is).
+  const short = file.includes('/node_modules/')
+    ? file.replace(/^.*\/node_modules\//, '')
+    : file.replace(/^(?:file:\/\/)?.*\/(?=(?:packages|tooling|apps)\/)/, '')
   return `${fn === '' ? '<anonymous>' : fn} ${short}:${lineNo}`
 }
 
