@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { type ChartSeries, lineChartPng } from '@depin/test-utils/chart'
 import { createLoopbackNetwork } from './network.js'
-import { startTimerCensus } from './timer-census.js'
+import { ownedBy, startTimerCensus, sumSites } from './timer-census.js'
 import { createTraffic } from './traffic.js'
 
 /** One soak measurement. */
@@ -22,7 +22,7 @@ export interface SoakSample {
   resources: string[]
   /**
    * With `timerSites`: live timers by the place that created them, those the churning member's
-   * work created prefixed `churner: ` (not written to the CSV).
+   * work created owned by {@link CHURNER} (`ownedBy(CHURNER)`; not written to the CSV).
    */
   timerSites?: Record<string, number>
   /**
@@ -50,6 +50,8 @@ export interface SoakOptions {
 }
 
 const MB = 1_048_576
+/** The owner name of the churning member's timers in {@link SoakSample.timerSites}. */
+export const CHURNER = 'churner'
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -82,17 +84,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakSample[]> {
   // The churning member starts inside this scope: its timers (and only its) are named `churner`.
   const churnScope = new AsyncLocalStorage<string>()
   const census = options.timerSites === true ? startTimerCensus(churnScope) : undefined
-  let churnerTimersUp: number | undefined
+  let churnerTimersUp = 0
   // One churn cycle: the extra member connects, waits for ready (or 10 s) and disconnects.
   const churnOnce = async (): Promise<void> => {
-    const db = await churnScope.run('churner', () => network.start(churner))
+    const db = await churnScope.run(CHURNER, () => network.start(churner))
     await db.waitUntilReady({ signal: AbortSignal.timeout(10_000) }).catch(() => undefined)
-    if (census !== undefined) {
-      churnerTimersUp = 0
-      for (const [site, n] of Object.entries(census.sites())) {
-        if (site.startsWith('churner: ')) churnerTimersUp += n
-      }
-    }
+    if (census !== undefined) churnerTimersUp = sumSites(census.sites(), ownedBy(CHURNER))
     await network.stop(churner)
   }
   try {
@@ -131,9 +128,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakSample[]> {
         published: figures.published,
         delivered: figures.delivered,
         resources,
-        ...(census === undefined
-          ? {}
-          : { timerSites: census.sites(), churnerTimersUp: churnerTimersUp ?? 0 }),
+        ...(census === undefined ? {} : { timerSites: census.sites(), churnerTimersUp }),
       }
       samples.push(s)
       options.onSample?.(s)

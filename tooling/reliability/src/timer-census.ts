@@ -10,6 +10,25 @@ export interface TimerCensus {
   stop(): void
 }
 
+/** A site as {@link TimerCensus.sites} names it when `owner.run(name)` created its timers. */
+const ownedSite = (name: string, site: string): string => `${name}: ${site}`
+
+/** Whether a site of {@link TimerCensus.sites} was created inside `owner.run(name)`. */
+export function ownedBy(name: string): (site: string) => boolean {
+  const prefix = ownedSite(name, '')
+  return (site) => site.startsWith(prefix)
+}
+
+/** The timers of the sites `keep` selects (all of them without it). */
+export function sumSites(
+  sites: Record<string, number>,
+  keep: (site: string) => boolean = () => true,
+): number {
+  let n = 0
+  for (const [site, count] of Object.entries(sites)) if (keep(site)) n += count
+  return n
+}
+
 interface TimerLike {
   hasRef?: () => boolean
 }
@@ -60,7 +79,7 @@ export function startTimerCensus(owner?: AsyncLocalStorage<string>): TimerCensus
       const name = owner?.getStore()
       live.set(asyncId, {
         timer: resource as TimerLike,
-        site: name === undefined ? site : `${name}: ${site}`,
+        site: name === undefined ? site : ownedSite(name, site),
       })
     },
     destroy(asyncId) {

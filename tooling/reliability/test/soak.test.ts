@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { runSoak, type SoakSample, soakChartPng, soakCsv } from '../src/soak.js'
+import { CHURNER, runSoak, type SoakSample, soakChartPng, soakCsv } from '../src/soak.js'
+import { ownedBy, sumSites } from '../src/timer-census.js'
 
 // The CI form of `pnpm soak` (its own file, so vitest can run it beside the other files): a
 // SOAK_MINUTES-minute run (default 2) sampled every minute must show no handle growth. A leak is one
@@ -21,10 +22,7 @@ const MINUTES = Number(process.env.SOAK_MINUTES ?? 2)
 const TIMER_JITTER = 10
 const OTHER_JITTER = 2
 const isTimer = (h: string): boolean => h === 'Timeout' || h === 'Immediate'
-const CHURNER = 'churner: '
 const sitesOf = (s: SoakSample): Record<string, number> => s.timerSites ?? {}
-const total = (sites: Record<string, number>, keep: (site: string) => boolean): number =>
-  Object.entries(sites).reduce((n, [site, count]) => (keep(site) ? n + count : n), 0)
 const listed = (sites: Record<string, number>, keep: (site: string) => boolean): string =>
   Object.entries(sites)
     .filter(([site]) => keep(site))
@@ -62,24 +60,24 @@ describe('soak', () => {
       others(last),
       `non-timer handles at the start ${kinds(first)}, at the end ${kinds(last)}`,
     ).toBeLessThanOrEqual(others(first) + OTHER_JITTER)
-    const churners = (site: string): boolean => site.startsWith(CHURNER)
+    const churners = ownedBy(CHURNER)
     const steady = (site: string): boolean => !churners(site)
     for (const s of samples) {
       // The census saw the timers getActiveResourcesInfo() counts, and the churner's while it ran.
-      expect(timers(s) - total(sitesOf(s), () => true)).toBeLessThanOrEqual(OTHER_JITTER)
+      expect(timers(s) - sumSites(sitesOf(s))).toBeLessThanOrEqual(OTHER_JITTER)
       expect(s.churnerTimersUp, 'the churning member had timers of its own while up').toBeGreaterThan(0)
       expect(
-        total(sitesOf(s), churners),
+        sumSites(sitesOf(s), churners),
         `timers the stopped churning member left at minute ${s.minute}:\n${listed(sitesOf(s), churners)}`,
       ).toBeLessThanOrEqual(OTHER_JITTER)
     }
     const lowest = samples
       .slice(0, -1)
-      .reduce((a, b) => (total(sitesOf(b), steady) < total(sitesOf(a), steady) ? b : a))
+      .reduce((a, b) => (sumSites(sitesOf(b), steady) < sumSites(sitesOf(a), steady) ? b : a))
     expect(
-      total(sitesOf(last), steady),
+      sumSites(sitesOf(last), steady),
       `steady members' timers at minute ${lowest.minute}:\n${listed(sitesOf(lowest), steady)}\nat the end:\n${listed(sitesOf(last), steady)}`,
-    ).toBeLessThanOrEqual(total(sitesOf(lowest), steady) + TIMER_JITTER)
+    ).toBeLessThanOrEqual(sumSites(sitesOf(lowest), steady) + TIMER_JITTER)
     for (let i = 1; i < samples.length; i++) {
       expect(samples[i]?.delivered).toBeGreaterThan(samples[i - 1]?.delivered ?? 0)
       expect(samples[i]?.peers).toBeGreaterThan(0)

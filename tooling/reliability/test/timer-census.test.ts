@@ -1,9 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { afterEach, describe, expect, it } from 'vitest'
-import { startTimerCensus, type TimerCensus } from '../src/timer-census.js'
-
-const sum = (sites: Record<string, number>, prefix: string): number =>
-  Object.entries(sites).reduce((n, [site, count]) => (site.startsWith(prefix) ? n + count : n), 0)
+import { ownedBy, startTimerCensus, sumSites, type TimerCensus } from '../src/timer-census.js'
 
 function armOne(): NodeJS.Timeout {
   return setTimeout(() => undefined, 60_000)
@@ -41,9 +38,9 @@ describe('startTimerCensus', () => {
     const cleared = owner.run('t', armOne)
     await owner.run('t', () => new Promise((resolve) => setTimeout(resolve, 1)))
     await new Promise((resolve) => setImmediate(resolve)) // destroy hooks run a turn later
-    expect(sum(census.sites(), 't: '), JSON.stringify(census.sites())).toBe(1)
+    expect(sumSites(census.sites(), ownedBy('t')), JSON.stringify(census.sites())).toBe(1)
     clearTimeout(cleared)
     await new Promise((resolve) => setImmediate(resolve))
-    expect(sum(census.sites(), 't: ')).toBe(0)
+    expect(sumSites(census.sites(), ownedBy('t'))).toBe(0)
   })
 })
