@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"crypto/ed25519"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -97,6 +98,9 @@ func walletToPeerID(wallet string) (peer.ID, error) {
 	if len(raw) != ed25519.PublicKeySize {
 		return "", fmt.Errorf("wallet %q: expected %d bytes, got %d", wallet, ed25519.PublicKeySize, len(raw))
 	}
+	if isSmallOrderPoint(raw) {
+		return "", fmt.Errorf("wallet %q: a small-order point, not a wallet: no one holds its key, and crypto/ed25519 accepts signatures under it that anyone can make", wallet)
+	}
 	pub, err := crypto.UnmarshalEd25519PublicKey(raw)
 	if err != nil {
 		return "", fmt.Errorf("wallet %q: %w", wallet, err)
@@ -118,4 +122,40 @@ func peerIDToWallet(id peer.ID) (string, error) {
 		return "", err
 	}
 	return base58.Encode(raw), nil
+}
+
+// smallOrderY holds the encodings, sign bit cleared, of the eight small-order points of
+// edwards25519, canonical or not: y = 0 (order 4), 1 (the identity), the two y of order 8, p - 1
+// (order 2), and p, p + 1 (0 and 1 again); libsodium's ge25519_has_small_order checks the same list.
+var smallOrderY = func() [][]byte {
+	encodings := []string{
+		"0000000000000000000000000000000000000000000000000000000000000000",
+		"0100000000000000000000000000000000000000000000000000000000000000",
+		"26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+		"c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+		"ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+		"edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+		"eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+	}
+	out := make([][]byte, len(encodings))
+	for i, e := range encodings {
+		out[i], _ = hex.DecodeString(e)
+	}
+	return out
+}()
+
+// isSmallOrderPoint reports whether 32 bytes encode a small-order edwards25519 point (either sign).
+// crypto/ed25519 accepts signatures that anyone can make under such a key (the identity point with
+// R = [s]B, S = s), which libsodium and OpenSSL 3.5 refuse (libp2p/specs#593): it is never a wallet,
+// here as in the TypeScript gater.
+func isSmallOrderPoint(b []byte) bool {
+	if len(b) != ed25519.PublicKeySize {
+		return false
+	}
+	for _, y := range smallOrderY {
+		if bytes.Equal(b[:31], y[:31]) && b[31]&0x7f == y[31] {
+			return true
+		}
+	}
+	return false
 }

@@ -1,3 +1,5 @@
+import { isSmallOrderPoint } from '@depin/identity'
+
 const ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz'
 const DIGITS = new Int8Array(128).fill(-1)
 for (let i = 0; i < ALPHABET.length; i++) DIGITS[ALPHABET.charCodeAt(i)] = i
@@ -9,8 +11,9 @@ const scratch = new Uint8Array(WALLET_BYTES + 1)
 /**
  * Decodes a base58 wallet string into `out` (32 bytes) without allocating, so a 100k-wallet registry
  * answer creates no garbage per entry. Returns false for anything that is not exactly 32 bytes of
- * base58 (the caller then asks `walletToBytes`, the reference, for the error). Leading and trailing
- * whitespace are ignored, as `walletToBytes` does.
+ * base58, and for a small-order point (`isSmallOrderPoint`), which is never a wallet; the caller then
+ * asks `walletToBytes`, the reference, for the error. Leading and trailing whitespace are ignored, as
+ * `walletToBytes` does.
  *
  * The project's one base58 codec is multiformats' base58btc (`encodeBase58`/`decodeBase58` in
  * @depin/identity); this decoder is its fast path for registry answers, kept because it measurably
@@ -45,5 +48,5 @@ export function decodeBase58WalletInto(text: string, out: Uint8Array): boolean {
   if (zeros + length !== WALLET_BYTES) return false
   out.fill(0, 0, zeros)
   for (let i = 0; i < length; i++) out[zeros + i] = scratch[length - 1 - i] as number
-  return true
+  return !isSmallOrderPoint(out)
 }

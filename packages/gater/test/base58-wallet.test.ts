@@ -21,7 +21,9 @@ test('the allocation-free decoder agrees with walletToBytes', () => {
   const inputs: string[] = [
     generateWallet().wallet,
     ` ${generateWallet().wallet}\n`,
-    encodeBase58(new Uint8Array(32)), // all zeros: 32 '1's
+    encodeBase58(new Uint8Array(32)), // all zeros, 32 '1's: a small-order point, refused by both
+    encodeBase58(Uint8Array.from([1, ...new Uint8Array(31)])), // the identity point: refused by both
+    generateWallet().wallet,
     encodeBase58(new Uint8Array(32).fill(255)),
     encodeBase58(Uint8Array.from([0, 0, 5, ...randomBytes(29)])),
     encodeBase58(new Uint8Array(31).fill(7)),

@@ -1,4 +1,4 @@
-import { walletToPeerId } from '@depin/identity'
+import { encodeBase58, walletToPeerId } from '@depin/identity'
 import {
   createInMemoryRegistry,
   generateWallet,
@@ -6,7 +6,9 @@ import {
   waitFor,
   waitForEvent,
 } from '@depin/test-utils'
+import { publicKeyFromRaw } from '@libp2p/crypto/keys'
 import type { PeerId } from '@libp2p/interface'
+import { peerIdFromPublicKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { afterEach, describe, expect, test, vi } from 'vitest'
 import {
@@ -454,6 +456,24 @@ describe('registry failures', () => {
     expect(gater.metrics().junkEntries).toBe(4)
     expect(gater.metrics().refreshes.ok).toBe(1)
     expect(logger.warnings().some((w) => w.includes('not wallets'))).toBe(true)
+  })
+
+  test('a small-order point in the answer is skipped as junk and named in the log; the rest is used', async () => {
+    const a = generateWallet().identity
+    const identityPoint = encodeBase58(Uint8Array.from([1, ...new Uint8Array(31)]))
+    const logger = createRecordingLogger()
+    const gater = gaterFor({
+      // The identity point as a string (fast path) and as bytes (walletToBytes).
+      getAuthorizedWallets: async () => [identityPoint, a.wallet, new Uint8Array(32)] as never,
+      logger,
+    })
+    await gater.start()
+    expect(gater.isAuthorizedCached(a.peerId)).toBe(true)
+    expect(gater.metrics().junkEntries).toBe(2)
+    const junkLine = logger.lines.find((l) => l.msg.includes('not wallets'))
+    expect(String(junkLine?.keyValues[3])).toContain(`${identityPoint} is a small-order point`)
+    const forgeable = peerIdFromPublicKey(publicKeyFromRaw(Uint8Array.from([1, ...new Uint8Array(31)])))
+    expect(await gater.isAuthorized(forgeable)).toBe(false)
   })
 
   test('an answer of 1M junk strings is parsed within the default registry timeout and its wallets used', async () => {

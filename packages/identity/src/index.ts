@@ -27,6 +27,7 @@ export {
   type SecretKeyInput,
   type WalletIdentity,
 } from './secret-key.js'
+export { isSmallOrderPoint } from './small-order.js'
 export {
   peerIdToWallet,
   peerIdToWalletBytes,

@@ -3,6 +3,7 @@ import type { Ed25519PeerId, PeerId } from '@libp2p/interface'
 import { peerIdFromPublicKey, peerIdFromString } from '@libp2p/peer-id'
 import { decodeBase58, encodeBase58 } from './base58.js'
 import { InvalidPeerIdError, InvalidWalletError } from './errors.js'
+import { isSmallOrderPoint } from './small-order.js'
 
 /** Length in bytes of an Ed25519 public key, which is a Solana wallet address. */
 export const WALLET_PUBLIC_KEY_LENGTH = 32
@@ -18,7 +19,7 @@ const MAX_BASE58_WALLET_LENGTH = 44
 
 /**
  * Returns the 32 bytes of a wallet public key (a copy: never the caller's array).
- * Throws {@link InvalidWalletError}.
+ * Throws {@link InvalidWalletError}, also for a small-order point ({@link isSmallOrderPoint}).
  */
 export function walletToBytes(wallet: WalletInput): Uint8Array {
   let bytes: unknown
@@ -59,6 +60,11 @@ export function walletToBytes(wallet: WalletInput): Uint8Array {
   if (!(bytes instanceof Uint8Array)) throw new InvalidWalletError('toBytes() did not return a Uint8Array')
   if (bytes.length !== WALLET_PUBLIC_KEY_LENGTH) {
     throw new InvalidWalletError(`expected ${WALLET_PUBLIC_KEY_LENGTH} bytes, got ${bytes.length}`)
+  }
+  if (isSmallOrderPoint(bytes)) {
+    throw new InvalidWalletError(
+      `${encodeBase58(bytes)} is a small-order point, not a wallet: no one holds its key, and Go nodes accept signatures under it that anyone can make`,
+    )
   }
   // A plain Uint8Array copy: a Buffer or a caller's array must not end up inside a PeerId.
   return Uint8Array.from(bytes)

@@ -19,6 +19,7 @@ it('exports exactly the public API (a change here is an API change: add a change
       "generateWallet",
       "identityFromSecretBytes",
       "isDepinError",
+      "isSmallOrderPoint",
       "parseSecretKey",
       "peerIdToWallet",
       "peerIdToWalletBytes",

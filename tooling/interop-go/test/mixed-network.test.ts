@@ -1,4 +1,4 @@
-import { parseSecretKey } from '@depin/identity'
+import { encodeBase58, parseSecretKey } from '@depin/identity'
 import { acquireNode, type NodeLease } from '@depin/infrastructure'
 import type {
   BootstrapNode,
@@ -10,6 +10,15 @@ import type {
   PubSubEvent,
 } from '@depin/pubsub'
 import { type GeneratedWallet, generateWallets, waitFor, waitForEvent } from '@depin/test-utils'
+import {
+  heartbeats,
+  IDENTITY_POINT,
+  identityRMessage,
+  recordVerdicts,
+  sendWireMessages,
+  smallOrderKeyMessage,
+} from '@depin/test-utils/forged-signatures'
+import type { GossipSub } from '@libp2p/gossipsub'
 import { afterEach, beforeAll, describe, expect, inject, test } from 'vitest'
 import { bootstrapNodeFromAddrs } from './helpers/bootstrap-node.js'
 import { builtGoBinary, GO_SKIP_REASON } from './helpers/go-binary.js'
@@ -107,14 +116,18 @@ describe.skipIf(GO_SKIP_REASON !== undefined)(suite, () => {
   ): Promise<Database> => openDatabase(dbs, wallet, databaseName, authorized, extra)
   /** The GossipSub score that the node of `wallet` (this process's shared node) gives a peer. */
   const scorer = async (wallet: GeneratedWallet): Promise<(peer: string) => number> => {
+    const pubsub = await pubsubOf(wallet)
+    return (peer) => pubsub.getScore(peer)
+  }
+  /** The GossipSub of the node of `wallet` (this process's shared node). */
+  const pubsubOf = async (wallet: GeneratedWallet) => {
     const lease = await acquireNode({
       identity: parseSecretKey(wallet.secretKeyBase58),
       getBootstrapNodes: async () => [],
     })
     leases.push(lease)
     // GossipSub's score is not in its public interface type.
-    const pubsub = lease.node.libp2p.services.pubsub as unknown as { getScore(peer: string): number }
-    return (peer) => pubsub.getScore(peer)
+    return lease.node.libp2p.services.pubsub as unknown as GossipSub & { getScore(peer: string): number }
   }
   const bootstrapNodeOf = (addrs: string[], wallet: GeneratedWallet): BootstrapNode =>
     bootstrapNodeFromAddrs(addrs, wallet.wallet)
@@ -390,6 +403,76 @@ describe.skipIf(GO_SKIP_REASON !== undefined)(suite, () => {
     expect(relayMetrics.messaging.rejectedRelayed).toBe(0)
     expect(authorScoreAtRelay(author.peerId)).toBeLessThan(0)
     expect(relayDb.peers()).not.toContain(author.peerId)
+  }, 90_000)
+
+  test('a Go relay forwarding signatures only Go accepts (small-order key or R) stays in our mesh; a small-order wallet authorizes no one', async () => {
+    const name = 'mixed-small-order'
+    const [rw, gw, aw] = generateWallets(3)
+    const authorized = [rw!.wallet, gw!.wallet, aw!.wallet]
+    const r = await receiverNode(rw!, name, authorized)
+    // The registry also lists the identity point: the Go node skips it with a warning naming it.
+    const identityPoint = encodeBase58(IDENTITY_POINT)
+    const { relay, node: goNode } = await goRelay(name, gw!, [...authorized, identityPoint], r.db)
+    const warned = goNode.lines.find((l) => l.type === 'warning' && String(l.error).includes(identityPoint))
+    expect(String(warned?.error)).toMatch(/small-order point, not a wallet/)
+    const pubsub = await pubsubOf(rw!)
+    const verdicts = recordVerdicts(pubsub)
+    let seq = await warmUp(relay, r.received, 0)
+    const author = await startRawAuthor({ wallet: aw!, admit: [gw!.wallet] })
+    authors.push(author)
+    await attach(author, relay, name)
+
+    // Twice past the 10 invalid messages that would graylist the relay if it were penalised for them.
+    const event = (n: number): Uint8Array =>
+      new TextEncoder().encode(
+        JSON.stringify({
+          id: crypto.randomUUID(),
+          from_peer: author.peerId,
+          message: { forged: n },
+          timestamp: 1,
+        }),
+      )
+    const forged = Array.from({ length: 12 }, (_, i) => [
+      smallOrderKeyMessage(`${name}_rooms`, event(i)),
+      identityRMessage(aw!.secretKey, `${name}_rooms`, event(100 + i)),
+    ]).flat()
+    expect(sendWireMessages(author.libp2p.services.pubsub, relay.peerId, forged)).toBe(true)
+    // The Go relay accepts every one of them (so it forwards them too).
+    const forgedAtGo = (): GoLine[] =>
+      goNode.lines.filter(
+        (l) =>
+          l.type === 'event' &&
+          typeof (l.event as WireEvent | undefined)?.message === 'object' &&
+          'forged' in ((l.event as WireEvent).message as object),
+      )
+    await waitFor(() => forgedAtGo().length === forged.length, {
+      message: 'the Go relay to accept all 24 forged messages',
+    })
+    // And forwards them: each reached us, and was refused for its small-order key or R.
+    await waitFor(() => verdicts.filter((v) => v !== 'valid').length >= forged.length, {
+      message: 'the relay to forward the 24 forged messages to us',
+    })
+    expect(verdicts.filter((v) => v !== 'valid')).toEqual(forged.map(() => 'small_order_signature'))
+    // A penalty would show in the relay's score (and graylist it) from the next heartbeat on.
+    await heartbeats(pubsub, 2)
+
+    // The relay's own events keep reaching us, and it keeps a non-negative score.
+    const ids: string[] = []
+    for (let i = 0; i < 10; i++) ids.push(await relay.publish(seq++))
+    await waitFor(() => ids.every((id) => r.received.some((e) => e.id === id)), {
+      message: "the relay's events after the forged ones",
+    })
+    report('small-order signatures', {
+      acceptedByGo: forgedAtGo().length,
+      relayScore: pubsub.getScore(relay.peerId),
+      received: r.received.length,
+    })
+    expect(pubsub.getScore(relay.peerId)).toBeGreaterThanOrEqual(0)
+    expect(r.db.peers()).toContain(relay.peerId)
+    // None of the forged events reached our subscriber.
+    expect(
+      r.received.filter((e) => typeof e.message === 'object' && e.message !== null && 'forged' in e.message),
+    ).toEqual([])
   }, 90_000)
 
   test('each kind of bad event: what a Go node (as shipped) does with it, and what our node does when a Go node relays it', async () => {
