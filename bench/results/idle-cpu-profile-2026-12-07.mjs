@@ -2,7 +2,8 @@
 // rest joined through it, all on one topic, production timings, QUIC on 127.0.0.1), left to settle, then
 // V8's CPU profiler (one sample per $INTERVAL µs, 500; PROFILE=0: none) over a quiet window. Prints the process's
 // CPU per node over the window by thread, the GC pauses, and the main thread's self and inclusive time per node by
-// function and self time by package (the profiler's own thread and overhead included: read shares).
+// function and self time by package. The in-process profiler (inspector Session) takes far fewer samples than the
+// main thread's CPU implies (163 in 90 s for 1.4 s of CPU at 1 ms) and GC dominates them: read its shares with care.
 // Usage (after a build, from the repository root):
 //   node bench/results/idle-cpu-profile-2026-12-07.mjs [nodes=40] [settleS=90] [windowS=60]
 import { readdirSync, readFileSync } from 'node:fs'
@@ -26,6 +27,8 @@ for (const [i, w] of wallets.entries()) {
     listenHost: '127.0.0.1',
     listenPorts: { quic: 0, tcp: 0 },
     logger: noopLogger,
+    // METRICS=1: each node serves /metrics and /healthz, as the testnet's nodes do.
+    ...(process.env.METRICS === '1' ? { metricsServer: { port: 0, host: '127.0.0.1', processMetrics: false } } : {}),
   })
   await db.subscribe('idle', () => {})
   if (i === 0) {
