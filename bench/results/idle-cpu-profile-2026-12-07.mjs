@@ -24,16 +24,19 @@ for (const [i, w] of wallets.entries()) {
     databaseName: 'alloc',
     getAuthorizedWallets: async () => authorized,
     getBootstrapNodes: async () => bootstrap,
-    listenHost: '127.0.0.1',
+    // LOOPBACKS=1: each node on its own loopback address (127.1.0.x), as in the testnet.
+    listenHost: process.env.LOOPBACKS === '1' ? `127.1.${Math.floor(i / 250)}.${1 + (i % 250)}` : '127.0.0.1',
     listenPorts: { quic: 0, tcp: 0 },
     logger: noopLogger,
+    // QUIC_ONLY=1: no TCP transport, as the testnet's --transport quic.
+    ...(process.env.QUIC_ONLY === '1' ? { node: { transports: { quic: true, tcp: false } } } : {}),
     // METRICS=1: each node serves /metrics and /healthz, as the testnet's nodes do.
     ...(process.env.METRICS === '1' ? { metricsServer: { port: 0, host: '127.0.0.1', processMetrics: false } } : {}),
   })
   await db.subscribe('idle', () => {})
   if (i === 0) {
     const quic = db.multiaddrs().find((a) => a.includes('/quic-v1'))
-    bootstrap = [{ publicKey: w.wallet, ip: '127.0.0.1', quicPort: Number(quic.split('/')[4]) }]
+    bootstrap = [{ publicKey: w.wallet, ip: process.env.LOOPBACKS === '1' ? '127.1.0.1' : '127.0.0.1', quicPort: Number(quic.split('/')[4]) }]
   }
   dbs.push(db)
 }
