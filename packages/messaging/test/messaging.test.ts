@@ -1,5 +1,14 @@
 import { createPeerAccountability, gossipSubInternals } from '@depin/infrastructure'
 import { connectRawNodes, createRawNode, generateWallet, type RawNode, waitFor } from '@depin/test-utils'
+import {
+  badSignatureMessage,
+  heartbeats,
+  identityRMessage,
+  recordVerdicts,
+  sendWireMessages,
+  smallOrderKeyMessage,
+  type WireMessage,
+} from '@depin/test-utils/forged-signatures'
 import type { PeerId } from '@libp2p/interface'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
@@ -25,8 +34,8 @@ afterEach(async () => {
   messagings = []
 })
 
-async function rawNode(): Promise<RawNode> {
-  const node = await createRawNode({ privateKey: generateWallet().identity.privateKey })
+async function rawNode(wallet = generateWallet()): Promise<RawNode> {
+  const node = await createRawNode({ privateKey: wallet.identity.privateKey })
   nodes.push(node)
   return node
 }
@@ -483,5 +492,74 @@ describe('messaging over raw @libp2p/gossipsub nodes', () => {
       })
       expect(scoreOf(c.ours, c.relay)).toBeGreaterThanOrEqual(0)
     })
+  })
+})
+
+// Go's crypto/ed25519 accepts signatures under a small-order key or with a small-order R, which
+// libsodium and OpenSSL 3.5 refuse: a Go relay forwards them in good faith. Our GossipSub patch drops
+// them without penalising whoever forwarded them, while a plainly bad signature still counts against
+// its sender (P4) until it is graylisted.
+describe('signatures only Go accepts', () => {
+  const FORGED = 12 // past the 10 invalid messages that graylist a peer
+
+  /** Our messaging on `rooms` at `ours`, and a raw sender it authorizes, able to send to it. */
+  async function setup() {
+    const senderWallet = generateWallet()
+    const [ours, sender] = [await rawNode(), await rawNode(senderWallet)]
+    await connectRawNodes(sender, ours)
+    const messaging = await messagingOn(ours, allowList(sender))
+    const received: PubSubEvent[] = []
+    await messaging.subscribe('rooms', (event) => {
+      received.push(event)
+    })
+    const verdicts = recordVerdicts(ours.services.pubsub)
+    const full = `${DB}_rooms`
+    await waitFor(() => canSend(sender, ours, full), { message: "the receiver's subscription and stream" })
+    const send = (messages: WireMessage[]): void => {
+      expect(sendWireMessages(sender.services.pubsub, ours.peerId.toString(), messages)).toBe(true)
+    }
+    return {
+      ours,
+      sender,
+      secret: senderWallet.secretKey,
+      author: sender.peerId.toString(),
+      full,
+      received,
+      verdicts,
+      send,
+    }
+  }
+
+  it('are dropped, and the peer that forwarded them keeps its score and its events', async () => {
+    const s = await setup()
+    const forged = Array.from({ length: FORGED }, (_, i) => [
+      smallOrderKeyMessage(s.full, goEvent(s.author, `small-order key ${i}`)),
+      identityRMessage(s.secret, s.full, goEvent(s.author, `identity R ${i}`)),
+    ]).flat()
+    s.send(forged)
+    await waitFor(() => s.verdicts.length >= forged.length, {
+      message: 'the forged messages to be validated',
+    })
+    expect(s.verdicts).toEqual(forged.map(() => 'small_order_signature'))
+    // A penalty would show in the sender's score (and graylist it) from the next heartbeat on.
+    await heartbeats(s.ours.services.pubsub, 2)
+
+    await s.sender.services.pubsub.publish(s.full, goEvent(s.author, 'after'))
+    await waitFor(() => s.received.length > 0, { message: "the sender's next event" })
+    expect(s.received.map((e) => e.message)).toEqual(['after'])
+    expect(scoreOf(s.ours, s.sender)).toBeGreaterThanOrEqual(0)
+  })
+
+  it('a plainly bad signature still counts against the sender until it is graylisted', async () => {
+    const s = await setup()
+    const bad = Array.from({ length: FORGED }, (_, i) =>
+      badSignatureMessage(s.secret, s.full, goEvent(s.author, `bad ${i}`)),
+    )
+    s.send(bad)
+    await waitFor(() => s.verdicts.length >= bad.length, { message: 'the bad messages to be validated' })
+    expect(s.verdicts).toEqual(bad.map(() => 'invalid_signature'))
+    // The 10th un-decayed offence crosses the graylist threshold (-80 with default thresholds).
+    await waitFor(() => scoreOf(s.ours, s.sender) < -80, { message: 'graylisting' })
+    expect(s.received).toEqual([])
   })
 })
