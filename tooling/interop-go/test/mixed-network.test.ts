@@ -452,7 +452,10 @@ describe.skipIf(GO_SKIP_REASON !== undefined)(suite, () => {
     await waitFor(() => verdicts.filter((v) => v !== 'valid').length >= forged.length, {
       message: 'the relay to forward the 24 forged messages to us',
     })
-    expect(verdicts.filter((v) => v !== 'valid')).toEqual(forged.map(() => 'small_order_signature'))
+    // (A copy asked for again through gossip would be refused again: at least one verdict each.)
+    const refused = verdicts.filter((v) => v !== 'valid')
+    expect(refused.length).toBeGreaterThanOrEqual(forged.length)
+    expect(new Set(refused)).toEqual(new Set(['small_order_signature']))
     // A penalty would show in the relay's score (and graylist it) from the next heartbeat on.
     await heartbeats(pubsub, 2)
 
