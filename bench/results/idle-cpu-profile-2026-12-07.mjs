@@ -6,7 +6,7 @@
 // main thread's CPU implies (163 in 90 s for 1.4 s of CPU at 1 ms) and GC dominates them: read its shares with care.
 // Usage (after a build, from the repository root):
 //   node bench/results/idle-cpu-profile-2026-12-07.mjs [nodes=40] [settleS=90] [windowS=60]
-import { readdirSync, readFileSync } from 'node:fs'
+import { threadCpuMs } from './proc-threads.mjs'
 import { Session } from 'node:inspector/promises'
 import { constants, PerformanceObserver } from 'node:perf_hooks'
 import { connect, NODE_PROCESS_FLAGS } from '../../packages/pubsub/dist/index.js'
@@ -50,17 +50,6 @@ session.connect()
 await session.post('Profiler.enable')
 await session.post('Profiler.setSamplingInterval', { interval: Number(process.env.INTERVAL ?? 500) })
 if (process.env.PROFILE !== '0') await session.post('Profiler.start')
-/** CPU ms of this process's threads by name, from /proc/self/task/<tid>/{comm,schedstat}. */
-const threads = () => {
-  const out = {}
-  for (const t of readdirSync('/proc/self/task')) {
-    try {
-      const comm = readFileSync(`/proc/self/task/${t}/comm`, 'utf8').trim().replace(/[0-9]+$/, '')
-      out[comm] = (out[comm] ?? 0) + Number(readFileSync(`/proc/self/task/${t}/schedstat`, 'utf8').split(' ')[0]) / 1e6
-    } catch {}
-  }
-  return out
-}
 const gcKinds = { [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor', [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major', [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental', [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb' }
 const gc = {}
 const gcObserver = new PerformanceObserver((list) => {
@@ -72,11 +61,11 @@ const gcObserver = new PerformanceObserver((list) => {
   }
 })
 gcObserver.observe({ entryTypes: ['gc'] })
-const threads0 = threads()
+const threads0 = threadCpuMs()
 const cpu0 = process.cpuUsage()
 await new Promise((resolve) => setTimeout(resolve, windowS * 1000))
 const cpu = process.cpuUsage(cpu0)
-const threads1 = threads()
+const threads1 = threadCpuMs()
 gcObserver.disconnect()
 const { profile } = process.env.PROFILE !== '0' ? await session.post('Profiler.stop') : { profile: { nodes: [{ id: 1, callFrame: { functionName: '(root)', url: '', lineNumber: 0 }, hitCount: 0, children: [] }] } }
 session.disconnect()

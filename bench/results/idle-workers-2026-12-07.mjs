@@ -4,7 +4,7 @@
 // Usage (after a build, from the repository root, with the lean flags and environment):
 //   MALLOC_ARENA_MAX=2 TOKIO_WORKER_THREADS=1 node --max-semi-space-size=1 --v8-pool-size=1 \
 //     bench/results/idle-workers-2026-12-07.mjs [workers=4] [perWorker=25] [settleS=120] [windowS=60]
-import { readdirSync, readFileSync } from 'node:fs'
+import { threadCpuMs } from './proc-threads.mjs'
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
 
 if (isMainThread) {
@@ -14,6 +14,7 @@ if (isMainThread) {
   const authorized = wallets.map((w) => w.wallet)
   let bootstrap = []
   const peers = []
+  const started = []
   for (let i = 0; i < workers; i++) {
     const worker = new Worker(new URL(import.meta.url), {
       workerData: { secrets: wallets.slice(i * perWorker, (i + 1) * perWorker).map((w) => w.secretKeyBase58), first: i * perWorker, authorized, bootstrap },
@@ -22,28 +23,17 @@ if (isMainThread) {
     if (i === 0) bootstrap = [{ publicKey: wallets[0].wallet, ip: '127.1.0.1', quicPort: up.quicPort }]
     worker.on('message', (m) => { if (m.type === 'peers') peers.push(...m.peers) })
     worker.unref()
-    peers.push = peers.push.bind(peers)
-    globalThis[`w${i}`] = worker
+    started.push(worker)
   }
   console.log(`${workers * perWorker} nodes up in ${workers} workers; settling ${settleS} s`)
   await new Promise((resolve) => setTimeout(resolve, settleS * 1000))
-  const threads = () => {
-    const out = {}
-    for (const t of readdirSync('/proc/self/task')) {
-      try {
-        const comm = readFileSync(`/proc/self/task/${t}/comm`, 'utf8').trim().replace(/[0-9]+$/, '')
-        out[comm] = (out[comm] ?? 0) + Number(readFileSync(`/proc/self/task/${t}/schedstat`, 'utf8').split(' ')[0]) / 1e6
-      } catch {}
-    }
-    return out
-  }
-  const t0 = threads()
+  const t0 = threadCpuMs()
   await new Promise((resolve) => setTimeout(resolve, windowS * 1000))
-  const t1 = threads()
+  const t1 = threadCpuMs()
   const n = workers * perWorker
   const per = Object.fromEntries(Object.keys(t1).map((k) => [k, +((t1[k] - (t0[k] ?? 0)) / windowS / n).toFixed(3)]).filter(([, v]) => v > 0.001))
   const total = Object.values(per).reduce((a, b) => a + b, 0)
-  for (let i = 0; i < workers; i++) globalThis[`w${i}`].postMessage('peers')
+  for (const worker of started) worker.postMessage('peers')
   await new Promise((resolve) => setTimeout(resolve, 1000))
   const sorted = peers.sort((a, b) => a - b)
   console.log(`window ${windowS} s: ${total.toFixed(3)} ms/s per node`, JSON.stringify(per), `peers per node ${sorted[0]}/${sorted[sorted.length >> 1]}/${sorted[sorted.length - 1]}`)

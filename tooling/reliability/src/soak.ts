@@ -90,12 +90,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakSample[]> {
   // The churning member starts inside this scope: its timers (and only its) are named `churner`.
   const churnScope = new AsyncLocalStorage<string>()
   const census = options.timerSites === true ? startTimerCensus(churnScope) : undefined
+  const churnerOwned = ownedBy(CHURNER)
   let churnerTimersUp = 0
   // One churn cycle: the extra member connects, waits for ready (or 10 s) and disconnects.
   const churnOnce = async (): Promise<void> => {
     const db = await churnScope.run(CHURNER, () => network.start(churner))
     await db.waitUntilReady({ signal: AbortSignal.timeout(10_000) }).catch(() => undefined)
-    if (census !== undefined) churnerTimersUp = sumSites(census.sites(), ownedBy(CHURNER))
+    if (census !== undefined) churnerTimersUp = sumSites(census.sites(), churnerOwned)
     await network.stop(churner)
   }
   try {
@@ -124,14 +125,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakSample[]> {
       }
       const memory = process.memoryUsage()
       let resources = process.getActiveResourcesInfo()
-      let sites = census?.sites()
-      if (census !== undefined && sites !== undefined) {
+      let sites: Record<string, number> | undefined
+      if (census !== undefined) {
         // Five snapshots 100 ms apart, keeping the one with the fewest timers outside the churning
         // member's: short-lived ones (a queue's debounced events, a request's timeout) come and go
         // between snapshots, a leak is in every one (a CI run caught 24 debounce timers at once).
-        const steady = (x: Record<string, number>): number => sumSites(x, (site) => !ownedBy(CHURNER)(site))
+        const steady = (x: Record<string, number>): number => sumSites(x) - sumSites(x, churnerOwned)
+        sites = census.sites()
         for (let i = 1; i < FLOOR_SNAPSHOTS; i++) {
-          await new Promise((resolve) => setTimeout(resolve, FLOOR_SNAPSHOT_GAP_MS))
+          await sleep(FLOOR_SNAPSHOT_GAP_MS, options.signal)
           const next = census.sites()
           const nextResources = process.getActiveResourcesInfo()
           if (steady(next) < steady(sites)) {
