@@ -30,8 +30,8 @@ for (const [i, w] of wallets.entries()) {
     logger: noopLogger,
     // QUIC_ONLY=1: no TCP transport, as the testnet's --transport quic.
     ...(process.env.QUIC_ONLY === '1' ? { node: { transports: { quic: true, tcp: false } } } : {}),
-    // METRICS=1: each node serves /metrics and /healthz, as the testnet's nodes do.
-    ...(process.env.METRICS === '1' ? { metricsServer: { port: 0, host: '127.0.0.1', processMetrics: false } } : {}),
+    // METRICS=1: each node serves /metrics and /healthz, as the testnet's nodes do (on port METRICS_PORT + i if set).
+    ...(process.env.METRICS === '1' ? { metricsServer: { port: process.env.METRICS_PORT ? Number(process.env.METRICS_PORT) + i : 0, host: '127.0.0.1', processMetrics: false } } : {}),
   })
   await db.subscribe('idle', () => {})
   if (i === 0) {

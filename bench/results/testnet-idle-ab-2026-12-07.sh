@@ -1,7 +1,8 @@
 #!/bin/bash
-# usage: testnet-idle-ab-2026-12-07.sh OUT "envA" "envB" [pairs=1] [N=100]
-# Alternates testnet runs (--nodes N --idle 150, production timings, QUIC, one topic) under two sets of environment
-# variables (space-free values, e.g. "DEPIN_TESTNET_NODE_FLAGS=--v8-pool-size=1"), and prints each run's idle CPU per node over the last 120 s of the
+# usage: testnet-idle-ab-2026-12-07.sh OUT "A" "B" [pairs=1] [N=100]
+# Alternates testnet runs (--nodes N --idle 150, production timings, QUIC, one topic) under two variants, each a list of
+# environment variables (space-free values, e.g. "DEPIN_TESTNET_NODE_FLAGS=--v8-pool-size=1") and extra testnet options
+# (words from the first starting with "--", e.g. "--nodes-per-thread 100"; thirty-first session), and prints each run's idle CPU per node over the last 120 s of the
 # idle window, by thread name, from /proc. The thirtieth session's A/B of the testnet's reports used two temporary
 # edits read from the environment (XSTATS: the nodes' stats interval in network.ts; XLOOP=0: no event-loop-delay
 # sampler in node-runner.ts), not kept.
@@ -9,7 +10,8 @@ out=$1; A=$2; B=$3; pairs=${4:-1}; N=${5:-100}
 mkdir -p $out; export PATH=/work/main/node_modules/.bin:$PATH; cd /work/main
 for i in $(seq $pairs); do for v in A B; do
   if [ $v = A ]; then f=$A; else f=$B; fi
-  env $f timeout 900 node apps/testnet/dist/cli.js --nodes $N --duration 10 --idle 150 --rate $(python3 -c "print(round(1/$N,4))") --topics 1 --transport quic --timings production --start-batch 25 --intruders 0 --plain --json $out/$v-$i.json > $out/$v-$i.txt 2>&1 &
+  g=" $f"; vars=${g%% --*}; args=${g#"$vars"}
+  env $vars timeout 900 node apps/testnet/dist/cli.js $args --nodes $N --duration 10 --idle 150 --rate $(python3 -c "print(round(1/$N,4))") --topics 1 --transport quic --timings production --start-batch 25 --intruders 0 --plain --json $out/$v-$i.json > $out/$v-$i.txt 2>&1 &
   pid=$!; python3 bench/results/testnet-idle-threads-2026-12-07.py $pid $out/$v-$i.procs & wait $pid; rc=$?
   python3 - $out/$v-$i.json $out/$v-$i.procs $N "$v $i rc=$rc flags=[$f]" <<'PY'
 import json, sys

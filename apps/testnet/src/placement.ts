@@ -16,12 +16,13 @@ export function loopbackHost(role: ChildConfig['role'], index: number): string {
 /** Where nodes run: one process each, or `hosts` processes of worker threads (`nodesPerThread` each). */
 export type Placement = { kind: 'process' } | { kind: 'hosted'; hosts: number; nodesPerThread: number }
 
-/** Nodes per worker thread at most (Farcaster's gossip profiler runs 25 js-libp2p nodes per worker). */
+/** Nodes per worker thread at most, unless asked (Farcaster's gossip profiler runs 25 js-libp2p nodes per worker). */
 const NODES_PER_THREAD = 25
 
 /**
  * One process per node for small networks and for the fault scenarios (they kill processes);
- * otherwise one host process per core, or `nodesPerProcess` nodes per host when given.
+ * otherwise one host process per core, or `nodesPerProcess` nodes per host when given, in threads of
+ * `nodesPerThread` (25 unless given).
  */
 export function choosePlacement(options: TestnetOptions, cores = availableParallelism()): Placement {
   const perProcess = options.nodesPerProcess
@@ -29,7 +30,8 @@ export function choosePlacement(options: TestnetOptions, cores = availableParall
     return { kind: 'process' }
   const total = options.nodes + options.intruders
   const per = perProcess > 0 ? perProcess : Math.ceil(total / Math.max(1, cores))
-  return { kind: 'hosted', hosts: Math.ceil(total / per), nodesPerThread: Math.min(NODES_PER_THREAD, per) }
+  const perThread = options.nodesPerThread > 0 ? options.nodesPerThread : NODES_PER_THREAD
+  return { kind: 'hosted', hosts: Math.ceil(total / per), nodesPerThread: Math.min(perThread, per) }
 }
 
 /**

@@ -20,7 +20,8 @@ export interface MachineFacts {
 
 /** Measured on this machine (bench/results): resident memory per node, by placement. */
 const MB_PER_PROCESS_NODE = 110
-const MB_PER_HOSTED_NODE = 25
+/** 17.1 MB per node at 500 hosted nodes, 21.3 at 250 (scale-50-500-idle-connections-2026-12-06). */
+const MB_PER_HOSTED_NODE = 20
 const MB_PER_HOST_PROCESS = 80
 /** What QUIC asks of the kernel for its socket buffers (below it, bursts are dropped). */
 const QUIC_WANTS_UDP_BUFFER = 2 * 1024 * 1024

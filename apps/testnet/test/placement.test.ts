@@ -38,6 +38,17 @@ describe('where nodes run', () => {
       hosts: 10,
       nodesPerThread: 10,
     })
+    // Asked for: 100 nodes per worker thread (fewer isolates); never more than a process holds.
+    expect(choosePlacement(options(['--nodes', '999', '--nodes-per-thread', '100']), 2)).toEqual({
+      kind: 'hosted',
+      hosts: 2,
+      nodesPerThread: 100,
+    })
+    expect(choosePlacement(options(['--nodes', '100', '--nodes-per-thread', '100']), 2)).toEqual({
+      kind: 'hosted',
+      hosts: 2,
+      nodesPerThread: 51,
+    })
   })
 
   test('every node has its own loopback address, registered nodes and intruders apart', () => {

@@ -108,8 +108,8 @@ export async function runScaleBench({
       rows.push({ nodes, status: `not run: ${stop}` })
       continue
     }
-    // The testnet takes rates down to 0.001 events/s per node.
-    const ratePerNode = Math.max(0.001, Math.round((networkRate / nodes) * 1000) / 1000)
+    // The testnet takes rates down to 0.0001 events/s per node.
+    const ratePerNode = Math.max(0.0001, Math.round((networkRate / nodes) * 10_000) / 10_000)
     log(
       `scale: testnet of ${nodes} nodes (${idleS} s idle, ${durationS} s at ${ratePerNode}/s per node = ${(nodes * ratePerNode).toFixed(2)}/s, one topic)`,
     )
