@@ -24,6 +24,7 @@ for p,v in y['p'].items():
     if p not in x['p']: continue
     for t,ms in v['th'].items(): th[t]=th.get(t,0)+(ms-x['p'][p]['th'].get(t,0))/dt/n
 tot=sum(th.values())
-print(sys.argv[4], f"idle {tot:.2f} ms/s per node", {k: round(v,3) for k,v in sorted(th.items(), key=lambda kv:-kv[1]) if v>0.005}, 'delivered', r['totals']['delivered'], '/', r['totals']['expected'], 'peers', r['totals']['peersPerNode'])
+rss=sum(v.get('rss',0) for v in y['p'].values())/1024/n
+print(sys.argv[4], f"idle {tot:.2f} ms/s per node, RSS {rss:.1f} MB per node at the end of idle", {k: round(v,3) for k,v in sorted(th.items(), key=lambda kv:-kv[1]) if v>0.005}, 'delivered', r['totals']['delivered'], '/', r['totals']['expected'], 'peers', r['totals']['peersPerNode'])
 PY
 done; done

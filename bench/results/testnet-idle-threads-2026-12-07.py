@@ -1,4 +1,5 @@
-# usage: testnet-idle-threads-2026-12-07.py PID OUT — every 5 s: epoch ms, and per process of the tree its CPU ms by thread name (/proc schedstat), one JSON line
+# usage: testnet-idle-threads-2026-12-07.py PID OUT — every 5 s: epoch ms, and per process of the tree its CPU ms by thread name (/proc schedstat)
+# and its resident memory in kB ('rss', from /proc/<pid>/status; thirty-first session), one JSON line
 import os, sys, time, json
 root = int(sys.argv[1]); out = open(sys.argv[2], 'w'); hz = os.sysconf('SC_CLK_TCK')
 def desc():
@@ -22,6 +23,7 @@ while os.path.exists(f'/proc/{root}'):
                 ns = int(open(f'/proc/{p}/task/{t}/schedstat').read().split()[0])
                 th[comm] = th.get(comm, 0) + ns / 1e6
             cmd = open(f'/proc/{p}/cmdline').read().replace('\0', ' ')[:120]
-            rec['p'][p] = {'cmd': cmd, 'th': th}
+            rss = next((int(l.split()[1]) for l in open(f'/proc/{p}/status') if l.startswith('VmRSS:')), 0)
+            rec['p'][p] = {'cmd': cmd, 'th': th, 'rss': rss}
         except Exception: pass
     out.write(json.dumps(rec) + '\n'); out.flush(); time.sleep(5)

@@ -87,6 +87,10 @@ describe('parseOptions', () => {
     expect(parseOptions(['--timings', 'production'], false)).toMatchObject({ refreshIntervalMs: 30_000 })
   })
 
+  test('a 1000-node network can publish 0.1 events a second in all: --rate goes down to 0.0001', () => {
+    expect(parseOptions(['--nodes', '1000', '--rate', '0.0001'], false)?.rate).toBe(0.0001)
+  })
+
   test.each([
     [['--nodes', '1'], /--nodes must be a number from 2/],
     [['--nodes', 'many'], /--nodes/],
@@ -99,6 +103,7 @@ describe('parseOptions', () => {
     [['--degree', '0-8'], /--degree must be LOW-HIGH/],
     [['--nodes-per-process', 'lots'], /--nodes-per-process must be a number from 0/],
     [['--nodes-per-thread', 'many'], /--nodes-per-thread must be a number from 0/],
+    [['--rate', '0.00005'], /--rate must be a number from 0.0001 to 1000/],
     [['--timings', 'slow'], /--timings must be fast or production/],
     [['--start-batch', '0'], /--start-batch must be a number from 1/],
     [['--idle', '4000'], /--idle must be a number from 0 to 3600/],
