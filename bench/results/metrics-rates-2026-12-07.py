@@ -1,6 +1,6 @@
 # usage: metrics-rates-2026-12-07.py PORTLO PORTHI WINDOW_S OUT — sums every /metrics counter over the nodes listening (TCP) on ports
 # [PORTLO, PORTHI] at two instants WINDOW_S apart; writes per-node-per-second rates, largest first
-import re, subprocess, sys, time, urllib.request, json
+import subprocess, sys, time, urllib.request, json
 lo, hi, win, out = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
 def targets():
     t = []
@@ -12,7 +12,7 @@ def snap(urls):
     tot = {}
     for u in urls:
         try: text = urllib.request.urlopen(u, timeout=10).read().decode()
-        except Exception as e: continue
+        except Exception: continue
         for l in text.splitlines():
             if l.startswith('#') or not l: continue
             k, v = l.rsplit(' ', 1)

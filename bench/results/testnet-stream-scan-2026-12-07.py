@@ -12,7 +12,7 @@ def get(i):
     for l in t.splitlines():
         if l.startswith('#'): continue
         for k, pat in [('conns', r'^depin_node_connections (\S+)'), ('outq', r'protocol="outbound "\} (\S+)'), ('inq', r'protocol="inbound "\} (\S+)'), ('msub', r'protocol="outbound /meshsub/1.2.0"\} (\S+)'), ('rep', r'^depin_node_pubsub_link_repairs_total (\S+)'), ('opened', r'^depin_node_connections_opened_total (\S+)')]:
-            m = re.match(pat, l) if k in ('conns','rep','opened') else re.search(pat, l)
+            m = re.search(pat, l)
             if m: d[k] = float(m.group(1))
     return i, d
 with cf.ThreadPoolExecutor(16) as ex: res = dict(ex.map(get, sorted(urls)))

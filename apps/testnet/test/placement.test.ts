@@ -21,35 +21,30 @@ describe('where nodes run', () => {
     })
   })
 
-  test('large networks: one host process per core, at most 25 nodes per worker thread', () => {
-    expect(choosePlacement(options(['--nodes', '1000', '--intruders', '0']), 2)).toEqual({
-      kind: 'hosted',
-      hosts: 2,
-      nodesPerThread: 25,
-    })
-    expect(choosePlacement(options(['--nodes', '30', '--intruders', '2']), 4)).toEqual({
-      kind: 'hosted',
-      hosts: 4,
-      nodesPerThread: 8,
-    })
-    // Asked for: 10 nodes per process.
-    expect(choosePlacement(options(['--nodes', '95', '--nodes-per-process', '10']), 2)).toEqual({
-      kind: 'hosted',
-      hosts: 10,
-      nodesPerThread: 10,
-    })
-    // Asked for: 100 nodes per worker thread (fewer isolates); never more than a process holds.
-    expect(choosePlacement(options(['--nodes', '999', '--nodes-per-thread', '100']), 2)).toEqual({
-      kind: 'hosted',
-      hosts: 2,
-      nodesPerThread: 100,
-    })
-    expect(choosePlacement(options(['--nodes', '100', '--nodes-per-thread', '100']), 2)).toEqual({
-      kind: 'hosted',
-      hosts: 2,
-      nodesPerThread: 51,
-    })
-  })
+  // [why, argv, cores, hosts, nodes per thread]
+  test.each([
+    ['one host per core, at most 25 nodes a thread', ['--nodes', '1000', '--intruders', '0'], 2, 2, 25],
+    ['one host per core, fewer than 25 each', ['--nodes', '30', '--intruders', '2'], 4, 4, 8],
+    ['asked for 10 nodes per process', ['--nodes', '95', '--nodes-per-process', '10'], 2, 10, 10],
+    // Fewer isolates; never more than a process holds.
+    ['asked for 100 nodes per thread', ['--nodes', '999', '--nodes-per-thread', '100'], 2, 2, 100],
+    [
+      'asked for more per thread than a process holds',
+      ['--nodes', '100', '--nodes-per-thread', '100'],
+      2,
+      2,
+      51,
+    ],
+  ] as const)(
+    'large networks, %s: worker threads of host processes',
+    (_why, argv, cores, hosts, perThread) => {
+      expect(choosePlacement(options([...argv]), cores)).toEqual({
+        kind: 'hosted',
+        hosts,
+        nodesPerThread: perThread,
+      })
+    },
+  )
 
   test('every node has its own loopback address, registered nodes and intruders apart', () => {
     const hosts = new Set<string>()
