@@ -26,6 +26,12 @@ export const SKEW_MARGIN_MS = 5_000
  * and stop there (each node asks one random peer once).
  */
 const SYNC_WINDOW_INTERVALS = 4
+/**
+ * Peers one anti-entropy sync may ask in all: a sync whose peer does not answer (gone, timed out,
+ * refusing) asks another at once rather than losing its turn, since an event that reached few
+ * nodes has only the window's few syncs to spread by.
+ */
+const SYNC_PEERS = 3
 /** A catch-up waits this long after its first trigger, so peers appearing together are asked together. */
 const CATCH_UP_DELAY_MS = 100
 
@@ -37,8 +43,15 @@ export interface CatchUpSchedulerInit {
   counters: HistoryCounters
   /** Subscribers of a GossipSub topic, as GossipSub knows them now. */
   subscribers: (gossipTopic: string) => string[]
-  /** Asks each peer of `batch` for the topic's events since its time, and delivers what is new. */
-  fetch: (state: TopicCatchUp, batch: Array<[string, number]>, signal: AbortSignal) => Promise<void>
+  /**
+   * Asks each peer of `batch` for the topic's events since its time, and delivers what is new: the
+   * peers that answered.
+   */
+  fetch: (
+    state: TopicCatchUp,
+    batch: Array<[string, number]>,
+    signal: AbortSignal,
+  ) => Promise<readonly string[]>
   log: Logger
 }
 
@@ -217,14 +230,47 @@ export class CatchUpScheduler {
       if (last === undefined || now - last > this.init.options.maxAgeMs) continue
       const windowStart = now - SYNC_WINDOW_INTERVALS * this.init.options.syncIntervalMs
       const since = Math.min(state.lastSyncAt ?? state.floorMs, windowStart) - SKEW_MARGIN_MS
-      const subscribers = this.init.subscribers(state.gossipTopic)
-      const candidates = subscribers.length > 0 ? subscribers : [...connectedPeers(this.init.host).keys()]
-      const peer = candidates[Math.floor(Math.random() * candidates.length)]
+      const peer = this.syncPeer(state, new Set())
       if (peer === undefined) continue
       state.lastSyncAt = now
+      state.sync = { since, tried: new Set([peer]) }
       this.init.counters.syncs++
       this.enqueue(state, peer, since)
     }
+  }
+
+  /** A random subscriber of the topic not in `tried`; else any connected peer not in it. */
+  private syncPeer(state: TopicCatchUp, tried: ReadonlySet<string>): string | undefined {
+    const untried = (peers: Iterable<string>): string[] => [...peers].filter((peer) => !tried.has(peer))
+    let candidates = untried(this.init.subscribers(state.gossipTopic))
+    if (candidates.length === 0) candidates = untried(connectedPeers(this.init.host).keys())
+    return candidates[Math.floor(Math.random() * candidates.length)]
+  }
+
+  /**
+   * After a catch-up: if it asked the topic's current sync peer and none of the sync's peers
+   * answered, the sync asks another (up to {@link SYNC_PEERS} in all).
+   */
+  private retrySync(
+    state: TopicCatchUp,
+    batch: ReadonlyArray<[string, number]>,
+    answered: readonly string[],
+  ): void {
+    const sync = state.sync
+    if (sync === undefined || !batch.some(([peer]) => sync.tried.has(peer))) return
+    const done =
+      answered.some((peer) => sync.tried.has(peer)) ||
+      sync.tried.size >= SYNC_PEERS ||
+      this.controller.signal.aborted ||
+      !this.isCurrent(state)
+    const peer = done ? undefined : this.syncPeer(state, sync.tried)
+    if (peer === undefined) {
+      state.sync = undefined
+      return
+    }
+    sync.tried.add(peer)
+    this.init.counters.syncRetries++
+    this.enqueue(state, peer, sync.since)
   }
 
   private lonely(state: TopicCatchUp): void {
@@ -291,7 +337,8 @@ export class CatchUpScheduler {
     state.pending.clear()
     this.init.counters.catchUps++
     try {
-      await this.init.fetch(state, batch, this.controller.signal)
+      const answered = await this.init.fetch(state, batch, this.controller.signal)
+      this.retrySync(state, batch, answered)
     } finally {
       state.running = false
       if (state.pending.size > 0) this.schedule(state)

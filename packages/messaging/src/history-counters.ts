@@ -37,6 +37,11 @@ export const HISTORY_METRICS = {
   catchUps: counter('history_catch_ups_total', 'Catch-ups run.'),
   /** Anti-entropy syncs asked for (one peer per subscribed topic per `syncIntervalMs`). */
   syncs: counter('history_syncs_total', 'Anti-entropy syncs asked for.'),
+  /** Of those syncs' peers, the ones asked because the sync's previous peer did not answer. */
+  syncRetries: counter(
+    'history_sync_retries_total',
+    'Peers asked by an anti-entropy sync because its previous peer did not answer.',
+  ),
   /** Missed events delivered to handlers by catch-up (each once, marked `replayed`). */
   recovered: counter('history_recovered_total', 'Missed events delivered by catch-up (marked replayed).'),
   /** Events offered by peers that this node had already delivered (dropped). */

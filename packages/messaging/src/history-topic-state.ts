@@ -21,6 +21,8 @@ export interface TopicCatchUp {
   lastDeliveredAtMs: number | undefined
   /** When the last anti-entropy sync of this topic was asked for. */
   lastSyncAt: number | undefined
+  /** The last sync, until one of its peers answered: from when it asks, and whom it asked. */
+  sync: { readonly since: number; readonly tried: Set<string> } | undefined
   /**
    * The start of a gap this process has not filled yet (an explicit `catchUp` time, or the topic
    * lost its peers): the earliest time a restarted process must ask from. Undefined once a peer
@@ -53,6 +55,7 @@ export function createTopicCatchUp(
     hadPeers,
     lastDeliveredAtMs: undefined,
     lastSyncAt: undefined,
+    sync: undefined,
     gapSinceMs: undefined,
     gapEpoch: 0,
     episode: undefined,

@@ -195,12 +195,15 @@ export class DatabaseHistory {
       .map((event) => Object.freeze(event))
   }
 
-  /** Asks each peer of `batch` for what it holds since its time; keeps and delivers what is new, in order. */
+  /**
+   * Asks each peer of `batch` for what it holds since its time; keeps and delivers what is new, in
+   * order. The peers that answered.
+   */
   private async fetchMissed(
     state: TopicCatchUp,
     batch: Array<[string, number]>,
     signal: AbortSignal,
-  ): Promise<void> {
+  ): Promise<readonly string[]> {
     const epoch = state.gapEpoch
     const { entries: fetched, answered } = await this.client.collect(
       state.topic,
@@ -214,7 +217,7 @@ export class DatabaseHistory {
       if (state.seen.has(entry.event.id) || fresh.has(entry.event.id)) this.counters.duplicates++
       else fresh.set(entry.event.id, entry)
     }
-    if (!this.catchUps.isCurrent(state)) return
+    if (!this.catchUps.isCurrent(state)) return answered
     if (fresh.size > 0) await this.deliverFresh(state, [...fresh.values()], batch)
     // Answered, and what was new is queued (each replayed event holds the handlers' resume point
     // back until handled): the gap closes if an answer reached back to its start.
@@ -224,6 +227,7 @@ export class DatabaseHistory {
       epoch,
       Math.min(...answered.map((peer) => asked.get(peer) ?? Number.POSITIVE_INFINITY)),
     )
+    return answered
   }
 
   /** Keeps caught-up events and hands them to the topic's handlers, oldest first, marked replayed. */

@@ -244,6 +244,37 @@ describe('history and catch-up (real nodes)', () => {
     expect(mc.metrics().history.catchUps).toBeGreaterThanOrEqual(1)
   })
 
+  it('anti-entropy: a sync whose peer refuses asks another at once, a connected publisher when no subscriber is left', async () => {
+    const SYNC_MS = 1_500
+    const a = await peer()
+    const c = await peer()
+    const z = await peer()
+    const ma = await withMessaging(a)
+    const mc = await withMessaging(c, { history: { syncIntervalMs: SYNC_MS } })
+    // z is c's only topic peer, and refuses c's history requests: every sync picks it first.
+    await withMessaging(z, { isAuthorized: (id) => !id.equals(c.node.peerId) }).then((mz) =>
+      mz.subscribe(TOPIC, () => {}),
+    )
+    const got = collector()
+    await mc.subscribe(TOPIC, got.handler)
+    await connectRawNodes(c.node, z.node)
+    await waitFor(() => subscribedTo(c, z), { message: 'z on the topic' })
+    // Traffic on the topic, so that c syncs at all.
+    await mc.publish(TOPIC, { n: 0 })
+    // `a` publishes without subscribing and has never had a peer: its event is in its history
+    // alone, and c meets it as a connected peer that is not on the topic (so no catch-up asks it).
+    const sent = await ma.publish(TOPIC, { n: 1 })
+    await connectRawNodes(c.node, a.node)
+    await waitFor(() => got.events.some((e) => e.id === sent.id), {
+      message: 'the event, by a sync retried with a',
+      timeoutMs: 4 * SYNC_MS,
+    })
+    expect(got.events.at(-1)?.replayed).toBe(true)
+    const h = mc.metrics().history
+    expect(h.syncRetries).toBeGreaterThanOrEqual(1)
+    expect(h.requestsFailed).toBeGreaterThanOrEqual(1)
+  })
+
   it('asks several holders, and fetches each missing event from one of them only', async () => {
     const a = await peer()
     const c = await peer()

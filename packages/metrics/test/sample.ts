@@ -132,6 +132,7 @@ export function sampleMetrics(): FacadeMetrics {
         requestsRefused: { 'bad-request': 0, unauthorized: 1, 'rate-limited': 0, 'unknown-database': 0 },
         catchUps: 3,
         syncs: 4,
+        syncRetries: 1,
         recovered: 20,
         duplicates: 5,
         bytesReceived: 40_000,

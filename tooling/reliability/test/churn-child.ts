@@ -62,6 +62,7 @@ export type ChurnChildMessage =
       /** Its history's catch-up figures, to tell why a member still misses events. */
       history: {
         syncs: number
+        syncRetries: number
         catchUps: number
         requestsMade: number
         requestsFailed: number
@@ -131,8 +132,16 @@ async function start(c: Extract<ChurnParentMessage, { type: 'start' }>): Promise
   setInterval(() => {
     if (!lifecycle.stopping) {
       const { node, messaging } = database.metrics()
-      const { syncs, catchUps, requestsMade, requestsFailed, recovered, duplicates, rejectedTotal } =
-        messaging.history
+      const {
+        syncs,
+        syncRetries,
+        catchUps,
+        requestsMade,
+        requestsFailed,
+        recovered,
+        duplicates,
+        rejectedTotal,
+      } = messaging.history
       send({
         type: 'status',
         peers: database.peers().length,
@@ -141,7 +150,16 @@ async function start(c: Extract<ChurnParentMessage, { type: 'start' }>): Promise
         linkRepairs: node.pubsubLinkRepairs,
         deadConnectionsClosed: node.deadConnectionsClosed,
         resumeFrom: subscription?.resumeFrom(),
-        history: { syncs, catchUps, requestsMade, requestsFailed, recovered, duplicates, rejectedTotal },
+        history: {
+          syncs,
+          syncRetries,
+          catchUps,
+          requestsMade,
+          requestsFailed,
+          recovered,
+          duplicates,
+          rejectedTotal,
+        },
         rejected: messaging.rejectedTotal,
       })
     }
