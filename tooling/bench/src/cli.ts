@@ -19,6 +19,7 @@ const { values } = parseArgs({
     'no-nats': { type: 'boolean' },
     out: { type: 'string' },
     'scale-sizes': { type: 'string' },
+    'scale-nodes-per-thread': { type: 'string' },
     'catchup-away-ms': { type: 'string' },
     'catchup-rate': { type: 'string' },
     'catchup-size': { type: 'string' },
@@ -29,6 +30,7 @@ const { values } = parseArgs({
 if (values.help) {
   process.stdout.write(
     `Usage: node dist/cli.js [--quick] [--only ${SECTIONS.join(',')}] [--no-nats] [--out DIR] [--scale-sizes 50,100,...]\n` +
+      "       [--scale-nodes-per-thread T] (the testnet's --nodes-per-thread; 0 or absent: its default)\n" +
       '       [--catchup-away-ms 60000] [--catchup-rate 100] [--catchup-size 1024]\n' +
       `       [--catchup-scenarios ${CATCH_UP_SCENARIOS.join(',')}]\n` +
       'Writes DIR/<date>.json and DIR/<date>.md (DIR defaults to <repo>/bench/results; --quick writes <date>-quick.*;\n' +
@@ -62,6 +64,15 @@ if (scaleSizes !== undefined && !scaleSizes.every((n) => Number.isInteger(n) && 
   )
   process.exit(2)
 }
+const perThreadText = values['scale-nodes-per-thread']
+const nodesPerThread = perThreadText === undefined ? undefined : Number(perThreadText)
+if (
+  nodesPerThread !== undefined &&
+  !(Number.isInteger(nodesPerThread) && nodesPerThread >= 0 && nodesPerThread <= 1000)
+) {
+  process.stderr.write(`--scale-nodes-per-thread: an integer from 0 to 1000 (got "${perThreadText}")\n`)
+  process.exit(2)
+}
 // The catch-up section's away time, rate (events/s) and payload size, e.g. for a short run.
 const catchUpFlags = {
   awayMs: ['catchup-away-ms', 100, 3_600_000],
@@ -93,7 +104,11 @@ if (scenarios !== undefined) {
 const profile = {
   ...chosen,
   catchUp,
-  ...(scaleSizes === undefined ? {} : { scale: { ...chosen.scale, sizes: scaleSizes } }),
+  scale: {
+    ...chosen.scale,
+    ...(scaleSizes === undefined ? {} : { sizes: scaleSizes }),
+    ...(nodesPerThread === undefined ? {} : { nodesPerThread }),
+  },
 }
 const started = Date.now()
 const log = (line: string): void => {

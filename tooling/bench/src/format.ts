@@ -132,7 +132,7 @@ export function markdown(r: BenchResults): string {
   if (r.scale !== undefined) {
     const sc = r.scale
     parts.push(
-      `## Scale: apps/testnet, N nodes on this machine (${sc.idleS} s idle, then ${sc.durationS} s of publishing, ${sc.networkRate} events/s across the network on one topic; QUIC; \`--timings production\`; ${sc.startBatch} nodes started at a time; \`--nodes-per-process ${sc.nodesPerProcess}\`${sc.nodesPerProcess === 0 ? ' (automatic)' : ''}; at most ${sc.sizeTimeoutS === null ? '900 s + 2 s per node' : `${sc.sizeTimeoutS} s`} per size)`,
+      `## Scale: apps/testnet, N nodes on this machine (${sc.idleS} s idle, then ${sc.durationS} s of publishing, ${sc.networkRate} events/s across the network on one topic; QUIC; \`--timings production\`; ${sc.startBatch} nodes started at a time; \`--nodes-per-process ${sc.nodesPerProcess}\`${sc.nodesPerProcess === 0 ? ' (automatic)' : ''}${(sc.nodesPerThread ?? 0) > 0 ? `, \`--nodes-per-thread ${sc.nodesPerThread}\`` : ''}; at most ${sc.sizeTimeoutS === null ? '900 s + 2 s per node' : `${sc.sizeTimeoutS} s`} per size)`,
     )
     parts.push(
       table(

@@ -19,7 +19,14 @@ export interface BenchProfile {
   }
   gater: { wallets: number; runs: number; pacedOverMs: number }
   startup: { transports: BenchTransport[]; runs: number }
-  scale: { sizes: number[]; durationS: number; idleS: number; networkRate: number; nodesPerProcess?: number }
+  scale: {
+    sizes: number[]
+    durationS: number
+    idleS: number
+    networkRate: number
+    nodesPerProcess?: number
+    nodesPerThread?: number
+  }
   memory: { durationMs: number; rate: number; size: number }
   vsGo: Omit<VsGoOptions, 'repoRoot' | 'log'>
   catchUp: Omit<CatchUpOptions, 'log'>

@@ -82,6 +82,7 @@ export async function runScaleBench({
   idleS,
   networkRate,
   nodesPerProcess = 0,
+  nodesPerThread = 0,
   sizeTimeoutS = null,
   log = () => {},
 }: {
@@ -91,6 +92,7 @@ export async function runScaleBench({
   idleS: number
   networkRate: number
   nodesPerProcess?: number
+  nodesPerThread?: number
   sizeTimeoutS?: number | null
   log?: (line: string) => void
 }): Promise<ScaleFigures> {
@@ -114,7 +116,16 @@ export async function runScaleBench({
       `scale: testnet of ${nodes} nodes (${idleS} s idle, ${durationS} s at ${ratePerNode}/s per node = ${(nodes * ratePerNode).toFixed(2)}/s, one topic)`,
     )
     const limitS = sizeTimeoutS ?? sizeLimitS(nodes)
-    const row = await runOneSize({ cli, nodes, durationS, idleS, ratePerNode, nodesPerProcess, limitS })
+    const row = await runOneSize({
+      cli,
+      nodes,
+      durationS,
+      idleS,
+      ratePerNode,
+      nodesPerProcess,
+      nodesPerThread,
+      limitS,
+    })
     if (row.rssTotalPeakMb !== undefined) {
       row.marginalRssMb =
         previous?.rssTotalPeakMb === undefined
@@ -144,6 +155,7 @@ export async function runScaleBench({
     networkRate,
     startBatch: START_BATCH,
     nodesPerProcess,
+    nodesPerThread,
     sizeTimeoutS,
     rows,
     largestFullDelivery: full.length > 0 ? Math.max(...full) : null,
@@ -157,6 +169,7 @@ async function runOneSize({
   idleS,
   ratePerNode,
   nodesPerProcess,
+  nodesPerThread,
   limitS,
 }: {
   cli: string
@@ -165,6 +178,7 @@ async function runOneSize({
   idleS: number
   ratePerNode: number
   nodesPerProcess: number
+  nodesPerThread: number
   limitS: number
 }): Promise<ScaleRow> {
   const json = join(tmpdir(), `depin-bench-scale-${process.pid}-${nodes}.json`)
@@ -177,7 +191,8 @@ async function runOneSize({
       ...['--nodes', String(nodes), '--duration', String(durationS), '--idle', String(idleS)],
       ...['--rate', String(ratePerNode), '--topics', '1', '--transport', 'quic'],
       ...['--timings', 'production', '--start-batch', String(START_BATCH), '--intruders', '0'],
-      ...['--nodes-per-process', String(nodesPerProcess), '--plain', '--json', json],
+      ...['--nodes-per-process', String(nodesPerProcess), '--nodes-per-thread', String(nodesPerThread)],
+      ...['--plain', '--json', json],
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   )

@@ -66,6 +66,8 @@ export interface ScaleFigures {
   startBatch: number
   /** `--nodes-per-process` given to the testnet (0: its automatic choice). */
   nodesPerProcess: number
+  /** `--nodes-per-thread` given to the testnet (0: its default; absent from results before it). */
+  nodesPerThread?: number
   /** Wall-clock limit of one size, s; null: `sizeLimitS` of its node count (scale-bench.ts). */
   sizeTimeoutS: number | null
   rows: ScaleRow[]
