@@ -73,8 +73,8 @@ interface Host {
 }
 
 /**
- * Host processes, each running its nodes in worker threads (`nodesPerThread` per thread). A node
- * goes to the host `slot % hosts`; hosts start on first use.
+ * Host processes, each running its nodes in `threads` worker threads (`nodesPerThread` per thread
+ * at most). A node goes to the host `slot % hosts`; hosts start on first use.
  */
 export class HostPool {
   private readonly hosts: Array<Host | undefined>
@@ -84,6 +84,7 @@ export class HostPool {
     private readonly hostPath: URL,
     count: number,
     private readonly nodesPerThread: number,
+    private readonly threads: number,
   ) {
     this.hosts = Array.from({ length: Math.max(1, count) }, () => undefined)
   }
@@ -127,7 +128,7 @@ export class HostPool {
     if (existing !== undefined) return existing
     const proc = spawnNodeProcess<HostParentMessage, HostChildMessage>({
       script: this.hostPath,
-      args: [String(this.nodesPerThread)],
+      args: [String(this.nodesPerThread), String(this.threads)],
       // For its workers' one compaction after their nodes start (heap-compaction.ts).
       execArgv: ['--expose-gc', ...EXTRA_NODE_FLAGS],
       serialization: 'advanced',

@@ -65,17 +65,6 @@ async function probeOnce(
   }
 }
 
-/**
- * The order to probe `count` nodes in: every `stride`-th first, so that the probes in flight go to
- * different worker threads (consecutive nodes share one; a saturated thread answers one at a time).
- */
-export function spreadOrder(count: number, stride: number): number[] {
-  const order: number[] = []
-  const step = Math.max(1, Math.min(stride, count))
-  for (let start = 0; start < step; start++) for (let i = start; i < count; i += step) order.push(i)
-  return order
-}
-
 /** Options of {@link probeEndpoints}. */
 export interface ProbeOptions {
   /** The run was interrupted: no probe starts, one in flight is abandoned. */
@@ -99,11 +88,6 @@ export async function probeEndpoints(network: Network, options: ProbeOptions = {
   const budget = AbortSignal.timeout(options.budgetMs ?? probeBudgetMs(targets.length))
   const ended = options.signal === undefined ? budget : AbortSignal.any([budget, options.signal])
   const timeoutMs = options.requestTimeoutMs ?? PROBE_REQUEST_TIMEOUT_MS
-  const placement = network.placement
-  const order = spreadOrder(
-    targets.length,
-    placement.kind === 'hosted' ? placement.hosts * placement.nodesPerThread : 1,
-  )
   const probes: EndpointProbe[] = targets.map((n) => ({
     label: n.label,
     healthz: 0,
@@ -112,8 +96,9 @@ export async function probeEndpoints(network: Network, options: ProbeOptions = {
   }))
   let next = 0
   const worker = async (): Promise<void> => {
-    for (let k = next++; k < order.length && !ended.aborted; k = next++) {
-      const i = order[k] as number
+    // In start order: consecutive nodes run on different worker threads (placement.ts spreads
+    // them), so the probes in flight do not queue on one saturated thread.
+    for (let i = next++; i < targets.length && !ended.aborted; i = next++) {
       const node = targets[i] as (typeof targets)[number]
       let result: Awaited<ReturnType<typeof probeOnce>>
       let tries = 0

@@ -1,6 +1,7 @@
 // Many testnet nodes in one OS process: the process (started by the CLI with an IPC channel) runs
-// worker threads of this same file, and each worker runs up to `nodesPerThread` nodes, every one
-// its own libp2p host with its own wallet, ports and loopback address. The process only routes
+// `threads` worker threads of this same file, and each worker runs up to `nodesPerThread` nodes
+// (spread over the threads as they start: placement.ts `chooseThread`), every one its own libp2p
+// host with its own wallet, ports and loopback address. The process only routes
 // messages: parent <-> process by IPC, process <-> worker by the worker's port, each tagged with
 // the node's key.
 
@@ -9,6 +10,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { sendToParent, serveParent, settleWithin } from '@depin/test-utils/node-process-child'
 import { compactWhenStarted } from './heap-compaction.js'
 import { NodeRunner } from './node-runner.js'
+import { chooseThread } from './placement.js'
 import type { HostChildMessage, HostParentMessage } from './protocol.js'
 import { lowerThreadPriority, NODES_THREAD_NICE } from './thread-priority.js'
 
@@ -29,25 +31,36 @@ else runWorker()
 
 function runHostProcess(): void {
   const nodesPerThread = Math.max(1, Number(process.argv[2] ?? 25) || 25)
-  const workers: Array<{ worker: Worker; keys: Set<string>; capacity: number }> = []
+  const threads = Math.max(1, Number(process.argv[3] ?? 1) || 1)
+  const workers: Array<{ worker: Worker; keys: Set<string>; capacity: number; alone: boolean }> = []
   const placement = new Map<string, (typeof workers)[number]>()
   let stopping: Promise<void> | undefined
 
   const toParent = (message: HostChildMessage): void => sendToParent(message)
   /**
-   * The worker with room for one more node (a new one when all are full). A bootstrap node gets a
-   * thread of its own: every newcomer's handshake lands on it at once.
+   * The worker for one more node: a new one until there are `threads`, then the one holding fewest
+   * (a new one when all are full). A bootstrap node gets a thread of its own: every newcomer's
+   * handshake lands on it at once.
    */
   const workerFor = (key: string, alone: boolean): (typeof workers)[number] => {
     const placed = placement.get(key)
     if (placed !== undefined) return placed
-    let slot = alone ? undefined : workers.find((w) => w.keys.size < w.capacity)
+    const shared = workers.filter((w) => !w.alone)
+    let slot = alone
+      ? undefined
+      : shared[
+          chooseThread(
+            shared.map((w) => w.keys.size),
+            threads,
+            nodesPerThread,
+          )
+        ]
     if (slot === undefined) {
       const capacity = alone ? 1 : nodesPerThread
       const worker = new Worker(new URL(import.meta.url), {
         workerData: { nodesPerThread: capacity, bootstrap: alone } satisfies HostData,
       })
-      const created = { worker, keys: new Set<string>(), capacity }
+      const created = { worker, keys: new Set<string>(), capacity, alone }
       worker.on('message', (message: HostChildMessage) => {
         if (message.type === 'node-exit') {
           created.keys.delete(message.key)

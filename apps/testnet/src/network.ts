@@ -50,7 +50,12 @@ export class Network {
     this.highMark = options.degree?.high ?? NODE_DEFAULTS.connectionLimits.high
     this.hosts =
       placement.kind === 'hosted'
-        ? new HostPool(new URL('./host.js', import.meta.url), placement.hosts, placement.nodesPerThread)
+        ? new HostPool(
+            new URL('./host.js', import.meta.url),
+            placement.hosts,
+            placement.nodesPerThread,
+            placement.threadsPerHost,
+          )
         : undefined
   }
 

@@ -13,8 +13,13 @@ export function loopbackHost(role: ChildConfig['role'], index: number): string {
   return `127.${role === 'intruder' ? 2 : 1}.${Math.floor(index / 250)}.${1 + (index % 250)}`
 }
 
-/** Where nodes run: one process each, or `hosts` processes of worker threads (`nodesPerThread` each). */
-export type Placement = { kind: 'process' } | { kind: 'hosted'; hosts: number; nodesPerThread: number }
+/**
+ * Where nodes run: one process each, or `hosts` processes of `threadsPerHost` worker threads
+ * (`nodesPerThread` each at most).
+ */
+export type Placement =
+  | { kind: 'process' }
+  | { kind: 'hosted'; hosts: number; nodesPerThread: number; threadsPerHost: number }
 
 /** Nodes per worker thread at most, unless asked (Farcaster's gossip profiler runs 25 js-libp2p nodes per worker). */
 const NODES_PER_THREAD = 25
@@ -30,8 +35,30 @@ export function choosePlacement(options: TestnetOptions, cores = availableParall
     return { kind: 'process' }
   const total = options.nodes + options.intruders
   const per = perProcess > 0 ? perProcess : Math.ceil(total / Math.max(1, cores))
-  const perThread = options.nodesPerThread > 0 ? options.nodesPerThread : NODES_PER_THREAD
-  return { kind: 'hosted', hosts: Math.ceil(total / per), nodesPerThread: Math.min(perThread, per) }
+  const nodesPerThread = Math.min(options.nodesPerThread > 0 ? options.nodesPerThread : NODES_PER_THREAD, per)
+  return {
+    kind: 'hosted',
+    hosts: Math.ceil(total / per),
+    nodesPerThread,
+    threadsPerHost: Math.ceil(per / nodesPerThread),
+  }
+}
+
+/**
+ * Which of a host's node threads takes the next node, from how many each holds now (`loads`): a new
+ * one while there are fewer than `threads` (returns -1), then the one holding fewest, below
+ * `capacity` (-1 again when all are full). Nodes are spread, not packed: the nodes started last are
+ * the busy ones (dials, identify, DHT lookups for a minute or more), and packed into the last thread
+ * they would hold its event loop seconds behind while the threads of settled nodes idle.
+ */
+export function chooseThread(loads: readonly number[], threads: number, capacity: number): number {
+  if (loads.length < threads) return -1
+  let best = -1
+  for (let i = 0; i < loads.length; i++) {
+    const load = loads[i] ?? capacity
+    if (load < capacity && (best === -1 || load < (loads[best] ?? capacity))) best = i
+  }
+  return best
 }
 
 /**

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, expect, test } from 'vitest'
-import { endpointsCheck, probeEndpoints, spreadOrder } from '../src/final-report.js'
+import { endpointsCheck, probeEndpoints } from '../src/final-report.js'
 import type { Network } from '../src/network.js'
 
 const servers: Server[] = []
@@ -92,14 +92,4 @@ test('a node whose request timed out is not asked again: only one that answered 
   expect(probes).toEqual([{ label: '0', healthz: 0, metrics: false }])
   expect(asked).toEqual(['/healthz'])
   expect(endpointsCheck(probes).detail).toBe('1 of 1 nodes failed: 0: /healthz 0, /metrics MISSING')
-})
-
-test('probes go to every stride-th node first, so that those in flight land on different worker threads', () => {
-  expect(spreadOrder(7, 3)).toEqual([0, 3, 6, 1, 4, 2, 5])
-  expect(spreadOrder(3, 50)).toEqual([0, 1, 2])
-  expect(spreadOrder(4, 1)).toEqual([0, 1, 2, 3])
-  expect(spreadOrder(0, 50)).toEqual([])
-  const order = spreadOrder(250, 50)
-  expect(new Set(order).size).toBe(250)
-  expect(order.slice(0, 5)).toEqual([0, 50, 100, 150, 200])
 })

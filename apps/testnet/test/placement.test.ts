@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { parseOptions, type TestnetOptions } from '../src/options.js'
-import { choosePlacement, loopbackHost } from '../src/placement.js'
+import { choosePlacement, chooseThread, loopbackHost } from '../src/placement.js'
 import { type MachineFacts, PreflightError, preflight } from '../src/preflight.js'
 
 const options = (argv: string[]): TestnetOptions => parseOptions(argv, false) as TestnetOptions
@@ -21,30 +21,54 @@ describe('where nodes run', () => {
     })
   })
 
-  // [why, argv, cores, hosts, nodes per thread]
+  // [why, argv, cores, hosts, nodes per thread, threads per host]
   test.each([
-    ['one host per core, at most 25 nodes a thread', ['--nodes', '1000', '--intruders', '0'], 2, 2, 25],
-    ['one host per core, fewer than 25 each', ['--nodes', '30', '--intruders', '2'], 4, 4, 8],
-    ['asked for 10 nodes per process', ['--nodes', '95', '--nodes-per-process', '10'], 2, 10, 10],
+    ['one host per core, at most 25 nodes a thread', ['--nodes', '1000', '--intruders', '0'], 2, 2, 25, 20],
+    ['one host per core, fewer than 25 each', ['--nodes', '30', '--intruders', '2'], 4, 4, 8, 1],
+    ['asked for 10 nodes per process', ['--nodes', '95', '--nodes-per-process', '10'], 2, 10, 10, 1],
     // Fewer isolates; never more than a process holds.
-    ['asked for 100 nodes per thread', ['--nodes', '999', '--nodes-per-thread', '100'], 2, 2, 100],
+    ['asked for 100 nodes per thread', ['--nodes', '999', '--nodes-per-thread', '100'], 2, 2, 100, 5],
     [
       'asked for more per thread than a process holds',
       ['--nodes', '100', '--nodes-per-thread', '100'],
       2,
       2,
       51,
+      1,
     ],
   ] as const)(
     'large networks, %s: worker threads of host processes',
-    (_why, argv, cores, hosts, perThread) => {
+    (_why, argv, cores, hosts, perThread, threads) => {
       expect(choosePlacement(options([...argv]), cores)).toEqual({
         kind: 'hosted',
         hosts,
         nodesPerThread: perThread,
+        threadsPerHost: threads,
       })
     },
   )
+
+  test("a host spreads its nodes over its threads: new ones first, then the one holding fewest, never past a thread's capacity", () => {
+    expect(chooseThread([], 3, 100)).toBe(-1)
+    expect(chooseThread([1, 1], 3, 100)).toBe(-1)
+    expect(chooseThread([2, 1, 1], 3, 100)).toBe(1)
+    expect(chooseThread([2, 2, 1], 3, 100)).toBe(2)
+    expect(chooseThread([100, 99, 100], 3, 100)).toBe(1)
+    // All full (a node restarting before its old one left): one more thread.
+    expect(chooseThread([100, 100], 2, 100)).toBe(-1)
+    // 500 nodes in 5 threads of 100, placed one after another: each thread takes every fifth.
+    const loads: number[] = []
+    const threadOf: number[] = []
+    for (let n = 0; n < 500; n++) {
+      let t = chooseThread(loads, 5, 100)
+      if (t === -1) t = loads.push(0) - 1
+      loads[t] = (loads[t] ?? 0) + 1
+      threadOf.push(t)
+    }
+    expect(loads).toEqual([100, 100, 100, 100, 100])
+    expect(new Set(threadOf.slice(-5)).size).toBe(5)
+    expect(threadOf.slice(0, 10)).toEqual([0, 1, 2, 3, 4, 0, 1, 2, 3, 4])
+  })
 
   test('every node has its own loopback address, registered nodes and intruders apart', () => {
     const hosts = new Set<string>()
