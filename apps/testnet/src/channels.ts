@@ -129,8 +129,13 @@ export class HostPool {
     const proc = spawnNodeProcess<HostParentMessage, HostChildMessage>({
       script: this.hostPath,
       args: [String(this.nodesPerThread), String(this.threads)],
-      // For its workers' one compaction after their nodes start (heap-compaction.ts).
-      execArgv: ['--expose-gc', ...EXTRA_NODE_FLAGS],
+      // --expose-gc for its workers' one compaction after their nodes start (heap-compaction.ts).
+      // --no-memory-reducer: V8's memory reducer starts full GCs in an isolate whose allocation
+      // rate fell, which an idle thread of many nodes (allocating a little all the time) kept
+      // doing: 100 idle nodes in one thread, 1.69 / 1.58 / 1.49 → 1.11 / 1.24 / 1.32 ms/s of CPU
+      // per node for 13.6 / 13.4 → 14.9 / 15.6 MB of RSS (bench/results/testnet-idle-memory-reducer-2026-12-07.log).
+      // DEPIN_TESTNET_NODE_FLAGS=--memory-reducer turns it back on (the later flag wins).
+      execArgv: ['--expose-gc', '--no-memory-reducer', ...EXTRA_NODE_FLAGS],
       serialization: 'advanced',
       env: CHILD_ENV,
     })

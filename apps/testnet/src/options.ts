@@ -108,7 +108,7 @@ Options:
                        nodes per OS process: 1 = one process each; more = worker threads of a
                        few host processes (default: 1 up to 16 nodes, then one host per core;
                        fault scenarios always use 1)
-  --nodes-per-thread T nodes per worker thread of a host process (default 25)
+  --nodes-per-thread T nodes per worker thread of a host process (default 100)
   --degree LOW-HIGH    each node's connection band: at HIGH connections it closes the least
                        useful ones down to LOW (default: the library's, 32-64)
   --registry R         memory | litesvm: memory (default) answers registry reads from the

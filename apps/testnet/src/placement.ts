@@ -21,13 +21,21 @@ export type Placement =
   | { kind: 'process' }
   | { kind: 'hosted'; hosts: number; nodesPerThread: number; threadsPerHost: number }
 
-/** Nodes per worker thread at most, unless asked (Farcaster's gossip profiler runs 25 js-libp2p nodes per worker). */
-const NODES_PER_THREAD = 25
+/**
+ * Nodes per worker thread at most, unless asked. Each thread is a V8 isolate that collects its own
+ * heap: fewer, fuller threads cost less (Farcaster's gossip profiler runs 25 js-libp2p nodes per
+ * worker, our default until 2026-12-07). Scale bench at 250 nodes, two alternated pairs, 25 → 100 per
+ * thread with host processes without V8's memory reducer (channels.ts): idle CPU 2.03 / 2.36 →
+ * 1.25 / 1.29 ms/s per node, busy 5.16 / 5.46 → 4.08 / 4.01, RSS 24.7 / 22.5 → 16.1 / 16.5 MB per
+ * node, all ready 76 / 79 → 59 / 55 s, latency p50 69 / 67 → 65 / 64 ms, p99 313 / 416 → 1061 / 433
+ * ms (bench/results/scale-threads-reducer-ab-2026-12-07.md).
+ */
+const NODES_PER_THREAD = 100
 
 /**
  * One process per node for small networks and for the fault scenarios (they kill processes);
  * otherwise one host process per core, or `nodesPerProcess` nodes per host when given, in threads of
- * `nodesPerThread` (25 unless given).
+ * `nodesPerThread` ({@link NODES_PER_THREAD} unless given).
  */
 export function choosePlacement(options: TestnetOptions, cores = availableParallelism()): Placement {
   const perProcess = options.nodesPerProcess
