@@ -24,7 +24,7 @@ describe('where nodes run', () => {
   // [why, argv, cores, hosts, nodes per thread, threads per host]
   test.each([
     ['one host per core, at most 100 nodes a thread', ['--nodes', '1000', '--intruders', '0'], 2, 2, 100, 5],
-    ['one host per core, 25 nodes a thread when asked', ['--nodes', '1000', '--nodes-per-thread', '25'], 2, 2, 25, 21],
+    ['asked for 25 per thread', ['--nodes', '1000', '--nodes-per-thread', '25'], 2, 2, 25, 21],
     ['one host per core, fewer than 25 each', ['--nodes', '30', '--intruders', '2'], 4, 4, 8, 1],
     ['asked for 10 nodes per process', ['--nodes', '95', '--nodes-per-process', '10'], 2, 10, 10, 1],
     // Fewer isolates; never more than a process holds.
