@@ -40,13 +40,23 @@ const FAST_TIMINGS = {
 /**
  * With DEPIN_TESTNET_LOG_DIR set, each node writes its debug log as JSON lines to
  * `<dir>/node-<index>.log` (to find out why a large testnet misbehaves; DEPIN_TESTNET_LOG_LIBP2P=1
- * adds js-libp2p's own lines); otherwise nodes log nothing.
+ * adds js-libp2p's own lines); otherwise nodes log nothing. DEPIN_TESTNET_LOG_NODES=0,950-999 logs
+ * only those node indices (a 1000-node network's every js-libp2p line would itself load the machine).
  */
 function nodeLogger(index: number): { logger?: ReturnType<typeof createConsoleLogger> } {
   const dir = process.env.DEPIN_TESTNET_LOG_DIR
-  if (dir === undefined || dir === '') return {}
+  if (dir === undefined || dir === '' || !loggedIndex(index, process.env.DEPIN_TESTNET_LOG_NODES)) return {}
   const stream = createWriteStream(join(dir, `node-${index}.log`), { flags: 'a' })
   return { logger: createConsoleLogger({ level: 'debug', format: 'json', stream, fields: { node: index } }) }
+}
+
+/** Whether node `index` is in `ranges` (`FROM-TO` or one index, comma-separated); every node without any. */
+export function loggedIndex(index: number, ranges: string | undefined): boolean {
+  if (ranges === undefined || ranges.trim() === '') return true
+  return ranges.split(',').some((range) => {
+    const match = /^(\d+)(?:-(\d+))?$/.exec(range.trim())
+    return match !== null && index >= Number(match[1]) && index <= Number(match[2] ?? match[1])
+  })
 }
 
 export interface NodeRunnerInit {
@@ -185,6 +195,7 @@ export class NodeRunner {
       config.solana === undefined
         ? {}
         : (await import('./onchain-registry.js')).onChainRegistry(config.solana)
+    const logger = nodeLogger(config.index)
     const database = await connect({
       walletPrivateKey: config.secretKey,
       databaseName: config.databaseName,
@@ -203,14 +214,14 @@ export class NodeRunner {
         // one NAT (see connectionLimits).
         connectionLimits: { inboundPerHostPerSecond: 1_000, ...config.node?.connectionLimits },
         // With DEPIN_TESTNET_LOG_DIR: js-libp2p's own debug lines too (hundreds of MB for 50 nodes).
-        libp2pLogs: process.env.DEPIN_TESTNET_LOG_LIBP2P === '1',
+        libp2pLogs: process.env.DEPIN_TESTNET_LOG_LIBP2P === '1' && logger.logger !== undefined,
       },
       metricsServer: {
         port: config.metricsPort,
         host: config.listenHost,
         processMetrics: this.init.processMetrics,
       },
-      ...nodeLogger(config.index),
+      ...logger,
     })
     if (this.lifecycle.stopping) {
       await database.disconnect()
