@@ -1,6 +1,7 @@
 import type { CatchUpOptions } from './catch-up-bench.js'
 import type { Mode } from './pubsub-bench.js'
 import type { BenchTransport } from './raw-node.js'
+import type { ScaleBenchOptions } from './scale-bench.js'
 import type { VsGoOptions } from './vs-go-bench.js'
 
 /** Sizes of every benchmark for one run of the suite. */
@@ -19,14 +20,7 @@ export interface BenchProfile {
   }
   gater: { wallets: number; runs: number; pacedOverMs: number }
   startup: { transports: BenchTransport[]; runs: number }
-  scale: {
-    sizes: number[]
-    durationS: number
-    idleS: number
-    networkRate: number
-    nodesPerProcess?: number
-    nodesPerThread?: number
-  }
+  scale: Omit<ScaleBenchOptions, 'repoRoot' | 'log' | 'sizeTimeoutS'>
   memory: { durationMs: number; rate: number; size: number }
   vsGo: Omit<VsGoOptions, 'repoRoot' | 'log'>
   catchUp: Omit<CatchUpOptions, 'log'>

@@ -67,6 +67,19 @@ interface TestnetJson {
   }
 }
 
+/** What {@link runScaleBench} runs: sizes, phases and rate, and the testnet's placement options (0: its own). */
+export interface ScaleBenchOptions {
+  repoRoot: string
+  sizes: number[]
+  durationS: number
+  idleS: number
+  networkRate: number
+  nodesPerProcess?: number
+  nodesPerThread?: number
+  sizeTimeoutS?: number | null
+  log?: (line: string) => void
+}
+
 /**
  * Runs apps/testnet's CLI at each size (`--nodes N --idle S --json file`, QUIC, one topic, the
  * library's production timings), sampling the CPU and RSS of its node processes from /proc every
@@ -85,17 +98,7 @@ export async function runScaleBench({
   nodesPerThread = 0,
   sizeTimeoutS = null,
   log = () => {},
-}: {
-  repoRoot: string
-  sizes: number[]
-  durationS: number
-  idleS: number
-  networkRate: number
-  nodesPerProcess?: number
-  nodesPerThread?: number
-  sizeTimeoutS?: number | null
-  log?: (line: string) => void
-}): Promise<ScaleFigures> {
+}: ScaleBenchOptions): Promise<ScaleFigures> {
   const cli = join(repoRoot, 'apps', 'testnet', 'dist', 'cli.js')
   const rows: ScaleRow[] = []
   let stop: string | undefined

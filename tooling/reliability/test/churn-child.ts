@@ -34,6 +34,19 @@ export type ChurnParentMessage =
   | { type: 'stop' }
 
 /** What the child reports. */
+/** The history figures a member reports, to tell why it still misses events. */
+const HISTORY_FIGURES = [
+  'syncs',
+  'syncRetries',
+  'catchUps',
+  'requestsMade',
+  'requestsFailed',
+  'recovered',
+  'duplicates',
+  'rejectedTotal',
+] as const
+type HistoryFigures = Record<(typeof HISTORY_FIGURES)[number], number>
+
 export type ChurnChildMessage =
   | { type: 'listening'; wallet: string; quicPort: number | undefined; tcpPort: number | undefined }
   | AskMessage<'wallets' | 'bootstrap'>
@@ -60,16 +73,7 @@ export type ChurnChildMessage =
       /** Live events its validator rejected. */
       rejected: number
       /** Its history's catch-up figures, to tell why a member still misses events. */
-      history: {
-        syncs: number
-        syncRetries: number
-        catchUps: number
-        requestsMade: number
-        requestsFailed: number
-        recovered: number
-        duplicates: number
-        rejectedTotal: number
-      }
+      history: HistoryFigures
     }
 
 const STOP_TIMEOUT_MS = 5_000
@@ -132,16 +136,6 @@ async function start(c: Extract<ChurnParentMessage, { type: 'start' }>): Promise
   setInterval(() => {
     if (!lifecycle.stopping) {
       const { node, messaging } = database.metrics()
-      const {
-        syncs,
-        syncRetries,
-        catchUps,
-        requestsMade,
-        requestsFailed,
-        recovered,
-        duplicates,
-        rejectedTotal,
-      } = messaging.history
       send({
         type: 'status',
         peers: database.peers().length,
@@ -150,16 +144,9 @@ async function start(c: Extract<ChurnParentMessage, { type: 'start' }>): Promise
         linkRepairs: node.pubsubLinkRepairs,
         deadConnectionsClosed: node.deadConnectionsClosed,
         resumeFrom: subscription?.resumeFrom(),
-        history: {
-          syncs,
-          syncRetries,
-          catchUps,
-          requestsMade,
-          requestsFailed,
-          recovered,
-          duplicates,
-          rejectedTotal,
-        },
+        history: Object.fromEntries(
+          HISTORY_FIGURES.map((name) => [name, messaging.history[name]]),
+        ) as HistoryFigures,
         rejected: messaging.rejectedTotal,
       })
     }
