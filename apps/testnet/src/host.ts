@@ -30,7 +30,7 @@ if (isMainThread) runHostProcess()
 else runWorker()
 
 function runHostProcess(): void {
-  const nodesPerThread = Math.max(1, Number(process.argv[2] ?? 25) || 25)
+  const nodesPerThread = Math.max(1, Number(process.argv[2] ?? 100) || 100)
   const threads = Math.max(1, Number(process.argv[3] ?? 1) || 1)
   const workers: Array<{ worker: Worker; keys: Set<string>; capacity: number; alone: boolean }> = []
   const placement = new Map<string, (typeof workers)[number]>()

@@ -24,11 +24,12 @@ export type Placement =
 /**
  * Nodes per worker thread at most, unless asked. Each thread is a V8 isolate that collects its own
  * heap: fewer, fuller threads cost less (Farcaster's gossip profiler runs 25 js-libp2p nodes per
- * worker, our default until 2026-12-07). Scale bench at 250 nodes, two alternated pairs, 25 → 100 per
- * thread with host processes without V8's memory reducer (channels.ts): idle CPU 2.03 / 2.36 →
- * 1.25 / 1.29 ms/s per node, busy 5.16 / 5.46 → 4.08 / 4.01, RSS 24.7 / 22.5 → 16.1 / 16.5 MB per
- * node, all ready 76 / 79 → 59 / 55 s, latency p50 69 / 67 → 65 / 64 ms, p99 313 / 416 → 1061 / 433
- * ms (bench/results/scale-threads-reducer-ab-2026-12-07.md).
+ * worker, our default until 2026-12-07). Scale bench at 250 nodes, three alternated pairs, 25 → 100
+ * per thread with host processes without V8's memory reducer (channels.ts): idle CPU 2.03 / 2.36 /
+ * 1.72 → 1.25 / 1.29 / 1.24 ms/s per node, busy 5.16 / 5.46 / 4.82 → 4.08 / 4.01 / 3.74, RSS 24.7 /
+ * 22.5 / 22.9 → 16.1 / 16.5 / 18.2 MB per node, all ready 76 / 79 / 102 → 59 / 55 / 70 s, p50 69 /
+ * 67 / 60 → 65 / 64 / 56 ms, p99 313 / 416 / 251 → 1061 / 433 / 192 ms
+ * (bench/results/scale-threads-reducer-ab-2026-12-07.md).
  */
 const NODES_PER_THREAD = 100
 
