@@ -28,7 +28,7 @@ export async function runTestnet(options: TestnetOptions, hooks: RunHooks): Prom
       `scenario: ${options.scenario}; ${options.nodes} nodes + ${options.intruders} intruders; transport ${options.transport}; ` +
         (placement.kind === 'process'
           ? 'one process per node'
-          : `${placement.hosts} host processes of ${placement.threadsPerHost} worker threads, up to ${placement.nodesPerThread} nodes each`),
+          : `${placement.hosts} host processes of ${placement.threadsPerHost} worker thread${placement.threadsPerHost === 1 ? '' : 's'}, up to ${placement.nodesPerThread} nodes each`),
     )
     await runScenario(steps)
   } catch (err) {
