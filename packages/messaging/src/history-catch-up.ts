@@ -2,36 +2,26 @@ import { connectedPeers } from '@depin/infrastructure'
 import type { Logger } from '@depin/logger'
 import type { IdentifyResult, Libp2p, PeerId } from '@libp2p/interface'
 import type { HistoryCounters } from './history-counters.js'
+import { AntiEntropySync } from './history-sync.js'
 import {
   createTopicCatchUp,
   markSeen,
   openEpisode,
   openGap,
   recordDeparture,
+  SKEW_MARGIN_MS,
   type TopicCatchUp,
   takeEpisodeTurn,
 } from './history-topic-state.js'
 import { HISTORY_PROTOCOL } from './history-wire.js'
+
+export { SKEW_MARGIN_MS } from './history-topic-state.js'
+
 import type { ResolvedHistoryOptions } from './options.js'
 import { gossipTopic } from './topic.js'
 
 /** Past a peer's departure, how far back a returning peer is asked (a dead link is noticed late). */
 const LINK_LOSS_MARGIN_MS = 30_000
-/** Clock skew and in-flight margin on the time of the last delivery. */
-export const SKEW_MARGIN_MS = 5_000
-/**
- * An anti-entropy sync compares the ids of this many sync intervals (plus the skew margin), so that
- * each event is compared with several random peers in turn while the share of nodes holding it
- * grows: with one interval, an event that reached half the nodes would reach about three quarters
- * and stop there (each node asks one random peer once).
- */
-const SYNC_WINDOW_INTERVALS = 4
-/**
- * Peers one anti-entropy sync may ask in all: a sync whose peer does not answer (gone, timed out,
- * refusing) asks another at once rather than losing its turn, since an event that reached few
- * nodes has only the window's few syncs to spread by.
- */
-const SYNC_PEERS = 3
 /** A catch-up waits this long after its first trigger, so peers appearing together are asked together. */
 const CATCH_UP_DELAY_MS = 100
 
@@ -65,26 +55,34 @@ export class CatchUpScheduler {
   private readonly topics = new Map<string, TopicCatchUp>()
   private readonly seenCapacity: number
   private controller = new AbortController()
-  private syncTimer: ReturnType<typeof setTimeout> | undefined
+  private readonly sync: AntiEntropySync
 
   constructor(init: CatchUpSchedulerInit) {
     this.init = init
     // Twice the history: a catch-up of a whole peer's history must not push the ids of events
     // delivered live meanwhile out of the window (they would pass as new again).
     this.seenCapacity = Math.max(1_000, 2 * init.options.maxEvents)
+    this.sync = new AntiEntropySync({
+      host: init.host,
+      options: init.options,
+      counters: init.counters,
+      subscribers: init.subscribers,
+      topics: () => this.topics.values(),
+      ask: (state, peer, since) => this.enqueue(state, peer, since),
+      isCurrent: (state) => this.isCurrent(state),
+    })
   }
 
   start(): void {
     this.controller = new AbortController()
     this.init.host.addEventListener('peer:disconnect', this.onPeerDisconnect)
     this.init.host.addEventListener('peer:identify', this.onPeerIdentify)
-    this.scheduleSync()
+    this.sync.start()
   }
 
   stop(): void {
     this.controller.abort(new Error('history stopped'))
-    clearTimeout(this.syncTimer)
-    this.syncTimer = undefined
+    this.sync.stop()
     this.init.host.removeEventListener('peer:disconnect', this.onPeerDisconnect)
     this.init.host.removeEventListener('peer:identify', this.onPeerIdentify)
     for (const state of this.topics.values()) clearTimeout(state.timer)
@@ -208,71 +206,6 @@ export class CatchUpScheduler {
     }
   }
 
-  /** Anti-entropy: one random peer per subscribed topic, for what arrived in the last few intervals. */
-  private scheduleSync(): void {
-    const interval = this.init.options.syncIntervalMs
-    if (interval === 0 || this.controller.signal.aborted) return
-    const delay = Math.round(interval * (0.8 + Math.random() * 0.4))
-    this.syncTimer = setTimeout(() => {
-      this.syncTimer = undefined
-      this.sync()
-      this.scheduleSync()
-    }, delay)
-    this.syncTimer.unref?.()
-  }
-
-  private sync(): void {
-    const now = Date.now()
-    for (const state of this.topics.values()) {
-      // A topic on which nothing arrived for the history's age is not synced (an idle network pays
-      // nothing); after traffic, syncs go on that long, so what reached only some nodes spreads.
-      const last = state.lastDeliveredAtMs
-      if (last === undefined || now - last > this.init.options.maxAgeMs) continue
-      const windowStart = now - SYNC_WINDOW_INTERVALS * this.init.options.syncIntervalMs
-      const since = Math.min(state.lastSyncAt ?? state.floorMs, windowStart) - SKEW_MARGIN_MS
-      const peer = this.syncPeer(state, new Set())
-      if (peer === undefined) continue
-      state.lastSyncAt = now
-      state.sync = { since, tried: new Set([peer]) }
-      this.init.counters.syncs++
-      this.enqueue(state, peer, since)
-    }
-  }
-
-  /** A random subscriber of the topic not in `tried`; else any connected peer not in it. */
-  private syncPeer(state: TopicCatchUp, tried: ReadonlySet<string>): string | undefined {
-    const untried = (peers: Iterable<string>): string[] => [...peers].filter((peer) => !tried.has(peer))
-    let candidates = untried(this.init.subscribers(state.gossipTopic))
-    if (candidates.length === 0) candidates = untried(connectedPeers(this.init.host).keys())
-    return candidates[Math.floor(Math.random() * candidates.length)]
-  }
-
-  /**
-   * After a catch-up: if it asked the topic's current sync peer and none of the sync's peers
-   * answered, the sync asks another (up to {@link SYNC_PEERS} in all).
-   */
-  private retrySync(
-    state: TopicCatchUp,
-    batch: ReadonlyArray<[string, number]>,
-    answered: readonly string[],
-  ): void {
-    const sync = state.sync
-    if (sync === undefined || !batch.some(([peer]) => sync.tried.has(peer))) return
-    const done =
-      answered.some((peer) => sync.tried.has(peer)) ||
-      sync.tried.size >= SYNC_PEERS ||
-      this.controller.signal.aborted ||
-      !this.isCurrent(state)
-    const peer = done ? undefined : this.syncPeer(state, sync.tried)
-    if (peer === undefined) {
-      state.sync = undefined
-      return
-    }
-    sync.tried.add(peer)
-    this.init.counters.syncRetries++
-    this.enqueue(state, peer, sync.since)
-  }
-
   private lonely(state: TopicCatchUp): void {
     if (!state.hadPeers) return
     const now = Date.now()
@@ -338,7 +271,7 @@ export class CatchUpScheduler {
     this.init.counters.catchUps++
     try {
       const answered = await this.init.fetch(state, batch, this.controller.signal)
-      this.retrySync(state, batch, answered)
+      this.sync.answered(state, batch, answered)
     } finally {
       state.running = false
       if (state.pending.size > 0) this.schedule(state)

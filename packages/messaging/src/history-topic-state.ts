@@ -1,3 +1,5 @@
+/** Clock skew and in-flight margin on the time of the last delivery. */
+export const SKEW_MARGIN_MS = 5_000
 /** Departed peers remembered per topic. */
 const MAX_DEPARTED = 1_024
 

@@ -174,14 +174,10 @@ async function runOneSize({
   nodesPerProcess,
   nodesPerThread,
   limitS,
-}: {
+}: Required<Pick<ScaleBenchOptions, 'durationS' | 'idleS' | 'nodesPerProcess' | 'nodesPerThread'>> & {
   cli: string
   nodes: number
-  durationS: number
-  idleS: number
   ratePerNode: number
-  nodesPerProcess: number
-  nodesPerThread: number
   limitS: number
 }): Promise<ScaleRow> {
   const json = join(tmpdir(), `depin-bench-scale-${process.pid}-${nodes}.json`)
