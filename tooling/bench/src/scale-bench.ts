@@ -100,6 +100,7 @@ export async function runScaleBench({
   log = () => {},
 }: ScaleBenchOptions): Promise<ScaleFigures> {
   const cli = join(repoRoot, 'apps', 'testnet', 'dist', 'cli.js')
+  const testnet: TestnetSettings = { cli, durationS, idleS, nodesPerProcess, nodesPerThread }
   const rows: ScaleRow[] = []
   let stop: string | undefined
   let previous: ScaleRow | undefined
@@ -119,16 +120,7 @@ export async function runScaleBench({
       `scale: testnet of ${nodes} nodes (${idleS} s idle, ${durationS} s at ${ratePerNode}/s per node = ${(nodes * ratePerNode).toFixed(2)}/s, one topic)`,
     )
     const limitS = sizeTimeoutS ?? sizeLimitS(nodes)
-    const row = await runOneSize({
-      cli,
-      nodes,
-      durationS,
-      idleS,
-      ratePerNode,
-      nodesPerProcess,
-      nodesPerThread,
-      limitS,
-    })
+    const row = await runOneSize(testnet, { nodes, ratePerNode, limitS })
     if (row.rssTotalPeakMb !== undefined) {
       row.marginalRssMb =
         previous?.rssTotalPeakMb === undefined
@@ -165,21 +157,17 @@ export async function runScaleBench({
   }
 }
 
-async function runOneSize({
-  cli,
-  nodes,
-  durationS,
-  idleS,
-  ratePerNode,
-  nodesPerProcess,
-  nodesPerThread,
-  limitS,
-}: Required<Pick<ScaleBenchOptions, 'durationS' | 'idleS' | 'nodesPerProcess' | 'nodesPerThread'>> & {
+/** What every size's testnet run shares: the CLI, the phases and the placement options. */
+type TestnetSettings = Required<
+  Pick<ScaleBenchOptions, 'durationS' | 'idleS' | 'nodesPerProcess' | 'nodesPerThread'>
+> & {
   cli: string
-  nodes: number
-  ratePerNode: number
-  limitS: number
-}): Promise<ScaleRow> {
+}
+
+async function runOneSize(
+  { cli, durationS, idleS, nodesPerProcess, nodesPerThread }: TestnetSettings,
+  { nodes, ratePerNode, limitS }: { nodes: number; ratePerNode: number; limitS: number },
+): Promise<ScaleRow> {
   const json = join(tmpdir(), `depin-bench-scale-${process.pid}-${nodes}.json`)
   rmSync(json, { force: true })
   const started = performance.now()
