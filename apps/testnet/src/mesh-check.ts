@@ -85,7 +85,24 @@ export function meshGaps(
       pairs++
       if (!heard(receiver, sender, id, topics)) unheard.push({ sender, receiver })
     }
-  return { pairs, unheard, alone: members.filter((n) => !hasTopicPeers(n, topics)) }
+  return { pairs, unheard, alone: aloneMembers(members, topics) }
+}
+
+/** The first three labels of `nodes`, then `...`. */
+function someLabels(nodes: readonly NodeHandle[]): string {
+  const labels = nodes.map((n) => n.label)
+  return labels.length > 3 ? `${labels.slice(0, 3).join(', ')}, ...` : labels.join(', ')
+}
+
+/** The members with no peer on some topic yet: the mesh check probes only once there are none. */
+export function aloneMembers(members: readonly NodeHandle[], topics: number): NodeHandle[] {
+  return members.filter((n) => !hasTopicPeers(n, topics))
+}
+
+/** What the mesh check waits for before it probes, for the views. */
+export function joinProgress(members: readonly NodeHandle[], topics: number): string {
+  const alone = aloneMembers(members, topics)
+  return `mesh: ${alone.length} of ${members.length} without a topic peer (${someLabels(alone)}), no probes until none`
 }
 
 /**
@@ -99,7 +116,6 @@ export function meshProgress(
   topics: number,
 ): string {
   const { pairs, unheard, alone } = meshGaps(members, senders, id, topics)
-  const labels = alone.map((n) => n.label)
-  const named = labels.length > 3 ? `${labels.slice(0, 3).join(', ')}, ...` : labels.join(', ')
+  const named = someLabels(alone)
   return `mesh: ${pairs - unheard.length}/${pairs} pairs heard, ${alone.length} without a topic peer${named === '' ? '' : ` (${named})`}`
 }

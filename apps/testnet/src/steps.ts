@@ -3,7 +3,16 @@
 
 import { setTimeout as sleep } from 'node:timers/promises'
 import { short } from './format.js'
-import { hasTopicPeers, heard, meshGaps, meshProgress, probeRate, probeSenders } from './mesh-check.js'
+import {
+  aloneMembers,
+  hasTopicPeers,
+  heard,
+  joinProgress,
+  meshGaps,
+  meshProgress,
+  probeRate,
+  probeSenders,
+} from './mesh-check.js'
 import type { Network } from './network.js'
 import type { NodeHandle } from './node-handle.js'
 import type { TestnetOptions } from './options.js'
@@ -180,42 +189,57 @@ export class Steps {
   }
 
   /**
-   * Probe events until every member heard every probing member on every topic, and every member has
-   * a peer on every topic. Up to `MESH_PROBE_SENDERS` members every member probes; beyond, a
-   * sample spread over the start order (the first and the last batch in it), as many as the probe
-   * budget lets send a round every 10 s: each probe costs N-1 deliveries, so probing from all N
+   * Waits until every member has a peer on every topic, then probes events until every member heard
+   * every probing member on every topic. Up to `MESH_PROBE_SENDERS` members every member probes;
+   * beyond, a sample spread over the start order (the first and the last batch in it), as many as the
+   * probe budget lets send a round every 10 s: each probe costs N-1 deliveries, so probing from all N
    * would cost N^2 (a million at N = 1000). See mesh-check.ts.
+   *
+   * No probe is sent while a member has no topic peer: it could not hear one, and at 1000 nodes on
+   * two cores the probes' 400 deliveries a second are the CPU a late node needs to finish identify
+   * with its first peers (the nodes left without a topic peer in the 1000-node runs).
    */
   async formMesh(members: number[]): Promise<number> {
     const id = this.nextPhaseId++
-    this.setPhase('forming mesh (probe events, not counted)')
     const list = this.nodes(members)
     const topics = this.options.topics
     const senders = probeSenders(list, topics)
-    this.network.setPhase(
-      { type: 'phase', id, mode: 'probe', rate: probeRate(senders.length, topics, list.length) },
-      senders,
-    )
-    const heardAll = (): boolean =>
-      list.every(
-        (receiver) =>
-          hasTopicPeers(receiver, topics) &&
-          senders.every((sender) => sender === receiver || heard(receiver, sender, id, topics)),
-      )
-    // For the views: a start at scale spends most of a minute here, and what it waits for changes
-    // from nodes with no peer on the topic yet to a few pairs that have not heard each other.
-    this.state.waitingFor = () => meshProgress(list, senders, id, topics)
+    const started = Date.now()
+    let probing = false
     try {
-      const ms = await this.waitUntil(
-        heardAll,
+      this.setPhase('forming mesh (waiting for topic peers)')
+      this.state.waitingFor = () => joinProgress(list, topics)
+      await this.waitUntil(
+        () => aloneMembers(list, topics).length === 0,
         this.meshTimeoutMs,
+        'every member to have a peer on every topic',
+      )
+      this.setPhase('forming mesh (probe events, not counted)')
+      probing = true
+      this.network.setPhase(
+        { type: 'phase', id, mode: 'probe', rate: probeRate(senders.length, topics, list.length) },
+        senders,
+      )
+      const heardAll = (): boolean =>
+        list.every(
+          (receiver) =>
+            hasTopicPeers(receiver, topics) &&
+            senders.every((sender) => sender === receiver || heard(receiver, sender, id, topics)),
+        )
+      // For the views: what it waits for changes from nodes with no peer on the topic to a few
+      // pairs that have not heard each other.
+      this.state.waitingFor = () => meshProgress(list, senders, id, topics)
+      await this.waitUntil(
+        heardAll,
+        Math.max(0, this.meshTimeoutMs - (Date.now() - started)),
         'every member to hear every other on every topic',
       )
+      const ms = Date.now() - started
       this.hooks.log(`mesh formed in ${ms} ms`)
       return ms
     } catch (err) {
       if (!(err instanceof StepFailed)) throw err
-      const gaps = meshGaps(list, senders, id, topics)
+      const gaps = meshGaps(list, probing ? senders : [], id, topics)
       const missing = gaps.unheard.map(({ sender, receiver }) => `${sender.label}->${receiver.label}`)
       const alone = gaps.alone.map((n) => `${n.label} (${n.latest?.peers.length ?? 0} peers)`)
       const m = list
@@ -227,11 +251,11 @@ export class Steps {
         })
         .join('; ')
       throw new StepFailed(
-        `${err.message} (not heard: ${missing.join(', ') || 'none'}; without a peer on every topic: ${alone.join(', ') || 'none'}; ${m})`,
+        `${err.message} (${probing ? `not heard: ${missing.join(', ') || 'none'}` : 'no probes sent yet'}; without a peer on every topic: ${alone.join(', ') || 'none'}; ${m})`,
       )
     } finally {
       this.state.waitingFor = undefined
-      this.network.setPhase({ type: 'phase', id, mode: 'quiet', rate: 0 }, list)
+      if (probing) this.network.setPhase({ type: 'phase', id, mode: 'quiet', rate: 0 }, list)
     }
   }
 

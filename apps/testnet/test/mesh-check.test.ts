@@ -1,5 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import {
+  aloneMembers,
+  joinProgress,
   LARGE_PROBE_DELIVERIES_PER_S,
   MESH_PROBE_SENDERS,
   MIN_PROBE_SENDERS,
@@ -11,8 +13,11 @@ import {
   probeSenderCount,
   probeSenders,
 } from '../src/mesh-check.js'
+import type { Network } from '../src/network.js'
 import { createNodeHandle, type NodeHandle } from '../src/node-handle.js'
-import type { ChildStats } from '../src/protocol.js'
+import { parseOptions } from '../src/options.js'
+import type { ChildStats, PhaseCommand } from '../src/protocol.js'
+import { type RunState, Steps, waitUntil } from '../src/steps.js'
 
 /** A node whose latest report counts `topicPeers` subscribers on topic t0. */
 function member(label: string, topicPeers: number): NodeHandle {
@@ -94,5 +99,55 @@ describe('the mesh check', () => {
     }
     expect(meshProgress(nodes, nodes, 7, 1)).toBe('mesh: 20/20 pairs heard, 0 without a topic peer')
     expect(meshProgress([d, e], [d, e], 7, 2)).toBe('mesh: 0/2 pairs heard, 2 without a topic peer (4, 5)')
+  })
+
+  test('the line before probing names the members still without a topic peer', () => {
+    const nodes = ['1', '2', '3', '4', '5'].map((label, i) => member(label, i === 0 ? 2 : 0))
+    expect(aloneMembers(nodes, 1).map((n) => n.label)).toEqual(['2', '3', '4', '5'])
+    expect(joinProgress(nodes, 1)).toBe(
+      'mesh: 4 of 5 without a topic peer (2, 3, 4, ...), no probes until none',
+    )
+    // A member with a peer on one topic of two is still alone.
+    expect(aloneMembers([member('6', 1)], 2)).toHaveLength(1)
+  })
+
+  test('no probe is sent while a member has no topic peer; probing starts once none is alone', async () => {
+    const nodes = ['0', '1', '2'].map((label, i) => member(label, i === 2 ? 0 : 2))
+    // Each phase command the network is given, with how many members were alone at that moment.
+    const commands: Array<{ mode: PhaseCommand['mode']; alone: number }> = []
+    const network = {
+      nodes,
+      setPhase: (command: PhaseCommand) =>
+        commands.push({ mode: command.mode, alone: aloneMembers(nodes, 1).length }),
+    } as unknown as Network
+    const options = parseOptions(['--nodes', '3', '--topics', '1'], false)
+    if (options === undefined) throw new Error('no options')
+    const state = { network, phase: '', counting: false, measured: [], expectedEndMs: 0 } as RunState
+    const stop = new AbortController()
+    const steps = new Steps(options, network, state, {
+      log: () => {},
+      signal: stop.signal,
+      onState: () => {},
+    })
+    try {
+      const formed = steps.formMesh([0, 1, 2])
+      formed.catch(() => {}) // awaited below; a failed assertion before then aborts it
+      await waitUntil(
+        () => state.phase === 'forming mesh (waiting for topic peers)',
+        5_000,
+        'the wait',
+        stop.signal,
+      )
+      expect(state.waitingFor?.()).toBe('mesh: 1 of 3 without a topic peer (2), no probes until none')
+      expect(commands).toEqual([])
+      ;(nodes[2] as NodeHandle).latest = { topicPeers: { t0: 1 } } as unknown as ChildStats
+      await waitUntil(() => commands.length > 0, 5_000, 'the probes', stop.signal)
+      expect(commands).toEqual([{ mode: 'probe', alone: 0 }])
+      for (const n of nodes) hears(n, 1, ...nodes.filter((s) => s !== n))
+      expect(await formed).toBeGreaterThanOrEqual(0)
+      expect(commands.map((c) => c.mode)).toEqual(['probe', 'quiet'])
+    } finally {
+      stop.abort()
+    }
   })
 })
