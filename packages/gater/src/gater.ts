@@ -10,7 +10,7 @@ import type { RegistryCallError, RegistryFailureKind } from './errors.js'
 import type { RefreshDetail, RegistryCallCause, RegistryGater, RegistryGaterEvents } from './gater-api.js'
 import { HookDecisions } from './hook-decisions.js'
 import type { RegistryGaterMetrics } from './metrics.js'
-import { type ParsedAnswer, parseRegistryAnswer } from './registry-answer.js'
+import { AnswerMemo, type ParsedAnswer, parseRegistryAnswer } from './registry-answer.js'
 import { applyRegistryAnswer } from './registry-apply.js'
 import { askRegistry, RegistryCalls } from './registry-calls.js'
 import { WalletSet } from './wallet-set.js'
@@ -55,6 +55,8 @@ class DefaultRegistryGater extends TypedEventEmitter<RegistryGaterEvents> implem
   private registryFailing = true
   private readonly calls: RegistryCalls
   private lastMissCallAt = Number.NEGATIVE_INFINITY
+  /** The last answer parsed: an unchanged answer is not decoded again. */
+  private readonly lastAnswer = new AnswerMemo()
   private readonly counters = {
     refreshesOk: 0,
     refreshesFailed: 0,
@@ -89,7 +91,12 @@ class DefaultRegistryGater extends TypedEventEmitter<RegistryGaterEvents> implem
       logger: config.logger,
       run: async (cause, signal) => {
         const answer = await askRegistry(config.getAuthorizedWallets, signal)
-        await this.apply(await parseRegistryAnswer(answer, signal), cause, signal)
+        let parsed = this.lastAnswer.reuse(answer)
+        if (parsed === undefined) {
+          parsed = await parseRegistryAnswer(answer, signal)
+          this.lastAnswer.remember(answer, parsed)
+        }
+        await this.apply(parsed, cause, signal)
       },
       onStart: (cause) => {
         this.counters.calls[cause]++

@@ -40,7 +40,8 @@ export async function applyRegistryAnswer(
   const next = parsed.wallets
   const removed: number[] = []
   const clock = createSliceClock()
-  for (let slot = 0; slot < previous.size; slot += DIFF_SLICE) {
+  // The same set (an unchanged answer, see AnswerMemo) has nothing to diff.
+  for (let slot = 0; next !== previous && slot < previous.size; slot += DIFF_SLICE) {
     previous.slotsMissingFrom(next, slot, slot + DIFF_SLICE, removed)
     if (clock.due()) {
       await clock.next()

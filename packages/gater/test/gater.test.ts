@@ -15,6 +15,7 @@ import {
   createRegistryGater,
   InvalidGaterConfigError,
   type PeerDeniedDetail,
+  type RefreshDetail,
   RegistryCallError,
   type RegistryGater,
   type RegistryGaterInit,
@@ -346,6 +347,37 @@ describe('refresh and revocation', () => {
     expect(gater.isAuthorizedCached(b.peerId)).toBe(false)
     expect(gater.isAuthorizedCached(a.peerId)).toBe(true)
     expect(gater.metrics().revocations).toBe(1)
+  })
+
+  test('an unchanged answer keeps the set; one entry replaced in place (same array, same length) revokes its wallet', async () => {
+    const [a, b, c] = generateWallets(3).map((w) => w.identity)
+    if (a === undefined || b === undefined || c === undefined) throw new Error('wallets')
+    // The application hands back the same array every time and edits it in place.
+    const answer = [a.wallet, b.wallet]
+    const refreshes: RefreshDetail[] = []
+    let copies = false
+    const gater = gaterFor({
+      getAuthorizedWallets: async () => (copies ? answer.map((w) => Buffer.from(w).toString()) : answer),
+    })
+    gater.addEventListener('refresh', (e) => refreshes.push(e.detail))
+    await gater.start()
+    await gater.refresh()
+    expect(refreshes.at(-1)).toMatchObject({ ok: true, size: 2, added: 0, removed: 0 })
+    expect(gater.isAuthorizedCached(b.peerId)).toBe(true)
+    answer[1] = c.wallet
+    const revoked = waitForEvent<CustomEvent<WalletRevokedDetail>>(gater, 'wallet:revoked', {
+      timeoutMs: 2000,
+    })
+    await gater.refresh()
+    expect((await revoked).detail.wallet).toBe(b.wallet)
+    expect(refreshes.at(-1)).toMatchObject({ ok: true, size: 2, added: 1, removed: 1 })
+    expect(gater.isAuthorizedCached(b.peerId)).toBe(false)
+    expect(gater.isAuthorizedCached(c.peerId)).toBe(true)
+    // The same wallets again, as new strings in a new array (as a structured clone brings them).
+    copies = true
+    await gater.refresh()
+    expect(refreshes.at(-1)).toMatchObject({ ok: true, size: 2, added: 0, removed: 0 })
+    expect(gater.metrics()).toMatchObject({ revocations: 1, refreshes: { ok: 4, failed: 0 } })
   })
 
   test('the refresh loop runs every refreshIntervalMs', async () => {
