@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { type WalletInput, walletToBytes } from '@depin/identity'
 import { decodeBase58WalletInto } from './base58-wallet.js'
 import { RegistryCallError } from './errors.js'
@@ -85,30 +86,50 @@ export async function parseRegistryAnswer(answer: unknown, signal: AbortSignal):
   return { wallets, junk, firstJunkError }
 }
 
+/** Entries hashed between two checks of the slice clock. */
+const DIGEST_SLICE = 4096
+
 /**
- * The last answer parsed, so that an answer listing the same wallets in the same order (a registry
- * that did not change: nearly every refresh) is not decoded again. Parsing costs a base58 decode per
- * wallet on every refresh of every node, which grows with the registry: at 1000 nodes of a 1000-wallet
- * registry it was the largest single function of the testnet's profile (4.6% of its CPU samples). Only
- * arrays of strings are remembered (a copy of the array: the application may reuse its own); the
- * comparison reads each string once, with no decoding and no allocation.
+ * A SHA-256 digest of `answer` if it is an array of strings, else undefined: two answers with the
+ * same digest list the same strings in the same order. Each slice is hashed as its JSON (so entry
+ * boundaries are unambiguous whatever a junk string holds), yielding between slices.
+ */
+export async function answerDigest(answer: unknown, signal: AbortSignal): Promise<string | undefined> {
+  if (!Array.isArray(answer)) return undefined
+  const hash = createHash('sha256')
+  const clock = createSliceClock()
+  for (let i = 0; i < answer.length; i += DIGEST_SLICE) {
+    const slice: unknown[] = answer.slice(i, i + DIGEST_SLICE)
+    for (const entry of slice) if (typeof entry !== 'string') return undefined
+    hash.update(JSON.stringify(slice))
+    if (clock.due()) {
+      await clock.next()
+      signal.throwIfAborted()
+    }
+  }
+  return hash.digest('base64')
+}
+
+/**
+ * The last answer parsed, by digest ({@link answerDigest}), so that an answer listing the same
+ * wallets in the same order (a registry that did not change: nearly every refresh) is not decoded
+ * again. Parsing costs a base58 decode per wallet on every refresh of every node, which grows with
+ * the registry: at 1000 nodes of a 1000-wallet registry it was the largest single function of the
+ * testnet's profile (4.6% of its CPU samples). Hashing reads each string once and keeps 32 bytes,
+ * not the strings (an application may also edit its own array in place between refreshes).
  */
 export class AnswerMemo {
-  private entries: readonly string[] | undefined
+  private digest: string | undefined
   private parsed: ParsedAnswer | undefined
 
-  /** The parse of `answer` if it lists the same strings as the answer last remembered, else undefined. */
-  reuse(answer: unknown): ParsedAnswer | undefined {
-    const entries = this.entries
-    if (entries === undefined || !Array.isArray(answer) || answer.length !== entries.length) return undefined
-    for (let i = 0; i < entries.length; i++) if (answer[i] !== entries[i]) return undefined
-    return this.parsed
+  /** The parse of the answer with this digest if it is the one last remembered, else undefined. */
+  reuse(digest: string | undefined): ParsedAnswer | undefined {
+    return digest !== undefined && digest === this.digest ? this.parsed : undefined
   }
 
-  /** Remembers `parsed` as the parse of `answer` (forgets the last one if `answer` is not all strings). */
-  remember(answer: unknown, parsed: ParsedAnswer): void {
-    const strings = Array.isArray(answer) && answer.every((entry) => typeof entry === 'string')
-    this.entries = strings ? (answer.slice() as string[]) : undefined
-    this.parsed = strings ? parsed : undefined
+  /** Remembers `parsed` as the parse of the answer with this digest (none: forgets the last one). */
+  remember(digest: string | undefined, parsed: ParsedAnswer): void {
+    this.digest = digest
+    this.parsed = digest === undefined ? undefined : parsed
   }
 }

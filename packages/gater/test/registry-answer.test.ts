@@ -1,44 +1,50 @@
 import { generateWallets } from '@depin/test-utils'
 import { describe, expect, test } from 'vitest'
-import { AnswerMemo, parseRegistryAnswer } from '../src/registry-answer.js'
+import { AnswerMemo, answerDigest, parseRegistryAnswer } from '../src/registry-answer.js'
 
-describe('AnswerMemo', () => {
-  const wallets = generateWallets(3).map((w) => w.identity.wallet)
-  const [a, b, c] = wallets as [string, string, string]
-  const parse = (answer: unknown) => parseRegistryAnswer(answer, new AbortController().signal)
+describe('registry answer digest and memo', () => {
+  const [a, b, c] = generateWallets(3).map((w) => w.identity.wallet) as [string, string, string]
+  const signal = new AbortController().signal
+  const digest = (answer: unknown) => answerDigest(answer, signal)
 
-  test('an answer listing the same strings in the same order reuses the last parse', async () => {
-    const memo = new AnswerMemo()
-    const answer = [a, b]
-    expect(memo.reuse(answer)).toBeUndefined()
-    const parsed = await parse(answer)
-    memo.remember(answer, parsed)
-    // New string objects with the same content, as a structured clone or a fresh read brings them.
-    expect(memo.reuse([a, b].map((w) => Buffer.from(w).toString()))).toBe(parsed)
+  test('the same strings in the same order have the same digest, as new string objects too', async () => {
+    const first = await digest([a, b])
+    expect(first).toMatch(/^[A-Za-z0-9+/]{43}=$/)
+    expect(await digest([a, b].map((w) => Buffer.from(w).toString()))).toBe(first)
   })
 
-  test('any difference is parsed anew: another entry, order or length, or not an array', async () => {
-    const memo = new AnswerMemo()
-    const answer = [a, b]
-    memo.remember(answer, await parse(answer))
-    for (const other of [[a, c], [b, a], [a], [a, b, c], [], new Set([a, b]), 'ab', null])
-      expect(memo.reuse(other)).toBeUndefined()
+  test('another entry, order or length gives another digest; entry boundaries count', async () => {
+    const digests = await Promise.all(
+      [[a, b], [a, c], [b, a], [a], [a, b, c], [], ['x\ny'], ['x', 'y'], ['x","y']].map(digest),
+    )
+    expect(new Set(digests).size).toBe(digests.length)
   })
 
-  test('it keeps its own copy: an answer array edited in place after it was parsed is parsed anew', async () => {
-    const memo = new AnswerMemo()
-    const answer = [a, b]
-    memo.remember(answer, await parse(answer))
-    answer[1] = c
-    expect(memo.reuse(answer)).toBeUndefined()
+  test('an answer that is not an array of strings has no digest', async () => {
+    const sparse: string[] = [a]
+    sparse[2] = b // a hole at 1
+    for (const answer of [new Set([a]), 'ab', null, [a, { wallet: b }], [a, undefined], sparse])
+      expect(await digest(answer)).toBeUndefined()
   })
 
-  test('answers that are not all strings are not remembered', async () => {
+  test('a large answer is hashed in slices and its digest is stable', async () => {
+    const many = Array.from({ length: 20_000 }, (_, i) => [a, b, c][i % 3] as string)
+    const first = await digest(many)
+    expect(await digest([...many])).toBe(first)
+    many[19_999] = c === many[19_999] ? a : c
+    expect(await digest(many)).not.toBe(first)
+  })
+
+  test('the memo answers the parse remembered for a digest, and nothing for another or none', async () => {
     const memo = new AnswerMemo()
-    const answer = [a, { wallet: b }]
-    memo.remember([a, b], await parse([a, b]))
-    memo.remember(answer, await parse([a]))
-    expect(memo.reuse(answer)).toBeUndefined()
-    expect(memo.reuse([a, b])).toBeUndefined()
+    const parsed = await parseRegistryAnswer([a, b], signal)
+    const d = await digest([a, b])
+    expect(memo.reuse(d)).toBeUndefined()
+    memo.remember(d, parsed)
+    expect(memo.reuse(await digest([a, b]))).toBe(parsed)
+    expect(memo.reuse(await digest([a, c]))).toBeUndefined()
+    expect(memo.reuse(undefined)).toBeUndefined()
+    memo.remember(undefined, parsed)
+    expect(memo.reuse(d)).toBeUndefined()
   })
 })
