@@ -5,7 +5,6 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { short } from './format.js'
 import {
   aloneMembers,
-  hasTopicPeers,
   heard,
   joinProgress,
   meshGaps,
@@ -195,51 +194,58 @@ export class Steps {
    * probe budget lets send a round every 10 s: each probe costs N-1 deliveries, so probing from all N
    * would cost N^2 (a million at N = 1000). See mesh-check.ts.
    *
-   * No probe is sent while a member has no topic peer: it could not hear one, and at 1000 nodes on
-   * two cores the probes' 400 deliveries a second are the CPU a late node needs to finish identify
-   * with its first peers (the nodes left without a topic peer in the 1000-node runs).
+   * No probe is sent while a member has no topic peer, and probing pauses whenever one loses its
+   * last: it could not hear a probe, and at 1000 nodes on two cores the probes' 400 deliveries a
+   * second are the CPU a late node needs to finish identify with its first peers (the nodes left
+   * without a topic peer in the 1000-node runs).
    */
   async formMesh(members: number[]): Promise<number> {
     const id = this.nextPhaseId++
     const list = this.nodes(members)
     const topics = this.options.topics
     const senders = probeSenders(list, topics)
-    const started = Date.now()
+    const rate = probeRate(senders.length, topics, list.length)
+    // Whether the senders probe now, and whether they ever did.
     let probing = false
-    try {
+    let probed = false
+    const waiting = (): void => {
       this.setPhase('forming mesh (waiting for topic peers)')
       this.state.waitingFor = () => joinProgress(list, topics)
-      await this.waitUntil(
-        () => aloneMembers(list, topics).length === 0,
-        this.meshTimeoutMs,
-        'every member to have a peer on every topic',
-      )
-      this.setPhase('forming mesh (probe events, not counted)')
-      probing = true
-      this.network.setPhase(
-        { type: 'phase', id, mode: 'probe', rate: probeRate(senders.length, topics, list.length) },
-        senders,
-      )
-      const heardAll = (): boolean =>
-        list.every(
-          (receiver) =>
-            hasTopicPeers(receiver, topics) &&
-            senders.every((sender) => sender === receiver || heard(receiver, sender, id, topics)),
+    }
+    const probe = (on: boolean): void => {
+      probing = on
+      probed ||= on
+      if (on) {
+        this.setPhase('forming mesh (probe events, not counted)')
+        // For the views: what it waits for now is a few pairs that have not heard each other.
+        this.state.waitingFor = () => meshProgress(list, senders, id, topics)
+      } else waiting()
+      this.network.setPhase({ type: 'phase', id, mode: on ? 'probe' : 'quiet', rate: on ? rate : 0 }, senders)
+    }
+    const formed = (): boolean => {
+      const alone = aloneMembers(list, topics).length > 0
+      if (alone === probing) probe(!alone)
+      return (
+        !alone &&
+        list.every((receiver) =>
+          senders.every((sender) => sender === receiver || heard(receiver, sender, id, topics)),
         )
-      // For the views: what it waits for changes from nodes with no peer on the topic to a few
-      // pairs that have not heard each other.
-      this.state.waitingFor = () => meshProgress(list, senders, id, topics)
+      )
+    }
+    const started = Date.now()
+    try {
+      waiting()
       await this.waitUntil(
-        heardAll,
-        Math.max(0, this.meshTimeoutMs - (Date.now() - started)),
-        'every member to hear every other on every topic',
+        formed,
+        this.meshTimeoutMs,
+        'every member to have a peer on every topic and hear every probing member',
       )
       const ms = Date.now() - started
       this.hooks.log(`mesh formed in ${ms} ms`)
       return ms
     } catch (err) {
       if (!(err instanceof StepFailed)) throw err
-      const gaps = meshGaps(list, probing ? senders : [], id, topics)
+      const gaps = meshGaps(list, probed ? senders : [], id, topics)
       const missing = gaps.unheard.map(({ sender, receiver }) => `${sender.label}->${receiver.label}`)
       const alone = gaps.alone.map((n) => `${n.label} (${n.latest?.peers.length ?? 0} peers)`)
       const m = list
@@ -251,11 +257,11 @@ export class Steps {
         })
         .join('; ')
       throw new StepFailed(
-        `${err.message} (${probing ? `not heard: ${missing.join(', ') || 'none'}` : 'no probes sent yet'}; without a peer on every topic: ${alone.join(', ') || 'none'}; ${m})`,
+        `${err.message} (${probed ? `not heard: ${missing.join(', ') || 'none'}` : 'no probes sent yet'}; without a peer on every topic: ${alone.join(', ') || 'none'}; ${m})`,
       )
     } finally {
       this.state.waitingFor = undefined
-      if (probing) this.network.setPhase({ type: 'phase', id, mode: 'quiet', rate: 0 }, list)
+      if (probed) this.network.setPhase({ type: 'phase', id, mode: 'quiet', rate: 0 }, list)
     }
   }
 

@@ -111,7 +111,7 @@ describe('the mesh check', () => {
     expect(aloneMembers([member('6', 1)], 2)).toHaveLength(1)
   })
 
-  test('no probe is sent while a member has no topic peer; probing starts once none is alone', async () => {
+  test('no probe is sent while a member has no topic peer: probing starts once none is alone, pauses when one is again', async () => {
     const nodes = ['0', '1', '2'].map((label, i) => member(label, i === 2 ? 0 : 2))
     // Each phase command the network is given, with how many members were alone at that moment.
     const commands: Array<{ mode: PhaseCommand['mode']; alone: number }> = []
@@ -143,9 +143,17 @@ describe('the mesh check', () => {
       ;(nodes[2] as NodeHandle).latest = { topicPeers: { t0: 1 } } as unknown as ChildStats
       await waitUntil(() => commands.length > 0, 5_000, 'the probes', stop.signal)
       expect(commands).toEqual([{ mode: 'probe', alone: 0 }])
+      // Node 1 loses its last topic peer: probing pauses until it has one again.
+      ;(nodes[1] as NodeHandle).latest = { topicPeers: { t0: 0 } } as unknown as ChildStats
+      await waitUntil(() => commands.length > 1, 5_000, 'the pause', stop.signal)
+      expect(commands[1]).toEqual({ mode: 'quiet', alone: 1 })
+      expect(state.phase).toBe('forming mesh (waiting for topic peers)')
+      ;(nodes[1] as NodeHandle).latest = { topicPeers: { t0: 1 } } as unknown as ChildStats
+      await waitUntil(() => commands.length > 2, 5_000, 'the probes again', stop.signal)
+      expect(commands[2]).toEqual({ mode: 'probe', alone: 0 })
       for (const n of nodes) hears(n, 1, ...nodes.filter((s) => s !== n))
       expect(await formed).toBeGreaterThanOrEqual(0)
-      expect(commands.map((c) => c.mode)).toEqual(['probe', 'quiet'])
+      expect(commands.map((c) => c.mode)).toEqual(['probe', 'quiet', 'probe', 'quiet'])
     } finally {
       stop.abort()
     }
