@@ -20,6 +20,7 @@ const { values } = parseArgs({
     out: { type: 'string' },
     'scale-sizes': { type: 'string' },
     'scale-nodes-per-thread': { type: 'string' },
+    'scale-rate': { type: 'string' },
     'catchup-away-ms': { type: 'string' },
     'catchup-rate': { type: 'string' },
     'catchup-size': { type: 'string' },
@@ -31,6 +32,7 @@ if (values.help) {
   process.stdout.write(
     `Usage: node dist/cli.js [--quick] [--only ${SECTIONS.join(',')}] [--no-nats] [--out DIR] [--scale-sizes 50,100,...]\n` +
       "       [--scale-nodes-per-thread T] (the testnet's --nodes-per-thread; 0 or absent: its default)\n" +
+      '       [--scale-rate R] (events per second across the whole network while publishing; default 1)\n' +
       '       [--catchup-away-ms 60000] [--catchup-rate 100] [--catchup-size 1024]\n' +
       `       [--catchup-scenarios ${CATCH_UP_SCENARIOS.join(',')}]\n` +
       'Writes DIR/<date>.json and DIR/<date>.md (DIR defaults to <repo>/bench/results; --quick writes <date>-quick.*;\n' +
@@ -73,6 +75,17 @@ if (
   process.stderr.write(`--scale-nodes-per-thread: an integer from 0 to 1000 (got "${perThreadText}")\n`)
   process.exit(2)
 }
+const rateText = values['scale-rate']
+const networkRate = rateText === undefined ? undefined : Number(rateText)
+if (
+  networkRate !== undefined &&
+  !(Number.isFinite(networkRate) && networkRate > 0 && networkRate <= 10_000)
+) {
+  process.stderr.write(
+    `--scale-rate: events per second across the network, above 0 and up to 10000 (got "${rateText}")\n`,
+  )
+  process.exit(2)
+}
 // The catch-up section's away time, rate (events/s) and payload size, e.g. for a short run.
 const catchUpFlags = {
   awayMs: ['catchup-away-ms', 100, 3_600_000],
@@ -108,6 +121,7 @@ const profile = {
     ...chosen.scale,
     ...(scaleSizes === undefined ? {} : { sizes: scaleSizes }),
     ...(nodesPerThread === undefined ? {} : { nodesPerThread }),
+    ...(networkRate === undefined ? {} : { networkRate }),
   },
 }
 const started = Date.now()
