@@ -10,7 +10,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { sendToParent, serveParent, settleWithin } from '@depin/test-utils/node-process-child'
 import { compactWhenStarted } from './heap-compaction.js'
 import { NodeRunner } from './node-runner.js'
-import { chooseThread } from './placement.js'
+import { chooseThread, NODES_PER_THREAD } from './placement.js'
 import type { HostChildMessage, HostParentMessage } from './protocol.js'
 import { lowerThreadPriority, NODES_THREAD_NICE } from './thread-priority.js'
 
@@ -30,7 +30,7 @@ if (isMainThread) runHostProcess()
 else runWorker()
 
 function runHostProcess(): void {
-  const nodesPerThread = Math.max(1, Number(process.argv[2] ?? 100) || 100)
+  const nodesPerThread = Math.max(1, Number(process.argv[2] ?? NODES_PER_THREAD) || NODES_PER_THREAD)
   const threads = Math.max(1, Number(process.argv[3] ?? 1) || 1)
   const workers: Array<{ worker: Worker; keys: Set<string>; capacity: number; alone: boolean }> = []
   const placement = new Map<string, (typeof workers)[number]>()

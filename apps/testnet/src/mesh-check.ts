@@ -119,3 +119,28 @@ export function meshProgress(
   const named = someLabels(alone)
   return `mesh: ${pairs - unheard.length}/${pairs} pairs heard, ${alone.length} without a topic peer${named === '' ? '' : ` (${named})`}`
 }
+
+/**
+ * Why a mesh check timed out, for its failure: the pairs not heard (when `senders` probed), the members
+ * without a peer on every topic, and every member's last report.
+ */
+export function meshFailureDetail(
+  members: readonly NodeHandle[],
+  senders: readonly NodeHandle[],
+  id: number,
+  topics: number,
+): string {
+  const gaps = meshGaps(members, senders, id, topics)
+  const missing = gaps.unheard.map(({ sender, receiver }) => `${sender.label}->${receiver.label}`)
+  const alone = gaps.alone.map((n) => `${n.label} (${n.latest?.peers.length ?? 0} peers)`)
+  const reports = members
+    .map((n) => {
+      const s = n.latest
+      if (s === undefined) return `${n.label}: no stats`
+      const topicPeers = Object.values(s.topicPeers).join('/')
+      return `${n.label}: peers ${s.peers.length}, connections ${s.connections}, topic peers ${topicPeers}, link repairs ${s.linkRepairs}, ${JSON.stringify(s.messaging)}`
+    })
+    .join('; ')
+  const heardPart = senders.length > 0 ? `not heard: ${missing.join(', ') || 'none'}` : 'no probes sent yet'
+  return `${heardPart}; without a peer on every topic: ${alone.join(', ') || 'none'}; ${reports}`
+}

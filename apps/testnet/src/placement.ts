@@ -31,7 +31,7 @@ export type Placement =
  * 67 / 60 → 65 / 64 / 56 ms, p99 313 / 416 / 251 → 1061 / 433 / 192 ms
  * (bench/results/scale-threads-reducer-ab-2026-12-07.md).
  */
-const NODES_PER_THREAD = 100
+export const NODES_PER_THREAD = 100
 
 /**
  * One process per node for small networks and for the fault scenarios (they kill processes);

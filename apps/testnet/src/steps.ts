@@ -7,7 +7,7 @@ import {
   aloneMembers,
   heard,
   joinProgress,
-  meshGaps,
+  meshFailureDetail,
   meshProgress,
   probeRate,
   probeSenders,
@@ -189,10 +189,7 @@ export class Steps {
 
   /**
    * Waits until every member has a peer on every topic, then probes events until every member heard
-   * every probing member on every topic. Up to `MESH_PROBE_SENDERS` members every member probes;
-   * beyond, a sample spread over the start order (the first and the last batch in it), as many as the
-   * probe budget lets send a round every 10 s: each probe costs N-1 deliveries, so probing from all N
-   * would cost N^2 (a million at N = 1000). See mesh-check.ts.
+   * every probing member on every topic (which members probe, and how fast: mesh-check.ts).
    *
    * No probe is sent while a member has no topic peer, and probing pauses whenever one loses its
    * last: it could not hear a probe, and at 1000 nodes on two cores the probes' 400 deliveries a
@@ -245,20 +242,7 @@ export class Steps {
       return ms
     } catch (err) {
       if (!(err instanceof StepFailed)) throw err
-      const gaps = meshGaps(list, probed ? senders : [], id, topics)
-      const missing = gaps.unheard.map(({ sender, receiver }) => `${sender.label}->${receiver.label}`)
-      const alone = gaps.alone.map((n) => `${n.label} (${n.latest?.peers.length ?? 0} peers)`)
-      const m = list
-        .map((n) => {
-          const s = n.latest
-          if (s === undefined) return `${n.label}: no stats`
-          const topicPeers = Object.values(s.topicPeers).join('/')
-          return `${n.label}: peers ${s.peers.length}, connections ${s.connections}, topic peers ${topicPeers}, link repairs ${s.linkRepairs}, ${JSON.stringify(s.messaging)}`
-        })
-        .join('; ')
-      throw new StepFailed(
-        `${err.message} (${probed ? `not heard: ${missing.join(', ') || 'none'}` : 'no probes sent yet'}; without a peer on every topic: ${alone.join(', ') || 'none'}; ${m})`,
-      )
+      throw new StepFailed(`${err.message} (${meshFailureDetail(list, probed ? senders : [], id, topics)})`)
     } finally {
       this.state.waitingFor = undefined
       if (probed) this.network.setPhase({ type: 'phase', id, mode: 'quiet', rate: 0 }, list)

@@ -10,7 +10,7 @@ import type { RegistryCallError, RegistryFailureKind } from './errors.js'
 import type { RefreshDetail, RegistryCallCause, RegistryGater, RegistryGaterEvents } from './gater-api.js'
 import { HookDecisions } from './hook-decisions.js'
 import type { RegistryGaterMetrics } from './metrics.js'
-import { AnswerMemo, answerDigest, type ParsedAnswer, parseRegistryAnswer } from './registry-answer.js'
+import { AnswerMemo, type ParsedAnswer } from './registry-answer.js'
 import { applyRegistryAnswer } from './registry-apply.js'
 import { askRegistry, RegistryCalls } from './registry-calls.js'
 import { WalletSet } from './wallet-set.js'
@@ -91,13 +91,7 @@ class DefaultRegistryGater extends TypedEventEmitter<RegistryGaterEvents> implem
       logger: config.logger,
       run: async (cause, signal) => {
         const answer = await askRegistry(config.getAuthorizedWallets, signal)
-        const digest = await answerDigest(answer, signal)
-        let parsed = this.lastAnswer.reuse(digest)
-        if (parsed === undefined) {
-          parsed = await parseRegistryAnswer(answer, signal)
-          this.lastAnswer.remember(digest, parsed)
-        }
-        await this.apply(parsed, cause, signal)
+        await this.apply(await this.lastAnswer.parse(answer, signal), cause, signal)
       },
       onStart: (cause) => {
         this.counters.calls[cause]++

@@ -122,6 +122,16 @@ export class AnswerMemo {
   private digest: string | undefined
   private parsed: ParsedAnswer | undefined
 
+  /** `answer` parsed ({@link parseRegistryAnswer}), or the last parse if it hashes the same. */
+  async parse(answer: unknown, signal: AbortSignal): Promise<ParsedAnswer> {
+    const digest = await answerDigest(answer, signal)
+    const last = this.reuse(digest)
+    if (last !== undefined) return last
+    const parsed = await parseRegistryAnswer(answer, signal)
+    this.remember(digest, parsed)
+    return parsed
+  }
+
   /** The parse of the answer with this digest if it is the one last remembered, else undefined. */
   reuse(digest: string | undefined): ParsedAnswer | undefined {
     return digest !== undefined && digest === this.digest ? this.parsed : undefined

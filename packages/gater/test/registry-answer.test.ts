@@ -47,4 +47,19 @@ describe('registry answer digest and memo', () => {
     memo.remember(undefined, parsed)
     expect(memo.reuse(d)).toBeUndefined()
   })
+
+  test('parse() decodes a new answer and hands back the same parse for one that hashes the same', async () => {
+    const memo = new AnswerMemo()
+    const parsed = await memo.parse([a, b], signal)
+    expect(parsed.wallets.size).toBe(2)
+    expect(
+      await memo.parse(
+        [a, b].map((w) => Buffer.from(w).toString()),
+        signal,
+      ),
+    ).toBe(parsed)
+    const other = await memo.parse([a, c], signal)
+    expect(other).not.toBe(parsed)
+    expect(other.wallets.size).toBe(2)
+  })
 })
