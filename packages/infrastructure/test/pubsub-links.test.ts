@@ -24,11 +24,16 @@ async function pair(init = LINKS, initB = init): Promise<{ a: TestNode; b: TestN
   })
   a.node.libp2p.services.pubsub.subscribe(TOPIC)
   b.node.libp2p.services.pubsub.subscribe(TOPIC)
-  await waitFor(
-    () => a.node.libp2p.services.pubsub.getSubscribers(TOPIC).some((p) => p.equals(b.node.peerId)),
-    { message: 'A knows B subscribes' },
-  )
+  // Both directions: B learns A's subscription over the stream A opens to B, so once both know, neither
+  // GossipSub is still opening a stream that would link the peers again after a test resets one.
+  await waitFor(() => knowsSubscriber(a, b) && knowsSubscriber(b, a), {
+    message: 'A and B know each other subscribes',
+  })
   return { a, b, received }
+}
+
+function knowsSubscriber(node: TestNode, peer: TestNode): boolean {
+  return node.node.libp2p.services.pubsub.getSubscribers(TOPIC).some((p) => p.equals(peer.node.peerId))
 }
 
 /** Resets A's GossipSub streams with B in one direction, leaving the connection open. */
@@ -49,12 +54,7 @@ function resetStreams(a: TestNode, b: TestNode, direction: 'inbound' | 'outbound
  */
 async function loseLink(a: TestNode, b: TestNode): Promise<void> {
   resetStreams(a, b, 'inbound')
-  await waitFor(
-    () => !a.node.libp2p.services.pubsub.getSubscribers(TOPIC).some((p) => p.equals(b.node.peerId)),
-    {
-      message: 'A forgot that B subscribes',
-    },
-  )
+  await waitFor(() => !knowsSubscriber(a, b), { message: 'A forgot that B subscribes' })
   expect(a.node.libp2p.getConnections(b.node.peerId).length).toBeGreaterThan(0)
 }
 
