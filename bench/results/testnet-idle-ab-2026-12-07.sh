@@ -5,7 +5,8 @@
 # (words from the first starting with "--", e.g. "--nodes-per-thread 100"; thirty-first session), and prints each run's idle CPU per node over the last 120 s of the
 # idle window, by thread name, from /proc. The thirtieth session's A/B of the testnet's reports used two temporary
 # edits read from the environment (XSTATS: the nodes' stats interval in network.ts; XLOOP=0: no event-loop-delay
-# sampler in node-runner.ts), not kept.
+# sampler in node-runner.ts), not kept. The thirty-fourth session added the peak of the tree's summed RSS over the
+# run, per node.
 out=$1; A=$2; B=$3; pairs=${4:-1}; N=${5:-100}
 mkdir -p $out; export PATH=/work/main/node_modules/.bin:$PATH; cd /work/main
 for i in $(seq $pairs); do for v in A B; do
@@ -25,6 +26,7 @@ for p,v in y['p'].items():
     for t,ms in v['th'].items(): th[t]=th.get(t,0)+(ms-x['p'][p]['th'].get(t,0))/dt/n
 tot=sum(th.values())
 rss=sum(v.get('rss',0) for v in y['p'].values())/1024/n
-print(sys.argv[4], f"idle {tot:.2f} ms/s per node, RSS {rss:.1f} MB per node at the end of idle", {k: round(v,3) for k,v in sorted(th.items(), key=lambda kv:-kv[1]) if v>0.005}, 'delivered', r['totals']['delivered'], '/', r['totals']['expected'], 'peers', r['totals']['peersPerNode'])
+peak=max(sum(v.get('rss',0) for v in rec['p'].values()) for rec in recs)/1024/n
+print(sys.argv[4], f"idle {tot:.2f} ms/s per node, RSS {rss:.1f} MB per node at the end of idle, peak {peak:.1f}", {k: round(v,3) for k,v in sorted(th.items(), key=lambda kv:-kv[1]) if v>0.005}, 'delivered', r['totals']['delivered'], '/', r['totals']['expected'], 'peers', r['totals']['peersPerNode'])
 PY
 done; done
