@@ -66,26 +66,30 @@ if (scaleSizes !== undefined && !scaleSizes.every((n) => Number.isInteger(n) && 
   )
   process.exit(2)
 }
-const perThreadText = values['scale-nodes-per-thread']
-const nodesPerThread = perThreadText === undefined ? undefined : Number(perThreadText)
-if (
-  nodesPerThread !== undefined &&
-  !(Number.isInteger(nodesPerThread) && nodesPerThread >= 0 && nodesPerThread <= 1000)
-) {
-  process.stderr.write(`--scale-nodes-per-thread: an integer from 0 to 1000 (got "${perThreadText}")\n`)
-  process.exit(2)
+type NumberFlag =
+  | 'scale-nodes-per-thread'
+  | 'scale-rate'
+  | 'catchup-away-ms'
+  | 'catchup-rate'
+  | 'catchup-size'
+/** The number given for `--flag`, undefined when absent; a value `ok` refuses exits 2, naming the flag. */
+function numberFlag(flag: NumberFlag, ok: (n: number) => boolean, expected: string): number | undefined {
+  const text = values[flag]
+  if (text === undefined) return undefined
+  const n = Number(text)
+  if (!ok(n)) {
+    process.stderr.write(`--${flag}: ${expected} (got "${text}")\n`)
+    process.exit(2)
+  }
+  return n
 }
-const rateText = values['scale-rate']
-const networkRate = rateText === undefined ? undefined : Number(rateText)
-if (
-  networkRate !== undefined &&
-  !(Number.isFinite(networkRate) && networkRate > 0 && networkRate <= 10_000)
-) {
-  process.stderr.write(
-    `--scale-rate: events per second across the network, above 0 and up to 10000 (got "${rateText}")\n`,
-  )
-  process.exit(2)
-}
+const integerIn = (min: number, max: number) => (n: number) => Number.isInteger(n) && n >= min && n <= max
+const nodesPerThread = numberFlag('scale-nodes-per-thread', integerIn(0, 1000), 'an integer from 0 to 1000')
+const networkRate = numberFlag(
+  'scale-rate',
+  (n) => Number.isFinite(n) && n > 0 && n <= 10_000,
+  'events per second across the network, above 0 and up to 10000',
+)
 // The catch-up section's away time, rate (events/s) and payload size, e.g. for a short run.
 const catchUpFlags = {
   awayMs: ['catchup-away-ms', 100, 3_600_000],
@@ -94,14 +98,8 @@ const catchUpFlags = {
 } as const
 const catchUp = { ...chosen.catchUp }
 for (const [field, [flag, min, max]] of Object.entries(catchUpFlags)) {
-  const text = values[flag]
-  if (text === undefined) continue
-  const n = Number(text)
-  if (!Number.isInteger(n) || n < min || n > max) {
-    process.stderr.write(`--${flag}: an integer from ${min} to ${max} (got "${text}")\n`)
-    process.exit(2)
-  }
-  catchUp[field as keyof typeof catchUpFlags] = n
+  const n = numberFlag(flag, integerIn(min, max), `an integer from ${min} to ${max}`)
+  if (n !== undefined) catchUp[field as keyof typeof catchUpFlags] = n
 }
 const scenarios = values['catchup-scenarios']?.split(',').map((s) => s.trim())
 if (scenarios !== undefined) {
