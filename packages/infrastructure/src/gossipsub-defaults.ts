@@ -47,8 +47,8 @@ export const GOSSIPSUB_HEARTBEAT_MS = 1_000
  *   with IWANT, answered from the cache's 5 heartbeats, as before), and the history's anti-entropy
  *   sync repairs what is left. The scale bench at 250 nodes, 1 event/s, two alternated pairs: CPU
  *   per delivery ×0.81 in both, busy CPU per node ×0.86-0.87, every event delivered
- *   (bench/results/scale-250-gossip-window-ab-2026-12-08.md); at 1000 nodes, 0.2 events/s, one run
- *   each: p50 / p99 11.6 / 21.7 → 1.0 / 4.4 s, every event delivered in both.
+ *   (bench/results/scale-250-gossip-window-ab-2026-12-08.md); at 1000 nodes, 0.2 events/s: p99 4.4
+ *   and 11.4 s in two runs, against 13.1-36.6 s in four runs with a window of 3.
  */
 export const GOSSIPSUB_DEFAULTS: Readonly<Partial<GossipsubOpts>> = Object.freeze({
   globalSignaturePolicy: StrictSign,
