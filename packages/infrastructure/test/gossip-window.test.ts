@@ -1,4 +1,4 @@
-import { waitFor } from '@depin/test-utils'
+import { waitFor, waitForEvent } from '@depin/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
 import { gossipSubInternals, type NodeInit } from '../src/index.js'
 import { bootstrapEntryOf, createTestNetwork, type TestNode } from './helpers.js'
@@ -36,15 +36,6 @@ function recordGossip(hub: TestNode): Map<string, number> {
   return told
 }
 
-/** Counts the hub's heartbeats from now on. */
-function countBeats(hub: TestNode): { n: number } {
-  const beats = { n: 0 }
-  hub.node.libp2p.services.pubsub.addEventListener('gossipsub:heartbeat', () => {
-    beats.n++
-  })
-  return beats
-}
-
 /**
  * Starts a hub and three leaves on one topic, publishes one message from the hub, and returns how
  * many times each peer was told of it, read four heartbeats after the first time.
@@ -70,11 +61,13 @@ async function gossipOfOneMessage(hubGossip: NodeInit['gossipsub'] = {}): Promis
     { message: `the hub knows ${leaves.length} subscribers and keeps ${HUB_MESH.D} in its mesh` },
   )
   const told = recordGossip(hub)
-  const beats = countBeats(hub)
   await pubsub.publish(TOPIC, new TextEncoder().encode('one'))
   await waitFor(() => told.size > 0, { message: 'the hub gossips the message' })
-  const from = beats.n
-  await waitFor(() => beats.n >= from + 4, { message: 'four heartbeats after the first gossip' })
+  let beats = 0
+  await waitForEvent(pubsub, 'gossipsub:heartbeat', {
+    filter: () => ++beats === 4,
+    message: 'four heartbeats after the first gossip',
+  })
   return told
 }
 
